@@ -1,0 +1,80 @@
+import { Hono } from 'hono';
+import { compress } from 'hono/compress';
+import { ErrorPage } from '../views/ErrorPage.js';
+import { requireStaff } from './auth/guards.js';
+import { databaseReachable } from './db/database.js';
+import type { Deps } from './deps.js';
+import type { AppEnv } from './http/env.js';
+import { requestContext } from './http/middleware/context.js';
+import { csrfGuard } from './http/middleware/csrf.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
+import { page } from './http/render.js';
+import { adminAuthRoutes } from './routes/admin/auth.js';
+import { adminHomeRoutes } from './routes/admin/home.js';
+import { outboxRoutes } from './routes/admin/outbox.js';
+import { langRoutes } from './routes/lang.js';
+import { setupRoutes } from './routes/setup.js';
+import { staticRoutes } from './routes/static.js';
+import { staffUserCount } from './auth/staff.js';
+
+/** Builds the web application; it never listens by itself, so tests call `app.request()`. */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const allowedOrigins = [new URL(deps.config.baseUrl).origin];
+
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    await next();
+  });
+  app.use(requestLog());
+  app.use(compress());
+  app.use(securityHeaders(deps.config.env === 'production'));
+
+  // Before anything that touches sessions or the database.
+  app.route('/static', staticRoutes);
+  app.get('/healthz', async (c) => {
+    const ok = await databaseReachable(deps.db);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: ok ? 'ok' : 'unavailable', database: ok }, ok ? 200 : 503);
+  });
+
+  app.use(requestContext());
+  app.use(csrfGuard(() => allowedOrigins));
+
+  app.get('/', async (c) => c.redirect((await staffUserCount(deps.db)) === 0 ? '/setup' : '/admin', 303));
+  app.route('/', setupRoutes);
+  app.route('/', langRoutes);
+  app.route('/admin', adminAuthRoutes);
+  app.use('/admin/*', requireStaff());
+  app.use('/admin', requireStaff());
+  app.route('/admin', adminHomeRoutes);
+  app.route('/admin/outbox', outboxRoutes);
+
+  app.notFound((c) => {
+    const t = c.get('t');
+    if (!t) return c.text('Not found', 404);
+    return page(c, {
+      title: t('errors:notFound.title'),
+      layout: c.get('staff') ? 'admin' : 'auth',
+      status: 404,
+      body: <ErrorPage view={c.get('view')} title={t('errors:notFound.title')} message={t('errors:notFound.message')} />,
+    });
+  });
+
+  app.onError((err, c) => {
+    deps.log.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed');
+    const t = c.get('t');
+    if (!t) return c.text('Internal error', 500);
+    return page(c, {
+      title: t('errors:server.title'),
+      layout: c.get('staff') ? 'admin' : 'auth',
+      status: 500,
+      body: <ErrorPage view={c.get('view')} title={t('errors:server.title')} message={t('errors:server.message')} requestId={c.get('requestId')} />,
+    });
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,59 @@
+import type { Database } from '../db/database.js';
+import type { Session, StaffUser } from '../db/schema.js';
+import { decoyHash, verifyPassword } from './passwords.js';
+import { createSession, generateSessionToken, validateSessionToken } from './sessions.js';
+import { checkLoginThrottle, recordLoginAttempt } from './throttle.js';
+
+export function findStaffByEmail(db: Database, email: string): Promise<StaffUser | undefined> {
+  return db
+    .selectFrom('staff_users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+    .executeTakeFirst();
+}
+
+export async function staffUserCount(db: Database): Promise<number> {
+  const row = await db.selectFrom('staff_users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The session and its active staff user; undefined for unknown, expired, portal or deactivated. */
+export async function findSessionStaff(
+  db: Database,
+  token: string,
+  lifetimeDays: number,
+): Promise<{ session: Session; staff: StaffUser } | undefined> {
+  const session = await validateSessionToken(db, token, lifetimeDays);
+  if (!session || session.user_kind !== 'staff') return undefined;
+  const staff = await db.selectFrom('staff_users').selectAll().where('id', '=', session.user_id).where('active', '=', true).executeTakeFirst();
+  return staff ? { session, staff } : undefined;
+}
+
+export type StaffLoginResult =
+  | { ok: true; token: string; session: Session; staff: StaffUser }
+  | { ok: false; reason: 'invalid' | 'deactivated' }
+  | { ok: false; reason: 'throttled_account' | 'throttled_address'; retryAfterSeconds: number };
+
+/** Checks throttling first (no password is verified while locked), then the password, and records the attempt. */
+export async function staffLogin(
+  db: Database,
+  input: { email: string; password: string; address: string; userAgent?: string | null | undefined },
+  sessionDays: number,
+): Promise<StaffLoginResult> {
+  const email = input.email.trim().toLowerCase();
+  const verdict = await checkLoginThrottle(db, 'staff', email, input.address);
+  if (!verdict.allowed) {
+    return { ok: false, reason: verdict.scope === 'account' ? 'throttled_account' : 'throttled_address', retryAfterSeconds: verdict.retryAfterSeconds };
+  }
+  const staff = await findStaffByEmail(db, email);
+  const valid = await verifyPassword(staff?.password_hash ?? (await decoyHash()), input.password);
+  if (!staff || !valid) {
+    await recordLoginAttempt(db, 'staff', email, input.address, false);
+    return { ok: false, reason: 'invalid' };
+  }
+  if (!staff.active) return { ok: false, reason: 'deactivated' };
+  await recordLoginAttempt(db, 'staff', email, input.address, true);
+  const token = generateSessionToken();
+  const session = await createSession(db, token, { kind: 'staff', id: staff.id }, sessionDays, { ip: input.address, userAgent: input.userAgent });
+  return { ok: true, token, session, staff };
+}

@@ -1,0 +1,25 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createLogger } from '../log.js';
+import { resolveDatabase } from '../runtime.js';
+
+// `npm run migrate` and the Procfile `release:` phase.
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const { url, embedded } = await resolveDatabase(config, log);
+  const { db, close } = openDatabase(url, 2);
+  try {
+    const { applied } = await migrateToLatest(db);
+    console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+  } finally {
+    await close();
+    await embedded?.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
+  process.exit(1);
+});

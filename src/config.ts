@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  baseUrl: string;
+  /** Unset means: start the embedded PostgreSQL in `embeddedDir`. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  embeddedDir: string;
+  embeddedPort: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  sessionDays: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  /** true: `npm start` seeds the demo organization on an empty database. */
+  seedDemo: boolean;
+  workerInProcess: boolean;
+};
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  });
+
+const httpUrl = z
+  .string()
+  .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), { message: 'must be an http:// or https:// URL' })
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BASE_URL: httpUrl.optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(2, 'must be at least 2').max(200).default(10),
+  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_PORT: port.refine((p) => p !== 5432, { message: 'must not be 5432, the port a system PostgreSQL usually holds' }).default(54329),
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Porta <no-reply@localhost>'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
+  SESSION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1').max(365).default(30),
+  TRUST_PROXY: bool.optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).default(10_000),
+  SEED_DEMO: bool.optional(),
+  WORKER_IN_PROCESS: bool.default(true),
+});
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${showValue(i.path[0], cleaned)}`),
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.BASE_URL) throw new ConfigError(['BASE_URL: is required when NODE_ENV=production']);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    embeddedDir: e.EMBEDDED_PG_DIR,
+    embeddedPort: e.EMBEDDED_PG_PORT,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    sessionDays: e.SESSION_DAYS,
+    trustProxy: e.TRUST_PROXY ?? production,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
+    workerInProcess: e.WORKER_IN_PROCESS,
+  };
+}
+
+function showValue(key: PropertyKey | undefined, env: Record<string, string | undefined>): string {
+  if (typeof key !== 'string' || /URL|PASSWORD|SECRET/.test(key)) return '';
+  const v = env[key];
+  return v === undefined ? '' : ` (got "${v}")`;
+}

@@ -1,0 +1,35 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+export type Database = Kysely<DB>;
+
+export type DatabaseHandle = {
+  db: Database;
+  pool: pg.Pool;
+  close(): Promise<void>;
+};
+
+export function openDatabase(connectionString: string, max = 10): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString, max, application_name: 'porta' });
+  // An idle client that loses its server (restart, failover) must not crash the process.
+  pool.on('error', (err) => console.error('database pool error', err.message));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    // Kysely's destroy() ends the pool too.
+    close: () => db.destroy(),
+  };
+}
+
+export async function databaseReachable(db: Database, timeoutMs = 2000): Promise<boolean> {
+  const check = db.selectNoFrom((eb) => eb.val(1).as('ok')).executeTakeFirst();
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref());
+  try {
+    await Promise.race([check, timeout]);
+    return true;
+  } catch {
+    return false;
+  }
+}

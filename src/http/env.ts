@@ -1,0 +1,30 @@
+import type { Org, Session, StaffUser } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import type { Formatters } from '../i18n/format.js';
+import type { T } from '../i18n/i18n.js';
+import type { Language } from '../i18n/languages.js';
+
+/** What every view receives besides its own data: never a database, never the clock. */
+export type ViewContext = {
+  t: T;
+  lang: Language;
+  fmt: Formatters;
+  asset(path: string): string;
+  path: string;
+  orgName: string | undefined;
+  staff: { name: string; email: string; isAdmin: boolean } | undefined;
+};
+
+export type AppEnv = {
+  Variables: {
+    deps: Deps;
+    requestId: string;
+    org: Org | undefined;
+    session: Session | undefined;
+    staff: StaffUser | undefined;
+    lang: Language;
+    t: T;
+    fmt: Formatters;
+    view: ViewContext;
+  };
+};

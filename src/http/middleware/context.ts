@@ -1,0 +1,54 @@
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from '../../auth/cookies.js';
+import { findSessionStaff } from '../../auth/staff.js';
+import { createFormatters } from '../../i18n/format.js';
+import { translator } from '../../i18n/i18n.js';
+import { resolveLanguage } from '../../i18n/languages.js';
+import { getOrg } from '../../org/org.js';
+import type { AppEnv } from '../env.js';
+
+export const LANG_COOKIE = 'porta_lang';
+
+/**
+ * Loads what every page needs: the organization, the signed-in staff user (if
+ * any), the language (preference, then cookie, then Accept-Language, then the
+ * organization's default), and the view context built from them.
+ */
+export function requestContext(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const { db, config, assets } = c.get('deps');
+    const token = getCookie(c, SESSION_COOKIE);
+    const [org, found] = await Promise.all([getOrg(db), token ? findSessionStaff(db, token, config.sessionDays) : undefined]);
+    c.set('org', org);
+    c.set('session', found?.session);
+    c.set('staff', found?.staff);
+    const staff = found?.staff;
+    const lang = resolveLanguage({
+      userPreference: staff?.language,
+      cookie: getCookie(c, LANG_COOKIE),
+      acceptLanguage: c.req.header('Accept-Language'),
+      orgDefault: org?.default_language,
+    });
+    const t = translator(lang);
+    const fmt = createFormatters({
+      language: lang,
+      timeZone: staff?.time_zone ?? org?.time_zone ?? 'UTC',
+      timeFormat: staff?.time_format ?? org?.time_format ?? '24h',
+    });
+    c.set('lang', lang);
+    c.set('t', t);
+    c.set('fmt', fmt);
+    c.set('view', {
+      t,
+      lang,
+      fmt,
+      asset: (p) => assets.url(p),
+      path: c.req.path,
+      orgName: org?.name,
+      staff: staff ? { name: staff.name, email: staff.email, isAdmin: staff.is_admin } : undefined,
+    });
+    c.header('Content-Language', lang);
+    await next();
+  };
+}

@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses every state-changing request that a browser did not send from one
+ * of our own pages. Browsers send Sec-Fetch-Site and Origin on every POST; a
+ * request with neither (a script, an old client) is refused too, since no
+ * page of ours can produce it.
+ */
+export function csrfGuard(allowedOrigins: () => string[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (SAFE.has(c.req.method)) return next();
+    const site = c.req.header('Sec-Fetch-Site');
+    const origin = c.req.header('Origin');
+    let ok: boolean;
+    if (site) ok = site === 'same-origin';
+    else if (origin && origin !== 'null') ok = allowedOrigins().includes(origin) || origin === new URL(c.req.url).origin;
+    else ok = false;
+    if (ok) return next();
+    c.get('deps').log.warn({ method: c.req.method, path: c.req.path, origin, site }, 'cross-origin request refused');
+    return c.text(c.get('t')('errors:csrf'), 403);
+  };
+}

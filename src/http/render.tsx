@@ -1,0 +1,37 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Child } from 'hono/jsx';
+import { AdminLayout } from '../../views/layouts/AdminLayout.js';
+import { AuthLayout } from '../../views/layouts/AuthLayout.js';
+import type { AppEnv } from './env.js';
+
+export type PageOptions = {
+  title: string;
+  /** The page's main content; also the fragment answered to htmx requests unless `fragment` is given. */
+  body: Child;
+  fragment?: Child;
+  layout?: 'admin' | 'auth';
+  status?: ContentfulStatusCode;
+};
+
+/** htmx asked for a piece of the page (boosted navigation wants the whole page). */
+export function wantsFragment(c: Context): boolean {
+  return c.req.header('HX-Request') === 'true' && c.req.header('HX-Boosted') !== 'true';
+}
+
+/** The one way routes answer HTML: the full page, or for htmx the fragment alone. */
+export async function page(c: Context<AppEnv>, opts: PageOptions): Promise<Response> {
+  c.header('Vary', 'HX-Request, HX-Boosted', { append: true });
+  const status = opts.status ?? 200;
+  if (wantsFragment(c)) {
+    return c.html(<>{opts.fragment ?? opts.body}</>, status);
+  }
+  const view = c.get('view');
+  const Layout = opts.layout === 'auth' ? AuthLayout : AdminLayout;
+  const html = (
+    <Layout view={view} title={opts.title}>
+      {opts.body}
+    </Layout>
+  );
+  return c.html(`<!DOCTYPE html>${await html.toString()}`, status);
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { AppEnv } from './env.js';
+
+/** Reads a submitted form into plain strings, keeping only the named fields. */
+export async function formValues(c: Context<AppEnv>, fields: readonly string[]): Promise<Record<string, string>> {
+  let body: Record<string, string | File | (string | File)[]>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch {
+    body = {};
+  }
+  const out: Record<string, string> = {};
+  for (const f of fields) {
+    const v = body[f];
+    const first = Array.isArray(v) ? v[0] : v;
+    if (typeof first === 'string') out[f] = first;
+  }
+  return out;
+}
+
+/** The client's address: behind a PaaS router the last X-Forwarded-For hop (added by the router), else the socket. */
+export function clientAddress(c: Context<AppEnv>): string {
+  if (c.get('deps').config.trustProxy) {
+    const hops = c.req.header('X-Forwarded-For')?.split(',').map((h) => h.trim()).filter(Boolean);
+    const last = hops?.at(-1);
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Only same-site relative paths may be redirected to. */
+export function safeBackPath(value: string | undefined, fallback: string): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  return value;
+}

@@ -1,0 +1,72 @@
+import type { TimeFormat } from '../db/schema.js';
+import type { Language } from './languages.js';
+
+export type Formatters = {
+  date(value: Date): string;
+  dateTime(value: Date): string;
+  time(value: Date): string;
+  number(value: number, fractionDigits?: number): string;
+  currency(value: number, currency: string): string;
+  percent(value: number): string;
+  countryName(code: string): string;
+  languageName(lang: string): string;
+};
+
+export type FormatPreferences = {
+  language: Language;
+  timeZone: string;
+  timeFormat: TimeFormat;
+};
+
+/** Every date, number and currency shown to a person goes through these, in their zone and format. */
+export function createFormatters({ language, timeZone, timeFormat }: FormatPreferences): Formatters {
+  const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
+  const hour12 = timeFormat === '12h';
+  const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone });
+  const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone, hour12 });
+  const time = new Intl.DateTimeFormat(language, { timeStyle: 'short', timeZone: zone, hour12 });
+  const percent = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 });
+  const regions = new Intl.DisplayNames([language], { type: 'region' });
+  const languages = new Intl.DisplayNames([language], { type: 'language' });
+  return {
+    date: (v) => date.format(v),
+    dateTime: (v) => dateTime.format(v),
+    time: (v) => time.format(v),
+    number: (v, digits) =>
+      new Intl.NumberFormat(language, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v),
+    currency: (v, currency) => new Intl.NumberFormat(language, { style: 'currency', currency }).format(v),
+    percent: (v) => percent.format(v / 100),
+    countryName: (code) => regions.of(code) ?? code,
+    languageName: (lang) => languages.of(lang) ?? lang,
+  };
+}
+
+const zones = new Set(Intl.supportedValuesOf('timeZone'));
+zones.add('UTC');
+
+export function isTimeZone(value: string): boolean {
+  return zones.has(value);
+}
+
+export function timeZones(): string[] {
+  return [...zones].sort();
+}
+
+/** ISO 3166-1 alpha-2 codes that Intl can name. */
+export const COUNTRY_CODES: readonly string[] = (() => {
+  const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+  const codes: string[] = [];
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      const name = names.of(code);
+      // Unknown and reserved codes come back unnamed or as the code itself.
+      if (name && name !== code && !['EU', 'EZ', 'UN', 'QO', 'XA', 'XB', 'ZZ'].includes(code)) codes.push(code);
+    }
+  }
+  return codes;
+})();
+
+export function isCountry(code: string): boolean {
+  return COUNTRY_CODES.includes(code);
+}

@@ -1,0 +1,46 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import i18next, { type i18n, type Resource, type TFunction } from 'i18next';
+import { projectRoot } from '../paths.js';
+import { LANGUAGES, type Language } from './languages.js';
+
+export type T = TFunction;
+
+export function loadResources(folder = join(projectRoot, 'locales')): Resource {
+  const resources: Resource = {};
+  for (const lang of LANGUAGES) {
+    const dir = join(folder, lang);
+    resources[lang] = {};
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      resources[lang][file.replace(/\.json$/, '')] = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    }
+  }
+  return resources;
+}
+
+let instance: i18n | undefined;
+
+/** One i18next instance for the process, loaded synchronously from locales/. */
+export function getI18n(): i18n {
+  if (instance) return instance;
+  const resources = loadResources();
+  const inst = i18next.createInstance();
+  void inst.init({
+    resources,
+    lng: 'en',
+    fallbackLng: 'en',
+    supportedLngs: [...LANGUAGES],
+    load: 'currentOnly',
+    ns: Object.keys(resources.en ?? {}),
+    defaultNS: 'common',
+    initAsync: false,
+    interpolation: { escapeValue: false }, // hono/jsx escapes on output
+    returnNull: false,
+  });
+  instance = inst;
+  return inst;
+}
+
+export function translator(lang: Language): T {
+  return getI18n().getFixedT(lang);
+}

@@ -1,0 +1,9 @@
+/** Every pg-boss queue Porta uses, in one place. */
+export const QUEUES = {
+  mailDeliver: 'mail.deliver',
+  maintenance: 'maintenance.hourly',
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export type MailDeliverJob = { outboxId: string };

@@ -1,0 +1,76 @@
+import type { Transaction } from 'kysely';
+import { fromKysely, type PgBoss } from 'pg-boss';
+import type { Database } from '../db/database.js';
+import type { DB, OutboxEmail } from '../db/schema.js';
+import { QUEUES } from '../jobs/queues.js';
+import type { RenderedEmail } from './render.js';
+
+export type Recipient = { address: string; name?: string | null };
+
+/**
+ * Writes an email into the outbox and queues its delivery, both inside the
+ * caller's transaction: the email exists if and only if the change that caused
+ * it committed, and a delivery job exists for every outbox row.
+ */
+export async function enqueueEmail(
+  trx: Transaction<DB>,
+  boss: PgBoss,
+  to: Recipient,
+  email: RenderedEmail,
+): Promise<string> {
+  const row = await trx
+    .insertInto('email_outbox')
+    .values({
+      to_address: to.address,
+      to_name: to.name ?? null,
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+      language: email.language,
+      template: email.template,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await boss.send(QUEUES.mailDeliver, { outboxId: row.id }, { db: fromKysely(trx) });
+  return row.id;
+}
+
+export type OutboxPage = { emails: Omit<OutboxEmail, 'html' | 'text'>[]; next: string | undefined };
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listOutbox(db: Database, after?: string, limit = 50): Promise<OutboxPage> {
+  let q = db
+    .selectFrom('email_outbox')
+    .select(['id', 'to_address', 'to_name', 'subject', 'language', 'template', 'status', 'attempts', 'last_error', 'created_at', 'sent_at'])
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1);
+  const cursor = after ? decodeCursor(after) : undefined;
+  if (cursor) {
+    q = q.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await q.execute();
+  const emails = rows.slice(0, limit);
+  const last = emails.at(-1);
+  return { emails, next: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : undefined };
+}
+
+export function getOutboxEmail(db: Database, id: string): Promise<OutboxEmail | undefined> {
+  if (!isUuid(id)) return Promise.resolve(undefined);
+  return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+function encodeCursor(at: Date, id: string) {
+  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } | undefined {
+  const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!iso || !id || !isUuid(id)) return undefined;
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? undefined : { at, id };
+}

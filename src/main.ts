@@ -1,0 +1,49 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
+import { migrateToLatest } from './db/migrate.js';
+import { listen, onShutdownSignal } from './http/serve.js';
+import { createLogger } from './log.js';
+import { startRuntime } from './runtime.js';
+
+// Single-process default (`npm start`): database (embedded unless DATABASE_URL),
+// migrations, demo data on first run, web server and job worker together.
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config);
+  let demoSeeded = false;
+  const runtime = await startRuntime(config, log, {
+    role: config.workerInProcess ? 'both' : 'web',
+    beforeBoss: async ({ db }) => {
+      const { applied } = await migrateToLatest(db);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      if (config.seedDemo) demoSeeded = (await seedDemo(db)).seeded;
+    },
+  });
+  const app = createApp(runtime.deps);
+  const http = await listen(app, config.port, config.host);
+  onShutdownSignal(log, async () => {
+    await http.close(config.shutdownTimeoutMs);
+    await runtime.stop();
+  });
+
+  const lines = [
+    '',
+    `  Porta is running at ${config.baseUrl}`,
+    runtime.embedded ? `  Database: embedded PostgreSQL, data in ${runtime.embedded.dataDir} (port ${runtime.embedded.port})` : '  Database: DATABASE_URL',
+  ];
+  if (config.seedDemo) {
+    lines.push(
+      `  Demo staff sign-in: ${config.baseUrl}/admin/login`,
+      `    email ${DEMO_ADMIN.email}  password ${DEMO_ADMIN.password}${demoSeeded ? '  (demo organization created now)' : ''}`,
+    );
+  }
+  lines.push('');
+  console.log(lines.join('\n'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('Porta failed to start:', err);
+  process.exit(1);
+});

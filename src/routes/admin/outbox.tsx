@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { OutboxDetail, OutboxList } from '../../../views/admin/OutboxPages.js';
+import type { AppEnv } from '../../http/env.js';
+import { page } from '../../http/render.js';
+import { getOutboxEmail, listOutbox } from '../../mail/outbox.js';
+
+export const outboxRoutes = new Hono<AppEnv>();
+
+outboxRoutes.get('/', async (c) => {
+  const { db, config } = c.get('deps');
+  const { emails, next } = await listOutbox(db, c.req.query('after'));
+  return page(c, { title: c.get('t')('admin:outbox.title'), body: <OutboxList view={c.get('view')} emails={emails} next={next} smtpConfigured={Boolean(config.smtpUrl)} /> });
+});
+
+outboxRoutes.get('/:id', async (c) => {
+  const email = await getOutboxEmail(c.get('deps').db, c.req.param('id'));
+  if (!email) return c.notFound();
+  return page(c, { title: email.subject, body: <OutboxDetail view={c.get('view')} email={email} /> });
+});
+
+// The email's own HTML, framed by the detail page. It is our rendered template,
+// but it is shown sandboxed, with no script, and only framable by us.
+outboxRoutes.get('/:id/html', async (c) => {
+  const email = await getOutboxEmail(c.get('deps').db, c.req.param('id'));
+  if (!email) return c.notFound();
+  c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+  c.header('X-Frame-Options', 'SAMEORIGIN');
+  return c.html(email.html);
+});

@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import type { PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { type DatabaseHandle, openDatabase } from './db/database.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js';
+import type { Deps } from './deps.js';
+import { loadAssets } from './http/assets.js';
+import { startBoss } from './jobs/boss.js';
+import { registerWorkers } from './jobs/handlers.js';
+import { smtpTransport } from './mail/transport.js';
+import { projectRoot } from './paths.js';
+
+export type Runtime = {
+  deps: Deps;
+  embedded: EmbeddedPostgres | undefined;
+  databaseUrl: string;
+  /** Stops pg-boss (letting running jobs finish), closes the pool, then stops the embedded database. */
+  stop(): Promise<void>;
+};
+
+/** Resolves the database: DATABASE_URL, or the embedded server started (and created on first run) here. */
+export async function resolveDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgres | undefined }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: undefined };
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.embeddedDir,
+    port: config.embeddedPort,
+    log: (line) => log.debug({ postgres: line }, 'embedded postgres'),
+  });
+  log.info({ dataDir: embedded.dataDir, port: embedded.port }, `embedded PostgreSQL running, data in ${embedded.dataDir}`);
+  return { url: embedded.url, embedded };
+}
+
+export async function startRuntime(
+  config: Config,
+  log: Logger,
+  opts: { role: 'web' | 'worker' | 'both'; beforeBoss?: (db: DatabaseHandle) => Promise<void> },
+): Promise<Runtime> {
+  const { url, embedded } = await resolveDatabase(config, log);
+  let handle: DatabaseHandle | undefined;
+  let boss: PgBoss | undefined;
+  try {
+    handle = openDatabase(url, config.databasePoolMax);
+    await opts.beforeBoss?.(handle);
+    boss = await startBoss({ connectionString: url, role: opts.role });
+    const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;
+    if (opts.role !== 'web') await registerWorkers({ db: handle.db, boss, log, transport, mailFrom: config.mailFrom });
+    const deps: Deps = { config, db: handle.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
+    const h = handle;
+    const b = boss;
+    return {
+      deps,
+      embedded,
+      databaseUrl: url,
+      async stop() {
+        await b.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
+        transport?.close();
+        await h.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (err) {
+    await boss?.stop({ graceful: false }).catch(() => {});
+    await handle?.close().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw err;
+  }
+}

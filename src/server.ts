@@ -1,0 +1,24 @@
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { listen, onShutdownSignal } from './http/serve.js';
+import { createLogger } from './log.js';
+import { startRuntime } from './runtime.js';
+
+// Web process (Procfile `web:`): serves HTTP only; jobs run in `worker` processes.
+// Migrations run in the `release:` phase, never here, so many web processes can start at once.
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const runtime = await startRuntime(config, log, { role: 'web' });
+  const http = await listen(createApp(runtime.deps), config.port, config.host);
+  log.info({ port: http.port }, `Porta web listening on ${config.baseUrl}`);
+  onShutdownSignal(log, async () => {
+    await http.close(config.shutdownTimeoutMs);
+    await runtime.stop();
+  });
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

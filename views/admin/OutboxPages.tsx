@@ -1,0 +1,103 @@
+import type { OutboxEmail } from '../../src/db/schema.js';
+import type { ViewContext } from '../../src/http/env.js';
+import { Alert } from '../components/Alert.js';
+
+type Row = Omit<OutboxEmail, 'html' | 'text'>;
+
+function StatusBadge({ view, status }: { view: ViewContext; status: OutboxEmail['status'] }) {
+  return <span class={`badge badge-${status}`}>{view.t(`admin:outbox.status.${status}`)}</span>;
+}
+
+export function OutboxList({ view, emails, next, smtpConfigured }: { view: ViewContext; emails: Row[]; next: string | undefined; smtpConfigured: boolean }) {
+  const { t, fmt } = view;
+  return (
+    <section>
+      <h1>{t('admin:outbox.title')}</h1>
+      <p>{smtpConfigured ? t('admin:outbox.introSmtp') : t('admin:outbox.introNoSmtp')}</p>
+      {emails.length === 0 ? (
+        <Alert kind="info">{t('admin:outbox.empty')}</Alert>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">{t('admin:outbox.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('admin:outbox.subject')}</th>
+                <th scope="col">{t('admin:outbox.to')}</th>
+                <th scope="col">{t('admin:outbox.statusLabel')}</th>
+                <th scope="col">{t('admin:outbox.created')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {emails.map((e) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/outbox/${e.id}`}>{e.subject}</a>
+                  </td>
+                  <td>{e.to_name ? `${e.to_name} <${e.to_address}>` : e.to_address}</td>
+                  <td>
+                    <StatusBadge view={view} status={e.status} />
+                  </td>
+                  <td>
+                    <time datetime={e.created_at.toISOString()}>{fmt.dateTime(e.created_at)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {next && (
+        <nav class="pagination" aria-label={t('common:pagination')}>
+          <a class="button secondary" href={`/admin/outbox?after=${encodeURIComponent(next)}`}>
+            {t('common:nextPage')}
+          </a>
+        </nav>
+      )}
+    </section>
+  );
+}
+
+export function OutboxDetail({ view, email }: { view: ViewContext; email: OutboxEmail }) {
+  const { t, fmt } = view;
+  return (
+    <section>
+      <p>
+        <a href="/admin/outbox">← {t('admin:outbox.back')}</a>
+      </p>
+      <h1>{email.subject}</h1>
+      <dl class="details">
+        <dt>{t('admin:outbox.to')}</dt>
+        <dd>{email.to_name ? `${email.to_name} <${email.to_address}>` : email.to_address}</dd>
+        <dt>{t('admin:outbox.statusLabel')}</dt>
+        <dd>
+          <StatusBadge view={view} status={email.status} />
+        </dd>
+        <dt>{t('admin:outbox.created')}</dt>
+        <dd>{fmt.dateTime(email.created_at)}</dd>
+        {email.sent_at && (
+          <>
+            <dt>{t('admin:outbox.sent')}</dt>
+            <dd>{fmt.dateTime(email.sent_at)}</dd>
+          </>
+        )}
+        <dt>{t('admin:outbox.attempts')}</dt>
+        <dd>{fmt.number(email.attempts)}</dd>
+        <dt>{t('admin:outbox.language')}</dt>
+        <dd>{fmt.languageName(email.language)}</dd>
+        {email.last_error && (
+          <>
+            <dt>{t('admin:outbox.lastError')}</dt>
+            <dd>
+              <code>{email.last_error}</code>
+            </dd>
+          </>
+        )}
+      </dl>
+      <h2>{t('admin:outbox.html')}</h2>
+      <iframe class="email-frame" title={t('admin:outbox.html')} src={`/admin/outbox/${email.id}/html`} sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"></iframe>
+      <h2>{t('admin:outbox.text')}</h2>
+      <pre class="email-text">{email.text}</pre>
+    </section>
+  );
+}

@@ -1,0 +1,12 @@
+import type { Child } from 'hono/jsx';
+
+export type AlertKind = 'error' | 'success' | 'info';
+
+/** A message the page shows once; errors are announced to screen readers. */
+export function Alert({ kind, children }: { kind: AlertKind; children: Child }) {
+  return (
+    <div class={`alert alert-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import type { Child } from 'hono/jsx';
+
+type Common = { name: string; label: string; error?: string | undefined; hint?: string | undefined; required?: boolean };
+
+function describedBy(name: string, error?: string, hint?: string) {
+  const ids = [hint ? `${name}-hint` : '', error ? `${name}-error` : ''].filter(Boolean).join(' ');
+  return ids || undefined;
+}
+
+function Messages({ name, error, hint }: { name: string; error?: string | undefined; hint?: string | undefined }) {
+  return (
+    <>
+      {hint && (
+        <p class="hint" id={`${name}-hint`}>
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${name}-error`}>
+          {error}
+        </p>
+      )}
+    </>
+  );
+}
+
+/** A labelled input with its hint and its error beside it. */
+export function TextField(props: Common & { type?: string; value?: string | undefined; autocomplete?: string; inputmode?: string }) {
+  const { name, label, error, hint, required, type = 'text', value, autocomplete } = props;
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={name}>
+        {label}
+        {required && <span aria-hidden="true"> *</span>}
+      </label>
+      <input
+        id={name}
+        name={name}
+        type={type}
+        value={type === 'password' ? undefined : value}
+        required={required}
+        autocomplete={autocomplete}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy(name, error, hint)}
+      />
+      <Messages name={name} error={error} hint={hint} />
+    </div>
+  );
+}
+
+export type Option = { value: string; label: string };
+
+export function SelectField(props: Common & { options: Option[]; value?: string | undefined; children?: Child }) {
+  const { name, label, error, hint, required, options, value } = props;
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={name}>
+        {label}
+        {required && <span aria-hidden="true"> *</span>}
+      </label>
+      <select id={name} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(name, error, hint)}>
+        {options.map((o) => (
+          <option value={o.value} selected={o.value === value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <Messages name={name} error={error} hint={hint} />
+    </div>
+  );
+}

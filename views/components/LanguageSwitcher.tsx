@@ -1,0 +1,28 @@
+import { LANGUAGES } from '../../src/i18n/languages.js';
+import type { ViewContext } from '../../src/http/env.js';
+
+const nativeName = (lang: string) => {
+  const name = new Intl.DisplayNames([lang], { type: 'language' }).of(lang) ?? lang;
+  return name.charAt(0).toLocaleUpperCase(lang) + name.slice(1);
+};
+
+/** A plain form: works without JavaScript, remembers the choice in a cookie (and the profile when signed in). */
+export function LanguageSwitcher({ view }: { view: ViewContext }) {
+  const { t, lang, path } = view;
+  return (
+    <form method="post" action="/lang" class="lang-switcher">
+      <label for="lang-select">{t('common:language.label')}</label>
+      <select id="lang-select" name="lang">
+        {LANGUAGES.map((l) => (
+          <option value={l} selected={l === lang} lang={l}>
+            {nativeName(l)}
+          </option>
+        ))}
+      </select>
+      <input type="hidden" name="back" value={path} />
+      <button type="submit" class="button secondary small">
+        {t('common:language.apply')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,53 @@
+import type { Child } from 'hono/jsx';
+import type { ViewContext } from '../../src/http/env.js';
+import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
+import { Document } from './Document.js';
+
+const NAV = [
+  { href: '/admin', key: 'admin:nav.home', exact: true },
+  { href: '/admin/outbox', key: 'admin:nav.outbox', exact: false },
+] as const;
+
+/** The staff site: top bar with navigation and account, content, footer with the language switcher. */
+export function AdminLayout({ view, title, children }: { view: ViewContext; title: string; children: Child }) {
+  const { t, staff, path } = view;
+  return (
+    <Document view={view} title={title} bodyClass="admin">
+      <header class="topbar">
+        <a class="brand" href="/admin">
+          {view.orgName ?? 'Porta'}
+        </a>
+        <nav aria-label={t('admin:nav.label')}>
+          <ul>
+            {NAV.map((item) => {
+              const current = item.exact ? path === item.href : path.startsWith(item.href);
+              return (
+                <li>
+                  <a href={item.href} aria-current={current ? 'page' : undefined}>
+                    {t(item.key)}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        {staff && (
+          <div class="account">
+            <span class="account-name">{staff.name}</span>
+            <form method="post" action="/admin/logout">
+              <button type="submit" class="button secondary small">
+                {t('auth:logout')}
+              </button>
+            </form>
+          </div>
+        )}
+      </header>
+      <main id="main" class="content">
+        {children}
+      </main>
+      <footer class="site-footer">
+        <LanguageSwitcher view={view} />
+      </footer>
+    </Document>
+  );
+}

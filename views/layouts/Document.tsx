@@ -1,0 +1,24 @@
+import type { Child } from 'hono/jsx';
+import type { ViewContext } from '../../src/http/env.js';
+
+/** The html/head shell shared by every layout. No inline script or style: the CSP forbids both. */
+export function Document({ view, title, bodyClass, children }: { view: ViewContext; title: string; bodyClass: string; children: Child }) {
+  const site = view.orgName ? `${title} · ${view.orgName}` : `${title} · Porta`;
+  return (
+    <html lang={view.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{site}</title>
+        <link rel="stylesheet" href={view.asset('css/app.css')} />
+        <script src={view.asset('vendor/htmx.min.js')} defer></script>
+      </head>
+      <body class={bodyClass}>
+        <a class="skip-link" href="#main">
+          {view.t('common:skipToContent')}
+        </a>
+        {children}
+      </body>
+    </html>
+  );
+}
