@@ -39,6 +39,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     role: opts.worker ? 'both' : 'web',
     mailRetryDelaySeconds: opts.mailRetryDelaySeconds ?? 1,
     mailRetryLimit: opts.mailRetryLimit,
+    mailRetryBackoff: false,
   });
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;
   if (opts.worker) {
