@@ -44,12 +44,23 @@ export function createFormatters({ language, timeZone, timeFormat }: FormatPrefe
 const zones = new Set(Intl.supportedValuesOf('timeZone'));
 zones.add('UTC');
 
+/** Any IANA zone Intl knows, including aliases (America/Argentina/Buenos_Aires) missing from the canonical list. */
 export function isTimeZone(value: string): boolean {
-  return zones.has(value);
+  if (zones.has(value)) return true;
+  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export function timeZones(): string[] {
-  return [...zones].sort();
+/** The zones to offer in a select, plus `current` when it is a valid alias not in the list. */
+export function timeZones(current?: string): string[] {
+  const list = [...zones].sort();
+  if (current && !zones.has(current) && isTimeZone(current)) list.unshift(current);
+  return list;
 }
 
 /** ISO 3166-1 alpha-2 codes that Intl can name. */

@@ -40,7 +40,7 @@ export function SetupPage({ view, values, errors }: SetupPageProps & { view: Vie
           <SelectField
             name="timeZone"
             label={t('setup:timeZone')}
-            options={timeZones().map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+            options={timeZones(values.timeZone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
             value={values.timeZone ?? 'UTC'}
             error={err('timeZone')}
             required
