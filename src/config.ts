@@ -73,16 +73,14 @@ export class ConfigError extends Error {
 
 /** Reads the environment once. Empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${showValue(i.path[0], cleaned)}`),
-    );
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${showValue(i.path[0], cleaned)}`);
+  // Checked apart from the schema so it is reported together with any other problem.
+  if (cleaned.NODE_ENV === 'production' && !cleaned.BASE_URL) problems.push('BASE_URL: is required when NODE_ENV=production');
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.BASE_URL) throw new ConfigError(['BASE_URL: is required when NODE_ENV=production']);
   return {
     env: e.NODE_ENV,
     port: e.PORT,

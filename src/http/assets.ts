@@ -41,12 +41,12 @@ export function loadAssets(folder: string): Assets {
       const asset = files.get(path);
       if (!asset) throw new Error(`Unknown static asset ${path} (run npm run build to copy vendored files)`);
       const ext = extname(path);
-      return `/static/${path.slice(0, -ext.length)}.${asset.hash}${ext}`;
+      return `/static/${path.slice(0, path.length - ext.length)}.${asset.hash}${ext}`;
     },
     lookup(path) {
       const direct = files.get(path);
       if (direct) return { asset: direct, hashed: false };
-      const m = /^(.*)\.([0-9a-f]{10})(\.[a-z0-9]+)$/.exec(path);
+      const m = /^(.*)\.([0-9a-f]{10})((?:\.[a-z0-9]+)?)$/.exec(path);
       if (!m) return undefined;
       const asset = files.get(`${m[1]}${m[3]}`);
       return asset && asset.hash === m[2] ? { asset, hashed: true } : undefined;

@@ -33,8 +33,13 @@ export function clientAddress(c: Context<AppEnv>): string {
   }
 }
 
-/** Only same-site relative paths may be redirected to. */
+/**
+ * Only same-site relative paths may be redirected to. Browsers drop tabs and
+ * newlines and read backslashes as slashes, so "/\t/evil.example" would leave
+ * the site: any control character or backslash is refused.
+ */
 export function safeBackPath(value: string | undefined, fallback: string): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback;
+  if (!value || !value.startsWith('/') || value.startsWith('//')) return fallback;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
   return value;
 }

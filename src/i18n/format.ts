@@ -36,24 +36,39 @@ export function createFormatters({ language, timeZone, timeFormat }: FormatPrefe
       new Intl.NumberFormat(language, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v),
     currency: (v, currency) => new Intl.NumberFormat(language, { style: 'currency', currency }).format(v),
     percent: (v) => percent.format(v / 100),
-    countryName: (code) => regions.of(code) ?? code,
-    languageName: (lang) => languages.of(lang) ?? lang,
+    countryName: (code) => displayName(regions, code),
+    languageName: (lang) => displayName(languages, lang),
   };
+}
+
+function displayName(names: Intl.DisplayNames, code: string): string {
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code; // not a well-formed code
+  }
 }
 
 const zones = new Set(Intl.supportedValuesOf('timeZone'));
 zones.add('UTC');
 
-/** Any IANA zone Intl knows, including aliases (America/Argentina/Buenos_Aires) missing from the canonical list. */
-export function isTimeZone(value: string): boolean {
-  if (zones.has(value)) return true;
-  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+/**
+ * The zone's canonical name as Intl spells it (europe/madrid → Europe/Madrid,
+ * America/Argentina/Buenos_Aires → America/Buenos_Aires), or undefined when unknown.
+ */
+export function canonicalTimeZone(value: string): string | undefined {
+  if (zones.has(value)) return value;
+  if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value)) return undefined;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
+    return new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Any IANA zone Intl knows, including aliases missing from the canonical list. */
+export function isTimeZone(value: string): boolean {
+  return canonicalTimeZone(value) !== undefined;
 }
 
 /** The zones to offer in a select, plus `current` when it is a valid alias not in the list. */
@@ -63,7 +78,9 @@ export function timeZones(current?: string): string[] {
   return list;
 }
 
-/** ISO 3166-1 alpha-2 codes that Intl can name. */
+const NOT_COUNTRIES = ['AC', 'CP', 'DG', 'EA', 'EU', 'EZ', 'IC', 'QO', 'TA', 'UN', 'XA', 'XB', 'ZZ'];
+
+/** ISO 3166-1 alpha-2 codes (plus XK, Kosovo) that Intl can name. */
 export const COUNTRY_CODES: readonly string[] = (() => {
   const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
   const codes: string[] = [];
@@ -71,8 +88,9 @@ export const COUNTRY_CODES: readonly string[] = (() => {
     for (let b = 65; b <= 90; b++) {
       const code = String.fromCharCode(a, b);
       const name = names.of(code);
-      // Unknown and reserved codes come back unnamed or as the code itself.
-      if (name && name !== code && !['EU', 'EZ', 'UN', 'QO', 'XA', 'XB', 'ZZ'].includes(code)) codes.push(code);
+      // Unknown codes come back unnamed; retired codes (UK, DD, SU…) map to their
+      // successor and would list a country twice; the rest are exceptional reservations.
+      if (name && name !== code && new Intl.Locale(`und-${code}`).region === code && !NOT_COUNTRIES.includes(code)) codes.push(code);
     }
   }
   return codes;

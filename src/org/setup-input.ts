@@ -1,5 +1,5 @@
 import { passwordProblem } from '../auth/passwords.js';
-import { isCountry, isTimeZone } from '../i18n/format.js';
+import { canonicalTimeZone, isCountry } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import type { TimeFormat } from '../db/schema.js';
 
@@ -42,8 +42,8 @@ export function validateSetup(form: Record<string, string | undefined>): { ok: t
   if (emailDomains.some((d) => !DOMAIN.test(d))) errors.emailDomains = 'setup:errors.domains';
   const defaultLanguage = v('defaultLanguage');
   if (!isLanguage(defaultLanguage)) errors.defaultLanguage = 'errors:choose';
-  const timeZone = v('timeZone');
-  if (!isTimeZone(timeZone)) errors.timeZone = 'errors:choose';
+  const timeZone = canonicalTimeZone(v('timeZone')) ?? '';
+  if (!timeZone) errors.timeZone = 'errors:choose';
   const timeFormat = v('timeFormat');
   if (timeFormat !== '12h' && timeFormat !== '24h') errors.timeFormat = 'errors:choose';
   const country = v('country');

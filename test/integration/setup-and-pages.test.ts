@@ -56,7 +56,7 @@ describe('first-run setup', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toBe('/admin');
     const org = await t.db.selectFrom('org').selectAll().executeTakeFirstOrThrow();
-    expect(org).toMatchObject({ name: 'Bodega Sur', default_language: 'es', time_zone: 'America/Argentina/Buenos_Aires', time_format: '24h', country: 'AR' });
+    expect(org).toMatchObject({ name: 'Bodega Sur', default_language: 'es', time_zone: 'America/Buenos_Aires', time_format: '24h', country: 'AR' });
     expect(org.email_domains).toEqual(['bodegasur.example', 'staff.bodegasur.example']);
     const admin = await t.db.selectFrom('staff_users').selectAll().executeTakeFirstOrThrow();
     expect(admin).toMatchObject({ email: 'lucia@bodegasur.example', name: 'Lucía Gómez', is_admin: true, language: 'es' });

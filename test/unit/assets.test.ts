@@ -99,3 +99,18 @@ describe('loadAssets lookup()', () => {
     expect(assets.lookup('fonts/inter.woff2')?.asset.body.equals(fontBytes)).toBe(true);
   });
 });
+
+describe('loadAssets with a file without extension', () => {
+  it('hashes it and finds it again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'porta-assets-noext-'));
+    try {
+      writeFileSync(join(dir, 'LICENSE'), 'MIT');
+      const assets = loadAssets(dir);
+      const url = assets.url('LICENSE');
+      expect(url).toMatch(/^\/static\/LICENSE\.[0-9a-f]{10}$/);
+      expect(assets.lookup(url.replace('/static/', ''))?.hashed).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

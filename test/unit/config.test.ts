@@ -209,3 +209,21 @@ describe('loadConfig refusals', () => {
     for (const problem of error.problems) expect(error.message).toContain(`\n  - ${problem}`);
   });
 });
+
+describe('loadConfig reports every problem at once', () => {
+  it('names the missing production BASE_URL together with other problems', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'x' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems;
+      expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true);
+      expect(problems).toContain('BASE_URL: is required when NODE_ENV=production');
+    }
+  });
+
+  it('treats a whitespace-only value as unset', () => {
+    expect(loadConfig({ PORT: '  ' }).port).toBe(3000);
+  });
+});

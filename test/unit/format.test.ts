@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COUNTRY_CODES, createFormatters, isCountry, isTimeZone, timeZones } from '../../src/i18n/format.js';
+import { COUNTRY_CODES, canonicalTimeZone, createFormatters, isCountry, isTimeZone, timeZones } from '../../src/i18n/format.js';
 
 // Intl output as produced by Node 24 (ICU 77). Non-breaking spaces are spelled out.
 const NBSP = '\u00a0';
@@ -120,11 +120,23 @@ describe('isTimeZone and timeZones', () => {
     expect(isTimeZone('UTC')).toBe(true);
   });
 
-  it('refuses made-up zones, offsets and wrong case', () => {
+  it('accepts current IANA names that ICU lists under their old alias', () => {
+    expect(isTimeZone('Asia/Kolkata')).toBe(true);
+    expect(isTimeZone('Europe/Kyiv')).toBe(true);
+    expect(isTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
+  });
+
+  it('refuses made-up zones, offsets and empty values', () => {
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
+    expect(isTimeZone('Europe/Atlantis')).toBe(false);
     expect(isTimeZone('+02:00')).toBe(false);
-    expect(isTimeZone('europe/madrid')).toBe(false);
+    expect(isTimeZone('Europe/Madrid ')).toBe(false);
     expect(isTimeZone('')).toBe(false);
+  });
+
+  it('formats in an aliased zone instead of falling back to UTC', () => {
+    const kolkata = createFormatters({ language: 'en', timeZone: 'Asia/Kolkata', timeFormat: '24h' });
+    expect(kolkata.dateTime(lunchInMadrid)).toBe('Mar 5, 2026, 19:00');
   });
 
   it('lists zones sorted, including UTC, without duplicates', () => {
@@ -133,6 +145,17 @@ describe('isTimeZone and timeZones', () => {
     expect(zones).toContain('Europe/Madrid');
     expect(zones).toEqual([...zones].sort());
     expect(new Set(zones).size).toBe(zones.length);
+  });
+
+  it('puts a valid alias the form already holds first, so the select can show it', () => {
+    const zones = timeZones('Asia/Kolkata');
+    expect(zones[0]).toBe('Asia/Kolkata');
+    expect(zones.slice(1)).toEqual(timeZones());
+  });
+
+  it('does not add a listed zone twice or add an invalid one', () => {
+    expect(timeZones('Europe/Madrid')).toEqual(timeZones());
+    expect(timeZones('Mars/Olympus_Mons')).toEqual(timeZones());
   });
 });
 
@@ -161,5 +184,26 @@ describe('COUNTRY_CODES and isCountry', () => {
     expect(isCountry('EU')).toBe(false);
     expect(isCountry('ESP')).toBe(false);
     expect(isCountry('')).toBe(false);
+  });
+});
+
+describe('fixes for retired codes, odd input and zone spelling', () => {
+  it('lists each country once: no retired codes such as UK, DD, SU, YU', () => {
+    for (const retired of ['UK', 'DD', 'SU', 'YU', 'CS', 'ZR', 'FX', 'AC', 'EA', 'IC', 'TA']) expect(COUNTRY_CODES, retired).not.toContain(retired);
+    const en = createFormatters({ language: 'en', timeZone: 'UTC', timeFormat: '24h' });
+    const names = COUNTRY_CODES.map((c) => en.countryName(c));
+    expect(new Set(names).size).toBe(names.length);
+    expect(isCountry('DD')).toBe(false);
+  });
+
+  it('does not throw on a malformed country code', () => {
+    const en = createFormatters({ language: 'en', timeZone: 'UTC', timeFormat: '24h' });
+    expect(en.countryName('zz1')).toBe('zz1');
+  });
+
+  it('spells a zone the canonical way', () => {
+    expect(canonicalTimeZone('europe/madrid')).toBe('Europe/Madrid');
+    expect(canonicalTimeZone('America/Argentina/Buenos_Aires')).toBe('America/Buenos_Aires');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeUndefined();
   });
 });

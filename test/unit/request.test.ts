@@ -43,3 +43,12 @@ describe('safeBackPath', () => {
     expect(safeBackPath(undefined, '/')).toBe('/');
   });
 });
+
+describe('safeBackPath against browser URL quirks', () => {
+  it('refuses paths that browsers would turn into another host', () => {
+    expect(safeBackPath('/\t/evil.example', '/')).toBe('/');
+    expect(safeBackPath('/\n/evil.example', '/')).toBe('/');
+    expect(safeBackPath('/\\evil.example', '/')).toBe('/');
+    expect(safeBackPath('/admin\\..\\x', '/')).toBe('/');
+  });
+});

@@ -10,6 +10,7 @@ export function Document({ view, title, bodyClass, children }: { view: ViewConte
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{site}</title>
+        <link rel="icon" href={view.asset('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={view.asset('css/app.css')} />
         <script src={view.asset('vendor/htmx.min.js')} defer></script>
       </head>
