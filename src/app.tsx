@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { ErrorPage } from '../views/ErrorPage.js';
 import { requireStaff } from './auth/guards.js';
+import { staffUserCount } from './auth/staff.js';
 import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
@@ -16,7 +17,6 @@ import { outboxRoutes } from './routes/admin/outbox.js';
 import { langRoutes } from './routes/lang.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
-import { staffUserCount } from './auth/staff.js';
 
 /** Builds the web application; it never listens by itself, so tests call `app.request()`. */
 export function createApp(deps: Deps) {

@@ -21,15 +21,11 @@ export type Config = {
   workerInProcess: boolean;
 };
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
-    message: 'must be a postgres:// or postgresql:// URL',
-  });
+const postgresUrl = z.string().refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
+  message: 'must be a postgres:// or postgresql:// URL',
+});
 
 const httpUrl = z
   .string()
@@ -56,7 +52,9 @@ const schema = z.object({
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
     .optional(),
   MAIL_FROM: z.string().min(3).default('Porta <no-reply@localhost>'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
+    .optional(),
   SESSION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1').max(365).default(30),
   TRUST_PROXY: bool.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).default(10_000),

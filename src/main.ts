@@ -1,7 +1,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
 import { migrateToLatest } from './db/migrate.js';
+import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
 import { startRuntime } from './runtime.js';

@@ -67,11 +67,7 @@ export async function invalidateSession(db: Database, sessionId: string): Promis
 
 /** Ends every session of a user (password change, deactivation, "sign out everywhere"). */
 export async function invalidateUserSessions(db: Database, user: { kind: SessionUserKind; id: string }): Promise<number> {
-  const result = await db
-    .deleteFrom('sessions')
-    .where('user_kind', '=', user.kind)
-    .where('user_id', '=', user.id)
-    .executeTakeFirst();
+  const result = await db.deleteFrom('sessions').where('user_kind', '=', user.kind).where('user_id', '=', user.id).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 

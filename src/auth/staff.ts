@@ -13,18 +13,17 @@ export function findStaffByEmail(db: Database, email: string): Promise<StaffUser
 }
 
 export async function staffUserCount(db: Database): Promise<number> {
-  const row = await db.selectFrom('staff_users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('staff_users')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** The session and its active staff user; undefined for unknown, expired, portal or deactivated. */
-export async function findSessionStaff(
-  db: Database,
-  token: string,
-  lifetimeDays: number,
-): Promise<{ session: Session; staff: StaffUser } | undefined> {
+export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: Session; staff: StaffUser } | undefined> {
   const session = await validateSessionToken(db, token, lifetimeDays);
-  if (!session || session.user_kind !== 'staff') return undefined;
+  if (session?.user_kind !== 'staff') return undefined;
   const staff = await db.selectFrom('staff_users').selectAll().where('id', '=', session.user_id).where('active', '=', true).executeTakeFirst();
   return staff ? { session, staff } : undefined;
 }

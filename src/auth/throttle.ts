@@ -8,9 +8,7 @@ export const THROTTLE = {
   addressFailures: 20,
 } as const;
 
-export type ThrottleVerdict =
-  | { allowed: true }
-  | { allowed: false; scope: 'account' | 'address'; retryAfterSeconds: number };
+export type ThrottleVerdict = { allowed: true } | { allowed: false; scope: 'account' | 'address'; retryAfterSeconds: number };
 
 type Keys = { account: string; address: string };
 
@@ -52,8 +50,7 @@ export async function checkLoginThrottle(db: Database, kind: string, email: stri
       .where('created_at', '>', windowStart)
       .executeTakeFirstOrThrow(),
   ]);
-  const retry = (oldest: Date | null) =>
-    Math.max(1, Math.ceil(((oldest?.getTime() ?? Date.now()) + THROTTLE.windowMinutes * 60_000 - Date.now()) / 1000));
+  const retry = (oldest: Date | null) => Math.max(1, Math.ceil(((oldest?.getTime() ?? Date.now()) + THROTTLE.windowMinutes * 60_000 - Date.now()) / 1000));
   if (Number(byAddress.n) >= THROTTLE.addressFailures) return { allowed: false, scope: 'address', retryAfterSeconds: retry(byAddress.oldest) };
   if (Number(account.n) >= THROTTLE.accountFailures) return { allowed: false, scope: 'account', retryAfterSeconds: retry(account.oldest) };
   return { allowed: true };
@@ -70,5 +67,8 @@ export async function recordLoginAttempt(db: Database, kind: string, email: stri
 }
 
 export async function pruneLoginAttempts(db: Database): Promise<void> {
-  await db.deleteFrom('login_attempts').where('created_at', '<', new Date(Date.now() - 24 * 3600_000)).execute();
+  await db
+    .deleteFrom('login_attempts')
+    .where('created_at', '<', new Date(Date.now() - 24 * 3600_000))
+    .execute();
 }

@@ -40,14 +40,14 @@ export async function seedDemo(db: Database): Promise<SeedResult> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${SEED_LOCK})`.execute(trx);
     const existing = await trx
-      .selectNoFrom((eb) => [
-        eb.exists(eb.selectFrom('org').select('id')).as('org'),
-        eb.exists(eb.selectFrom('staff_users').select('id')).as('staff'),
-      ])
+      .selectNoFrom((eb) => [eb.exists(eb.selectFrom('org').select('id')).as('org'), eb.exists(eb.selectFrom('staff_users').select('id')).as('staff')])
       .executeTakeFirstOrThrow();
     if (existing.org || existing.staff) return { seeded: false, reason: 'already_set_up' };
 
-    await trx.insertInto('org').values({ id: 1, ...DEMO_ORG }).execute();
+    await trx
+      .insertInto('org')
+      .values({ id: 1, ...DEMO_ORG })
+      .execute();
     const admin = await trx
       .insertInto('staff_users')
       .values({ email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password_hash: passwordHash, is_admin: true })

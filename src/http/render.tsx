@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AdminLayout } from '../../views/layouts/AdminLayout.js';
 import { AuthLayout } from '../../views/layouts/AuthLayout.js';
 import type { AppEnv } from './env.js';
@@ -24,6 +24,7 @@ export async function page(c: Context<AppEnv>, opts: PageOptions): Promise<Respo
   c.header('Vary', 'HX-Request, HX-Boosted', { append: true });
   const status = opts.status ?? 200;
   if (wantsFragment(c)) {
+    // biome-ignore lint/complexity/noUselessFragments: the fragment turns any child into an element c.html can render
     return c.html(<>{opts.fragment ?? opts.body}</>, status);
   }
   const view = c.get('view');

@@ -1,5 +1,5 @@
-import type { Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 
 /** Reads a submitted form into plain strings, keeping only the named fields. */
@@ -22,7 +22,11 @@ export async function formValues(c: Context<AppEnv>, fields: readonly string[]):
 /** The client's address: behind a PaaS router the last X-Forwarded-For hop (added by the router), else the socket. */
 export function clientAddress(c: Context<AppEnv>): string {
   if (c.get('deps').config.trustProxy) {
-    const hops = c.req.header('X-Forwarded-For')?.split(',').map((h) => h.trim()).filter(Boolean);
+    const hops = c.req
+      .header('X-Forwarded-For')
+      ?.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
     const last = hops?.at(-1);
     if (last) return last;
   }
@@ -39,7 +43,8 @@ export function clientAddress(c: Context<AppEnv>): string {
  * the site: any control character or backslash is refused.
  */
 export function safeBackPath(value: string | undefined, fallback: string): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//')) return fallback;
+  if (!value?.startsWith('/') || value.startsWith('//')) return fallback;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
   return value;
 }

@@ -12,12 +12,7 @@ export type Recipient = { address: string; name?: string | null };
  * caller's transaction: the email exists if and only if the change that caused
  * it committed, and a delivery job exists for every outbox row.
  */
-export async function enqueueEmail(
-  trx: Transaction<DB>,
-  boss: PgBoss,
-  to: Recipient,
-  email: RenderedEmail,
-): Promise<string> {
+export async function enqueueEmail(trx: Transaction<DB>, boss: PgBoss, to: Recipient, email: RenderedEmail): Promise<string> {
   const row = await trx
     .insertInto('email_outbox')
     .values({

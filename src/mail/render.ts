@@ -1,5 +1,5 @@
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { translator, type T } from '../i18n/i18n.js';
+import { type T, translator } from '../i18n/i18n.js';
 import type { Language } from '../i18n/languages.js';
 
 export type RenderedEmail = { subject: string; html: string; text: string; language: Language; template: string };

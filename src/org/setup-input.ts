@@ -1,7 +1,7 @@
 import { passwordProblem } from '../auth/passwords.js';
+import type { TimeFormat } from '../db/schema.js';
 import { canonicalTimeZone, isCountry } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
-import type { TimeFormat } from '../db/schema.js';
 
 export type SetupInput = {
   orgName: string;
@@ -28,7 +28,14 @@ export function isEmail(value: string): boolean {
 }
 
 export function parseDomains(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Validates the first-run form; every problem is a locale key shown next to its field. */

@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { welcomeStaffEmail } from '../../views/emails/welcome-staff.js';
+import { audit } from '../audit/audit.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { Database } from '../db/database.js';
 import type { StaffUser } from '../db/schema.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
-import { audit } from '../audit/audit.js';
 import type { SetupInput } from './setup-input.js';
 
 export type SetupResult = { ok: true; admin: StaffUser } | { ok: false; reason: 'already_done' };

@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.js';
 import type { HomeStats } from '../../views/admin/HomePage.js';
+import type { Database } from '../db/database.js';
 
 export async function homeStats(db: Database): Promise<HomeStats> {
   const row = await db

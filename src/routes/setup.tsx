@@ -4,8 +4,8 @@ import { setSessionCookie } from '../auth/cookies.js';
 import { createSession, generateSessionToken } from '../auth/sessions.js';
 import { staffUserCount } from '../auth/staff.js';
 import type { AppEnv } from '../http/env.js';
-import { clientAddress, formValues } from '../http/request.js';
 import { page } from '../http/render.js';
+import { clientAddress, formValues } from '../http/request.js';
 import { completeSetup } from '../org/setup.js';
 import { validateSetup } from '../org/setup-input.js';
 
@@ -16,7 +16,11 @@ export const setupRoutes = new Hono<AppEnv>();
 // First run only: once a staff user exists the page is gone for good.
 setupRoutes.get('/setup', async (c) => {
   if ((await staffUserCount(c.get('deps').db)) > 0) return c.redirect('/admin/login', 303);
-  return page(c, { title: c.get('t')('setup:title'), layout: 'auth', body: <SetupPage view={c.get('view')} values={{ country: guessCountry(c.req.header('Accept-Language')) }} errors={{}} /> });
+  return page(c, {
+    title: c.get('t')('setup:title'),
+    layout: 'auth',
+    body: <SetupPage view={c.get('view')} values={{ country: guessCountry(c.req.header('Accept-Language')) }} errors={{}} />,
+  });
 });
 
 setupRoutes.post('/setup', async (c) => {

@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { THROTTLE } from '../../src/auth/throttle.js';
+import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('the demo admin in a browser', () => {
     await page.getByRole('link', { name: 'Caixa de saída' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Caixa de saída');
     await expectAccessible(page);
-    expect(consoleErrors.join("\n")).toBe("");
+    expect(consoleErrors.join('\n')).toBe('');
   });
 
   it('shows the refusal after a wrong password, then the throttle after repeated ones', async () => {

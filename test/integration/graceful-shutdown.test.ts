@@ -28,7 +28,13 @@ function freePort(): Promise<number> {
 type Outcome = { status: number } | { error: string };
 
 /** One request; resolves when the request is fully written, and again with its outcome. */
-function send(port: number, method: 'GET' | 'POST', path: string, body?: string, agent: http.Agent | false = false): { written: Promise<void>; outcome: Promise<Outcome> } {
+function send(
+  port: number,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string,
+  agent: http.Agent | false = false,
+): { written: Promise<void>; outcome: Promise<Outcome> } {
   let markWritten: () => void = () => {};
   const written = new Promise<void>((r) => {
     markWritten = r;
@@ -84,10 +90,13 @@ describe('graceful shutdown', () => {
     server.stderr?.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
 
-    await waitFor(async () => {
-      const r = await send(port, 'GET', '/healthz').outcome;
-      return 'status' in r && r.status === 200;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(
+      async () => {
+        const r = await send(port, 'GET', '/healthz').outcome;
+        return 'status' in r && r.status === 200;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
 
     // 40 connections the server has accepted (each answered once), as a router's pool would hold.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 40 });
@@ -96,7 +105,9 @@ describe('graceful shutdown', () => {
 
     // Sign-in attempts hash a password (tens of ms each), so many are in flight at once.
     const requests = Array.from({ length: 40 }, (_, i) =>
-      i % 4 === 0 ? send(port, 'GET', '/admin/login', undefined, agent) : send(port, 'POST', '/admin/login', `email=ana%40acme.example&password=wrong-${i}`, agent),
+      i % 4 === 0
+        ? send(port, 'GET', '/admin/login', undefined, agent)
+        : send(port, 'POST', '/admin/login', `email=ana%40acme.example&password=wrong-${i}`, agent),
     );
     await Promise.all(requests.map((r) => r.written));
     server.kill('SIGTERM');

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES } from '../../src/jobs/queues.js';
-import { welcomeStaffEmail } from '../../views/emails/welcome-staff.js';
 import { enqueueEmail } from '../../src/mail/outbox.js';
 import { renderEmail } from '../../src/mail/render.js';
+import { welcomeStaffEmail } from '../../views/emails/welcome-staff.js';
 import { browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, seedAcme } from '../support/fixtures.js';
 import { startSmtp, type TestSmtp } from '../support/smtp.js';
@@ -67,9 +67,13 @@ describe('email outbox', () => {
   });
 
   it('writes no email and queues no job when the transaction that caused it rolls back', async () => {
-    const countJobs = async () => Number((await sql<{ n: string }>`select count(*) as n from pgboss.job where name = ${QUEUES.mailDeliver}`.execute(t.db)).rows[0]?.n);
+    const countJobs = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from pgboss.job where name = ${QUEUES.mailDeliver}`.execute(t.db)).rows[0]?.n);
     const jobsBefore = await countJobs();
-    const before = await t.db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db
+      .selectFrom('email_outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const email = await renderEmail(welcomeStaffEmail, { name: 'Eve', orgName: 'Acme', email: 'eve@x.example', loginUrl: 'http://porta.test' }, 'en');
     await expect(
       t.db.transaction().execute(async (trx) => {
@@ -77,7 +81,10 @@ describe('email outbox', () => {
         throw new Error('the change failed');
       }),
     ).rejects.toThrow('the change failed');
-    const after = await t.db.selectFrom('email_outbox').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db
+      .selectFrom('email_outbox')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
     expect(await countJobs()).toBe(jobsBefore);
   });

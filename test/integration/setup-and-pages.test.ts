@@ -37,7 +37,11 @@ describe('first-run setup', () => {
 
   it('shows each problem next to its field, in the visitor’s language, and creates nothing', async () => {
     const client = browserClient(t.app);
-    const res = await client.post('/setup', { ...setupForm, adminEmail: 'not-an-email', passwordConfirm: 'other', emailDomains: 'bad domain!' }, { 'Accept-Language': 'fr' });
+    const res = await client.post(
+      '/setup',
+      { ...setupForm, adminEmail: 'not-an-email', passwordConfirm: 'other', emailDomains: 'bad domain!' },
+      { 'Accept-Language': 'fr' },
+    );
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toMatch(/id="adminEmail-error"[^>]*>[^<]*adresse e-mail valide/);

@@ -126,7 +126,10 @@ describe('staff sign-in', () => {
 
   it('refuses an expired session and removes it', async () => {
     const { client } = await signIn();
-    await t.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    await t.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .execute();
     expect((await client.get('/admin')).status).toBe(303);
     expect(await t.db.selectFrom('sessions').select('id').execute()).toHaveLength(0);
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PgBoss } from 'pg-boss';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { loadAssets } from '../../src/http/assets.js';

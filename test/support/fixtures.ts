@@ -8,7 +8,10 @@ export const acme = {
 
 /** The organization and its first administrator, as setup would leave them. */
 export async function seedAcme(db: Database, overrides: { language?: string | null } = {}) {
-  await db.insertInto('org').values({ id: 1, ...acme.org }).execute();
+  await db
+    .insertInto('org')
+    .values({ id: 1, ...acme.org })
+    .execute();
   const admin = await db
     .insertInto('staff_users')
     .values({

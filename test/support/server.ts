@@ -1,4 +1,4 @@
-import { listen, type Listening } from '../../src/http/serve.js';
+import { type Listening, listen } from '../../src/http/serve.js';
 import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
 
 export type TestServer = TestApp & { url: string; http: Listening };

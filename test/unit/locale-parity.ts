@@ -93,7 +93,12 @@ export function compareLocales(folder: string, languages: readonly string[], ref
   const problems: LocaleProblem[] = [];
   const en = readLanguage(folder, reference, problems);
   if (!en) return problems;
-  const pluralBases = new Set([...en.keys.keys()].map((k) => PLURAL.exec(k)).filter((m) => m && en.keys.has(`${m[1]}_other`)).map((m) => m?.[1] ?? ''));
+  const pluralBases = new Set(
+    [...en.keys.keys()]
+      .map((k) => PLURAL.exec(k))
+      .filter((m) => m && en.keys.has(`${m[1]}_other`))
+      .map((m) => m?.[1] ?? ''),
+  );
   const pluralOf = (key: string) => {
     const m = PLURAL.exec(key);
     return m && pluralBases.has(m[1] ?? '') ? { base: m[1] ?? '', category: m[2] ?? '' } : undefined;

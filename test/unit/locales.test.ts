@@ -271,7 +271,7 @@ describe("the project's locales/ folder", () => {
     expect(messages(problems(), 'value')).toEqual([]);
   });
 
-  it("uses the same placeholders as English in every translation", () => {
+  it('uses the same placeholders as English in every translation', () => {
     expect(messages(problems(), 'placeholders')).toEqual([]);
   });
 

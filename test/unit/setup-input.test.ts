@@ -64,7 +64,13 @@ describe('validateSetup with a valid form', () => {
   });
 
   it('accepts UTC, the 12-hour clock and a long passphrase', () => {
-    const result = validateSetup({ ...acmeForm, timeZone: 'UTC', timeFormat: '12h', password: 'correct horse battery staple', passwordConfirm: 'correct horse battery staple' });
+    const result = validateSetup({
+      ...acmeForm,
+      timeZone: 'UTC',
+      timeFormat: '12h',
+      password: 'correct horse battery staple',
+      passwordConfirm: 'correct horse battery staple',
+    });
     expect(result.ok).toBe(true);
   });
 });

@@ -95,7 +95,12 @@ export function OutboxDetail({ view, email }: { view: ViewContext; email: Outbox
         )}
       </dl>
       <h2>{t('admin:outbox.html')}</h2>
-      <iframe class="email-frame" title={t('admin:outbox.html')} src={`/admin/outbox/${email.id}/html`} sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"></iframe>
+      <iframe
+        class="email-frame"
+        title={t('admin:outbox.html')}
+        src={`/admin/outbox/${email.id}/html`}
+        sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+      ></iframe>
       <h2>{t('admin:outbox.text')}</h2>
       <pre class="email-text">{email.text}</pre>
     </section>

@@ -35,8 +35,21 @@ export function SetupPage({ view, values, errors }: SetupPageProps & { view: Vie
         <fieldset>
           <legend>{t('setup:orgSection')}</legend>
           <TextField name="orgName" label={t('setup:orgName')} value={values.orgName} error={err('orgName')} required autocomplete="organization" />
-          <TextField name="emailDomains" label={t('setup:emailDomains')} hint={t('setup:emailDomainsHint')} value={values.emailDomains} error={err('emailDomains')} />
-          <SelectField name="defaultLanguage" label={t('setup:defaultLanguage')} options={languageOptions(view)} value={values.defaultLanguage ?? view.lang} error={err('defaultLanguage')} required />
+          <TextField
+            name="emailDomains"
+            label={t('setup:emailDomains')}
+            hint={t('setup:emailDomainsHint')}
+            value={values.emailDomains}
+            error={err('emailDomains')}
+          />
+          <SelectField
+            name="defaultLanguage"
+            label={t('setup:defaultLanguage')}
+            options={languageOptions(view)}
+            value={values.defaultLanguage ?? view.lang}
+            error={err('defaultLanguage')}
+            required
+          />
           <SelectField
             name="timeZone"
             label={t('setup:timeZone')}
@@ -45,15 +58,45 @@ export function SetupPage({ view, values, errors }: SetupPageProps & { view: Vie
             error={err('timeZone')}
             required
           />
-          <SelectField name="timeFormat" label={t('setup:timeFormat')} options={timeFormatOptions(view)} value={values.timeFormat ?? '24h'} error={err('timeFormat')} required />
+          <SelectField
+            name="timeFormat"
+            label={t('setup:timeFormat')}
+            options={timeFormatOptions(view)}
+            value={values.timeFormat ?? '24h'}
+            error={err('timeFormat')}
+            required
+          />
           <SelectField name="country" label={t('setup:country')} options={countryOptions(view)} value={values.country} error={err('country')} required />
         </fieldset>
         <fieldset>
           <legend>{t('setup:adminSection')}</legend>
           <TextField name="adminName" label={t('setup:adminName')} value={values.adminName} error={err('adminName')} required autocomplete="name" />
-          <TextField name="adminEmail" type="email" label={t('setup:adminEmail')} value={values.adminEmail} error={err('adminEmail')} required autocomplete="email" />
-          <TextField name="password" type="password" label={t('setup:password')} hint={t('auth:passwordRules')} error={err('password')} required autocomplete="new-password" />
-          <TextField name="passwordConfirm" type="password" label={t('setup:passwordConfirm')} error={err('passwordConfirm')} required autocomplete="new-password" />
+          <TextField
+            name="adminEmail"
+            type="email"
+            label={t('setup:adminEmail')}
+            value={values.adminEmail}
+            error={err('adminEmail')}
+            required
+            autocomplete="email"
+          />
+          <TextField
+            name="password"
+            type="password"
+            label={t('setup:password')}
+            hint={t('auth:passwordRules')}
+            error={err('password')}
+            required
+            autocomplete="new-password"
+          />
+          <TextField
+            name="passwordConfirm"
+            type="password"
+            label={t('setup:passwordConfirm')}
+            error={err('passwordConfirm')}
+            required
+            autocomplete="new-password"
+          />
         </fieldset>
         <button type="submit" class="button">
           {t('setup:submit')}

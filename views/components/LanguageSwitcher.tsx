@@ -1,5 +1,5 @@
-import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { ViewContext } from '../../src/http/env.js';
+import { LANGUAGES } from '../../src/i18n/languages.js';
 
 const nativeName = (lang: string) => {
   const name = new Intl.DisplayNames([lang], { type: 'language' }).of(lang) ?? lang;

@@ -9,7 +9,10 @@ export const outboxRoutes = new Hono<AppEnv>();
 outboxRoutes.get('/', async (c) => {
   const { db, config } = c.get('deps');
   const { emails, next } = await listOutbox(db, c.req.query('after'));
-  return page(c, { title: c.get('t')('admin:outbox.title'), body: <OutboxList view={c.get('view')} emails={emails} next={next} smtpConfigured={Boolean(config.smtpUrl)} /> });
+  return page(c, {
+    title: c.get('t')('admin:outbox.title'),
+    body: <OutboxList view={c.get('view')} emails={emails} next={next} smtpConfigured={Boolean(config.smtpUrl)} />,
+  });
 });
 
 outboxRoutes.get('/:id', async (c) => {
@@ -23,7 +26,10 @@ outboxRoutes.get('/:id', async (c) => {
 outboxRoutes.get('/:id/html', async (c) => {
   const email = await getOutboxEmail(c.get('deps').db, c.req.param('id'));
   if (!email) return c.notFound();
-  c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'");
+  c.header(
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+  );
   c.header('X-Frame-Options', 'SAMEORIGIN');
   return c.html(email.html);
 });
