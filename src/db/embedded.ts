@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import pg from 'pg';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import pg from 'pg';
 import { projectRoot } from '../paths.js';
 
 export type EmbeddedPostgres = {
