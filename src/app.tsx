@@ -14,6 +14,7 @@ import { page } from './http/render.js';
 import { adminAuthRoutes } from './routes/admin/auth.js';
 import { adminHomeRoutes } from './routes/admin/home.js';
 import { outboxRoutes } from './routes/admin/outbox.js';
+import { profileRoutes } from './routes/admin/profile.js';
 import { langRoutes } from './routes/lang.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
@@ -50,6 +51,7 @@ export function createApp(deps: Deps) {
   app.use('/admin', requireStaff());
   app.route('/admin', adminHomeRoutes);
   app.route('/admin/outbox', outboxRoutes);
+  app.route('/admin/profile', profileRoutes);
 
   app.notFound((c) => {
     const t = c.get('t');

@@ -109,6 +109,8 @@ describe('staff sign-in', () => {
     const token = client.cookies.get(SESSION_COOKIE) ?? '';
     const out = await client.post('/admin/logout', {});
     expect(out.status).toBe(303);
+    expect(out.headers.get('Location')).toBe('/admin/login?signedOut=1');
+    expect(await (await client.get('/admin/login?signedOut=1')).text()).toContain('You have signed out.');
     expect(client.cookies.has(SESSION_COOKIE)).toBe(false);
     expect(await t.db.selectFrom('sessions').select('id').execute()).toHaveLength(0);
     // The old token no longer works even if replayed.

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.js';
@@ -14,7 +15,17 @@ declare module 'vitest' {
   }
 }
 
-const PORTS: Record<string, number> = { integration: 54339, browser: 54349 };
+/** A port nobody listens on now: a fixed one could be held by a server another run left behind. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
 
 /**
  * Starts the test PostgreSQL once per project: the embedded server in
@@ -31,7 +42,7 @@ export default async function setup(project: TestProject) {
     adminUrl = external;
     console.log(`[${name}] integration database server: ${new URL(external).host} (TEST_DATABASE_URL)`);
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: `.data/test-postgres-${name}`, port: PORTS[name] ?? 54359 });
+    const embedded = await startEmbeddedPostgres({ dataDir: `.data/test-postgres-${name}`, port: await freePort() });
     adminUrl = embedded.url.replace(/\/porta$/, '/postgres');
     stopServer = embedded.stop;
   }

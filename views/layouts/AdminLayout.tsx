@@ -33,7 +33,9 @@ export function AdminLayout({ view, title, children }: { view: ViewContext; titl
         </nav>
         {staff && (
           <div class="account">
-            <span class="account-name">{staff.name}</span>
+            <a class="account-name" href="/admin/profile" aria-current={path === '/admin/profile' ? 'page' : undefined}>
+              {staff.name}
+            </a>
             <form method="post" action="/admin/logout">
               <button type="submit" class="button secondary small">
                 {t('auth:logout')}

@@ -13,7 +13,7 @@ adminAuthRoutes.get('/login', async (c) => {
   if (c.get('staff')) return c.redirect('/admin', 303);
   if ((await staffUserCount(c.get('deps').db)) === 0) return c.redirect('/setup', 303);
   const t = c.get('t');
-  const notice = c.req.query('signedOut') !== undefined ? t('auth:signedOut') : undefined;
+  const notice = c.req.query('signedOut') === '1' ? t('auth:signedOut') : undefined;
   const next = safeBackPath(c.req.query('next'), '');
   return page(c, { title: t('auth:login.title'), layout: 'auth', body: <LoginPage view={c.get('view')} notice={notice} next={next || undefined} /> });
 });
@@ -50,5 +50,5 @@ adminAuthRoutes.post('/logout', async (c) => {
   const session = c.get('session');
   if (session) await invalidateSession(c.get('deps').db, session.id);
   clearSessionCookie(c);
-  return c.redirect('/admin/login?signedOut', 303);
+  return c.redirect('/admin/login?signedOut=1', 303);
 });

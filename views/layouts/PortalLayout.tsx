@@ -1,0 +1,68 @@
+import type { Child } from 'hono/jsx';
+import type { ViewContext } from '../../src/http/env.js';
+import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
+import { Document } from './Document.js';
+
+export type PortalTab = { href: string; label: string };
+
+export type PortalShell = {
+  /** The portal's own name, shown as its brand. */
+  name: string;
+  /** Base path of the portal, /p/:slug. */
+  base: string;
+  tabs: PortalTab[];
+  /** The signed-in portal user's display name; undefined on sign-in pages. */
+  userName?: string | undefined;
+  /** Shown above the page when an admin previews the portal as someone else. */
+  previewBanner?: string | undefined;
+};
+
+/** The customer-facing shell: portal name, its tabs, the user's menu, and the language switcher. */
+export function PortalLayout({ view, title, portal, children }: { view: ViewContext; title: string; portal: PortalShell; children: Child }) {
+  const { t, path } = view;
+  return (
+    <Document view={view} title={title} bodyClass="portal">
+      {portal.previewBanner && (
+        <p class="preview-banner" role="status">
+          {portal.previewBanner}
+        </p>
+      )}
+      <header class="topbar">
+        <a class="brand" href={portal.base}>
+          {portal.name}
+        </a>
+        {portal.tabs.length > 0 && (
+          <nav aria-label={t('portal:nav.label')}>
+            <ul>
+              {portal.tabs.map((tab) => (
+                <li>
+                  <a href={tab.href} aria-current={path === tab.href || path.startsWith(`${tab.href}/`) ? 'page' : undefined}>
+                    {tab.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        )}
+        {portal.userName && (
+          <div class="account">
+            <a class="account-name" href={`${portal.base}/profile`}>
+              {portal.userName}
+            </a>
+            <form method="post" action={`${portal.base}/logout`}>
+              <button type="submit" class="button secondary small">
+                {t('auth:logout')}
+              </button>
+            </form>
+          </div>
+        )}
+      </header>
+      <main id="main" class="content">
+        {children}
+      </main>
+      <footer class="site-footer">
+        <LanguageSwitcher view={view} />
+      </footer>
+    </Document>
+  );
+}
