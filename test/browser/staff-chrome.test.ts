@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { THROTTLE } from '../../src/auth/throttle.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser } from '../support/browser.js';
@@ -15,13 +15,17 @@ beforeAll(async () => {
   await seedDemo(server.db);
   chrome = await launchBrowser();
 });
+// A test that switches language saves it as the admin's preference; each test starts from none.
+beforeEach(async () => {
+  if (hasChromium) await server.db.updateTable('staff_users').set({ language: null }).execute();
+});
 afterAll(async () => {
   await chrome?.close();
   await server?.close();
 });
 
-async function newPage(locale = 'en-US'): Promise<Page> {
-  const context = await chrome.browser.newContext({ locale });
+async function newPage(locale = 'en-US', javaScriptEnabled = true): Promise<Page> {
+  const context = await chrome.browser.newContext({ locale, javaScriptEnabled });
   return context.newPage();
 }
 
@@ -83,5 +87,33 @@ describe.skipIf(!hasChromium)('the demo admin in a browser', () => {
     await signIn(page, 'otra-clave-mala');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('El correo electrónico o la contraseña no son correctos.');
     await server.db.deleteFrom('login_attempts').execute();
+  });
+
+  it('navigates with htmx: the outbox link is fetched as a boosted request and the address bar follows', async () => {
+    const page = await newPage();
+    const consoleErrors = collectConsoleErrors(page);
+    await signIn(page);
+    await page.waitForURL(`${server.url}/admin`);
+    const boosted = page.waitForRequest((r) => r.url() === `${server.url}/admin/outbox` && r.headers()['hx-boosted'] === 'true');
+    await page.getByRole('navigation').getByRole('link', { name: 'Outbox' }).click();
+    await boosted;
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Outbox');
+    await page.waitForURL(`${server.url}/admin/outbox`);
+    expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Outbox');
+    expect(consoleErrors.join('\n')).toBe('');
+  });
+
+  it('works without JavaScript: sign in, navigate, switch language, sign out', async () => {
+    const page = await newPage('en-US', false);
+    await signIn(page);
+    await page.waitForURL(`${server.url}/admin`);
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    await page.waitForURL(`${server.url}/admin/outbox`);
+    await page.locator('#lang-select').selectOption('es');
+    await page.locator('form.lang-switcher button[type="submit"]').click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Bandeja de salida');
+    await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+    await page.waitForURL(`${server.url}/admin/login?signedOut=1`);
+    expect(await page.getByRole('status').textContent()).toBe('Ha cerrado la sesión.');
   });
 });

@@ -17,7 +17,7 @@ export function AdminLayout({ view, title, children }: { view: ViewContext; titl
         <a class="brand" href="/admin">
           {view.orgName ?? 'Porta'}
         </a>
-        <nav aria-label={t('admin:nav.label')}>
+        <nav aria-label={t('admin:nav.label')} hx-boost:inherited="true">
           <ul>
             {NAV.map((item) => {
               const current = item.exact ? path === item.href : path.startsWith(item.href);
