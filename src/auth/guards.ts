@@ -13,7 +13,7 @@ export function requireStaff(): MiddlewareHandler<AppEnv> {
 
 export function requireAdmin(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.get('staff')?.is_admin) return next();
+    if (c.get('staff')?.profile.is_admin) return next();
     return c.text(c.get('t')('errors:forbidden'), 403);
   };
 }

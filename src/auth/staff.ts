@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { Session, StaffUser } from '../db/schema.js';
+import type { Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { createSession, generateSessionToken, validateSessionToken } from './sessions.js';
 import { checkLoginThrottle, recordLoginAttempt } from './throttle.js';
@@ -20,12 +20,30 @@ export async function staffUserCount(db: Database): Promise<number> {
   return Number(row.n);
 }
 
+/** A signed-in staff user with what their profile allows beyond module permissions. */
+export type SignedInStaff = StaffUser & { profile: Pick<Profile, 'id' | 'api_name' | 'is_admin' | 'manage_portals' | 'manage_portal_users'> };
+
 /** The session and its active staff user; undefined for unknown, expired, portal or deactivated. */
-export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: Session; staff: StaffUser } | undefined> {
+export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: Session; staff: SignedInStaff } | undefined> {
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'staff') return undefined;
-  const staff = await db.selectFrom('staff_users').selectAll().where('id', '=', session.user_id).where('active', '=', true).executeTakeFirst();
-  return staff ? { session, staff } : undefined;
+  const row = await db
+    .selectFrom('staff_users as s')
+    .innerJoin('profiles as p', 'p.id', 's.profile_id')
+    .selectAll('s')
+    .select(['p.api_name as profile_api_name', 'p.is_admin', 'p.manage_portals', 'p.manage_portal_users'])
+    .where('s.id', '=', session.user_id)
+    .where('s.active', '=', true)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { profile_api_name, is_admin, manage_portals, manage_portal_users, ...staff } = row;
+  return { session, staff: { ...staff, profile: { id: staff.profile_id, api_name: profile_api_name, is_admin, manage_portals, manage_portal_users } } };
+}
+
+/** The id of a built-in profile ('administrator' or 'standard'). */
+export async function profileId(db: Database, apiName: 'administrator' | 'standard'): Promise<string> {
+  const row = await db.selectFrom('profiles').select('id').where('api_name', '=', apiName).executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export type StaffLoginResult =

@@ -16,6 +16,7 @@ export interface OrgTable {
   time_format: TimeFormat;
   country: string;
   gdpr_enabled: Generated<boolean>;
+  currency: Generated<string>;
   created_at: Timestamp;
 }
 
@@ -24,7 +25,7 @@ export interface StaffUsersTable {
   email: string;
   name: string;
   password_hash: string;
-  is_admin: Generated<boolean>;
+  profile_id: string;
   active: Generated<boolean>;
   language: string | null;
   time_zone: string | null;
@@ -95,7 +96,152 @@ export interface ModulesTable {
   labels: Json<Record<string, { singular: string; plural: string }>>;
   sharing: Generated<ModuleSharing>;
   position: Generated<number>;
+  name_fields: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export type FieldType =
+  | 'text'
+  | 'textarea'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'number'
+  | 'decimal'
+  | 'currency'
+  | 'percent'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'picklist'
+  | 'multiselect'
+  | 'lookup'
+  | 'subform';
+
+/** Labels per language, for what admins name themselves (custom modules, fields, values). */
+export type Labels = Partial<Record<string, string>>;
+
+export type PicklistValue = { value: string; labelKey?: string; labels?: Labels };
+
+export type FieldOptions = {
+  values?: PicklistValue[];
+  targetModuleId?: string;
+  scale?: number;
+  currency?: string;
+  computed?: 'line_items_subtotal' | 'line_items_total';
+};
+
+export interface FieldsTable {
+  id: string;
+  module_id: string;
+  parent_field_id: string | null;
+  api_name: string;
+  kind: 'standard' | 'custom';
+  type: FieldType;
+  required: Generated<boolean>;
+  label_key: string | null;
+  labels: Json<Labels>;
+  options: Json<FieldOptions>;
+  position: Generated<number>;
+  created_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export type LayoutSection = { id: string; labelKey?: string; labels?: Labels; fields: string[] };
+
+export interface LayoutsTable {
+  id: string;
+  module_id: string;
+  api_name: string;
+  label_key: string | null;
+  labels: Json<Labels>;
+  is_default: Generated<boolean>;
+  position: Generated<number>;
+  sections: Json<LayoutSection[]>;
+  created_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface RecordRefsTable {
+  field_id: string;
+  target_id: string;
+  record_id: string;
+}
+
+export interface NotesTable {
+  id: Generated<string>;
+  record_id: string;
+  author_kind: 'staff' | 'portal';
+  author_id: string;
+  body: string;
+  internal: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface AttachmentsTable {
+  id: Generated<string>;
+  record_id: string;
+  author_kind: 'staff' | 'portal';
+  author_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  content: Buffer;
+  internal: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export type FieldChange = { field: string; old: unknown; new: unknown };
+
+export interface RecordChangesTable {
+  id: Generated<string>;
+  record_id: string;
+  at: Timestamp;
+  actor_kind: 'staff' | 'portal' | 'system';
+  actor_id: string | null;
+  action: string;
+  changes: Json<FieldChange[]>;
+}
+
+export interface ProfilesTable {
+  id: string;
+  api_name: string;
+  label_key: string | null;
+  name: string | null;
+  is_admin: Generated<boolean>;
+  manage_portals: Generated<boolean>;
+  manage_portal_users: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface ProfilePermissionsTable {
+  profile_id: string;
+  module_id: string;
+  can_view: Generated<boolean>;
+  can_create: Generated<boolean>;
+  can_edit: Generated<boolean>;
+  can_delete: Generated<boolean>;
+}
+
+export type ImportStatus = 'uploaded' | 'queued' | 'running' | 'done' | 'failed';
+export type ImportRowError = { row: number; errors: { field: string; key: string }[] };
+
+export interface ImportsTable {
+  id: Generated<string>;
+  module_id: string;
+  staff_id: string;
+  filename: string;
+  content: Buffer;
+  mapping: Json<Record<string, string | null>>;
+  skip_bad_rows: Generated<boolean>;
+  status: Generated<ImportStatus>;
+  total_rows: Generated<number>;
+  processed_rows: Generated<number>;
+  imported_rows: Generated<number>;
+  row_errors: Json<ImportRowError[]>;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
 }
 
 export type RecordState = 'active' | 'pending_approval' | 'under_review';
@@ -113,6 +259,10 @@ export interface RecordsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  layout_id: string | null;
+  search: ColumnType<string, string | undefined, string>;
+  converted_at: NullableTimestamp;
+  converted_to: string | null;
 }
 
 export interface DB {
@@ -124,6 +274,15 @@ export interface DB {
   audit_log: AuditLogTable;
   modules: ModulesTable;
   records: RecordsTable;
+  fields: FieldsTable;
+  layouts: LayoutsTable;
+  record_refs: RecordRefsTable;
+  notes: NotesTable;
+  attachments: AttachmentsTable;
+  record_changes: RecordChangesTable;
+  profiles: ProfilesTable;
+  profile_permissions: ProfilePermissionsTable;
+  imports: ImportsTable;
 }
 
 export type Org = Selectable<OrgTable>;
@@ -134,3 +293,9 @@ export type Session = Selectable<SessionsTable>;
 export type OutboxEmail = Selectable<EmailOutboxTable>;
 export type Module = Selectable<ModulesTable>;
 export type CrmRecord = Selectable<RecordsTable>;
+export type Field = Selectable<FieldsTable>;
+export type Layout = Selectable<LayoutsTable>;
+export type Profile = Selectable<ProfilesTable>;
+export type Note = Selectable<NotesTable>;
+export type RecordChange = Selectable<RecordChangesTable>;
+export type Import = Selectable<ImportsTable>;

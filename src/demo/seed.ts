@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
+import { profileId } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 
 export const DEMO_ADMIN = { email: 'admin@demo.example', password: 'Porta-demo-2026', name: 'Dana Admin' } as const;
@@ -50,7 +51,7 @@ export async function seedDemo(db: Database): Promise<SeedResult> {
       .execute();
     const admin = await trx
       .insertInto('staff_users')
-      .values({ email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password_hash: passwordHash, is_admin: true })
+      .values({ email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password_hash: passwordHash, profile_id: await profileId(trx, 'administrator') })
       .returning('id')
       .executeTakeFirstOrThrow();
     const modules = await trx.selectFrom('modules').select(['id', 'api_name']).where('api_name', 'in', ['accounts', 'contacts']).execute();

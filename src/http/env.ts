@@ -1,4 +1,5 @@
-import type { Org, Session, StaffUser } from '../db/schema.js';
+import type { SignedInStaff } from '../auth/staff.js';
+import type { Org, Session } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import type { Formatters } from '../i18n/format.js';
 import type { T } from '../i18n/i18n.js';
@@ -21,7 +22,7 @@ export type AppEnv = {
     requestId: string;
     org: Org | undefined;
     session: Session | undefined;
-    staff: StaffUser | undefined;
+    staff: SignedInStaff | undefined;
     lang: Language;
     t: T;
     fmt: Formatters;

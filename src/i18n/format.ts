@@ -3,6 +3,8 @@ import type { Language } from './languages.js';
 
 export type Formatters = {
   date(value: Date): string;
+  /** A calendar date stored as YYYY-MM-DD: no time zone applies. */
+  calendarDate(iso: string): string;
   dateTime(value: Date): string;
   time(value: Date): string;
   number(value: number, fractionDigits?: number): string;
@@ -23,6 +25,7 @@ export function createFormatters({ language, timeZone, timeFormat }: FormatPrefe
   const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
   const hour12 = timeFormat === '12h';
   const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone });
+  const calendar = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' });
   const dateTime = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short', timeZone: zone, hour12 });
   const time = new Intl.DateTimeFormat(language, { timeStyle: 'short', timeZone: zone, hour12 });
   const percent = new Intl.NumberFormat(language, { style: 'percent', maximumFractionDigits: 2 });
@@ -30,6 +33,10 @@ export function createFormatters({ language, timeZone, timeFormat }: FormatPrefe
   const languages = new Intl.DisplayNames([language], { type: 'language' });
   return {
     date: (v) => date.format(v),
+    calendarDate: (iso) => {
+      const d = new Date(`${iso}T00:00:00Z`);
+      return Number.isNaN(d.getTime()) ? iso : calendar.format(d);
+    },
     dateTime: (v) => dateTime.format(v),
     time: (v) => time.format(v),
     number: (v, digits) =>

@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import { welcomeStaffEmail } from '../../views/emails/welcome-staff.js';
 import { audit } from '../audit/audit.js';
 import { hashPassword } from '../auth/passwords.js';
+import { profileId } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { StaffUser } from '../db/schema.js';
 import { enqueueEmail } from '../mail/outbox.js';
@@ -57,7 +58,7 @@ export async function completeSetup(db: Database, boss: PgBoss, input: SetupInpu
         email: input.adminEmail,
         name: input.adminName,
         password_hash: passwordHash,
-        is_admin: true,
+        profile_id: await profileId(trx, 'administrator'),
         language: input.defaultLanguage,
       })
       .returningAll()

@@ -63,7 +63,8 @@ describe('first-run setup', () => {
     expect(org).toMatchObject({ name: 'Bodega Sur', default_language: 'es', time_zone: 'America/Buenos_Aires', time_format: '24h', country: 'AR' });
     expect(org.email_domains).toEqual(['bodegasur.example', 'staff.bodegasur.example']);
     const admin = await t.db.selectFrom('staff_users').selectAll().executeTakeFirstOrThrow();
-    expect(admin).toMatchObject({ email: 'lucia@bodegasur.example', name: 'Lucía Gómez', is_admin: true, language: 'es' });
+    expect(admin).toMatchObject({ email: 'lucia@bodegasur.example', name: 'Lucía Gómez', language: 'es' });
+    expect((await t.db.selectFrom('profiles').select('api_name').where('id', '=', admin.profile_id).executeTakeFirstOrThrow()).api_name).toBe('administrator');
     expect(admin.password_hash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(admin.password_hash, setupForm.password)).toBe(true);
     const home = await client.get('/admin');

@@ -1,4 +1,5 @@
 import { hashPassword } from '../../src/auth/passwords.js';
+import { profileId } from '../../src/auth/staff.js';
 import type { Database } from '../../src/db/database.js';
 
 export const acme = {
@@ -18,7 +19,7 @@ export async function seedAcme(db: Database, overrides: { language?: string | nu
       email: acme.admin.email,
       name: acme.admin.name,
       password_hash: await hashPassword(acme.admin.password),
-      is_admin: true,
+      profile_id: await profileId(db, 'administrator'),
       language: overrides.language ?? null,
     })
     .returningAll()

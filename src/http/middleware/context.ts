@@ -46,7 +46,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       asset: (p) => assets.url(p),
       path: c.req.path,
       orgName: org?.name,
-      staff: staff ? { name: staff.name, email: staff.email, isAdmin: staff.is_admin } : undefined,
+      staff: staff ? { name: staff.name, email: staff.email, isAdmin: staff.profile.is_admin } : undefined,
     });
     c.header('Content-Language', lang);
     await next();

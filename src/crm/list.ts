@@ -1,0 +1,155 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { CrmRecord, Field } from '../db/schema.js';
+import type { ModuleMeta } from './metadata.js';
+import type { Scope } from './records.js';
+
+export type SortKey = 'name' | 'created' | 'updated' | string;
+export type ListQuery = {
+  q?: string | undefined;
+  /** Picklist or multi-select field api_name → value. */
+  filters?: Record<string, string>;
+  sort?: SortKey;
+  dir?: 'asc' | 'desc';
+  after?: string | undefined;
+  limit?: number;
+  /** The recycle bin instead of live records. */
+  deleted?: boolean;
+};
+
+export type ListPage = { records: CrmRecord[]; next: string | undefined; sort: SortKey; dir: 'asc' | 'desc' };
+
+export const PAGE_SIZE = 25;
+
+/** Words of a search as a prefix query: "ali mar" finds "Alice Martin". */
+export function searchQuery(q: string): string | undefined {
+  const words = q
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}@._-]+/u)
+    .map((w) => w.replace(/[^\p{L}\p{N}]/gu, ''))
+    .filter(Boolean)
+    .slice(0, 8);
+  return words.length ? words.map((w) => `${w}:*`).join(' & ') : undefined;
+}
+
+function sortableField(meta: ModuleMeta, key: string): Field | undefined {
+  const f = meta.byName.get(key);
+  return f && !['subform', 'multiselect', 'textarea'].includes(f.type) ? f : undefined;
+}
+
+/**
+ * One page of a module's records within a scope, keyset-paginated. Sorting by
+ * name, creation or last change uses the module's indexes; sorting by another
+ * field orders by its stored value.
+ */
+export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, query: ListQuery): Promise<ListPage> {
+  const limit = Math.min(Math.max(query.limit ?? PAGE_SIZE, 1), 200);
+  const field = query.sort && !['name', 'created', 'updated'].includes(query.sort) ? sortableField(meta, query.sort) : undefined;
+  const sort: SortKey = field ? field.api_name : query.sort === 'created' || query.sort === 'updated' ? query.sort : query.deleted ? 'deleted' : 'name';
+  const dir = query.dir ?? (sort === 'name' || field ? 'asc' : 'desc');
+  const sortExpr: ReturnType<typeof sql<unknown>> =
+    sort === 'name'
+      ? sql<string>`lower(records.display_name)`
+      : sort === 'created'
+        ? sql<Date>`records.created_at`
+        : sort === 'updated'
+          ? sql<Date>`records.updated_at`
+          : sort === 'deleted'
+            ? sql<Date>`records.deleted_at`
+            : field?.type === 'number' || field?.type === 'decimal' || field?.type === 'currency' || field?.type === 'percent'
+              ? sql<number>`(records.data->>${field.api_name})::numeric`
+              : sql<string>`records.data->>${field?.api_name ?? ''}`;
+
+  let q = db
+    .selectFrom('records')
+    .selectAll('records')
+    .select(sortExpr.as('sort_value'))
+    .where('records.module_id', '=', meta.module.id)
+    .where('records.deleted_at', query.deleted ? 'is not' : 'is', null)
+    .where(scope);
+
+  const ts = query.q ? searchQuery(query.q) : undefined;
+  if (ts) q = q.where(sql<boolean>`records.search @@ to_tsquery('simple', ${ts})`);
+  for (const [name, value] of Object.entries(query.filters ?? {})) {
+    const f = meta.byName.get(name);
+    if (!f || !value) continue;
+    if (f.type === 'picklist') q = q.where(sql<boolean>`records.data @> ${JSON.stringify({ [name]: value })}::jsonb`);
+    if (f.type === 'multiselect') q = q.where(sql<boolean>`records.data @> ${JSON.stringify({ [name]: [value] })}::jsonb`);
+  }
+
+  const cursor = query.after ? decodeCursor(query.after) : undefined;
+  if (cursor) {
+    const op = dir === 'asc' ? sql`>` : sql`<`;
+    const value = sort === 'created' || sort === 'updated' || sort === 'deleted' ? new Date(String(cursor.v)) : cursor.v;
+    // The id breaks ties. Only field values can be NULL: they come last in either direction.
+    q = q.where(
+      !field
+        ? sql<boolean>`(${sortExpr}, records.id) ${op} (${value}, ${cursor.id})`
+        : cursor.v === null
+          ? sql<boolean>`(${sortExpr} is null and records.id ${op} ${cursor.id})`
+          : sql<boolean>`((${sortExpr}, records.id) ${op} (${value}, ${cursor.id}) or ${sortExpr} is null)`,
+    );
+  }
+  // Name, creation and change times are never NULL, so plain ASC/DESC keeps their indexes usable.
+  const nulls = sql.raw(field ? (dir === 'asc' ? 'asc nulls last' : 'desc nulls last') : dir);
+  const rows = await q
+    .orderBy(sql`${sortExpr} ${nulls}`)
+    .orderBy('records.id', dir)
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const next =
+    rows.length > limit && last
+      ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.toISOString() : (last.sort_value ?? null), last.id)
+      : undefined;
+  return { records: page.map(({ sort_value: _, ...r }) => r as CrmRecord), next, sort, dir };
+}
+
+type Cursor = { v: string | number | null; id: string };
+
+function encodeCursor(v: unknown, id: string): string {
+  return Buffer.from(JSON.stringify({ v, id })).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
+    if (typeof c.id !== 'string' || !/^[0-9a-f-]{36}$/.test(c.id)) return undefined;
+    if (c.v !== null && typeof c.v !== 'string' && typeof c.v !== 'number') return undefined;
+    return c;
+  } catch {
+    return undefined;
+  }
+}
+
+export type RelatedList = { field: Field; meta: ModuleMeta; records: CrmRecord[]; total: number };
+
+/** Lookup fields of other modules that point at this module: the related lists of its records. */
+export async function referencingFields(db: Database, moduleId: string): Promise<Field[]> {
+  return db
+    .selectFrom('fields')
+    .selectAll()
+    .where('type', '=', 'lookup')
+    .where('parent_field_id', 'is', null)
+    .where('deleted_at', 'is', null)
+    .where(sql<boolean>`options->>'targetModuleId' = ${moduleId}`)
+    .orderBy('position')
+    .execute();
+}
+
+/** Records of one related module whose lookup points at `targetId`: a range scan of record_refs. */
+export async function relatedRecords(db: Database, field: Field, targetId: string, scope: Scope, limit = 5): Promise<{ records: CrmRecord[]; total: number }> {
+  const base = db
+    .selectFrom('record_refs')
+    .innerJoin('records', 'records.id', 'record_refs.record_id')
+    .where('record_refs.field_id', '=', field.id)
+    .where('record_refs.target_id', '=', targetId)
+    .where('records.deleted_at', 'is', null)
+    .where(scope);
+  const [records, count] = await Promise.all([
+    base.selectAll('records').orderBy('records.created_at', 'desc').orderBy('records.id', 'desc').limit(limit).execute(),
+    base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { records, total: Number(count.n) };
+}

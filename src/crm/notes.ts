@@ -1,0 +1,96 @@
+import type { Database } from '../db/database.js';
+import type { Note } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
+import { type Actor, logChange } from './records.js';
+
+export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+export const NOTE_MAX = 10_000;
+
+type Author = { kind: 'staff' | 'portal'; id: string };
+
+/** Notes of a record, newest first; `includeInternal` only for staff. */
+export function listNotes(db: Database, recordId: string, includeInternal: boolean): Promise<Note[]> {
+  let q = db.selectFrom('notes').selectAll().where('record_id', '=', recordId);
+  if (!includeInternal) q = q.where('internal', '=', false);
+  return q.orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
+}
+
+export type NoteProblem = 'empty' | 'too_long';
+
+export function noteProblem(body: string): NoteProblem | undefined {
+  if (!body.trim()) return 'empty';
+  if (body.length > NOTE_MAX) return 'too_long';
+  return undefined;
+}
+
+export async function addNote(db: Database, recordId: string, author: Author, body: string, internal: boolean): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('notes').values({ record_id: recordId, author_kind: author.kind, author_id: author.id, body: body.trim(), internal }).execute();
+    await logChange(trx, recordId, author as Actor, 'note');
+  });
+}
+
+export function listAttachments(db: Database, recordId: string, includeInternal: boolean) {
+  let q = db
+    .selectFrom('attachments')
+    .select(['id', 'filename', 'size', 'content_type', 'created_at', 'internal', 'author_kind', 'author_id'])
+    .where('record_id', '=', recordId);
+  if (!includeInternal) q = q.where('internal', '=', false);
+  return q.orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
+}
+
+/** A file name safe for a Content-Disposition header and a file system. */
+export function cleanFilename(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '_')
+    .trim()
+    .slice(0, 200);
+  return cleaned || 'file';
+}
+
+export async function addAttachment(
+  db: Database,
+  recordId: string,
+  author: Author,
+  file: { name: string; type: string; bytes: Uint8Array },
+  internal: boolean,
+): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('attachments')
+      .values({
+        record_id: recordId,
+        author_kind: author.kind,
+        author_id: author.id,
+        filename: cleanFilename(file.name),
+        content_type: file.type || 'application/octet-stream',
+        size: file.bytes.byteLength,
+        content: Buffer.from(file.bytes),
+        internal,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await logChange(trx, recordId, author as Actor, 'attachment');
+    return row.id;
+  });
+}
+
+/** An attachment by id, only within its record (the record itself was found through a scope). */
+export function findAttachment(db: Database, recordId: string, id: string, includeInternal: boolean) {
+  if (!isUuid(id)) return Promise.resolve(undefined);
+  let q = db.selectFrom('attachments').selectAll().where('id', '=', id).where('record_id', '=', recordId);
+  if (!includeInternal) q = q.where('internal', '=', false);
+  return q.executeTakeFirst();
+}
+
+/** Names of the people behind notes, attachments and history entries: one query per kind. */
+export async function actorNames(db: Database, actors: { kind: string; id: string | null }[]): Promise<Map<string, string>> {
+  const staffIds = [...new Set(actors.filter((a) => a.kind === 'staff' && a.id).map((a) => a.id as string))];
+  const names = new Map<string, string>();
+  if (staffIds.length) {
+    const rows = await db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute();
+    for (const r of rows) names.set(`staff:${r.id}`, r.name);
+  }
+  return names;
+}

@@ -1,0 +1,52 @@
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { SignedInStaff } from '../auth/staff.js';
+import type { Database } from '../db/database.js';
+import type { CrmRecord, DB, Module } from '../db/schema.js';
+
+export type ModulePermissions = { view: boolean; create: boolean; edit: boolean; delete: boolean };
+
+const NONE: ModulePermissions = { view: false, create: false, edit: false, delete: false };
+const ALL: ModulePermissions = { view: true, create: true, edit: true, delete: true };
+
+/** What the staff user's profile allows on each module; deny by default (no row, no access). */
+export async function permissionsByModule(db: Database, staff: SignedInStaff): Promise<Map<string, ModulePermissions>> {
+  const rows = await db.selectFrom('profile_permissions').selectAll().where('profile_id', '=', staff.profile_id).execute();
+  return new Map(rows.map((r) => [r.module_id, { view: r.can_view, create: r.can_create, edit: r.can_edit, delete: r.can_delete }]));
+}
+
+export async function modulePermissions(db: Database, staff: SignedInStaff, moduleId: string): Promise<ModulePermissions> {
+  if (staff.profile.is_admin) return ALL;
+  const row = await db
+    .selectFrom('profile_permissions')
+    .selectAll()
+    .where('profile_id', '=', staff.profile_id)
+    .where('module_id', '=', moduleId)
+    .executeTakeFirst();
+  if (!row || !row.can_view) return NONE;
+  return { view: row.can_view, create: row.can_create, edit: row.can_edit, delete: row.can_delete };
+}
+
+/**
+ * The records of a module a staff user may see, as a condition on `records`:
+ * administrators see all; others see what they own, or every record of a
+ * module shared as public.
+ */
+export function staffRecordScope(staff: SignedInStaff, module: Module) {
+  return (eb: ExpressionBuilder<DB, 'records'>): Expression<SqlBool> => {
+    if (staff.profile.is_admin || module.sharing !== 'private') return eb.lit(true);
+    return eb('records.owner_id', '=', staff.id);
+  };
+}
+
+/** Edit and delete: the profile's permission, on a record owned by the user or in a module shared read/write/delete. */
+export function mayModify(
+  staff: SignedInStaff,
+  module: Module,
+  perms: ModulePermissions,
+  record: Pick<CrmRecord, 'owner_id'>,
+  action: 'edit' | 'delete',
+): boolean {
+  if (staff.profile.is_admin) return true;
+  if (!perms[action]) return false;
+  return record.owner_id === staff.id || module.sharing === 'public_full';
+}

@@ -1,0 +1,284 @@
+import type { StoredValue } from '../../../src/crm/field-types.js';
+import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
+import type { ModulePermissions } from '../../../src/crm/staff-access.js';
+import type { CrmRecord, Field, Module, Note, RecordChange } from '../../../src/db/schema.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import { Alert } from '../../components/Alert.js';
+import { FieldValue, type LookupNames } from '../../components/FieldValue.js';
+import type { FormSection } from './RecordForm.js';
+
+export type RelatedListView = { title: string; fieldLabel: string; base: string; records: CrmRecord[]; total: number; createHref?: string | undefined };
+export type AttachmentRow = { id: string; filename: string; size: number; content_type: string; created_at: Date; internal: boolean };
+export type StaffOption = { id: string; name: string };
+
+export type RecordDetailProps = {
+  view: ViewContext;
+  module: Module;
+  record: CrmRecord;
+  base: string;
+  sections: FormSection[];
+  names: LookupNames;
+  currency: string;
+  children: Map<string, Field[]>;
+  related: RelatedListView[];
+  notes: (Note & { author: string })[];
+  attachments: AttachmentRow[];
+  history: (RecordChange & { actor: string })[];
+  fieldsById: Map<string, Field>;
+  perms: ModulePermissions & { modify: boolean; remove: boolean };
+  owner: string;
+  staffOptions: StaffOption[];
+  flash?: string | undefined;
+  convertHref?: string | undefined;
+  convertedTo?: { name: string; href: string } | undefined;
+};
+
+export function RecordDetail(props: RecordDetailProps) {
+  const { view, module, record, base, sections, names, currency, children, perms } = props;
+  const { t, lang, fmt } = view;
+  const url = `${base}/${record.id}`;
+  const locked = record.state !== 'active';
+  return (
+    <article>
+      <p>
+        <a href={base}>← {moduleLabel(t, lang, module, 'plural')}</a>
+      </p>
+      <div class="page-head">
+        <h1>
+          {record.display_name || t('crm:untitled')}
+          {locked && <span class="badge badge-held"> {t(`crm:states.${record.state}`)}</span>}
+        </h1>
+        <div class="actions">
+          {perms.modify && (
+            <a class="button" href={`${url}/edit`}>
+              {t('crm:actions.edit')}
+            </a>
+          )}
+          {perms.create && (
+            <a class="button secondary" href={`${url}/clone`}>
+              {t('crm:actions.clone')}
+            </a>
+          )}
+          {props.convertHref && (
+            <a class="button secondary" href={props.convertHref}>
+              {t('crm:convert.action')}
+            </a>
+          )}
+          {perms.remove && (
+            <form method="post" action={`${url}/delete`} class="inline-form">
+              <button type="submit" class="button secondary">
+                {t('crm:actions.delete')}
+              </button>
+            </form>
+          )}
+        </div>
+      </div>
+      {props.flash && <Alert kind="success">{props.flash}</Alert>}
+      {props.convertedTo && (
+        <Alert kind="info">
+          {t('crm:convert.convertedTo')} <a href={props.convertedTo.href}>{props.convertedTo.name}</a>
+        </Alert>
+      )}
+      <dl class="details record-meta">
+        <dt>{t('crm:owner')}</dt>
+        <dd>{props.owner}</dd>
+        <dt>{t('crm:list.created')}</dt>
+        <dd>{fmt.dateTime(record.created_at)}</dd>
+        <dt>{t('crm:updated')}</dt>
+        <dd>{fmt.dateTime(record.updated_at)}</dd>
+      </dl>
+      {sections.map((s) => (
+        <section class="card record-section">
+          <h2>{labelOf(t, lang, s, t('crm:sections.details'))}</h2>
+          <dl class="details">
+            {s.fields.map((f) => (
+              <>
+                <dt>{fieldLabel(t, lang, f)}</dt>
+                <dd>
+                  <FieldValue
+                    view={view}
+                    field={f}
+                    value={(record.data as Record<string, StoredValue>)[f.api_name]}
+                    names={names}
+                    currency={currency}
+                    children={children.get(f.id)}
+                  />
+                </dd>
+              </>
+            ))}
+          </dl>
+        </section>
+      ))}
+      {perms.modify && <RecordControls {...props} url={url} />}
+      {props.related.map((r) => (
+        <section class="card related">
+          <h2>
+            {r.title} <span class="count">({fmt.number(r.total)})</span>
+          </h2>
+          <p class="hint">{t('crm:related.by', { field: r.fieldLabel })}</p>
+          {r.records.length === 0 ? (
+            <p>{t('crm:related.none')}</p>
+          ) : (
+            <ul>
+              {r.records.map((rec) => (
+                <li>
+                  <a href={`${r.base}/${rec.id}`}>{rec.display_name || t('crm:untitled')}</a>
+                </li>
+              ))}
+            </ul>
+          )}
+          {r.total > r.records.length && <p class="hint">{t('crm:related.more', { count: r.total - r.records.length })}</p>}
+          {r.createHref && (
+            <a class="button secondary small" href={r.createHref}>
+              {t('crm:actions.add')}
+            </a>
+          )}
+        </section>
+      ))}
+      <Notes {...props} url={url} />
+      <Attachments {...props} url={url} />
+      <History {...props} />
+    </article>
+  );
+}
+
+function RecordControls({ view, record, url, staffOptions }: RecordDetailProps & { url: string }) {
+  const { t } = view;
+  return (
+    <section class="card">
+      <h2>{t('crm:controls.title')}</h2>
+      <form method="post" action={`${url}/state`} class="inline-form">
+        <label for="record-state">{t('crm:controls.state')}</label>
+        <select id="record-state" name="state">
+          {(['active', 'pending_approval', 'under_review'] as const).map((s) => (
+            <option value={s} selected={record.state === s}>
+              {t(`crm:states.${s}`)}
+            </option>
+          ))}
+        </select>
+        <button type="submit" class="button secondary small">
+          {t('common:save')}
+        </button>
+      </form>
+      <form method="post" action={`${url}/owner`} class="inline-form">
+        <label for="record-owner">{t('crm:owner')}</label>
+        <select id="record-owner" name="owner">
+          {staffOptions.map((s) => (
+            <option value={s.id} selected={record.owner_id === s.id}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        <button type="submit" class="button secondary small">
+          {t('crm:controls.reassign')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Notes({ view, notes, url, perms }: RecordDetailProps & { url: string }) {
+  const { t, fmt } = view;
+  return (
+    <section class="card" id="notes">
+      <h2>{t('crm:notes.title')}</h2>
+      {notes.length === 0 && <p>{t('crm:notes.none')}</p>}
+      <ul class="notes">
+        {notes.map((n) => (
+          <li>
+            <p class="multiline">{n.body}</p>
+            <p class="hint">
+              {n.author} · <time datetime={n.created_at.toISOString()}>{fmt.dateTime(n.created_at)}</time>
+              {n.internal && <span class="badge"> {t('crm:notes.internal')}</span>}
+            </p>
+          </li>
+        ))}
+      </ul>
+      {perms.view && (
+        <form method="post" action={`${url}/notes`}>
+          <div class="field">
+            <label for="note-body">{t('crm:notes.add')}</label>
+            <textarea id="note-body" name="body" rows={3} required></textarea>
+          </div>
+          <div class="field checkbox">
+            <input type="checkbox" id="note-internal" name="internal" value="on" />
+            <label for="note-internal">{t('crm:notes.internalHint')}</label>
+          </div>
+          <button type="submit" class="button secondary small">
+            {t('crm:notes.save')}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Attachments({ view, attachments, url, perms }: RecordDetailProps & { url: string }) {
+  const { t, fmt } = view;
+  return (
+    <section class="card" id="attachments">
+      <h2>{t('crm:attachments.title')}</h2>
+      {attachments.length === 0 && <p>{t('crm:attachments.none')}</p>}
+      <ul>
+        {attachments.map((a) => (
+          <li>
+            <a href={`${url}/attachments/${a.id}`}>{a.filename}</a>{' '}
+            <span class="hint">({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })})</span>
+            {a.internal && <span class="badge"> {t('crm:notes.internal')}</span>}
+          </li>
+        ))}
+      </ul>
+      {perms.view && (
+        <form method="post" action={`${url}/attachments`} enctype="multipart/form-data">
+          <div class="field">
+            <label for="attachment-file">{t('crm:attachments.add')}</label>
+            <input id="attachment-file" name="file" type="file" required />
+            <p class="hint">{t('crm:attachments.limit')}</p>
+          </div>
+          <div class="field checkbox">
+            <input type="checkbox" id="attachment-internal" name="internal" value="on" />
+            <label for="attachment-internal">{t('crm:notes.internalHint')}</label>
+          </div>
+          <button type="submit" class="button secondary small">
+            {t('crm:attachments.upload')}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function History({ view, history, fieldsById, names, currency }: RecordDetailProps) {
+  const { t, fmt, lang } = view;
+  return (
+    <section class="card" id="history">
+      <h2>{t('crm:history.title')}</h2>
+      {history.length === 0 && <p>{t('crm:history.none')}</p>}
+      <ol class="history">
+        {history.map((h) => (
+          <li>
+            <p>
+              <strong>{t(`crm:history.actions.${h.action}`, { defaultValue: h.action })}</strong> · {h.actor} ·{' '}
+              <time datetime={h.at.toISOString()}>{fmt.dateTime(h.at)}</time>
+            </p>
+            {h.changes.length > 0 && (
+              <ul>
+                {h.changes.map((c) => {
+                  const field = fieldsById.get(c.field);
+                  const label = field ? fieldLabel(t, lang, field) : t(`crm:history.fields.${c.field}`, { defaultValue: t('crm:history.removedField') });
+                  return (
+                    <li>
+                      {label}:{' '}
+                      {field ? <FieldValue view={view} field={field} value={c.old as StoredValue} names={names} currency={currency} /> : String(c.old ?? '—')} →{' '}
+                      {field ? <FieldValue view={view} field={field} value={c.new as StoredValue} names={names} currency={currency} /> : String(c.new ?? '—')}
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
