@@ -1,5 +1,5 @@
-// Runs Biome from its platform package. Only the Linux x64 build is a dependency
-// (the registry this project installs from carries no other platform builds).
+// Runs Biome from its platform package. Porta's machines are Linux x64, so only
+// that build is a (optional) dependency; elsewhere lint says it is unavailable.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,20 +1,23 @@
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
-import { ErrorPage } from '../views/ErrorPage.js';
-import { requireStaff } from './auth/guards.js';
+import { requireAdmin, requireStaff } from './auth/guards.js';
 import { staffUserCount } from './auth/staff.js';
 import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { requestContext } from './http/middleware/context.js';
+import { bodySizeLimit } from './http/middleware/body-limit.js';
 import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
-import { page } from './http/render.js';
+import { errorPage } from './http/render.js';
+import { fallbackTranslator } from './http/middleware/context.js';
 import { adminAuthRoutes } from './routes/admin/auth.js';
 import { adminHomeRoutes } from './routes/admin/home.js';
 import { outboxRoutes } from './routes/admin/outbox.js';
 import { profileRoutes } from './routes/admin/profile.js';
+import { recordRoutes } from './routes/admin/record.js';
+import { recordsRoutes } from './routes/admin/records.js';
 import { langRoutes } from './routes/lang.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
@@ -42,6 +45,7 @@ export function createApp(deps: Deps) {
 
   app.use(requestContext());
   app.use(csrfGuard(() => allowedOrigins));
+  app.use(bodySizeLimit());
 
   app.get('/', async (c) => c.redirect((await staffUserCount(deps.db)) === 0 ? '/setup' : '/admin', 303));
   app.route('/', setupRoutes);
@@ -50,30 +54,26 @@ export function createApp(deps: Deps) {
   app.use('/admin/*', requireStaff());
   app.use('/admin', requireStaff());
   app.route('/admin', adminHomeRoutes);
+  // Emails hold personal links (invitations, password resets): administrators only.
+  app.use('/admin/outbox/*', requireAdmin());
+  app.use('/admin/outbox', requireAdmin());
   app.route('/admin/outbox', outboxRoutes);
   app.route('/admin/profile', profileRoutes);
+  app.route('/admin/m', recordsRoutes);
+  app.route('/admin/m', recordRoutes);
 
   app.notFound((c) => {
-    const t = c.get('t');
-    if (!t) return c.text('Not found', 404);
-    return page(c, {
-      title: t('errors:notFound.title'),
-      layout: c.get('staff') ? 'admin' : 'auth',
-      status: 404,
-      body: <ErrorPage view={c.get('view')} title={t('errors:notFound.title')} message={t('errors:notFound.message')} />,
-    });
+    const t = c.get('t') ?? fallbackTranslator(c);
+    if (!c.get('view')) return c.text(t('errors:notFound.title'), 404);
+    return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
   });
 
   app.onError((err, c) => {
     deps.log.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed');
-    const t = c.get('t');
-    if (!t) return c.text('Internal error', 500);
-    return page(c, {
-      title: t('errors:server.title'),
-      layout: c.get('staff') ? 'admin' : 'auth',
-      status: 500,
-      body: <ErrorPage view={c.get('view')} title={t('errors:server.title')} message={t('errors:server.message')} requestId={c.get('requestId')} />,
-    });
+    // Without the database (the usual cause here) the page is still in the visitor's language.
+    const t = c.get('t') ?? fallbackTranslator(c);
+    if (!c.get('view')) return c.text(`${t('errors:server.title')}. ${t('errors:server.message')} ${t('errors:reference', { id: c.get('requestId') })}`, 500);
+    return errorPage(c, 500, t('errors:server.title'), t('errors:server.message'), c.get('requestId'));
   });
 
   return app;

@@ -14,7 +14,8 @@ export type Config = {
   mailFrom: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sessionDays: number;
-  trustProxy: boolean;
+  /** How many proxies in front of Porta append to X-Forwarded-For (0: use the socket address). */
+  trustProxyHops: number;
   shutdownTimeoutMs: number;
   /** true: `npm start` seeds the demo organization on an empty database. */
   seedDemo: boolean;
@@ -41,7 +42,7 @@ const port = z.coerce
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'must be development, production or test' }).default('development'),
   PORT: port.default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1, 'must not be empty').optional(),
   BASE_URL: httpUrl.optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(2, 'must be at least 2').max(200).default(10),
@@ -51,12 +52,15 @@ const schema = z.object({
     .string()
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
     .optional(),
-  MAIL_FROM: z.string().min(3).default('Porta <no-reply@localhost>'),
+  MAIL_FROM: z
+    .string()
+    .refine((v) => /^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(v.trim()), { message: 'must be an address such as crm@example.com or "Name <crm@example.com>"' })
+    .default('Porta <no-reply@localhost>'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .optional(),
   SESSION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1').max(365).default(30),
-  TRUST_PROXY: bool.optional(),
+  TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxies (0, 1, 2…)' }).int('must be a whole number').min(0, 'must be 0 or more').max(10, 'must be at most 10').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).default(10_000),
   SEED_DEMO: bool.optional(),
   WORKER_IN_PROCESS: bool.default(true),
@@ -82,7 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     port: e.PORT,
-    host: e.HOST,
+    // The demo's administrator password is published: keep a demo on this machine unless told otherwise.
+    host: e.HOST ?? (e.SEED_DEMO ?? !e.DATABASE_URL ? '127.0.0.1' : '0.0.0.0'),
     baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
@@ -92,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     sessionDays: e.SESSION_DAYS,
-    trustProxy: e.TRUST_PROXY ?? production,
+    trustProxyHops: e.TRUST_PROXY ?? (production ? 1 : 0),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     workerInProcess: e.WORKER_IN_PROCESS,

@@ -1,6 +1,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
+import { findStaffByEmail } from './auth/staff.js';
 import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
@@ -32,7 +33,7 @@ async function main() {
     `  Porta is running at ${config.baseUrl}`,
     runtime.embedded ? `  Database: embedded PostgreSQL, data in ${runtime.embedded.dataDir} (port ${runtime.embedded.port})` : '  Database: DATABASE_URL',
   ];
-  if (config.seedDemo) {
+  if (config.seedDemo && (await findStaffByEmail(runtime.deps.db, DEMO_ADMIN.email))) {
     lines.push(
       `  Demo staff sign-in: ${config.baseUrl}/admin/login`,
       `    email ${DEMO_ADMIN.email}  password ${DEMO_ADMIN.password}${demoSeeded ? '  (demo organization created now)' : ''}`,

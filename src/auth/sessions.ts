@@ -42,8 +42,10 @@ export async function createSession(
     .executeTakeFirstOrThrow();
 }
 
+export type ValidSession = Session & { /** true when the expiry moved: the cookie must be sent again. */ extended: boolean };
+
 /** The session for a token, extended when past half its life; undefined when unknown or expired. */
-export async function validateSessionToken(db: Database, token: string, lifetimeDays: number): Promise<Session | undefined> {
+export async function validateSessionToken(db: Database, token: string, lifetimeDays: number): Promise<ValidSession | undefined> {
   if (!/^[a-z2-7]{32}$/.test(token)) return undefined;
   const id = sessionIdFromToken(token);
   const session = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -55,10 +57,11 @@ export async function validateSessionToken(db: Database, token: string, lifetime
   }
   const lifetime = lifetimeDays * DAY_MS;
   if (session.expires_at.getTime() - now < lifetime / 2) {
-    session.expires_at = new Date(now + lifetime);
-    await db.updateTable('sessions').set({ expires_at: session.expires_at }).where('id', '=', id).execute();
+    const expires_at = new Date(now + lifetime);
+    await db.updateTable('sessions').set({ expires_at }).where('id', '=', id).execute();
+    return { ...session, expires_at, extended: true };
   }
-  return session;
+  return { ...session, extended: false };
 }
 
 export async function invalidateSession(db: Database, sessionId: string): Promise<void> {

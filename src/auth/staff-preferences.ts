@@ -34,3 +34,7 @@ export async function saveStaffPreferences(db: Database, staffId: string, prefs:
     .where('id', '=', staffId)
     .execute();
 }
+
+export async function saveStaffLanguage(db: Database, staffId: string, language: Language): Promise<void> {
+  await db.updateTable('staff_users').set({ language, updated_at: new Date() }).where('id', '=', staffId).execute();
+}

@@ -1,8 +1,8 @@
 import type { Database } from '../db/database.js';
 import type { Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
-import { createSession, generateSessionToken, validateSessionToken } from './sessions.js';
-import { checkLoginThrottle, recordLoginAttempt } from './throttle.js';
+import { createSession, generateSessionToken, type ValidSession, validateSessionToken } from './sessions.js';
+import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
 
 export function findStaffByEmail(db: Database, email: string): Promise<StaffUser | undefined> {
   return db
@@ -24,7 +24,7 @@ export async function staffUserCount(db: Database): Promise<number> {
 export type SignedInStaff = StaffUser & { profile: Pick<Profile, 'id' | 'api_name' | 'is_admin' | 'manage_portals' | 'manage_portal_users'> };
 
 /** The session and its active staff user; undefined for unknown, expired, portal or deactivated. */
-export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: Session; staff: SignedInStaff } | undefined> {
+export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: ValidSession; staff: SignedInStaff } | undefined> {
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'staff') return undefined;
   const row = await db
@@ -58,18 +58,16 @@ export async function staffLogin(
   sessionDays: number,
 ): Promise<StaffLoginResult> {
   const email = input.email.trim().toLowerCase();
-  const verdict = await checkLoginThrottle(db, 'staff', email, input.address);
-  if (!verdict.allowed) {
-    return { ok: false, reason: verdict.scope === 'account' ? 'throttled_account' : 'throttled_address', retryAfterSeconds: verdict.retryAfterSeconds };
+  const { verdict, reservation } = await reserveLoginAttempt(db, 'staff', email, input.address);
+  if (!verdict.allowed || !reservation) {
+    const retryAfterSeconds = verdict.allowed ? 60 : verdict.retryAfterSeconds;
+    return { ok: false, reason: !verdict.allowed && verdict.scope === 'address' ? 'throttled_address' : 'throttled_account', retryAfterSeconds };
   }
   const staff = await findStaffByEmail(db, email);
   const valid = await verifyPassword(staff?.password_hash ?? (await decoyHash()), input.password);
-  if (!staff || !valid) {
-    await recordLoginAttempt(db, 'staff', email, input.address, false);
-    return { ok: false, reason: 'invalid' };
-  }
+  if (!staff || !valid) return { ok: false, reason: 'invalid' };
   if (!staff.active) return { ok: false, reason: 'deactivated' };
-  await recordLoginAttempt(db, 'staff', email, input.address, true);
+  await markAttemptSucceeded(db, reservation);
   const token = generateSessionToken();
   const session = await createSession(db, token, { kind: 'staff', id: staff.id }, sessionDays, { ip: input.address, userAgent: input.userAgent });
   return { ok: true, token, session, staff };

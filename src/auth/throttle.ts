@@ -1,4 +1,6 @@
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 
 export const THROTTLE = {
   windowMinutes: 15,
@@ -17,7 +19,7 @@ function accountKey(kind: string, email: string) {
 }
 
 /** Decides whether a login may be tried now. Stored in PostgreSQL so every web process agrees. */
-export async function checkLoginThrottle(db: Database, kind: string, email: string, address: string): Promise<ThrottleVerdict> {
+export async function checkLoginThrottle(db: Database | Transaction<DB>, kind: string, email: string, address: string): Promise<ThrottleVerdict> {
   const keys: Keys = { account: accountKey(kind, email), address };
   const windowStart = new Date(Date.now() - THROTTLE.windowMinutes * 60_000);
   const [account, byAddress] = await Promise.all([
@@ -56,14 +58,40 @@ export async function checkLoginThrottle(db: Database, kind: string, email: stri
   return { allowed: true };
 }
 
-export async function recordLoginAttempt(db: Database, kind: string, email: string, address: string, succeeded: boolean) {
-  await db
-    .insertInto('login_attempts')
-    .values([
-      { scope: 'account', key: accountKey(kind, email), succeeded },
-      { scope: 'address', key: address, succeeded },
-    ])
-    .execute();
+export type AttemptReservation = { ids: string[] };
+
+/**
+ * Checks the throttle and, when allowed, records the attempt as failed before
+ * any password is verified, under a lock on the account and the address. N
+ * parallel attempts therefore count N times: they cannot all slip past the
+ * check while their passwords are being hashed. A success flips the record.
+ */
+export async function reserveLoginAttempt(
+  db: Database,
+  kind: string,
+  email: string,
+  address: string,
+): Promise<{ verdict: ThrottleVerdict; reservation?: AttemptReservation }> {
+  return db.transaction().execute(async (trx) => {
+    // Locks in a fixed order (account, then address) so two attempts never wait on each other in a cycle.
+    await sql`select pg_advisory_xact_lock(hashtext(${`login:account:${accountKey(kind, email)}`}))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtext(${`login:address:${address}`}))`.execute(trx);
+    const verdict = await checkLoginThrottle(trx, kind, email, address);
+    if (!verdict.allowed) return { verdict };
+    const rows = await trx
+      .insertInto('login_attempts')
+      .values([
+        { scope: 'account', key: accountKey(kind, email), succeeded: false },
+        { scope: 'address', key: address, succeeded: false },
+      ])
+      .returning('id')
+      .execute();
+    return { verdict, reservation: { ids: rows.map((r) => r.id) } };
+  });
+}
+
+export async function markAttemptSucceeded(db: Database, reservation: AttemptReservation): Promise<void> {
+  await db.updateTable('login_attempts').set({ succeeded: true }).where('id', 'in', reservation.ids).execute();
 }
 
 export async function pruneLoginAttempts(db: Database): Promise<void> {

@@ -121,7 +121,9 @@ export function parseFieldValue(field: Field, raw: RawValue, ctx: ParseContext):
       return /^https?:\/\//i.test(url) && URL.canParse(url) && new URL(url).hostname.includes('.') && url.length <= 2000 ? ok(url) : fail('crm:errors.url');
     }
     case 'number': {
-      const n = parseDecimal(text);
+      // A whole number may carry thousands separators of any language: 1,200 · 1.200 · 1 200.
+      const grouped = text.replace(/[\s\u00a0\u202f']/g, '');
+      const n = /^[-+]?\d{1,3}([.,]\d{3})+$/.test(grouped) ? Number(grouped.replace(/[.,]/g, '')) : parseDecimal(text);
       return n !== undefined && Number.isSafeInteger(n) ? ok(n) : fail('crm:errors.number');
     }
     case 'decimal':

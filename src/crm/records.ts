@@ -61,7 +61,9 @@ export async function validateRecordInput(
       lookups.push({ field, input: li });
       continue;
     }
-    const parsed = parseFieldValue(field, raw as RawValue, { timeZone: ctx.timeZone, children: meta.children.get(field.id) } satisfies ParseContext);
+    const children = meta.children.get(field.id);
+    const value = field.type === 'subform' ? await resolveRowLookups(db, children ?? [], raw as RawValue) : (raw as RawValue);
+    const parsed = parseFieldValue(field, value, { timeZone: ctx.timeZone, children } satisfies ParseContext);
     if (parsed.ok) data[field.api_name] = parsed.value;
     else errors[field.api_name] = parsed.error;
   }
@@ -101,6 +103,43 @@ async function resolveLookups(
     if (rows.length === 1 && rows[0]) data[field.api_name] = rows[0].id;
     else errors[field.api_name] = rows.length === 0 ? 'crm:errors.lookupNotFound' : 'crm:errors.lookupAmbiguous';
   }
+}
+
+/**
+ * Subform rows name their lookups (a product) like top-level lookups do: by the
+ * id the row was drawn with while its name is unchanged, else by exact name.
+ * A name that matches no record, or several, is left as typed and fails validation.
+ */
+async function resolveRowLookups(db: Db, children: Field[], raw: RawValue): Promise<RawValue> {
+  if (!Array.isArray(raw)) return raw;
+  const lookups = children.filter((c) => c.type === 'lookup' && c.options.targetModuleId);
+  const rows = (raw as Record<string, string | string[]>[]).map((r) => ({ ...r }));
+  for (const child of lookups) {
+    const wanted = new Map<string, string | undefined>();
+    for (const row of rows) {
+      const text = typeof row[child.api_name] === 'string' ? (row[child.api_name] as string).trim() : '';
+      if (text && !isUuid(text)) wanted.set(text.toLowerCase(), undefined);
+    }
+    if (wanted.size === 0) continue;
+    const found = await db
+      .selectFrom('records')
+      .select(['id', 'display_name'])
+      .where('module_id', '=', child.options.targetModuleId as string)
+      .where('deleted_at', 'is', null)
+      .where(sql<string>`lower(display_name)`, 'in', [...wanted.keys()])
+      .execute();
+    const byName = new Map<string, string[]>();
+    for (const r of found) byName.set(r.display_name.toLowerCase(), [...(byName.get(r.display_name.toLowerCase()) ?? []), r.id]);
+    for (const row of rows) {
+      const text = typeof row[child.api_name] === 'string' ? (row[child.api_name] as string).trim() : '';
+      if (!text || isUuid(text)) continue;
+      const kept = row[`${child.api_name}__id`];
+      const ids = byName.get(text.toLowerCase()) ?? [];
+      if (typeof kept === 'string' && ids.includes(kept)) row[child.api_name] = kept;
+      else if (ids.length === 1 && ids[0]) row[child.api_name] = ids[0];
+    }
+  }
+  return rows;
 }
 
 async function checkSubformLookups(db: Db, meta: ModuleMeta, fields: Field[], data: RecordData, errors: RecordErrors) {

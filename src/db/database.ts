@@ -11,7 +11,15 @@ export type DatabaseHandle = {
 };
 
 export function openDatabase(connectionString: string, max = 10): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'porta' });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'porta',
+    // An unreachable database fails requests in seconds instead of hanging them.
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: 30_000,
+    idle_in_transaction_session_timeout: 60_000,
+  });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', (err) => console.error('database pool error', err.message));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });

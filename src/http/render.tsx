@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AdminLayout } from '../../views/layouts/AdminLayout.js';
 import { AuthLayout } from '../../views/layouts/AuthLayout.js';
+import { ErrorPage } from '../../views/ErrorPage.js';
 import type { AppEnv } from './env.js';
 
 export type PageOptions = {
@@ -21,7 +22,9 @@ export function wantsFragment(c: Context): boolean {
 
 /** The one way routes answer HTML: the full page, or for htmx the fragment alone. */
 export async function page(c: Context<AppEnv>, opts: PageOptions): Promise<Response> {
-  c.header('Vary', 'HX-Request, HX-Boosted', { append: true });
+  c.header('Vary', 'HX-Request, HX-Boosted, Cookie, Accept-Language', { append: true });
+  // Pages of a signed-in user must not come back from a cache (or the back button) after signing out.
+  if (c.get('staff')) c.header('Cache-Control', 'no-store');
   const status = opts.status ?? 200;
   if (wantsFragment(c)) {
     // biome-ignore lint/complexity/noUselessFragments: the fragment turns any child into an element c.html can render
@@ -35,4 +38,14 @@ export async function page(c: Context<AppEnv>, opts: PageOptions): Promise<Respo
     </Layout>
   );
   return c.html(`<!DOCTYPE html>${await html.toString()}`, status);
+}
+
+/** A refusal or failure as a page in the visitor's language (or the fragment, for htmx). */
+export function errorPage(c: Context<AppEnv>, status: ContentfulStatusCode, title: string, message: string, requestId?: string): Promise<Response> {
+  return page(c, {
+    title,
+    layout: c.get('staff') ? 'admin' : 'auth',
+    status,
+    body: <ErrorPage view={c.get('view')} title={title} message={message} requestId={requestId} />,
+  });
 }

@@ -19,16 +19,20 @@ export async function formValues(c: Context<AppEnv>, fields: readonly string[]):
   return out;
 }
 
-/** The client's address: behind a PaaS router the last X-Forwarded-For hop (added by the router), else the socket. */
+/**
+ * The client's address. Behind N trusted proxies (TRUST_PROXY=N) it is the Nth
+ * X-Forwarded-For entry from the right: each proxy appends the address it saw,
+ * and anything further left was written by the client and can be forged.
+ */
 export function clientAddress(c: Context<AppEnv>): string {
-  if (c.get('deps').config.trustProxy) {
-    const hops = c.req
-      .header('X-Forwarded-For')
-      ?.split(',')
+  const trusted = c.get('deps').config.trustProxyHops;
+  if (trusted > 0) {
+    const hops = (c.req.header('X-Forwarded-For') ?? '')
+      .split(',')
       .map((h) => h.trim())
       .filter(Boolean);
-    const last = hops?.at(-1);
-    if (last) return last;
+    const address = hops[Math.max(hops.length - trusted, 0)];
+    if (address) return address;
   }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';

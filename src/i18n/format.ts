@@ -41,7 +41,13 @@ export function createFormatters({ language, timeZone, timeFormat }: FormatPrefe
     time: (v) => time.format(v),
     number: (v, digits) =>
       new Intl.NumberFormat(language, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v),
-    currency: (v, currency) => new Intl.NumberFormat(language, { style: 'currency', currency }).format(v),
+    currency: (v, currency) => {
+      try {
+        return new Intl.NumberFormat(language, { style: 'currency', currency }).format(v);
+      } catch {
+        return `${new Intl.NumberFormat(language, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(v)} ${currency}`;
+      }
+    },
     percent: (v) => percent.format(v / 100),
     countryName: (code) => displayName(regions, code),
     languageName: (lang) => displayName(languages, lang),

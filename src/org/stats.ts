@@ -1,5 +1,6 @@
-import type { HomeStats } from '../../views/admin/HomePage.js';
 import type { Database } from '../db/database.js';
+
+export type HomeStats = { staffUsers: number; pendingEmails: number; contacts: number };
 
 export async function homeStats(db: Database): Promise<HomeStats> {
   const row = await db

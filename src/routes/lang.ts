@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/env.js';
 import { LANG_COOKIE } from '../http/middleware/context.js';
 import { formValues, safeBackPath } from '../http/request.js';
 import { isLanguage } from '../i18n/languages.js';
+import { saveStaffLanguage } from '../auth/staff-preferences.js';
 
 export const langRoutes = new Hono<AppEnv>();
 
@@ -15,6 +16,6 @@ langRoutes.post('/lang', async (c) => {
   if (!isLanguage(form.lang)) return c.text(c.get('t')('errors:language'), 422);
   setCookie(c, LANG_COOKIE, form.lang, { path: '/', sameSite: 'Lax', maxAge: 365 * 24 * 3600, secure: c.get('deps').config.env === 'production' });
   const staff = c.get('staff');
-  if (staff) await c.get('deps').db.updateTable('staff_users').set({ language: form.lang, updated_at: new Date() }).where('id', '=', staff.id).execute();
+  if (staff) await saveStaffLanguage(c.get('deps').db, staff.id, form.lang);
   return c.redirect(back, 303);
 });

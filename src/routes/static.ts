@@ -7,7 +7,7 @@ export const staticRoutes = new Hono<AppEnv>();
 staticRoutes.get('/*', (c) => {
   const path = c.req.path.replace(/^\/static\//, '');
   const found = c.get('deps').assets.lookup(path);
-  if (!found) return c.text('Not found', 404);
+  if (!found) return c.body(null, 404);
   const { asset, hashed } = found;
   c.header('Content-Type', asset.type);
   c.header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300');

@@ -192,3 +192,12 @@ describe('language', () => {
     expect(res.headers.get('Location')).toBe('/');
   });
 });
+
+describe('request limits and client addresses', () => {
+  it('refuses an oversized form with 413 and a message', async () => {
+    const res = await browserClient(t.app).post('/admin/login', { email: 'x@example.com', password: 'p'.repeat(1_100_000) });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain('larger than Porta accepts');
+  });
+});
+

@@ -140,9 +140,46 @@ describe('staff sign-in', () => {
     const { client } = await signIn();
     const soon = new Date(Date.now() + 2 * 24 * 3600_000);
     await t.db.updateTable('sessions').set({ expires_at: soon }).execute();
-    expect((await client.get('/admin')).status).toBe(200);
+    const res = await client.get('/admin');
+    expect(res.status).toBe(200);
     const row = await t.db.selectFrom('sessions').select('expires_at').executeTakeFirstOrThrow();
     expect(row.expires_at.getTime()).toBeGreaterThan(Date.now() + (t.config.sessionDays - 1) * 24 * 3600_000);
+    // The browser's cookie is renewed with the new expiry.
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`)) ?? '';
+    const expires = /Expires=([^;]+)/i.exec(cookie)?.[1];
+    expect(expires).toBeDefined();
+    expect(Math.abs(new Date(expires ?? 0).getTime() - row.expires_at.getTime())).toBeLessThan(2000);
+  });
+
+  it('does not resend the cookie while the session is young', async () => {
+    const { client } = await signIn();
+    const res = await client.get('/admin');
+    expect(res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`))).toBe(false);
+  });
+
+  it('drops the cookie of a session that no longer exists', async () => {
+    const { client } = await signIn();
+    await t.db.deleteFrom('sessions').execute();
+    const res = await client.get('/admin/login');
+    expect(res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=;`))).toBe(true);
+    expect(client.cookies.has(SESSION_COOKIE)).toBe(false);
+  });
+
+  it('replaces the browser’s previous session when signing in again', async () => {
+    const { client } = await signIn();
+    const first = client.cookies.get(SESSION_COOKIE);
+    await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    expect(client.cookies.get(SESSION_COOKIE)).not.toBe(first);
+    expect(await t.db.selectFrom('sessions').select('id').execute()).toHaveLength(1);
+  });
+
+  it('counts parallel attempts: no more than the limit get their password checked', async () => {
+    const client = browserClient(t.app);
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => client.post('/admin/login', { email: acme.admin.email, password: `parallel-guess-${i}` }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 401)).toHaveLength(THROTTLE.accountFailures);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(12 - THROTTLE.accountFailures);
   });
 });
 

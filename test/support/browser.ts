@@ -7,11 +7,14 @@ import { expect } from 'vitest';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
 
+if (!hasChromium && process.env.REQUIRE_BROWSER === '1') {
+  throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH}`);
+}
 if (!hasChromium) {
   console.warn(`\n[browser tests] SKIPPED: no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install chromium) or set CHROMIUM_PATH.\n`);
 }
 
-// Flags for a root user on a machine without network: no sandbox, no background traffic.
+// Flags for running as root in a container: no sandbox; no background traffic to Google's services.
 const ARGS = [
   '--headless',
   '--no-sandbox',

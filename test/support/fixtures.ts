@@ -26,3 +26,14 @@ export async function seedAcme(db: Database, overrides: { language?: string | nu
     .executeTakeFirstOrThrow();
   return { admin };
 }
+
+export const bruno = { email: 'bruno@acme.example', name: 'Bruno Standard', password: 'Standard-User-77' };
+
+/** A staff user with the Standard profile. */
+export async function seedStandardUser(db: Database, who = bruno) {
+  return db
+    .insertInto('staff_users')
+    .values({ email: who.email, name: who.name, password_hash: await hashPassword(who.password), profile_id: await profileId(db, 'standard') })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

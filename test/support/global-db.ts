@@ -62,7 +62,7 @@ export default async function setup(project: TestProject) {
   try {
     await migrateToLatest(handle.db);
     // Install pg-boss's schema in the template too, so each clone starts with it.
-    const boss = await startBoss({ connectionString: tplUrl.toString(), role: 'web' });
+    const boss = await startBoss({ connectionString: tplUrl.toString(), role: 'web', migrate: true });
     await boss.stop({ graceful: false, close: true });
   } finally {
     await handle.close();

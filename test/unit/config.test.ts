@@ -23,9 +23,11 @@ const herokuLikeProduction: NodeJS.ProcessEnv = {
 describe('loadConfig defaults (empty environment)', () => {
   const config = loadConfig({});
 
-  it('listens on port 3000 on every interface', () => {
+  it('listens on port 3000, on this machine only while the demo (with its published password) is seeded', () => {
     expect(config.port).toBe(3000);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.1');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/porta' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
   it('runs in development mode', () => {
@@ -57,7 +59,7 @@ describe('loadConfig defaults (empty environment)', () => {
 
   it('keeps sessions 30 days, does not trust proxies and runs the worker in-process', () => {
     expect(config.sessionDays).toBe(30);
-    expect(config.trustProxy).toBe(false);
+    expect(config.trustProxyHops).toBe(0);
     expect(config.workerInProcess).toBe(true);
     expect(config.databasePoolMax).toBe(10);
     expect(config.shutdownTimeoutMs).toBe(10_000);
@@ -108,7 +110,7 @@ describe('loadConfig with values', () => {
       databaseUrl: 'postgres://porta:s3cret@db.internal:5432/porta',
       smtpUrl: 'smtps://mailer:pw@smtp.acme.example:465',
       logLevel: 'info',
-      trustProxy: true,
+      trustProxyHops: 1,
       seedDemo: false,
     });
   });
@@ -132,10 +134,10 @@ describe('loadConfig with values', () => {
     expect(refusal({ NODE_ENV: 'production', BASE_URL: '' }).problems).toEqual(['BASE_URL: is required when NODE_ENV=production']);
   });
 
-  it('reads boolean flags spelled 1/0, true/false, yes/no', () => {
-    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(true);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production', BASE_URL: 'https://x.example', TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+  it('reads flags: the number of trusted proxies, and booleans spelled 1/0, true/false, yes/no', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxyHops).toBe(2);
+    expect(loadConfig({ NODE_ENV: 'production', BASE_URL: 'https://x.example', TRUST_PROXY: '0' }).trustProxyHops).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY: must be a number of proxies/);
     expect(loadConfig({ WORKER_IN_PROCESS: 'false' }).workerInProcess).toBe(false);
   });
 });
@@ -199,7 +201,12 @@ describe('loadConfig refusals', () => {
   });
 
   it('refuses a boolean it cannot read', () => {
-    expect(refusal({ TRUST_PROXY: 'maybe' }).problems).toEqual(['TRUST_PROXY: must be true or false (got "maybe")']);
+    expect(refusal({ WORKER_IN_PROCESS: 'maybe' }).problems).toEqual(['WORKER_IN_PROCESS: must be true or false (got "maybe")']);
+  });
+
+  it('refuses a sender that is not an email address', () => {
+    expect(refusal({ MAIL_FROM: 'Porta' }).problems[0]).toMatch(/^MAIL_FROM: must be an address/);
+    expect(loadConfig({ MAIL_FROM: 'Acme CRM <crm@acme.example>' }).mailFrom).toBe('Acme CRM <crm@acme.example>');
   });
 
   it('lists every problem at once, one line each', () => {

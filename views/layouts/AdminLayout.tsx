@@ -5,6 +5,7 @@ import { Document } from './Document.js';
 
 const NAV = [
   { href: '/admin', key: 'admin:nav.home', exact: true },
+  { href: '/admin/m', key: 'admin:nav.records', exact: false },
   { href: '/admin/outbox', key: 'admin:nav.outbox', exact: false },
 ] as const;
 

@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { SESSION_COOKIE } from '../../auth/cookies.js';
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../../auth/cookies.js';
 import { findSessionStaff } from '../../auth/staff.js';
 import { createFormatters } from '../../i18n/format.js';
 import { translator } from '../../i18n/i18n.js';
@@ -23,6 +23,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set('org', org);
     c.set('session', found?.session);
     c.set('staff', found?.staff);
+    // The browser's cookie follows the session: renewed when the expiry slid, dropped when the session is gone.
+    if (token && !found) clearSessionCookie(c);
+    if (token && found?.session.extended) setSessionCookie(c, token, found.session.expires_at);
     const staff = found?.staff;
     const lang = resolveLanguage({
       userPreference: staff?.language,
@@ -51,4 +54,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.header('Content-Language', lang);
     await next();
   };
+}
+
+/** The visitor's language from the cookie and Accept-Language alone, for answers given without the database. */
+export function fallbackTranslator(c: Context<AppEnv>) {
+  return translator(resolveLanguage({ cookie: getCookie(c, LANG_COOKIE), acceptLanguage: c.req.header('Accept-Language') }));
 }

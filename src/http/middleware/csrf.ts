@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
+import { errorPage } from '../render.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -20,6 +21,7 @@ export function csrfGuard(allowedOrigins: () => string[]): MiddlewareHandler<App
     else ok = false;
     if (ok) return next();
     c.get('deps').log.warn({ method: c.req.method, path: c.req.path, origin, site }, 'cross-origin request refused');
-    return c.text(c.get('t')('errors:csrf'), 403);
+    const t = c.get('t');
+    return errorPage(c, 403, t('errors:forbiddenTitle'), t('errors:csrf'));
   };
 }

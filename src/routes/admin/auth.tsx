@@ -42,6 +42,9 @@ adminAuthRoutes.post('/login', async (c) => {
       }
     }
   }
+  // A new sign-in replaces the session this browser had (no fixation, no forgotten sessions).
+  const previous = c.get('session');
+  if (previous) await invalidateSession(db, previous.id);
   setSessionCookie(c, result.token, result.session.expires_at);
   return c.redirect(next.startsWith('/admin') ? next : '/admin', 303);
 });

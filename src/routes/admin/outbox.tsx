@@ -31,5 +31,12 @@ outboxRoutes.get('/:id/html', async (c) => {
     "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
   );
   c.header('X-Frame-Options', 'SAMEORIGIN');
-  return c.html(email.html);
+  c.header('Cache-Control', 'no-store');
+  return c.html(withLinksOutsideFrame(email.html));
 });
+
+/** Links in the framed email open in a new tab: inside the frame they would be blocked (ours refuse framing). */
+export function withLinksOutsideFrame(html: string): string {
+  const base = '<base target="_blank">';
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (m) => `${m}${base}`) : `${base}${html}`;
+}

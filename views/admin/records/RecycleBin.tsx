@@ -1,0 +1,79 @@
+import { moduleLabel } from '../../../src/crm/metadata.js';
+import type { ModulePermissions } from '../../../src/crm/staff-access.js';
+import type { CrmRecord, Module } from '../../../src/db/schema.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import { Alert } from '../../components/Alert.js';
+
+export type RecycleBinProps = {
+  view: ViewContext;
+  module: Module;
+  records: CrmRecord[];
+  next: string | undefined;
+  base: string;
+  perms: ModulePermissions;
+  isAdmin: boolean;
+  staffId: string;
+};
+
+/** Deleted records of a module, newest first, with restore and purge. */
+export function RecycleBin({ view, module, records, next, base, perms, isAdmin, staffId }: RecycleBinProps) {
+  const { t, lang, fmt } = view;
+  const mayAct = (r: CrmRecord) => isAdmin || (perms.delete && (r.owner_id === staffId || module.sharing === 'public_full'));
+  return (
+    <section>
+      <p>
+        <a href={base}>← {moduleLabel(t, lang, module, 'plural')}</a>
+      </p>
+      <h1>
+        {t('crm:recycleBin.title')}: {moduleLabel(t, lang, module, 'plural')}
+      </h1>
+      <p>{t('crm:recycleBin.intro')}</p>
+      {records.length === 0 ? (
+        <Alert kind="info">{t('crm:recycleBin.empty')}</Alert>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('crm:list.name')}</th>
+                <th scope="col">{t('crm:recycleBin.deletedAt')}</th>
+                <th scope="col">{t('crm:recycleBin.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {records.map((r) => (
+                <tr>
+                  <th scope="row">{r.display_name || t('crm:untitled')}</th>
+                  <td>{r.deleted_at ? fmt.dateTime(r.deleted_at) : ''}</td>
+                  <td>
+                    {mayAct(r) && (
+                      <div class="actions">
+                        <form method="post" action={`${base}/${r.id}/restore`} class="inline-form">
+                          <button type="submit" class="button secondary small">
+                            {t('crm:recycleBin.restore')}
+                          </button>
+                        </form>
+                        <form method="post" action={`${base}/${r.id}/purge`} class="inline-form">
+                          <button type="submit" class="button secondary small danger" aria-label={t('crm:recycleBin.purgeNamed', { name: r.display_name })}>
+                            {t('crm:recycleBin.purge')}
+                          </button>
+                        </form>
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {next && (
+        <nav class="pagination" aria-label={t('common:pagination')}>
+          <a class="button secondary" href={`${base}/recycle-bin?after=${encodeURIComponent(next)}`}>
+            {t('common:nextPage')}
+          </a>
+        </nav>
+      )}
+    </section>
+  );
+}
