@@ -15,11 +15,15 @@ export type Runtime = {
   deps: Deps;
   embedded: EmbeddedPostgres | undefined;
   databaseUrl: string;
-  /** Stops pg-boss (letting running jobs finish), closes the pool, then stops the embedded database. */
+  /** Stops pg-boss (letting running jobs finish), closes the pool, then stops the embedded database if this process started it. */
   stop(): Promise<void>;
 };
 
-/** Resolves the database: DATABASE_URL, or the embedded server started (and created on first run) here. */
+/**
+ * Resolves the database: DATABASE_URL, or the embedded server started (and
+ * created on first run) here. When another Porta process already runs the
+ * embedded server on the same folder, this one shares it and leaves it running.
+ */
 export async function resolveDatabase(config: Config, log: Logger): Promise<{ url: string; embedded: EmbeddedPostgres | undefined }> {
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: undefined };
   const embedded = await startEmbeddedPostgres({
@@ -27,7 +31,11 @@ export async function resolveDatabase(config: Config, log: Logger): Promise<{ ur
     port: config.embeddedPort,
     log: (line) => log.debug({ postgres: line }, 'embedded postgres'),
   });
-  log.info({ dataDir: embedded.dataDir, port: embedded.port }, `embedded PostgreSQL running, data in ${embedded.dataDir}`);
+  const { dataDir, port, owner } = embedded;
+  log.info(
+    { dataDir, port, owner },
+    owner ? `embedded PostgreSQL running, data in ${dataDir}` : `using the embedded PostgreSQL another process runs on ${dataDir} (port ${port})`,
+  );
   return { url: embedded.url, embedded };
 }
 

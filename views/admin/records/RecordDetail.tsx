@@ -248,7 +248,8 @@ function Attachments({ view, attachments, url, perms }: RecordDetailProps & { ur
   );
 }
 
-function History({ view, history, fieldsById, names, currency }: RecordDetailProps) {
+function History({ view, history, fieldsById, names, currency, staffOptions }: RecordDetailProps) {
+  const staffNames = new Map(staffOptions.map((s) => [s.id, s.name]));
   const { t, fmt, lang } = view;
   return (
     <section class="card" id="history">
@@ -266,6 +267,14 @@ function History({ view, history, fieldsById, names, currency }: RecordDetailPro
                 {h.changes.map((c) => {
                   const field = fieldsById.get(c.field);
                   const label = field ? fieldLabel(t, lang, field) : t(`crm:history.fields.${c.field}`, { defaultValue: t('crm:history.removedField') });
+                  if (c.field === 'state' || c.field === 'owner') {
+                    const show = (v: unknown) => (c.field === 'state' ? t(`crm:states.${String(v)}`) : (staffNames.get(String(v)) ?? '—'));
+                    return (
+                      <li>
+                        {label}: {show(c.old)} → {show(c.new)}
+                      </li>
+                    );
+                  }
                   return (
                     <li>
                       {label}:{' '}

@@ -50,7 +50,7 @@ export function RecordForm(props: RecordFormProps) {
           </button>
         </form>
       )}
-      <form method="post" action={props.action} novalidate>
+      <form method="post" action={props.action} class="record-form" novalidate>
         {props.layoutId && <input type="hidden" name="__layout" value={props.layoutId} />}
         {props.version !== undefined && <input type="hidden" name="__version" value={String(props.version)} />}
         {sections.map((s) => (

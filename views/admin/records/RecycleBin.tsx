@@ -51,11 +51,13 @@ export function RecycleBin({ view, module, records, next, base, perms, isAdmin, 
                         <form method="post" action={`${base}/${r.id}/restore`} class="inline-form">
                           <button type="submit" class="button secondary small">
                             {t('crm:recycleBin.restore')}
+                            <span class="visually-hidden">: {r.display_name}</span>
                           </button>
                         </form>
                         <form method="post" action={`${base}/${r.id}/purge`} class="inline-form">
-                          <button type="submit" class="button secondary small danger" aria-label={t('crm:recycleBin.purgeNamed', { name: r.display_name })}>
+                          <button type="submit" class="button secondary small danger">
                             {t('crm:recycleBin.purge')}
+                            <span class="visually-hidden">: {r.display_name}</span>
                           </button>
                         </form>
                       </div>
