@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { startBoss } from '../jobs/boss.js';
 import { createLogger } from '../log.js';
 import { resolveDatabase } from '../runtime.js';
 
@@ -13,6 +14,10 @@ async function main() {
   try {
     const { applied } = await migrateToLatest(db);
     console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+    // The job queue's own schema too, so web processes (which never migrate) find it ready.
+    const boss = await startBoss({ connectionString: url, role: 'web', migrate: true });
+    await boss.stop({ graceful: false, close: true });
+    console.log('Job queue schema is up to date.');
   } finally {
     await close();
     await embedded?.stop();

@@ -5,6 +5,8 @@ export type BossOptions = {
   connectionString: string;
   /** Web processes only send: no maintenance, no cron. Workers supervise. */
   role: 'web' | 'worker' | 'both';
+  /** Install or upgrade pg-boss's own schema (the release phase does it for web processes). */
+  migrate?: boolean;
   mailRetryDelaySeconds?: number;
   mailRetryLimit?: number;
   /** Exponential backoff between retries (on by default). */
@@ -21,7 +23,8 @@ export async function startBoss(opts: BossOptions): Promise<PgBoss> {
     max: 4,
     supervise: runsWorker,
     schedule: runsWorker,
-    migrate: true,
+    // Web processes never change the schema; the release phase (and npm start) install pg-boss's.
+    migrate: opts.role !== 'web' || opts.migrate === true,
   });
   boss.on('error', (err) => console.error('pg-boss error', err instanceof Error ? err.message : err));
   await boss.start();
@@ -29,8 +32,10 @@ export async function startBoss(opts: BossOptions): Promise<PgBoss> {
     retryLimit: opts.mailRetryLimit ?? MAIL_RETRY_LIMIT,
     retryDelay: opts.mailRetryDelaySeconds ?? 30,
     retryBackoff: opts.mailRetryBackoff ?? true,
+    // Kept above the SMTP transport's own deadline, so a send ends (and is recorded) before its job expires.
     expireInSeconds: 120,
   });
+  await ensureQueue(boss, QUEUES.mailSweep, { retryLimit: 0, expireInSeconds: 300 });
   await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 1 });
   return boss;
 }

@@ -1,11 +1,10 @@
-import type { Job, PgBoss } from 'pg-boss';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { deleteExpiredSessions } from '../auth/sessions.js';
 import { pruneLoginAttempts } from '../auth/throttle.js';
 import type { Database } from '../db/database.js';
-import { deliverOutboxEmail } from '../mail/deliver.js';
+import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
-import { MAIL_RETRY_LIMIT } from './boss.js';
 import { type MailDeliverJob, QUEUES } from './queues.js';
 
 export type WorkerDeps = {
@@ -14,25 +13,51 @@ export type WorkerDeps = {
   log: Logger;
   transport: MailTransport | undefined;
   mailFrom: string;
-  mailRetryLimit?: number;
 };
 
 /** Registers every job handler. Handlers are thin: one call into the domain each. */
 export async function registerWorkers(deps: WorkerDeps): Promise<void> {
   const { boss, db, log } = deps;
-  // pg-boss retries retryLimit times after the first try.
-  const maxAttempts = (deps.mailRetryLimit ?? MAIL_RETRY_LIMIT) + 1;
 
-  await boss.work<MailDeliverJob>(QUEUES.mailDeliver, { batchSize: 10, pollingIntervalSeconds: 1 }, async (jobs: Job<MailDeliverJob>[]) => {
-    const failures: string[] = [];
-    for (const job of jobs) {
-      const result = await deliverOutboxEmail(db, deps.transport, deps.mailFrom, job.data.outboxId, maxAttempts);
-      log.info({ job: job.id, outboxId: job.data.outboxId, outcome: result.outcome, error: result.error }, 'mail delivery');
-      if (result.outcome === 'retry') failures.push(`${job.data.outboxId}: ${result.error}`);
+  const deliver = async (job: JobWithMetadata<MailDeliverJob>): Promise<JobResult> => {
+    const { outboxId } = job.data;
+    try {
+      const result = await deliverOutboxEmail(db, deps.transport, deps.mailFrom, outboxId, {
+        final: job.retryCount >= job.retryLimit,
+        signal: job.signal,
+      });
+      const failed = result.outcome === 'retry' || result.outcome === 'failed';
+      log[failed ? 'warn' : 'info']({ job: job.id, outboxId, attempt: job.retryCount + 1, ...result }, 'mail delivery');
+      return { id: job.id, status: failed ? 'failed' : 'completed', output: result };
+    } catch (err) {
+      log.error({ err, job: job.id, outboxId }, 'mail delivery could not run');
+      return { id: job.id, status: 'failed', output: { error: err instanceof Error ? err.message : String(err) } };
     }
-    // Failing the batch makes pg-boss retry it; rows already sent are skipped on the retry.
-    if (failures.length > 0) throw new Error(`mail delivery failed, will retry: ${failures.join('; ')}`);
+  };
+
+  // Each job is settled on its own, so one bad address neither fails nor
+  // repeats the rest of its batch. The batch shares one expiry, so its
+  // deliveries run side by side rather than queueing behind a slow server.
+  await boss.work(
+    QUEUES.mailDeliver,
+    { batchSize: 10, pollingIntervalSeconds: 1, includeMetadata: true, perJobResults: true },
+    async (jobs: JobWithMetadata<MailDeliverJob>[]) => {
+      const first = new Map<string, JobWithMetadata<MailDeliverJob>>();
+      for (const job of jobs) if (!first.has(job.data.outboxId)) first.set(job.data.outboxId, job);
+      return Promise.all(
+        jobs.map((job) =>
+          // Two jobs for one email in the same batch would both find it pending and both send it.
+          first.get(job.data.outboxId) === job ? deliver(job) : { id: job.id, status: 'completed' as const, output: { outcome: 'duplicate' } },
+        ),
+      );
+    },
+  );
+
+  await boss.work(QUEUES.mailSweep, async () => {
+    const result = await requeueStrandedEmails(db, boss);
+    if (result.requeued > 0 || result.gaveUp > 0) log.warn(result, 'stranded outbox emails');
   });
+  await boss.schedule(QUEUES.mailSweep, '*/10 * * * *');
 
   await boss.work(QUEUES.maintenance, async () => {
     const sessions = await deleteExpiredSessions(db);

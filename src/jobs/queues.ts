@@ -1,6 +1,7 @@
 /** Every pg-boss queue Porta uses, in one place. */
 export const QUEUES = {
   mailDeliver: 'mail.deliver',
+  mailSweep: 'mail.sweep',
   maintenance: 'maintenance.hourly',
 } as const;
 

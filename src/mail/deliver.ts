@@ -1,59 +1,166 @@
+import { sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.js';
+import type { OutboxEmail } from '../db/schema.js';
+import { MAIL_RETRY_LIMIT } from '../jobs/boss.js';
+import { type MailDeliverJob, QUEUES } from '../jobs/queues.js';
 import type { MailTransport } from './transport.js';
 
 export type DeliveryOutcome = 'sent' | 'held' | 'already-done' | 'missing' | 'retry' | 'failed';
+
+export type DeliveryResult = { outcome: DeliveryOutcome; error?: string };
+
+export type DeliveryAttempt = {
+  /** The job will not be retried after this attempt, so a failure now is the email's last word. */
+  final: boolean;
+  /** Aborted when the job's claim lapses (expiry, shutdown): a send still running is cut short. */
+  signal?: AbortSignal;
+};
 
 function formatAddress(address: string, name: string | null) {
   if (!name) return address;
   return `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
 }
 
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 2000);
+
 /**
- * Delivers one outbox email. Idempotent: a row already sent (or given up on)
- * is left alone, so a job run twice sends once. On a transport error the
- * attempt is recorded; 'retry' tells the job to fail so pg-boss retries it,
- * and the last allowed attempt marks the row failed instead.
+ * Delivers one outbox email, at least once.
+ *
+ * No transaction is open while the SMTP server is talked to: a slow server
+ * would otherwise hold a row lock and a pooled connection for as long as it
+ * likes. The claim and the result are each one short statement, and only a
+ * row still `pending` is claimed or settled, so a job that runs again after
+ * the email was sent (or given up on) sends nothing. The price: a crash, or
+ * a lost database, between the server accepting the message and the row
+ * being marked sent leaves it `pending`, and the retry sends it a second time.
+ * Two sends of one email side by side take more than that: pg-boss runs one
+ * attempt of a job at a time, the transport gives up before a job expires,
+ * and the sweeper only queues a job for an email that has none waiting.
+ *
+ * Every attempt counts, whatever ends it: the claim counts it up front, so
+ * one that expires or dies midway is counted too, and a database error that
+ * stops the claim is counted when recorded. Whether an attempt is the last
+ * one is the job's to say, not ours: pg-boss holds the retry limit.
  */
 export async function deliverOutboxEmail(
   db: Database,
   transport: MailTransport | undefined,
   from: string,
   outboxId: string,
-  maxAttempts: number,
-): Promise<{ outcome: DeliveryOutcome; error?: string }> {
-  // Row lock: two workers holding the same job (after an expiry) must not both send.
-  return db.transaction().execute(async (trx) => {
-    const email = await trx.selectFrom('email_outbox').selectAll().where('id', '=', outboxId).forUpdate().executeTakeFirst();
-    if (!email) return { outcome: 'missing' };
-    if (email.status !== 'pending') return { outcome: 'already-done' };
-    if (!transport) {
-      await trx.updateTable('email_outbox').set({ status: 'held' }).where('id', '=', outboxId).execute();
-      return { outcome: 'held' };
-    }
-    try {
-      await transport.send({
-        from,
-        to: formatAddress(email.to_address, email.to_name),
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-      });
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      const attempts = email.attempts + 1;
-      const finalAttempt = attempts >= maxAttempts;
-      await trx
-        .updateTable('email_outbox')
-        .set({ attempts, last_error: error.slice(0, 2000), status: finalAttempt ? 'failed' : 'pending' })
-        .where('id', '=', outboxId)
-        .execute();
-      return { outcome: finalAttempt ? 'failed' : 'retry', error };
-    }
-    await trx
+  attempt: DeliveryAttempt,
+): Promise<DeliveryResult> {
+  let email: OutboxEmail | undefined;
+  try {
+    if (!transport) return await holdEmail(db, outboxId);
+    email = await claimEmail(db, outboxId);
+  } catch (err) {
+    return recordFailure(db, outboxId, errorMessage(err), attempt.final, { counted: false });
+  }
+  if (!email) return { outcome: await whyNotPending(db, outboxId) };
+  try {
+    await transport.send(
+      { from, to: formatAddress(email.to_address, email.to_name), subject: email.subject, html: email.html, text: email.text },
+      attempt.signal,
+    );
+  } catch (err) {
+    return recordFailure(db, outboxId, errorMessage(err), attempt.final, { counted: true });
+  }
+  // Not caught: the message is out, so this is no delivery failure to record.
+  // The job fails instead, and its retry sends once more (at least once).
+  await db
+    .updateTable('email_outbox')
+    .set({ status: 'sent', sent_at: new Date(), last_error: null })
+    .where('id', '=', outboxId)
+    .where('status', '=', 'pending')
+    .execute();
+  return { outcome: 'sent' };
+}
+
+/** Kept for staff to read in the outbox, since there is no server to send it to. */
+async function holdEmail(db: Database, outboxId: string): Promise<DeliveryResult> {
+  const held = await db.updateTable('email_outbox').set({ status: 'held' }).where('id', '=', outboxId).where('status', '=', 'pending').executeTakeFirst();
+  return held.numUpdatedRows > 0n ? { outcome: 'held' } : { outcome: await whyNotPending(db, outboxId) };
+}
+
+/** Locks, counts and reads the row in one statement; undefined when it is no longer pending. */
+function claimEmail(db: Database, outboxId: string): Promise<OutboxEmail | undefined> {
+  return db
+    .updateTable('email_outbox')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', outboxId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+async function recordFailure(db: Database, outboxId: string, error: string, final: boolean, { counted }: { counted: boolean }): Promise<DeliveryResult> {
+  const recorded = await db
+    .updateTable('email_outbox')
+    .set((eb) => ({
+      last_error: error,
+      status: final ? 'failed' : 'pending',
+      ...(counted ? {} : { attempts: eb('attempts', '+', 1) }),
+    }))
+    .where('id', '=', outboxId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (recorded.numUpdatedRows === 0n) return { outcome: await whyNotPending(db, outboxId) };
+  return { outcome: final ? 'failed' : 'retry', error };
+}
+
+async function whyNotPending(db: Database, outboxId: string): Promise<'missing' | 'already-done'> {
+  const row = await db.selectFrom('email_outbox').select('status').where('id', '=', outboxId).executeTakeFirst();
+  return row ? 'already-done' : 'missing';
+}
+
+/** A pending email this old with no delivery job waiting or running has lost its job. */
+export const STRANDED_AFTER_MINUTES = 10;
+
+export type SweepResult = { requeued: number; gaveUp: number };
+
+/**
+ * Queues delivery again for pending emails whose job is gone (deleted, or
+ * ended without settling the row), so none stays pending for good. An email
+ * that has already used every attempt is marked failed instead: its last
+ * attempt never reported back, and queueing it again could repeat that forever.
+ */
+export async function requeueStrandedEmails(db: Database, boss: PgBoss, limit = 500): Promise<SweepResult> {
+  const queue = await boss.getQueue(QUEUES.mailDeliver);
+  const maxAttempts = (queue?.retryLimit ?? MAIL_RETRY_LIMIT) + 1;
+  const stranded = await db
+    .selectFrom('email_outbox')
+    .select(['id', 'attempts'])
+    .where('status', '=', 'pending')
+    .where('created_at', '<', sql<Date>`now() - make_interval(mins => ${STRANDED_AFTER_MINUTES})`)
+    .where(
+      sql<boolean>`not exists (
+        select 1 from pgboss.job j
+        where j.name = ${QUEUES.mailDeliver}
+          and j.state in ('created', 'retry', 'active')
+          and j.data->>'outboxId' = email_outbox.id::text)`,
+    )
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+
+  const exhausted = stranded.filter((row) => row.attempts >= maxAttempts).map((row) => row.id);
+  if (exhausted.length > 0) {
+    await db
       .updateTable('email_outbox')
-      .set({ status: 'sent', attempts: email.attempts + 1, sent_at: new Date(), last_error: null })
-      .where('id', '=', outboxId)
+      .set({ status: 'failed', last_error: 'Gave up: the last delivery attempt did not report back, so the email may or may not have been sent.' })
+      .where('id', 'in', exhausted)
+      .where('status', '=', 'pending')
       .execute();
-    return { outcome: 'sent' };
-  });
+  }
+
+  let requeued = 0;
+  for (const row of stranded) {
+    if (row.attempts >= maxAttempts) continue;
+    const data: MailDeliverJob = { outboxId: row.id };
+    // Two sweeps in the same window (an overlapping manual run, say) queue one job, not two.
+    const id = await boss.send(QUEUES.mailDeliver, data, { singletonKey: `outbox:${row.id}`, singletonSeconds: STRANDED_AFTER_MINUTES * 60 });
+    if (id) requeued++;
+  }
+  return { requeued, gaveUp: exhausted.length };
 }

@@ -1,17 +1,29 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 
 export type MailMessage = { from: string; to: string; subject: string; html: string; text: string };
 
 export type MailTransport = {
-  send(message: MailMessage): Promise<void>;
+  /** `signal` cuts a send short; it is also cut short after SEND_DEADLINE_MS whatever the server does. */
+  send(message: MailMessage, signal?: AbortSignal): Promise<void>;
   close(): void;
 };
 
+// nodemailer waits up to 2 minutes to connect and 10 minutes on a silent
+// socket: longer than a delivery job lives (expireInSeconds 120), after which
+// pg-boss retries it while the first send may still go through.
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+// socketTimeout only catches silence; a server trickling bytes resets it, so
+// the whole send gets a deadline too, still well inside the job's expiry.
+export const SEND_DEADLINE_MS = 60_000;
+
 export function smtpTransport(smtpUrl: string): MailTransport {
-  const transporter = nodemailer.createTransport(smtpUrl);
+  const transporter = nodemailer.createTransport({ url: smtpUrl, ...TIMEOUTS });
   return {
-    async send(message) {
-      await transporter.sendMail(message);
+    async send(message, signal) {
+      const deadline = AbortSignal.timeout(SEND_DEADLINE_MS);
+      // nodemailer honours `signal` on SMTP sends; its type definitions do not list it yet.
+      const options: SendMailOptions & { signal: AbortSignal } = { ...message, signal: signal ? AbortSignal.any([signal, deadline]) : deadline };
+      await transporter.sendMail(options);
     },
     close: () => transporter.close(),
   };

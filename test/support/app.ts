@@ -16,6 +16,7 @@ export type TestAppOptions = {
   /** Run the job handlers in this process (needed for email delivery). */
   worker?: boolean;
   mailRetryDelaySeconds?: number;
+  /** Retries after the first delivery attempt, set on the mail queue (the only place the limit lives). */
   mailRetryLimit?: number;
 };
 
@@ -43,7 +44,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;
   if (opts.worker) {
-    await registerWorkers({ db: database.db, boss, log, transport, mailFrom: config.mailFrom, mailRetryLimit: opts.mailRetryLimit });
+    await registerWorkers({ db: database.db, boss, log, transport, mailFrom: config.mailFrom });
   }
   const deps: Deps = { config, db: database.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
   return {

@@ -8,7 +8,11 @@ export type TestSmtp = {
   received: ReceivedMail[];
   /** The next `n` messages are refused with a temporary error (451). */
   failNext(n: number): void;
+  /** Every message to this address is refused at RCPT TO with a permanent error (550). */
+  refuseRecipient(address: string): void;
   refused: number;
+  /** Messages accepted for this address. */
+  receivedBy(address: string): ReceivedMail[];
   close(): Promise<void>;
 };
 
@@ -16,11 +20,18 @@ export type TestSmtp = {
 export async function startSmtp(): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   let failures = 0;
+  const refusedRecipients = new Set<string>();
   const state = { refused: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (!refusedRecipients.has(address.address)) return callback();
+      const err = new Error('No such user here') as Error & { responseCode: number };
+      err.responseCode = 550;
+      callback(err);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -55,6 +66,10 @@ export async function startSmtp(): Promise<TestSmtp> {
     failNext(n) {
       failures = n;
     },
+    refuseRecipient(address) {
+      refusedRecipients.add(address);
+    },
+    receivedBy: (address) => received.filter((m) => m.to.includes(address)),
     get refused() {
       return state.refused;
     },
