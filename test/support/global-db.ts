@@ -1,4 +1,6 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.js';
@@ -28,10 +30,12 @@ function freePort(): Promise<number> {
 }
 
 /**
- * Starts the test PostgreSQL once per project: the embedded server in
- * .data/test-postgres-<project>, or the server in TEST_DATABASE_URL. Migrates
- * a template database that every test file clones (CREATE DATABASE … TEMPLATE),
- * so files are isolated and start in milliseconds.
+ * Starts the test PostgreSQL once per project and run: an embedded server in
+ * .data/test-runs/<project>-<pid> (removed afterwards), or the server in
+ * TEST_DATABASE_URL. Migrates a template database that every test file clones
+ * (CREATE DATABASE … TEMPLATE), so files are isolated and start in
+ * milliseconds. Names carry the run's pid, so two runs at once never touch
+ * each other's databases; leftovers of runs that died are removed.
  */
 export default async function setup(project: TestProject) {
   const name = project.name;
@@ -42,15 +46,21 @@ export default async function setup(project: TestProject) {
     adminUrl = external;
     console.log(`[${name}] integration database server: ${new URL(external).host} (TEST_DATABASE_URL)`);
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: `.data/test-postgres-${name}`, port: await freePort() });
+    removeDeadRunFolders();
+    const dataDir = join(RUNS, `${name}-${process.pid}`);
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort() });
     adminUrl = embedded.url.replace(/\/porta$/, '/postgres');
-    stopServer = embedded.stop;
+    stopServer = async () => {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
   }
-  const template = `porta_tpl_${name}`;
+  const run = `${name}_${process.pid}`;
+  const template = `porta_tpl_${run}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await dropLeftovers(admin, `porta_t_${name}_`);
+    await dropDeadRuns(admin);
     await admin.query(`drop database if exists ${template}`);
     await admin.query(`create database ${template}`);
   } finally {
@@ -73,11 +83,40 @@ export default async function setup(project: TestProject) {
   return async () => {
     const c = new pg.Client({ connectionString: adminUrl });
     await c.connect();
-    await dropLeftovers(c, `porta_t_${name}_`);
+    await dropLeftovers(c, `porta_t_${run}_`);
     await c.query(`drop database if exists ${template}`);
     await c.end();
     await stopServer?.();
   };
+}
+
+const RUNS = join('.data', 'test-runs');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Data folders of test runs whose process is gone (killed before its teardown). */
+function removeDeadRunFolders() {
+  mkdirSync(RUNS, { recursive: true });
+  for (const entry of readdirSync(RUNS)) {
+    const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
+    if (pid && !alive(pid)) rmSync(join(RUNS, entry), { recursive: true, force: true });
+  }
+}
+
+/** Databases of test runs whose process is gone (on a shared external server). */
+async function dropDeadRuns(admin: pg.Client) {
+  const { rows } = await admin.query<{ datname: string }>("select datname from pg_database where datname ~ '^porta_t(pl)?_[a-z]+_[0-9]+'");
+  for (const { datname } of rows) {
+    const pid = Number(/^porta_t(?:pl)?_[a-z]+_(\d+)/.exec(datname)?.[1]);
+    if (pid && !alive(pid)) await admin.query(`drop database if exists "${datname}" with (force)`);
+  }
 }
 
 async function dropLeftovers(admin: pg.Client, prefix: string) {
