@@ -61,10 +61,17 @@ export async function startRuntime(
       embedded,
       databaseUrl: url,
       async stop() {
-        await b.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
-        transport?.close();
-        await h.close();
-        await embedded?.stop();
+        // Each step runs even if the one before failed: the database is always left stopped.
+        try {
+          await b.stop({ graceful: true, timeout: config.shutdownTimeoutMs, close: true });
+        } finally {
+          transport?.close();
+          try {
+            await h.close();
+          } finally {
+            await embedded?.stop();
+          }
+        }
       },
     };
   } catch (err) {
