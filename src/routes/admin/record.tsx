@@ -89,7 +89,7 @@ recordRoutes.get('/:module/:id', async (c) => {
   ]);
   const who = (kind: string, id: string | null) => (kind === 'system' ? t('crm:history.system') : (people.get(`${kind}:${id}`) ?? t('crm:history.portalUser')));
   const historyIds = history.flatMap((h) => h.changes.flatMap((ch) => [ch.old, ch.new])).filter((v): v is string => typeof v === 'string');
-  const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds]);
+  const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds, ...(record.converted_to ? [record.converted_to] : [])]);
   const modify = mayModify(staff, meta.module, ctx.perms, record, 'edit');
   const convertedTo = record.converted_to ? names.get(record.converted_to) : undefined;
   const body = (
