@@ -195,7 +195,7 @@ describe('language', () => {
 
 describe('request limits and client addresses', () => {
   it('refuses an oversized form with 413 and a message', async () => {
-    const res = await browserClient(t.app).post('/admin/login', { email: 'x@example.com', password: 'p'.repeat(1_100_000) });
+    const res = await browserClient(t.app).post('/admin/login', { email: 'x@example.com', password: 'p'.repeat(1_100_000) }, { 'Accept-Language': 'en' });
     expect(res.status).toBe(413);
     expect(await res.text()).toContain('larger than Porta accepts');
   });
