@@ -2,6 +2,7 @@ import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { deleteExpiredSessions } from '../auth/sessions.js';
 import { pruneLoginAttempts } from '../auth/throttle.js';
+import { registerImportWorker } from './import-job.js';
 import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
@@ -65,4 +66,5 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
     log.info({ expiredSessions: sessions }, 'maintenance done');
   });
   await boss.schedule(QUEUES.maintenance, '17 * * * *');
+  await registerImportWorker(boss, { db, log });
 }
