@@ -5,19 +5,25 @@ import { staffUserCount } from './auth/staff.js';
 import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
-import { requestContext } from './http/middleware/context.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
+import { fallbackTranslator, requestContext } from './http/middleware/context.js';
 import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { errorPage } from './http/render.js';
-import { fallbackTranslator } from './http/middleware/context.js';
 import { adminAuthRoutes } from './routes/admin/auth.js';
+import { convertRoutes } from './routes/admin/convert.js';
 import { adminHomeRoutes } from './routes/admin/home.js';
+import { importRoutes } from './routes/admin/import.js';
 import { outboxRoutes } from './routes/admin/outbox.js';
 import { profileRoutes } from './routes/admin/profile.js';
 import { recordRoutes } from './routes/admin/record.js';
 import { recordsRoutes } from './routes/admin/records.js';
+import { settingsIndexRoutes } from './routes/admin/settings/index.js';
+import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
+import { settingsPrivacyRoutes } from './routes/admin/settings/privacy.js';
+import { settingsProfilesRoutes } from './routes/admin/settings/profiles.js';
+import { settingsUsersRoutes } from './routes/admin/settings/users.js';
 import { langRoutes } from './routes/lang.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
@@ -59,7 +65,15 @@ export function createApp(deps: Deps) {
   app.use('/admin/outbox', requireAdmin());
   app.route('/admin/outbox', outboxRoutes);
   app.route('/admin/profile', profileRoutes);
+  // Each of these guards itself with requireAdmin().
+  app.route('/admin/settings/profiles', settingsProfilesRoutes);
+  app.route('/admin/settings/users', settingsUsersRoutes);
+  app.route('/admin/settings/privacy', settingsPrivacyRoutes);
+  app.route('/admin/settings', settingsIndexRoutes);
+  app.route('/admin/settings/modules', moduleSettingsRoutes);
   app.route('/admin/m', recordsRoutes);
+  app.route('/admin/m', convertRoutes);
+  app.route('/admin/m', importRoutes);
   app.route('/admin/m', recordRoutes);
 
   app.notFound((c) => {

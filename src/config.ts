@@ -54,13 +54,20 @@ const schema = z.object({
     .optional(),
   MAIL_FROM: z
     .string()
-    .refine((v) => /^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(v.trim()), { message: 'must be an address such as crm@example.com or "Name <crm@example.com>"' })
+    .refine((v) => /^([^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(v.trim()), {
+      message: 'must be an address such as crm@example.com or "Name <crm@example.com>"',
+    })
     .default('Porta <no-reply@localhost>'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .optional(),
   SESSION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1, 'must be at least 1').max(365).default(30),
-  TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxies (0, 1, 2…)' }).int('must be a whole number').min(0, 'must be 0 or more').max(10, 'must be at most 10').optional(),
+  TRUST_PROXY: z.coerce
+    .number({ message: 'must be a number of proxies (0, 1, 2…)' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(10, 'must be at most 10')
+    .optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).default(10_000),
   SEED_DEMO: bool.optional(),
   WORKER_IN_PROCESS: bool.default(true),
@@ -87,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     port: e.PORT,
     // The demo's administrator password is published: keep a demo on this machine unless told otherwise.
-    host: e.HOST ?? (e.SEED_DEMO ?? !e.DATABASE_URL ? '127.0.0.1' : '0.0.0.0'),
+    host: e.HOST ?? ((e.SEED_DEMO ?? !e.DATABASE_URL) ? '127.0.0.1' : '0.0.0.0'),
     baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

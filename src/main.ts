@@ -1,7 +1,7 @@
 import { createApp } from './app.js';
+import { findStaffByEmail } from './auth/staff.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
-import { findStaffByEmail } from './auth/staff.js';
 import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';

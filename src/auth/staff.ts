@@ -24,7 +24,11 @@ export async function staffUserCount(db: Database): Promise<number> {
 export type SignedInStaff = StaffUser & { profile: Pick<Profile, 'id' | 'api_name' | 'is_admin' | 'manage_portals' | 'manage_portal_users'> };
 
 /** The session and its active staff user; undefined for unknown, expired, portal or deactivated. */
-export async function findSessionStaff(db: Database, token: string, lifetimeDays: number): Promise<{ session: ValidSession; staff: SignedInStaff } | undefined> {
+export async function findSessionStaff(
+  db: Database,
+  token: string,
+  lifetimeDays: number,
+): Promise<{ session: ValidSession; staff: SignedInStaff } | undefined> {
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'staff') return undefined;
   const row = await db

@@ -43,6 +43,7 @@ export function listAttachments(db: Database, recordId: string, includeInternal:
 export function cleanFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const cleaned = base
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must go from a file name
     .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '_')
     .trim()
     .slice(0, 200);

@@ -22,7 +22,7 @@ export async function modulePermissions(db: Database, staff: SignedInStaff, modu
     .where('profile_id', '=', staff.profile_id)
     .where('module_id', '=', moduleId)
     .executeTakeFirst();
-  if (!row || !row.can_view) return NONE;
+  if (!row?.can_view) return NONE;
   return { view: row.can_view, create: row.can_create, edit: row.can_edit, delete: row.can_delete };
 }
 

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import type { Child } from 'hono/jsx';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ErrorPage } from '../../views/ErrorPage.js';
 import { AdminLayout } from '../../views/layouts/AdminLayout.js';
 import { AuthLayout } from '../../views/layouts/AuthLayout.js';
-import { ErrorPage } from '../../views/ErrorPage.js';
 import type { AppEnv } from './env.js';
 
 export type PageOptions = {

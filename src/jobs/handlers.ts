@@ -2,10 +2,10 @@ import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { deleteExpiredSessions } from '../auth/sessions.js';
 import { pruneLoginAttempts } from '../auth/throttle.js';
-import { registerImportWorker } from './import-job.js';
 import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
+import { registerImportWorker } from './import-job.js';
 import { type MailDeliverJob, QUEUES } from './queues.js';
 
 export type WorkerDeps = {

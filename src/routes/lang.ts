@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
+import { saveStaffLanguage } from '../auth/staff-preferences.js';
 import type { AppEnv } from '../http/env.js';
 import { LANG_COOKIE } from '../http/middleware/context.js';
 import { formValues, safeBackPath } from '../http/request.js';
 import { isLanguage } from '../i18n/languages.js';
-import { saveStaffLanguage } from '../auth/staff-preferences.js';
 
 export const langRoutes = new Hono<AppEnv>();
 

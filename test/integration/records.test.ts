@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserClient, type BrowserClient, startTestApp, type TestApp } from '../support/app.js';
+import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, bruno, seedAcme, seedStandardUser } from '../support/fixtures.js';
 
 let t: TestApp;
@@ -20,7 +20,13 @@ describe('records through the staff pages', () => {
     const acc = await ana.post('/admin/m/accounts', { name: 'Globex Iberia', website: 'globex.example', industry: 'retail', employees: '1.200' });
     expect(acc.status).toBe(303);
     const accountId = idFrom(acc.headers.get('Location'));
-    const res = await ana.post('/admin/m/contacts', { first_name: 'Carla', last_name: 'Núñez', email: 'Carla@Globex.example', account: 'globex iberia', consent_channels: 'email' });
+    const res = await ana.post('/admin/m/contacts', {
+      first_name: 'Carla',
+      last_name: 'Núñez',
+      email: 'Carla@Globex.example',
+      account: 'globex iberia',
+      consent_channels: 'email',
+    });
     expect(res.status).toBe(303);
     const contactId = idFrom(res.headers.get('Location'));
     const row = await t.db.selectFrom('records').selectAll().where('id', '=', contactId).executeTakeFirstOrThrow();
@@ -49,7 +55,14 @@ describe('records through the staff pages', () => {
     expect(html).toContain('id="f-closing_date-error"');
     expect(html).toContain('id="f-stage-error"');
     expect(html).toContain('id="f-probability-error"');
-    expect(await t.db.selectFrom('records').innerJoin('modules', 'modules.id', 'records.module_id').select('records.id').where('modules.api_name', '=', 'deals').execute()).toHaveLength(0);
+    expect(
+      await t.db
+        .selectFrom('records')
+        .innerJoin('modules', 'modules.id', 'records.module_id')
+        .select('records.id')
+        .where('modules.api_name', '=', 'deals')
+        .execute(),
+    ).toHaveLength(0);
     await ana.post('/lang', { lang: 'en', back: '/admin' });
   });
 
@@ -70,7 +83,12 @@ describe('records through the staff pages', () => {
     await seedStandardUser(t.db);
     const bob = browserClient(t.app);
     await bob.post('/admin/login', { email: bruno.email, password: bruno.password });
-    const anaContact = await t.db.selectFrom('records').innerJoin('modules', 'modules.id', 'records.module_id').select('records.id').where('modules.api_name', '=', 'contacts').executeTakeFirstOrThrow();
+    const anaContact = await t.db
+      .selectFrom('records')
+      .innerJoin('modules', 'modules.id', 'records.module_id')
+      .select('records.id')
+      .where('modules.api_name', '=', 'contacts')
+      .executeTakeFirstOrThrow();
     expect((await bob.get(`/admin/m/contacts/${anaContact.id}`)).status).toBe(404);
     expect(await (await bob.get('/admin/m/contacts')).text()).not.toContain('Carla');
     const own = await bob.post('/admin/m/contacts', { last_name: 'Own' });

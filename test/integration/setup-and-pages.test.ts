@@ -200,4 +200,3 @@ describe('request limits and client addresses', () => {
     expect(await res.text()).toContain('larger than Porta accepts');
   });
 });
-

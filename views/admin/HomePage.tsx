@@ -2,7 +2,6 @@ import type { Org } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { HomeStats } from '../../src/org/stats.js';
 
-
 export function HomePage({ view, org, stats, now }: { view: ViewContext; org: Org; stats: HomeStats; now: Date }) {
   const { t, fmt } = view;
   return (

@@ -184,7 +184,9 @@ function LookupInput({
   );
 }
 
-function SubformInput({ view, field, value, names, timeZone, children = [], name, lookupSuggestUrl }: InputProps & { name: string }) {
+function SubformInput({ view, value, names, timeZone, children: given, name, lookupSuggestUrl }: InputProps & { name: string }) {
+  // hono/jsx hands a one-element `children` array over as the element itself.
+  const children = [given ?? []].flat();
   const rows: Record<string, unknown>[] = Array.isArray(value) ? (value as SubformRow[]) : [];
   const all = [...rows, ...Array.from({ length: SUBFORM_BLANK_ROWS }, () => ({}) as Record<string, StoredValue>)];
   return (

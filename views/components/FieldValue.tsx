@@ -56,10 +56,11 @@ export function FieldValue({ view, field, value, names, currency, children }: Va
     case 'lookup': {
       const target = names.get(String(value));
       if (!target) return <span class="empty">{t('crm:missingRecord')}</span>;
-      return target.href ? <a href={target.href}>{target.name || t('crm:untitled')}</a> : <>{target.name || t('crm:untitled')}</>;
+      return target.href ? <a href={target.href}>{target.name || t('crm:untitled')}</a> : <span>{target.name || t('crm:untitled')}</span>;
     }
     case 'subform':
-      return <SubformTable view={view} rows={value as SubformRow[]} fields={children ?? []} names={names} currency={currency} />;
+      // hono/jsx hands a one-element `children` array over as the element itself.
+      return <SubformTable view={view} rows={value as SubformRow[]} fields={[children ?? []].flat()} names={names} currency={currency} />;
     default:
       return <>{String(value)}</>;
   }

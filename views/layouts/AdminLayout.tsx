@@ -7,6 +7,7 @@ const NAV = [
   { href: '/admin', key: 'admin:nav.home', exact: true },
   { href: '/admin/m', key: 'admin:nav.records', exact: false },
   { href: '/admin/outbox', key: 'admin:nav.outbox', exact: false },
+  { href: '/admin/settings', key: 'admin:nav.settings', exact: false },
 ] as const;
 
 /** The staff site: top bar with navigation and account, content, footer with the language switcher. */

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { SignedInStaff } from '../../auth/staff.js';
+import { loadModuleMeta, type ModuleMeta } from '../../crm/metadata.js';
 import type { LookupInput, RecordInput } from '../../crm/records.js';
-import { type ModuleMeta, loadModuleMeta } from '../../crm/metadata.js';
 import { type ModulePermissions, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';

@@ -3,16 +3,7 @@ import { RecordDetail, type RelatedListView } from '../../../views/admin/records
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
 import { referencingFields, relatedRecords } from '../../crm/list.js';
 import { fieldLabel, layoutFor, layoutSections, loadModuleMetaById, moduleLabel } from '../../crm/metadata.js';
-import {
-  ATTACHMENT_MAX_BYTES,
-  actorNames,
-  addAttachment,
-  addNote,
-  findAttachment,
-  listAttachments,
-  listNotes,
-  noteProblem,
-} from '../../crm/notes.js';
+import { ATTACHMENT_MAX_BYTES, actorNames, addAttachment, addNote, findAttachment, listAttachments, listNotes, noteProblem } from '../../crm/notes.js';
 import {
   collectLookupIds,
   findRecord,
@@ -126,11 +117,24 @@ function flashMessage(c: Context<AppEnv>): string | undefined {
   return undefined;
 }
 
-async function renderEdit(c: Context<AppEnv>, ctx: RecordCtx, values: Record<string, unknown>, errors: Record<string, string>, opts: { status?: 200 | 409 | 422; conflict?: boolean } = {}) {
+async function renderEdit(
+  c: Context<AppEnv>,
+  ctx: RecordCtx,
+  values: Record<string, unknown>,
+  errors: Record<string, string>,
+  opts: { status?: 200 | 409 | 422; conflict?: boolean } = {},
+) {
   const { meta, record, base } = ctx;
   const layout = layoutFor(meta, record.layout_id);
   const sections = layoutSections(meta, layout);
-  const names = await namesFor(c, collectLookupIds(meta, [{ data: values }], sections.flatMap((s) => s.fields)));
+  const names = await namesFor(
+    c,
+    collectLookupIds(
+      meta,
+      [{ data: values }],
+      sections.flatMap((s) => s.fields),
+    ),
+  );
   const body = (
     <RecordForm
       view={c.get('view')}
@@ -255,7 +259,13 @@ recordRoutes.post('/:module/:id/attachments', async (c) => {
   const file = form.file;
   if (!(file instanceof File) || file.size === 0) return errorPage(c, 422, t('errors:formHasErrors'), t('crm:attachments.errors.missing'));
   if (file.size > ATTACHMENT_MAX_BYTES) return errorPage(c, 413, t('errors:tooLarge.title'), t('crm:attachments.limit'));
-  await addAttachment(c.get('deps').db, ctx.record.id, actorOf(ctx), { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) }, form.internal === 'on');
+  await addAttachment(
+    c.get('deps').db,
+    ctx.record.id,
+    actorOf(ctx),
+    { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) },
+    form.internal === 'on',
+  );
   return c.redirect(`${ctx.base}/${ctx.record.id}?attached=1#attachments`, 303);
 });
 
@@ -266,7 +276,10 @@ recordRoutes.get('/:module/:id/attachments/:attachment', async (c) => {
   if (!file) return notFound(c);
   // Always a download, never rendered in our origin (an uploaded HTML file must not run as our page).
   c.header('Content-Type', 'application/octet-stream');
-  c.header('Content-Disposition', `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+  c.header(
+    'Content-Disposition',
+    `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+  );
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Cache-Control', 'private, no-store');
   return c.body(new Uint8Array(file.content));

@@ -1,20 +1,17 @@
 import { type Context, Hono } from 'hono';
-import { RecordList } from '../../../views/admin/records/RecordList.js';
+import { ModuleIndex } from '../../../views/admin/records/ModuleIndex.js';
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
+import { RecordList } from '../../../views/admin/records/RecordList.js';
+import { RecycleBin } from '../../../views/admin/records/RecycleBin.js';
 import type { LookupNames } from '../../../views/components/FieldValue.js';
 import { listRecords, PAGE_SIZE } from '../../crm/list.js';
-import { layoutFor, layoutSections, moduleLabel, type ModuleMeta } from '../../crm/metadata.js';
+import { layoutFor, layoutSections, listModules, loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../crm/metadata.js';
 import { collectLookupIds, createRecord, findRecord, lookupNames, type RecordData, validateRecordInput } from '../../crm/records.js';
-import { modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
+import { modulePermissions, permissionsByModule, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { forbidden, type ModuleContext, moduleContext, readRecordForm, timeZoneOf } from './record-context.js';
-import { loadModuleMetaById } from '../../crm/metadata.js';
-import { listModules } from '../../crm/metadata.js';
-import { permissionsByModule } from '../../crm/staff-access.js';
-import { ModuleIndex } from '../../../views/admin/records/ModuleIndex.js';
-import { RecycleBin } from '../../../views/admin/records/RecycleBin.js';
 
 export const recordsRoutes = new Hono<AppEnv>();
 
@@ -68,7 +65,14 @@ recordsRoutes.get('/:module', async (c) => {
   const cols = chosen.length ? chosen : defaults;
   const columns = cols.map((n) => meta.byName.get(n)).filter((f): f is Field => Boolean(f));
   const dir = c.req.query('dir') === 'asc' ? 'asc' : c.req.query('dir') === 'desc' ? 'desc' : undefined;
-  const result = await listRecords(c.get('deps').db, meta, ctx.scope, { q, filters, sort: c.req.query('sort'), dir, after: c.req.query('after'), limit: PAGE_SIZE });
+  const result = await listRecords(c.get('deps').db, meta, ctx.scope, {
+    q,
+    filters,
+    sort: c.req.query('sort'),
+    dir,
+    after: c.req.query('after'),
+    limit: PAGE_SIZE,
+  });
   const names = await namesFor(c, collectLookupIds(meta, result.records, columns));
   const body = (
     <RecordList
@@ -101,13 +105,8 @@ recordsRoutes.get('/:module/lookup', async (c) => {
   const q = (c.req.query(inputName) ?? '').slice(0, 100);
   if (q.trim().length < 1) return c.html('');
   const result = await listRecords(c.get('deps').db, target, staffRecordScope(ctx.staff, target.module), { q, limit: 10 });
-  return c.html(
-    <>
-      {result.records.map((r) => (
-        <option value={r.display_name}></option>
-      ))}
-    </>,
-  );
+  const options = await Promise.all(result.records.map((r) => (<option value={r.display_name}></option>).toString()));
+  return c.html(options.join(''));
 });
 
 type FormState = { values: Record<string, unknown>; errors: Record<string, string>; layoutId: string | undefined };
@@ -116,7 +115,11 @@ async function renderForm(c: Context<AppEnv>, ctx: ModuleContext, state: FormSta
   const { meta, base } = ctx;
   const layout = layoutFor(meta, state.layoutId);
   const sections = layoutSections(meta, layout);
-  const ids = collectLookupIds(meta, [{ data: state.values }], sections.flatMap((s) => s.fields));
+  const ids = collectLookupIds(
+    meta,
+    [{ data: state.values }],
+    sections.flatMap((s) => s.fields),
+  );
   const names = await namesFor(c, ids);
   const body = (
     <RecordForm
@@ -191,7 +194,18 @@ recordsRoutes.get('/:module/recycle-bin', async (c) => {
   const result = await listRecords(c.get('deps').db, meta, ctx.scope, { deleted: true, after: c.req.query('after'), limit: PAGE_SIZE });
   return page(c, {
     title: c.get('t')('crm:recycleBin.title'),
-    body: <RecycleBin view={c.get('view')} module={meta.module} records={result.records} next={result.next} base={base} perms={ctx.perms} isAdmin={ctx.staff.profile.is_admin} staffId={ctx.staff.id} />,
+    body: (
+      <RecycleBin
+        view={c.get('view')}
+        module={meta.module}
+        records={result.records}
+        next={result.next}
+        base={base}
+        perms={ctx.perms}
+        isAdmin={ctx.staff.profile.is_admin}
+        staffId={ctx.staff.id}
+      />
+    ),
   });
 });
 

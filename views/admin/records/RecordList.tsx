@@ -79,41 +79,43 @@ export function RecordList(props: RecordListProps) {
 function ListControls({ view, fields, filterFields, query, base, columns }: RecordListProps) {
   const { t, lang } = view;
   return (
-    <form method="get" action={base} class="list-controls" role="search">
-      <div class="field">
-        <label for="list-q">{t('crm:list.search')}</label>
-        <input id="list-q" name="q" type="search" value={query.q} />
-      </div>
-      {filterFields.map((f) => (
+    <search>
+      <form method="get" action={base} class="list-controls">
         <div class="field">
-          <label for={`filter-${f.api_name}`}>{fieldLabel(t, lang, f)}</label>
-          <select id={`filter-${f.api_name}`} name={`f.${f.api_name}`}>
-            <option value="">{t('crm:list.any')}</option>
-            {(f.options.values ?? []).map((v) => (
-              <option value={v.value} selected={query.filters[f.api_name] === v.value}>
-                {picklistLabel(t, lang, v)}
-              </option>
-            ))}
-          </select>
+          <label for="list-q">{t('crm:list.search')}</label>
+          <input id="list-q" name="q" type="search" value={query.q} />
         </div>
-      ))}
-      <details class="columns-chooser">
-        <summary>{t('crm:list.columns')}</summary>
-        <div class="choices">
-          {fields
-            .filter((f) => f.type !== 'subform')
-            .map((f) => (
-              <label class="choice" for={`col-${f.api_name}`}>
-                <input type="checkbox" id={`col-${f.api_name}`} name="col" value={f.api_name} checked={columns.some((c) => c.id === f.id)} />{' '}
-                {fieldLabel(t, lang, f)}
-              </label>
-            ))}
-        </div>
-      </details>
-      <button type="submit" class="button secondary">
-        {t('crm:list.apply')}
-      </button>
-    </form>
+        {filterFields.map((f) => (
+          <div class="field">
+            <label for={`filter-${f.api_name}`}>{fieldLabel(t, lang, f)}</label>
+            <select id={`filter-${f.api_name}`} name={`f.${f.api_name}`}>
+              <option value="">{t('crm:list.any')}</option>
+              {(f.options.values ?? []).map((v) => (
+                <option value={v.value} selected={query.filters[f.api_name] === v.value}>
+                  {picklistLabel(t, lang, v)}
+                </option>
+              ))}
+            </select>
+          </div>
+        ))}
+        <details class="columns-chooser">
+          <summary>{t('crm:list.columns')}</summary>
+          <div class="choices">
+            {fields
+              .filter((f) => f.type !== 'subform')
+              .map((f) => (
+                <label class="choice" for={`col-${f.api_name}`}>
+                  <input type="checkbox" id={`col-${f.api_name}`} name="col" value={f.api_name} checked={columns.some((c) => c.id === f.id)} />{' '}
+                  {fieldLabel(t, lang, f)}
+                </label>
+              ))}
+          </div>
+        </details>
+        <button type="submit" class="button secondary">
+          {t('crm:list.apply')}
+        </button>
+      </form>
+    </search>
   );
 }
 

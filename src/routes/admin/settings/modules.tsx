@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { ModuleForm, type ModuleFormValues } from '../../../../views/admin/settings/ModuleForm.js';
+import { ModuleList } from '../../../../views/admin/settings/ModuleList.js';
+import { requireAdmin } from '../../../auth/guards.js';
+import { listModules } from '../../../crm/metadata.js';
+import { createCustomModule, type ModuleInput, updateModule } from '../../../crm/metadata-admin.js';
+import type { AppEnv } from '../../../http/env.js';
+import { page } from '../../../http/render.js';
+import { type FormBody, labelsFrom, one, readBody, SETTINGS_BASE, settingsModule } from './context.js';
+import { fieldSettingsRoutes } from './fields.js';
+import { layoutSettingsRoutes } from './layouts.js';
+import { renderModulePage } from './module-page.js';
+
+export const moduleSettingsRoutes = new Hono<AppEnv>();
+
+moduleSettingsRoutes.use('*', requireAdmin());
+
+function moduleInput(body: FormBody): ModuleInput {
+  return { singular: labelsFrom(body, 'singular'), plural: labelsFrom(body, 'plural'), sharing: one(body, 'sharing') };
+}
+
+const formValues = (input: ModuleInput): ModuleFormValues => ({ singular: input.singular, plural: input.plural, sharing: input.sharing ?? 'private' });
+
+moduleSettingsRoutes.get('/', async (c) => {
+  const modules = await listModules(c.get('deps').db);
+  return page(c, { title: c.get('t')('settings:modules.title'), body: <ModuleList view={c.get('view')} modules={modules} /> });
+});
+
+moduleSettingsRoutes.get('/new', (c) =>
+  page(c, {
+    title: c.get('t')('settings:modules.new'),
+    body: <ModuleForm view={c.get('view')} values={{ singular: {}, plural: {}, sharing: 'private' }} errors={{}} />,
+  }),
+);
+
+moduleSettingsRoutes.post('/', async (c) => {
+  const input = moduleInput(await readBody(c));
+  const result = await createCustomModule(c.get('deps').db, input);
+  if (!result.ok) {
+    return page(c, {
+      title: c.get('t')('settings:modules.new'),
+      status: 422,
+      body: <ModuleForm view={c.get('view')} values={formValues(input)} errors={result.errors} />,
+    });
+  }
+  return c.redirect(`${SETTINGS_BASE}/${result.value.api_name}?done=moduleCreated`, 303);
+});
+
+moduleSettingsRoutes.get('/:module', async (c) => {
+  const ctx = await settingsModule(c);
+  if (ctx instanceof Response) return ctx;
+  return renderModulePage(c, ctx.meta.module);
+});
+
+moduleSettingsRoutes.post('/:module', async (c) => {
+  const ctx = await settingsModule(c);
+  if (ctx instanceof Response) return ctx;
+  const input = moduleInput(await readBody(c));
+  const result = await updateModule(c.get('deps').db, ctx.meta.module, input);
+  if (!result.ok) return renderModulePage(c, ctx.meta.module, { values: formValues(input), errors: result.errors, status: 422 });
+  return c.redirect(`${ctx.base}?done=moduleSaved`, 303);
+});
+
+moduleSettingsRoutes.route('/', fieldSettingsRoutes);
+moduleSettingsRoutes.route('/', layoutSettingsRoutes);
