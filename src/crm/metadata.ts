@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { Field, Labels, Layout, Module, PicklistValue } from '../db/schema.js';
+import type { DB, Field, Labels, Layout, Module, PicklistValue } from '../db/schema.js';
 import type { T } from '../i18n/i18n.js';
 
 /** A module with its live fields (top level, in order), subform children and layouts. */
@@ -18,7 +19,7 @@ export function listModules(db: Database): Promise<Module[]> {
   return db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('api_name').execute();
 }
 
-export async function loadModuleMeta(db: Database, apiName: string): Promise<ModuleMeta | undefined> {
+export async function loadModuleMeta(db: Database | Transaction<DB>, apiName: string): Promise<ModuleMeta | undefined> {
   const module = await db.selectFrom('modules').selectAll().where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
   if (!module) return undefined;
   return loadMetaFor(db, module);
@@ -29,7 +30,7 @@ export async function loadModuleMetaById(db: Database, id: string): Promise<Modu
   return module ? loadMetaFor(db, module) : undefined;
 }
 
-async function loadMetaFor(db: Database, module: Module): Promise<ModuleMeta> {
+async function loadMetaFor(db: Database | Transaction<DB>, module: Module): Promise<ModuleMeta> {
   const [fields, layouts] = await Promise.all([
     db.selectFrom('fields').selectAll().where('module_id', '=', module.id).where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
     db.selectFrom('layouts').selectAll().where('module_id', '=', module.id).where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
+import { loadModuleMeta } from '../crm/metadata.js';
+import { createRecordIn } from '../crm/records.js';
 import { profileId } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 
@@ -54,40 +56,22 @@ export async function seedDemo(db: Database): Promise<SeedResult> {
       .values({ email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, password_hash: passwordHash, profile_id: await profileId(trx, 'administrator') })
       .returning('id')
       .executeTakeFirstOrThrow();
-    const modules = await trx.selectFrom('modules').select(['id', 'api_name']).where('api_name', 'in', ['accounts', 'contacts']).execute();
-    const moduleId = (name: string) => {
-      const m = modules.find((x) => x.api_name === name);
-      if (!m) throw new Error(`module ${name} missing: run the migrations first`);
-      return m.id;
-    };
-    const accounts = await trx
-      .insertInto('records')
-      .values(
-        ACCOUNTS.map((a) => ({
-          module_id: moduleId('accounts'),
-          owner_id: admin.id,
-          created_by_staff_id: admin.id,
-          display_name: a.name,
-          data: JSON.stringify(a),
-        })),
-      )
-      .returning(['id', 'display_name'])
-      .execute();
-    await trx
-      .insertInto('records')
-      .values(
-        CONTACTS.map((c) => {
-          const account = accounts[c.account];
-          return {
-            module_id: moduleId('contacts'),
-            owner_id: admin.id,
-            created_by_staff_id: admin.id,
-            display_name: `${c.first_name} ${c.last_name}`,
-            data: JSON.stringify({ ...c, account: account?.id ?? null }),
-          };
-        }),
-      )
-      .execute();
+    // Through the record service, so lookups, search and history are as if typed in.
+    const [accountsMeta, contactsMeta] = await Promise.all([loadModuleMeta(trx, 'accounts'), loadModuleMeta(trx, 'contacts')]);
+    if (!accountsMeta || !contactsMeta) throw new Error('the standard modules are missing: run the migrations first');
+    const actor = { kind: 'staff' as const, id: admin.id };
+    const accountIds: string[] = [];
+    for (const a of ACCOUNTS) {
+      const rec = await createRecordIn(trx, actor, accountsMeta, { data: { ...a }, layoutId: accountsMeta.defaultLayout?.id ?? null, ownerId: admin.id });
+      accountIds.push(rec.id);
+    }
+    for (const { account, ...c } of CONTACTS) {
+      await createRecordIn(trx, actor, contactsMeta, {
+        data: { ...c, account: accountIds[account] ?? null },
+        layoutId: contactsMeta.defaultLayout?.id ?? null,
+        ownerId: admin.id,
+      });
+    }
     return { seeded: true };
   });
 }

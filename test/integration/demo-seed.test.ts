@@ -49,3 +49,15 @@ describe('the demo organization', () => {
     expect(await existing.db.selectFrom('records').select('id').execute()).toHaveLength(0);
   });
 });
+
+describe('the demo data', () => {
+  it('links contacts to their companies the way the record pages do (lookups, search, history)', async () => {
+    const refs = await empty.db.selectFrom('record_refs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(refs.n).toBe('4');
+    const alice = await empty.db.selectFrom('records').selectAll().where('display_name', '=', 'Alice Martin').executeTakeFirstOrThrow();
+    expect(alice.layout_id).not.toBeNull();
+    expect(alice.search).toContain('alice');
+    const history = await empty.db.selectFrom('record_changes').select('action').where('record_id', '=', alice.id).execute();
+    expect(history).toEqual([{ action: 'create' }]);
+  });
+});
