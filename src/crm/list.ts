@@ -20,6 +20,8 @@ export type ListQuery = {
 export type ListPage = { records: CrmRecord[]; next: string | undefined; sort: SortKey; dir: 'asc' | 'desc' };
 
 export const PAGE_SIZE = 25;
+/** Rows of a module walked in list order before a search falls back to its own index. */
+const SEARCH_WINDOW = 5000;
 
 /** Words of a search as a prefix query: "ali mar" finds "Alice Martin". */
 export function searchQuery(q: string): string | undefined {
@@ -68,8 +70,6 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
     .where('records.deleted_at', query.deleted ? 'is not' : 'is', null)
     .where(scope);
 
-  const ts = query.q ? searchQuery(query.q) : undefined;
-  if (ts) q = q.where(sql<boolean>`records.search @@ to_tsquery('simple', ${ts})`);
   for (const [name, value] of Object.entries(query.filters ?? {})) {
     const f = meta.byName.get(name);
     if (!f || !value) continue;
@@ -91,12 +91,41 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
     );
   }
   // Name, creation and change times are never NULL, so plain ASC/DESC keeps their indexes usable.
-  const nulls = sql.raw(field ? (dir === 'asc' ? 'asc nulls last' : 'desc nulls last') : dir);
-  const rows = await q
-    .orderBy(sql`${sortExpr} ${nulls}`)
-    .orderBy('records.id', dir)
-    .limit(limit + 1)
-    .execute();
+  const order = sql.raw(field ? (dir === 'asc' ? 'asc nulls last' : 'desc nulls last') : dir);
+  const ts = query.q ? searchQuery(query.q) : undefined;
+  const matches = sql<boolean>`search @@ to_tsquery('simple', ${ts ?? ''})`;
+
+  let rows: (CrmRecord & { sort_value: unknown })[];
+  if (!ts) {
+    rows = (await q.orderBy(sql`${sortExpr} ${order}`).orderBy('records.id', dir).limit(limit + 1).execute()) as typeof rows;
+  } else if (field || Object.values(query.filters ?? {}).some(Boolean)) {
+    // Sorted by a field, or narrowed by a filter too: the planner combines the search and data indexes.
+    rows = (await q.where(matches).orderBy(sql`${sortExpr} ${order}`).orderBy('records.id', dir).limit(limit + 1).execute()) as typeof rows;
+  } else {
+    // A search in name (or date) order: walking the index and filtering is fast when
+    // matches are common, but crosses the whole module when they all sort late or
+    // there are none. So walk a bounded window first; if it does not fill the page,
+    // take every match through the search index and sort those.
+    const window = q.orderBy(sql`${sortExpr} ${order}`).orderBy('records.id', dir).limit(SEARCH_WINDOW);
+    rows = (await db
+      .selectFrom(window.as('w'))
+      .selectAll('w')
+      .where(sql<boolean>`w.search @@ to_tsquery('simple', ${ts})`)
+      .orderBy(sql`w.sort_value ${order}`)
+      .orderBy('w.id', dir)
+      .limit(limit + 1)
+      .execute()) as typeof rows;
+    if (rows.length <= limit) {
+      rows = (await db
+        .with((wb) => wb('m').materialized(), () => q.where(matches))
+        .selectFrom('m')
+        .selectAll('m')
+        .orderBy(sql`m.sort_value ${order}`)
+        .orderBy('m.id', dir)
+        .limit(limit + 1)
+        .execute()) as typeof rows;
+    }
+  }
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const next =
