@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, bruno, seedAcme, seedStandardUser } from '../support/fixtures.js';
@@ -95,4 +96,57 @@ describe('records through the staff pages', () => {
     const ownId = idFrom(own.headers.get('Location'));
     expect((await bob.post(`/admin/m/contacts/${ownId}/delete`, {})).status).toBe(403);
   });
+
+  it('edits a record, keeping hidden values, and shows who changed which field from what to what', async () => {
+    const res = await ana.post('/admin/m/cases', { subject: 'Printer jams', status: 'open', priority: 'low' });
+    const id = idFrom(res.headers.get('Location'));
+    await t.db
+      .updateTable('records')
+      .set({ data: sql`data || '{"legacy_code": "X-9"}'::jsonb` })
+      .where('id', '=', id)
+      .execute();
+    const version = (await t.db.selectFrom('records').select('version').where('id', '=', id).executeTakeFirstOrThrow()).version;
+    const edit = await ana.post(`/admin/m/cases/${id}`, { subject: 'Printer jams daily', status: 'in_progress', priority: 'low', __version: String(version) });
+    expect(edit.status).toBe(303);
+    const row = await t.db.selectFrom('records').select(['data', 'version']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.data).toMatchObject({ subject: 'Printer jams daily', status: 'in_progress', legacy_code: 'X-9' });
+    expect(row.version).toBe(version + 1);
+    const html = await (await ana.get(`/admin/m/cases/${id}`)).text();
+    expect(html).toMatch(/Subject:\s*(<[^>]+>)*Printer jams(<[^>]+>)*\s*→\s*(<[^>]+>)*Printer jams daily/);
+    expect(html).toMatch(/Status:\s*(<[^>]+>)*Open(<[^>]+>)*\s*→\s*(<[^>]+>)*In Progress/);
+    expect(html).toContain('Ana Admin');
+    // A form drawn from an older version is refused, not silently applied.
+    const stale = await ana.post(`/admin/m/cases/${id}`, { subject: 'Stale', status: 'closed', priority: 'low', __version: String(version) });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain('Someone else saved this record');
+  });
+
+  it('sets and clears the approval states and reassigns the owner, all in the history', async () => {
+    const res = await ana.post('/admin/m/deals', { name: 'Big deal', stage: 'proposal', closing_date: '2027-03-01' });
+    const id = idFrom(res.headers.get('Location'));
+    expect((await ana.post(`/admin/m/deals/${id}/state`, { state: 'pending_approval' })).status).toBe(303);
+    expect((await t.db.selectFrom('records').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('pending_approval');
+    expect(await (await ana.get('/admin/m/deals')).text()).toContain('Pending approval');
+    expect((await ana.post(`/admin/m/deals/${id}/state`, { state: 'bogus' })).status).toBe(422);
+    await ana.post(`/admin/m/deals/${id}/state`, { state: 'active' });
+    const bruno = await t.db.selectFrom('staff_users').select('id').where('email', '=', 'bruno@acme.example').executeTakeFirstOrThrow();
+    expect((await ana.post(`/admin/m/deals/${id}/owner`, { owner: bruno.id })).status).toBe(303);
+    expect((await t.db.selectFrom('records').select('owner_id').where('id', '=', id).executeTakeFirstOrThrow()).owner_id).toBe(bruno.id);
+    const actions = await t.db.selectFrom('record_changes').select('action').where('record_id', '=', id).orderBy('id').execute();
+    expect(actions.map((a) => a.action)).toEqual(['create', 'state', 'state', 'owner']);
+    const html = await (await ana.get(`/admin/m/deals/${id}`)).text();
+    expect(html).toContain('Pending approval → Active');
+    expect(html).toContain('Ana Admin → Bruno Standard');
+  });
+
+  it('clones a record into a new form with its values', async () => {
+    const res = await ana.post('/admin/m/products', { name: 'Gadget', code: 'G-1', unit_price: '99' });
+    const id = idFrom(res.headers.get('Location'));
+    const clone = await ana.get(`/admin/m/products/${id}/clone`);
+    expect(clone.status).toBe(303);
+    const form = await (await ana.get(clone.headers.get('Location') ?? '')).text();
+    expect(form).toContain('value="Gadget"');
+    expect(form).toContain('value="G-1"');
+  });
 });
+
