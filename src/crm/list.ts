@@ -97,10 +97,19 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
 
   let rows: (CrmRecord & { sort_value: unknown })[];
   if (!ts) {
-    rows = (await q.orderBy(sql`${sortExpr} ${order}`).orderBy('records.id', dir).limit(limit + 1).execute()) as typeof rows;
+    rows = (await q
+      .orderBy(sql`${sortExpr} ${order}`)
+      .orderBy('records.id', dir)
+      .limit(limit + 1)
+      .execute()) as typeof rows;
   } else if (field || Object.values(query.filters ?? {}).some(Boolean)) {
     // Sorted by a field, or narrowed by a filter too: the planner combines the search and data indexes.
-    rows = (await q.where(matches).orderBy(sql`${sortExpr} ${order}`).orderBy('records.id', dir).limit(limit + 1).execute()) as typeof rows;
+    rows = (await q
+      .where(matches)
+      .orderBy(sql`${sortExpr} ${order}`)
+      .orderBy('records.id', dir)
+      .limit(limit + 1)
+      .execute()) as typeof rows;
   } else {
     // A search in name (or date) order: walking the index and filtering is fast when
     // matches are common, but crosses the whole module when they all sort late or
@@ -117,7 +126,10 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
       .execute()) as typeof rows;
     if (rows.length <= limit) {
       rows = (await db
-        .with((wb) => wb('m').materialized(), () => q.where(matches))
+        .with(
+          (wb) => wb('m').materialized(),
+          () => q.where(matches),
+        )
         .selectFrom('m')
         .selectAll('m')
         .orderBy(sql`m.sort_value ${order}`)

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { hashPassword } from '../auth/passwords.js';
+import { profileId } from '../auth/staff.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import { createRecordIn } from '../crm/records.js';
-import { profileId } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 
 export const DEMO_ADMIN = { email: 'admin@demo.example', password: 'Porta-demo-2026', name: 'Dana Admin' } as const;

@@ -52,7 +52,10 @@ describe('the demo organization', () => {
 
 describe('the demo data', () => {
   it('links contacts to their companies the way the record pages do (lookups, search, history)', async () => {
-    const refs = await empty.db.selectFrom('record_refs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const refs = await empty.db
+      .selectFrom('record_refs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(refs.n).toBe('4');
     const alice = await empty.db.selectFrom('records').selectAll().where('display_name', '=', 'Alice Martin').executeTakeFirstOrThrow();
     expect(alice.layout_id).not.toBeNull();

@@ -100,11 +100,7 @@ describe('records through the staff pages', () => {
   it('edits a record, keeping hidden values, and shows who changed which field from what to what', async () => {
     const res = await ana.post('/admin/m/cases', { subject: 'Printer jams', status: 'open', priority: 'low' });
     const id = idFrom(res.headers.get('Location'));
-    await t.db
-      .updateTable('records')
-      .set({ data: sql`data || '{"legacy_code": "X-9"}'::jsonb` })
-      .where('id', '=', id)
-      .execute();
+    await t.db.updateTable('records').set({ data: sql`data || '{"legacy_code": "X-9"}'::jsonb` }).where('id', '=', id).execute();
     const version = (await t.db.selectFrom('records').select('version').where('id', '=', id).executeTakeFirstOrThrow()).version;
     const edit = await ana.post(`/admin/m/cases/${id}`, { subject: 'Printer jams daily', status: 'in_progress', priority: 'low', __version: String(version) });
     expect(edit.status).toBe(303);
@@ -149,4 +145,3 @@ describe('records through the staff pages', () => {
     expect(form).toContain('value="G-1"');
   });
 });
-
