@@ -43,6 +43,13 @@ describe('records through the staff pages', () => {
     expect(account).toContain(`href="/admin/m/contacts/${contactId}"`);
     const list = await (await ana.get('/admin/m/contacts?q=carl')).text();
     expect(list).toContain('Carla Núñez');
+    // Chosen columns show, and are remembered for the next visit.
+    const withEmail = await (await ana.get('/admin/m/contacts?col=email&col=account')).text();
+    expect(withEmail).toContain('carla@globex.example');
+    expect(withEmail).toContain('>Globex Iberia</a>');
+    const again = await (await ana.get('/admin/m/contacts')).text();
+    expect(again).toContain('carla@globex.example');
+    expect(again).toMatch(/id="col-email"[^>]*checked/);
     expect((await ana.get('/admin/m/contacts?q=zzzz')).status).toBe(200);
   });
 

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { ModuleIndex } from '../../../views/admin/records/ModuleIndex.js';
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
 import { RecordList } from '../../../views/admin/records/RecordList.js';
@@ -56,7 +57,11 @@ recordsRoutes.get('/:module', async (c) => {
     const v = c.req.query(`f.${f.api_name}`);
     if (v) filters[f.api_name] = v;
   }
-  const chosen = (c.req.queries('col') ?? c.req.query('cols')?.split(',') ?? []).filter((n) => meta.byName.has(n));
+  // Chosen columns are remembered per module in this browser until chosen again.
+  const columnsCookie = `porta_cols_${meta.module.api_name}`;
+  const asked = c.req.queries('col') ?? c.req.query('cols')?.split(',');
+  if (asked) setCookie(c, columnsCookie, asked.join(','), { path: '/admin/m', sameSite: 'Lax', httpOnly: true, maxAge: 365 * 24 * 3600 });
+  const chosen = (asked ?? getCookie(c, columnsCookie)?.split(',') ?? []).filter((n) => meta.byName.has(n));
   const defaults = layoutSections(meta, meta.defaultLayout)
     .flatMap((s) => s.fields)
     .filter((f) => !meta.module.name_fields.includes(f.api_name) && !['subform', 'textarea'].includes(f.type))
