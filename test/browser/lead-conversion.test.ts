@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser } from '../support/browser.js';
+import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
 import { acme, seedAcme } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -21,14 +21,8 @@ afterAll(async () => {
 describe.skipIf(!hasChromium)('lead conversion in a browser', () => {
   it('converts a lead with a note and a file into a contact, a new account and a deal — in Spanish', async () => {
     await server.db.updateTable('staff_users').set({ language: 'es' }).execute();
-    const context = await chrome.browser.newContext({ locale: 'es-ES' });
-    const page = await context.newPage();
+    const page = await signedInStaffPage(chrome, server.url, acme.admin, 'es-ES');
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/admin/login`);
-    await page.locator('#email').fill(acme.admin.email);
-    await page.locator('#password').fill(acme.admin.password);
-    await page.locator('form[action="/admin/login"] button[type="submit"]').click();
-    await page.waitForURL(`${server.url}/admin`);
 
     await page.goto(`${server.url}/admin/m/leads/new`);
     await page.locator('#f-first_name').fill('Lucas');

@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser } from '../support/browser.js';
+import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
 import { acme, seedAcme } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -19,21 +18,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function signedIn(locale: string): Promise<Page> {
-  const context = await chrome.browser.newContext({ locale });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/admin/login`);
-  await page.locator('#email').fill(acme.admin.email);
-  await page.locator('#password').fill(acme.admin.password);
-  await page.locator('form[action="/admin/login"] button[type="submit"]').click();
-  await page.waitForURL(`${server.url}/admin`);
-  return page;
-}
-
 describe.skipIf(!hasChromium)('records in a browser', () => {
   it('creates an account and a contact linked by name, notes it, bins and restores it — in French', async () => {
     await server.db.updateTable('staff_users').set({ language: 'fr' }).execute();
-    const page = await signedIn('fr-FR');
+    const page = await signedInStaffPage(chrome, server.url, acme.admin, 'fr-FR');
     const errors = collectConsoleErrors(page);
 
     await page.goto(`${server.url}/admin/m/accounts/new`);

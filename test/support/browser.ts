@@ -73,3 +73,15 @@ export function collectConsoleErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
 }
+
+/** A new browser context in a locale, signed in as a staff user at /admin. */
+export async function signedInStaffPage(chrome: BrowserHandle, baseUrl: string, who: { email: string; password: string }, locale = 'en-US'): Promise<Page> {
+  const context = await chrome.browser.newContext({ locale });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.locator('#email').fill(who.email);
+  await page.locator('#password').fill(who.password);
+  await page.locator('form[action="/admin/login"] button[type="submit"]').click();
+  await page.waitForURL(`${baseUrl}/admin`);
+  return page;
+}
