@@ -265,6 +265,97 @@ export interface RecordsTable {
   converted_to: string | null;
 }
 
+export interface PortalsTable {
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  position: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PortalSlugsTable {
+  slug: string;
+  portal_id: string;
+  created_at: Timestamp;
+}
+
+export interface PortalUserTypesTable {
+  id: Generated<string>;
+  portal_id: string;
+  name: string;
+  base_module_id: string;
+  is_default: Generated<boolean>;
+  user_limit: Generated<number>;
+  require_two_factor: Generated<boolean>;
+  position: Generated<number>;
+  created_at: Timestamp;
+}
+
+export type TabKind = 'base' | 'related' | 'public';
+export type TabAccess = 'none' | 'view' | 'add';
+
+export interface PortalTypeTabsTable {
+  id: Generated<string>;
+  user_type_id: string;
+  module_id: string;
+  kind: TabKind;
+  shown: Generated<boolean>;
+  filter_field_id: string | null;
+  layout_ids: ColumnType<string[], string[] | undefined, string[]>;
+  can_view: Generated<boolean>;
+  can_create: Generated<boolean>;
+  can_edit: Generated<boolean>;
+  can_delete: Generated<boolean>;
+  view_mode: Generated<'list' | 'canvas'>;
+  notes: Generated<TabAccess>;
+  attachments: Generated<TabAccess>;
+  position: Generated<number>;
+}
+
+export interface PortalTypeFieldsTable {
+  user_type_id: string;
+  layout_id: string;
+  field_id: string;
+  visible: Generated<boolean>;
+  read_only: Generated<boolean>;
+}
+
+export interface CanvasDesignsTable {
+  module_id: string;
+  title_field_id: string | null;
+  subtitle_field_ids: ColumnType<string[], string[] | undefined, string[]>;
+  badge_field_id: string | null;
+}
+
+export interface WebTabsTable {
+  id: Generated<string>;
+  user_type_id: string;
+  name: string;
+  url: string;
+  position: Generated<number>;
+}
+
+export type PortalUserStatus = 'invited' | 'active' | 'deactivated' | 'expired';
+
+export interface PortalUsersTable {
+  id: Generated<string>;
+  portal_id: string;
+  user_type_id: string;
+  record_id: string;
+  email: string;
+  password_hash: string | null;
+  status: Generated<PortalUserStatus>;
+  invited_by: string;
+  language: string | null;
+  time_format: TimeFormat | null;
+  time_zone: string | null;
+  country: string | null;
+  created_at: Timestamp;
+  activated_at: NullableTimestamp;
+  deactivated_at: NullableTimestamp;
+}
+
 export interface DB {
   org: OrgTable;
   staff_users: StaffUsersTable;
@@ -283,6 +374,14 @@ export interface DB {
   profiles: ProfilesTable;
   profile_permissions: ProfilePermissionsTable;
   imports: ImportsTable;
+  portals: PortalsTable;
+  portal_slugs: PortalSlugsTable;
+  portal_user_types: PortalUserTypesTable;
+  portal_type_tabs: PortalTypeTabsTable;
+  portal_type_fields: PortalTypeFieldsTable;
+  canvas_designs: CanvasDesignsTable;
+  web_tabs: WebTabsTable;
+  portal_users: PortalUsersTable;
 }
 
 export type Org = Selectable<OrgTable>;
@@ -299,3 +398,8 @@ export type Profile = Selectable<ProfilesTable>;
 export type Note = Selectable<NotesTable>;
 export type RecordChange = Selectable<RecordChangesTable>;
 export type Import = Selectable<ImportsTable>;
+export type Portal = Selectable<PortalsTable>;
+export type PortalUserType = Selectable<PortalUserTypesTable>;
+export type PortalTypeTab = Selectable<PortalTypeTabsTable>;
+export type PortalTypeField = Selectable<PortalTypeFieldsTable>;
+export type PortalUser = Selectable<PortalUsersTable>;
