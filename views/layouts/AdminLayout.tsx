@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { ViewContext } from '../../src/http/env.js';
-import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
+import { AccountMenu, MainAndFooter } from '../components/PageFrame.js';
 import { Document } from './Document.js';
 
 const NAV = [
@@ -33,25 +33,9 @@ export function AdminLayout({ view, title, children }: { view: ViewContext; titl
             })}
           </ul>
         </nav>
-        {staff && (
-          <div class="account">
-            <a class="account-name" href="/admin/profile" aria-current={path === '/admin/profile' ? 'page' : undefined}>
-              {staff.name}
-            </a>
-            <form method="post" action="/admin/logout">
-              <button type="submit" class="button secondary small">
-                {t('auth:logout')}
-              </button>
-            </form>
-          </div>
-        )}
+        {staff && <AccountMenu view={view} name={staff.name} profileHref="/admin/profile" logoutAction="/admin/logout" />}
       </header>
-      <main id="main" class="content">
-        {children}
-      </main>
-      <footer class="site-footer">
-        <LanguageSwitcher view={view} />
-      </footer>
+      <MainAndFooter view={view}>{children}</MainAndFooter>
     </Document>
   );
 }

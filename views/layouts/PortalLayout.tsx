@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { ViewContext } from '../../src/http/env.js';
-import { LanguageSwitcher } from '../components/LanguageSwitcher.js';
+import { AccountMenu, MainAndFooter } from '../components/PageFrame.js';
 import { Document } from './Document.js';
 
 export type PortalTab = { href: string; label: string };
@@ -44,25 +44,9 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
             </ul>
           </nav>
         )}
-        {portal.userName && (
-          <div class="account">
-            <a class="account-name" href={`${portal.base}/profile`}>
-              {portal.userName}
-            </a>
-            <form method="post" action={`${portal.base}/logout`}>
-              <button type="submit" class="button secondary small">
-                {t('auth:logout')}
-              </button>
-            </form>
-          </div>
-        )}
+        {portal.userName && <AccountMenu view={view} name={portal.userName} profileHref={`${portal.base}/profile`} logoutAction={`${portal.base}/logout`} />}
       </header>
-      <main id="main" class="content">
-        {children}
-      </main>
-      <footer class="site-footer">
-        <LanguageSwitcher view={view} />
-      </footer>
+      <MainAndFooter view={view}>{children}</MainAndFooter>
     </Document>
   );
 }

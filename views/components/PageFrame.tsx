@@ -1,0 +1,33 @@
+import type { Child } from 'hono/jsx';
+import type { ViewContext } from '../../src/http/env.js';
+import { LanguageSwitcher } from './LanguageSwitcher.js';
+
+/** The signed-in person's name (linking to their preferences) and the sign-out button. */
+export function AccountMenu({ view, name, profileHref, logoutAction }: { view: ViewContext; name: string; profileHref: string; logoutAction: string }) {
+  return (
+    <div class="account">
+      <a class="account-name" href={profileHref} aria-current={view.path === profileHref ? 'page' : undefined}>
+        {name}
+      </a>
+      <form method="post" action={logoutAction}>
+        <button type="submit" class="button secondary small">
+          {view.t('auth:logout')}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** The page's main content and the footer with the language switcher. */
+export function MainAndFooter({ view, children }: { view: ViewContext; children: Child }) {
+  return (
+    <>
+      <main id="main" class="content">
+        {children}
+      </main>
+      <footer class="site-footer">
+        <LanguageSwitcher view={view} />
+      </footer>
+    </>
+  );
+}
