@@ -187,3 +187,26 @@ describe('portal configuration export and import', () => {
     expect(anaSource).toBeTruthy();
   });
 });
+
+describe('the configuration file page', () => {
+  it('downloads the configuration and imports a file, showing each problem in the admin’s language', async () => {
+    const { browserClient } = await import('../support/app.js');
+    const { acme } = await import('../support/fixtures.js');
+    const client = browserClient(source.app);
+    await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const download = await client.get('/admin/settings/portal-config/export');
+    expect(download.headers.get('Content-Disposition')).toContain('porta-portals.json');
+    const config = JSON.parse(await download.text());
+    expect(config.portals[0].slug).toBe('acme-care');
+
+    await client.post('/lang', { lang: 'fr', back: '/admin' });
+    const form = new FormData();
+    form.set('file', new File([JSON.stringify(config)], 'porta-portals.json', { type: 'application/json' }));
+    const res = await client.request('/admin/settings/portal-config/import', { method: 'POST', body: form });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('Rien n&#39;a été importé');
+    expect(html).toContain('« acme-care » est déjà utilisée ici');
+    await client.post('/lang', { lang: 'en', back: '/admin' });
+  });
+});
