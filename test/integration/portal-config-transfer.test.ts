@@ -210,3 +210,27 @@ describe('the configuration file page', () => {
     await client.post('/lang', { lang: 'en', back: '/admin' });
   });
 });
+
+describe('portal card designs', () => {
+  it('saves a card design, refuses repeated or foreign fields with messages, and exports it', async () => {
+    const { browserClient } = await import('../support/app.js');
+    const { acme } = await import('../support/fixtures.js');
+    const client = browserClient(target.app);
+    await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const { field } = await ids(target);
+    const subject = await field('deals', 'name');
+    const stage = await field('deals', 'stage');
+    const amount = await field('deals', 'amount');
+    const caseSubject = await field('cases', 'subject');
+    const repeated = await client.post('/admin/settings/portal-cards/deals', { title: subject, subtitle1: subject, badge: stage });
+    expect(repeated.status).toBe(422);
+    expect(await repeated.text()).toContain('Use each field once on a card.');
+    const foreign = await client.post('/admin/settings/portal-cards/deals', { title: caseSubject });
+    expect(foreign.status).toBe(422);
+    const ok = await client.post('/admin/settings/portal-cards/deals', { title: subject, subtitle1: amount, badge: stage });
+    expect(ok.status).toBe(303);
+    expect(await (await client.get('/admin/settings/portal-cards/deals?saved=1')).text()).toContain('The card design is saved.');
+    const config = await exportPortalConfig(target.db);
+    expect(config.canvasDesigns).toContainEqual({ module: 'deals', title: 'name', subtitles: ['amount'], badge: 'stage' });
+  });
+});

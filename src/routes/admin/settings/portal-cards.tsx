@@ -1,0 +1,89 @@
+import { type Context, Hono } from 'hono';
+import { CanvasDesignPage, CanvasModulesPage } from '../../../../views/admin/portals/CanvasDesignPage.js';
+import { fieldLabel, listModules, loadModuleMeta } from '../../../crm/metadata.js';
+import type { AppEnv } from '../../../http/env.js';
+import { errorPage, page } from '../../../http/render.js';
+import { formValues } from '../../../http/request.js';
+import { cardFields, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
+import { requireManagePortals } from '../../../portals/guard.js';
+
+export const portalCardsRoutes = new Hono<AppEnv>();
+portalCardsRoutes.use('*', requireManagePortals());
+
+portalCardsRoutes.get('/', async (c) => {
+  const { db } = c.get('deps');
+  const t = c.get('t');
+  const modules = await listModules(db);
+  const designs = new Map(
+    (
+      await db
+        .selectFrom('canvas_designs')
+        .innerJoin('fields', 'fields.id', 'canvas_designs.title_field_id')
+        .selectAll('fields')
+        .select('canvas_designs.module_id as design_module')
+        .execute()
+    ).map((f) => [f.design_module, f]),
+  );
+  const rows = modules.map((m) => {
+    const title = designs.get(m.id);
+    return { module: m, title: title ? fieldLabel(t, c.get('lang'), title) : null };
+  });
+  return page(c, { title: t('portalconfig:canvas.title'), body: <CanvasModulesPage view={c.get('view')} modules={rows} /> });
+});
+
+function moduleOf(c: Context<AppEnv>) {
+  return loadModuleMeta(c.get('deps').db, c.req.param('module') ?? '');
+}
+
+portalCardsRoutes.get('/:module', async (c) => {
+  const meta = await moduleOf(c);
+  const t = c.get('t');
+  if (!meta) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  const design = await getCanvasDesign(c.get('deps').db, meta.module.id);
+  return page(c, {
+    title: t('portalconfig:canvas.title'),
+    body: (
+      <CanvasDesignPage
+        view={c.get('view')}
+        module={meta.module}
+        fields={cardFields(meta.fields)}
+        design={design}
+        errors={{}}
+        saved={c.req.query('saved') === '1'}
+        maxSubtitles={MAX_SUBTITLES}
+      />
+    ),
+  });
+});
+
+portalCardsRoutes.post('/:module', async (c) => {
+  const meta = await moduleOf(c);
+  const t = c.get('t');
+  const staff = c.get('staff');
+  if (!meta || !staff) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  const form = await formValues(c, ['title', 'subtitle1', 'subtitle2', 'subtitle3', 'badge']);
+  const design = {
+    titleFieldId: form.title || null,
+    subtitleFieldIds: [form.subtitle1, form.subtitle2, form.subtitle3].filter((v): v is string => Boolean(v)),
+    badgeFieldId: form.badge || null,
+  };
+  const result = await saveCanvasDesign(c.get('deps').db, { kind: 'staff', id: staff.id }, meta.module.id, meta.fields, design);
+  if (!result.ok) {
+    return page(c, {
+      title: t('portalconfig:canvas.title'),
+      status: 422,
+      body: (
+        <CanvasDesignPage
+          view={c.get('view')}
+          module={meta.module}
+          fields={cardFields(meta.fields)}
+          design={design}
+          errors={result.errors}
+          saved={false}
+          maxSubtitles={MAX_SUBTITLES}
+        />
+      ),
+    });
+  }
+  return c.redirect(`/admin/settings/portal-cards/${meta.module.api_name}?saved=1`, 303);
+});
