@@ -234,3 +234,23 @@ describe('portal card designs', () => {
     expect(config.canvasDesigns).toContainEqual({ module: 'deals', title: 'name', subtitles: ['amount'], badge: 'stage' });
   });
 });
+
+describe('web tabs', () => {
+  it('adds an https web tab to a user type, refuses other addresses with a message, and removes it', async () => {
+    const { browserClient } = await import('../support/app.js');
+    const { acme } = await import('../support/fixtures.js');
+    const client = browserClient(source.app);
+    await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const partners = await source.db.selectFrom('portal_user_types').select('id').where('name', '=', 'Partners').executeTakeFirstOrThrow();
+    const base = `/admin/settings/portal-web-tabs/${partners.id}`;
+    const bad = await client.post(base, { name: 'Docs', url: 'http://docs.acme.example' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Enter a secure web address beginning with https://.');
+    expect((await client.post(base, { name: 'Docs', url: 'https://docs.acme.example/partners' })).status).toBe(303);
+    const tabs = await source.db.selectFrom('web_tabs').selectAll().where('user_type_id', '=', partners.id).execute();
+    expect(tabs.map((t) => [t.name, t.url])).toEqual([['Docs', 'https://docs.acme.example/partners']]);
+    expect(await (await client.get(base)).text()).toContain('https://docs.acme.example/partners');
+    expect((await client.post(`${base}/${tabs[0]?.id}/remove`, {})).status).toBe(303);
+    expect(await source.db.selectFrom('web_tabs').select('id').where('user_type_id', '=', partners.id).execute()).toHaveLength(0);
+  });
+});
