@@ -21,10 +21,15 @@ import { recordRoutes } from './routes/admin/record.js';
 import { recordsRoutes } from './routes/admin/records.js';
 import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
+import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
+import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
+import { portalWebTabsRoutes } from './routes/admin/settings/portal-web-tabs.js';
+import { settingsPortalsRoutes } from './routes/admin/settings/portals.js';
 import { settingsPrivacyRoutes } from './routes/admin/settings/privacy.js';
 import { settingsProfilesRoutes } from './routes/admin/settings/profiles.js';
 import { settingsUsersRoutes } from './routes/admin/settings/users.js';
 import { langRoutes } from './routes/lang.js';
+import { portalRedirectRoutes } from './routes/portal/redirect.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
 
@@ -56,6 +61,7 @@ export function createApp(deps: Deps) {
   app.get('/', async (c) => c.redirect((await staffUserCount(deps.db)) === 0 ? '/setup' : '/admin', 303));
   app.route('/', setupRoutes);
   app.route('/', langRoutes);
+  app.route('/p', portalRedirectRoutes);
   app.route('/admin', adminAuthRoutes);
   app.use('/admin/*', requireStaff());
   app.use('/admin', requireStaff());
@@ -69,8 +75,12 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/profiles', settingsProfilesRoutes);
   app.route('/admin/settings/users', settingsUsersRoutes);
   app.route('/admin/settings/privacy', settingsPrivacyRoutes);
+  app.route('/admin/settings/portals', settingsPortalsRoutes);
   app.route('/admin/settings', settingsIndexRoutes);
   app.route('/admin/settings/modules', moduleSettingsRoutes);
+  app.route('/admin/settings/portal-config', portalConfigRoutes);
+  app.route('/admin/settings/portal-cards', portalCardsRoutes);
+  app.route('/admin/settings/portal-web-tabs', portalWebTabsRoutes);
   app.route('/admin/m', recordsRoutes);
   app.route('/admin/m', convertRoutes);
   app.route('/admin/m', importRoutes);

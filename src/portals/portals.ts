@@ -1,0 +1,150 @@
+import { sql, type Transaction } from 'kysely';
+import { type Actor, audit } from '../audit/audit.js';
+import type { Database } from '../db/database.js';
+import type { DB, Portal } from '../db/schema.js';
+import { translator } from '../i18n/i18n.js';
+import { isLanguage } from '../i18n/languages.js';
+import { freeSlugFor, type SlugCheck, slugAvailability } from './slugs.js';
+
+export const MAX_PORTALS = 5;
+export const NAME_MAX = 80;
+/** Serializes portal creation and slug changes: the count and slug uniqueness span two tables. */
+const PORTALS_LOCK = 'portals:config';
+
+export type Message = { key: string; params?: Record<string, string | number> };
+export type PortalErrors = Partial<Record<'name' | 'slug' | 'form', Message>>;
+export type PortalResult = { ok: true; portal: Portal } | { ok: false; errors: PortalErrors };
+
+export type PortalSummary = Portal & { types: { id: string; name: string; is_default: boolean }[] };
+
+export function listPortals(db: Database): Promise<Portal[]> {
+  return db.selectFrom('portals').selectAll().orderBy('position').orderBy('created_at').execute();
+}
+
+export function findPortal(db: Database, id: string): Promise<Portal | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  return db.selectFrom('portals').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function portalCount(db: Database): Promise<number> {
+  const row = await db
+    .selectFrom('portals')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The message an admin reads for an unavailable slug, with a free alternative when there is one. */
+export function slugMessage(check: SlugCheck): Message | undefined {
+  if (check.ok) return undefined;
+  const base = `portals:slug.${check.reason}`;
+  return check.suggestion ? { key: `${base}Suggest`, params: { suggestion: check.suggestion } } : { key: base };
+}
+
+async function lock(trx: Transaction<DB>) {
+  await sql`select pg_advisory_xact_lock(hashtext(${PORTALS_LOCK}))`.execute(trx);
+}
+
+function checkName(name: string): Message | undefined {
+  if (!name) return { key: 'portals:name.required' };
+  if (name.length > NAME_MAX) return { key: 'portals:name.tooLong', params: { max: NAME_MAX } };
+  return undefined;
+}
+
+/**
+ * A new portal with its default user type "Customer portal" (named in the
+ * organization's language) whose base tab shows the user's own contact.
+ */
+export async function createPortal(db: Database, actor: Actor, input: { name?: string; slug?: string }): Promise<PortalResult> {
+  return db.transaction().execute(async (trx) => {
+    await lock(trx);
+    const org = await trx.selectFrom('org').select(['name', 'default_language']).executeTakeFirstOrThrow();
+    const count = Number(
+      (
+        await trx
+          .selectFrom('portals')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    if (count >= MAX_PORTALS) return { ok: false as const, errors: { form: { key: 'portals:create.limit', params: { max: MAX_PORTALS } } } };
+
+    const name = input.name?.trim() || org.name;
+    const errors: PortalErrors = {};
+    const nameError = checkName(name);
+    if (nameError) errors.name = nameError;
+    let slug = input.slug?.trim() ?? '';
+    if (slug) {
+      const message = slugMessage(await slugAvailability(trx, slug));
+      if (message) errors.slug = message;
+    } else {
+      slug = (await freeSlugFor(trx, name)) ?? '';
+      if (!slug) errors.slug = { key: 'portals:slug.required' };
+    }
+    if (errors.name || errors.slug) return { ok: false as const, errors };
+
+    const contacts = await trx.selectFrom('modules').select('id').where('api_name', '=', 'contacts').executeTakeFirstOrThrow();
+    const layout = await trx
+      .selectFrom('layouts')
+      .select('id')
+      .where('module_id', '=', contacts.id)
+      .where('deleted_at', 'is', null)
+      .orderBy('is_default', 'desc')
+      .orderBy('position')
+      .executeTakeFirst();
+    const portal = await trx.insertInto('portals').values({ name, slug, position: count }).returningAll().executeTakeFirstOrThrow();
+    const t = translator(isLanguage(org.default_language) ? org.default_language : 'en');
+    const type = await trx
+      .insertInto('portal_user_types')
+      .values({ portal_id: portal.id, name: t('portals:types.defaultName'), base_module_id: contacts.id, is_default: true })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('portal_type_tabs')
+      .values({ user_type_id: type.id, module_id: contacts.id, kind: 'base', layout_ids: layout ? [layout.id] : [], can_view: true })
+      .execute();
+    await audit(trx, actor, 'portal.created', { type: 'portal', id: portal.id }, { name, slug });
+    return { ok: true as const, portal };
+  });
+}
+
+export async function renamePortal(db: Database, actor: Actor, id: string, rawName: string): Promise<PortalResult> {
+  const name = rawName.trim();
+  const error = checkName(name);
+  if (error) return { ok: false, errors: { name: error } };
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('portals').select('name').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!before) return { ok: false as const, errors: { form: { key: 'portals:notFound' } } };
+    const portal = await trx.updateTable('portals').set({ name, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    await audit(trx, actor, 'portal.renamed', { type: 'portal', id }, { from: before.name, to: name });
+    return { ok: true as const, portal };
+  });
+}
+
+/** A new URL for a portal; the current one is kept as an old slug so links to it keep working. */
+export async function changeSlug(db: Database, actor: Actor, id: string, rawSlug: string): Promise<PortalResult> {
+  const slug = rawSlug.trim();
+  return db.transaction().execute(async (trx) => {
+    await lock(trx);
+    const before = await trx.selectFrom('portals').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!before) return { ok: false as const, errors: { form: { key: 'portals:notFound' } } };
+    if (before.slug === slug) return { ok: true as const, portal: before };
+    const message = slugMessage(await slugAvailability(trx, slug, id));
+    if (message) return { ok: false as const, errors: { slug: message } };
+    await trx.deleteFrom('portal_slugs').where('slug', '=', slug).where('portal_id', '=', id).execute();
+    await trx.insertInto('portal_slugs').values({ slug: before.slug, portal_id: id }).execute();
+    const portal = await trx.updateTable('portals').set({ slug, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    await audit(trx, actor, 'portal.slug_changed', { type: 'portal', id }, { from: before.slug, to: slug });
+    return { ok: true as const, portal };
+  });
+}
+
+export function oldSlugs(db: Database, portalId: string): Promise<string[]> {
+  return db
+    .selectFrom('portal_slugs')
+    .select('slug')
+    .where('portal_id', '=', portalId)
+    .orderBy('created_at', 'desc')
+    .execute()
+    .then((rows) => rows.map((r) => r.slug));
+}

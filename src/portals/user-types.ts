@@ -1,0 +1,275 @@
+import type { Transaction } from 'kysely';
+import { type Actor, audit } from '../audit/audit.js';
+import type { Database } from '../db/database.js';
+import type { DB, Field, Module, PortalUserType } from '../db/schema.js';
+import type { Message } from './portals.js';
+
+export const TYPE_NAME_MAX = 80;
+/** Standard modules whose records can be portal users; any live custom module can too. */
+export const STANDARD_BASE_MODULES = ['leads', 'contacts', 'vendors'] as const;
+
+export type LicenceCounts = { invited: number; active: number; deactivated: number };
+export type UserTypeWithCounts = PortalUserType & { baseModule: Module; counts: LicenceCounts };
+export type TypeErrors = Partial<Record<'name' | 'baseModule' | 'limit' | 'transferTo' | 'form', Message>>;
+export type TypeResult = { ok: true; type: PortalUserType } | { ok: false; errors: TypeErrors };
+
+type Db = Database | Transaction<DB>;
+
+const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
+const NO_USERS: LicenceCounts = { invited: 0, active: 0, deactivated: 0 };
+
+/** Invited, active and deactivated users per type, counted in one grouped query. */
+export async function licenceCounts(db: Db, typeIds: string[]): Promise<Map<string, LicenceCounts>> {
+  const out = new Map<string, LicenceCounts>(typeIds.map((id) => [id, { ...NO_USERS }]));
+  if (typeIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('portal_users')
+    .select(['user_type_id', 'status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('user_type_id', 'in', typeIds)
+    .where('status', 'in', ['invited', 'active', 'deactivated'])
+    .groupBy(['user_type_id', 'status'])
+    .execute();
+  for (const r of rows) {
+    const counts = out.get(r.user_type_id);
+    if (counts && r.status !== 'expired') counts[r.status] = Number(r.n);
+  }
+  return out;
+}
+
+/** The user types of the given portals, default first, with their base module and licence counts. */
+export async function userTypesOf(db: Database, portalIds: string[]): Promise<UserTypeWithCounts[]> {
+  if (portalIds.length === 0) return [];
+  const types = await db
+    .selectFrom('portal_user_types')
+    .selectAll()
+    .where('portal_id', 'in', portalIds)
+    .orderBy('is_default', 'desc')
+    .orderBy('position')
+    .orderBy('created_at')
+    .execute();
+  const moduleIds = [...new Set(types.map((t) => t.base_module_id))];
+  const [modules, counts] = await Promise.all([
+    moduleIds.length ? db.selectFrom('modules').selectAll().where('id', 'in', moduleIds).execute() : Promise.resolve([]),
+    licenceCounts(
+      db,
+      types.map((t) => t.id),
+    ),
+  ]);
+  const byId = new Map(modules.map((m) => [m.id, m]));
+  return types.flatMap((t) => {
+    const baseModule = byId.get(t.base_module_id);
+    return baseModule ? [{ ...t, baseModule, counts: counts.get(t.id) ?? { ...NO_USERS } }] : [];
+  });
+}
+
+export function findUserType(db: Database, portalId: string, typeId: string): Promise<PortalUserType | undefined> {
+  if (!isUuid(typeId)) return Promise.resolve(undefined);
+  return db.selectFrom('portal_user_types').selectAll().where('id', '=', typeId).where('portal_id', '=', portalId).executeTakeFirst();
+}
+
+/** Modules whose records may be portal users: Leads, Contacts, Vendors and live custom modules. */
+export function baseModuleChoices(db: Db): Promise<Module[]> {
+  return db
+    .selectFrom('modules')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where((eb) => eb.or([eb('api_name', 'in', [...STANDARD_BASE_MODULES]), eb('kind', '=', 'custom')]))
+    .orderBy('position')
+    .orderBy('api_name')
+    .execute();
+}
+
+export type RelatedModule = { module: Module; lookups: Field[] };
+
+/**
+ * Live modules with a live top-level lookup to the base module, each with those
+ * lookups: when there are several, the admin chooses which one ties a record to the portal user.
+ */
+export async function relatedModules(db: Db, baseModuleId: string): Promise<RelatedModule[]> {
+  const rows = await db
+    .selectFrom('fields as f')
+    .innerJoin('modules as m', 'm.id', 'f.module_id')
+    .selectAll('f')
+    .select('m.id as m_id')
+    .where('f.type', '=', 'lookup')
+    .where('f.parent_field_id', 'is', null)
+    .where('f.deleted_at', 'is', null)
+    .where('m.deleted_at', 'is', null)
+    .where((eb) => eb(eb.ref('f.options', '->>').key('targetModuleId'), '=', baseModuleId))
+    .orderBy('m.position')
+    .orderBy('f.position')
+    .execute();
+  const moduleIds = [...new Set(rows.map((r) => r.m_id))];
+  if (moduleIds.length === 0) return [];
+  const modules = await db.selectFrom('modules').selectAll().where('id', 'in', moduleIds).orderBy('position').orderBy('api_name').execute();
+  return modules.map((module) => ({ module, lookups: rows.filter((r) => r.m_id === module.id).map(({ m_id: _m, ...field }) => field) }));
+}
+
+/** Modules shared as public: portal users see all their records, view only. */
+export function publicModules(db: Db): Promise<Module[]> {
+  return db
+    .selectFrom('modules')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .where('sharing', 'in', ['public_read', 'public_full'])
+    .orderBy('position')
+    .orderBy('api_name')
+    .execute();
+}
+
+function checkName(name: string): Message | undefined {
+  if (!name) return { key: 'portals:types.nameRequired' };
+  if (name.length > TYPE_NAME_MAX) return { key: 'portals:types.nameTooLong', params: { max: TYPE_NAME_MAX } };
+  return undefined;
+}
+
+async function nameTaken(db: Db, portalId: string, name: string, exceptId?: string): Promise<boolean> {
+  let q = db
+    .selectFrom('portal_user_types')
+    .select('id')
+    .where('portal_id', '=', portalId)
+    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()));
+  if (exceptId) q = q.where('id', '<>', exceptId);
+  return Boolean(await q.executeTakeFirst());
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string })?.code === '23505';
+
+/** A new user type of a portal, with the base tab showing the user's own record. */
+export async function addUserType(db: Database, actor: Actor, portalId: string, input: { name: string; baseModuleId: string }): Promise<TypeResult> {
+  const name = input.name.trim();
+  const errors: TypeErrors = {};
+  const nameError = checkName(name);
+  if (nameError) errors.name = nameError;
+  const choices = await baseModuleChoices(db);
+  const base = choices.find((m) => m.id === input.baseModuleId);
+  if (!base) errors.baseModule = { key: 'portals:types.baseModuleRequired' };
+  if (!errors.name && (await nameTaken(db, portalId, name))) errors.name = { key: 'portals:types.nameTaken' };
+  if (errors.name || errors.baseModule || !base) return { ok: false, errors };
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const position = Number(
+        (
+          await trx
+            .selectFrom('portal_user_types')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('portal_id', '=', portalId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+      const type = await trx
+        .insertInto('portal_user_types')
+        .values({ portal_id: portalId, name, base_module_id: base.id, position })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const layout = await trx
+        .selectFrom('layouts')
+        .select('id')
+        .where('module_id', '=', base.id)
+        .where('deleted_at', 'is', null)
+        .orderBy('is_default', 'desc')
+        .orderBy('position')
+        .executeTakeFirst();
+      await trx
+        .insertInto('portal_type_tabs')
+        .values({ user_type_id: type.id, module_id: base.id, kind: 'base', layout_ids: layout ? [layout.id] : [], can_view: true })
+        .execute();
+      await audit(trx, actor, 'portal_user_type.created', { type: 'portal_user_type', id: type.id }, { portalId, name, baseModule: base.api_name });
+      return { ok: true as const, type };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, errors: { name: { key: 'portals:types.nameTaken' } } };
+    throw err;
+  }
+}
+
+export async function renameUserType(db: Database, actor: Actor, type: PortalUserType, rawName: string): Promise<TypeResult> {
+  const name = rawName.trim();
+  const error = checkName(name) ?? ((await nameTaken(db, type.portal_id, name, type.id)) ? { key: 'portals:types.nameTaken' } : undefined);
+  if (error) return { ok: false, errors: { name: error } };
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const updated = await trx.updateTable('portal_user_types').set({ name }).where('id', '=', type.id).returningAll().executeTakeFirstOrThrow();
+      await audit(trx, actor, 'portal_user_type.renamed', { type: 'portal_user_type', id: type.id }, { from: type.name, to: name });
+      return { ok: true as const, type: updated };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) return { ok: false, errors: { name: { key: 'portals:types.nameTaken' } } };
+    throw err;
+  }
+}
+
+/** Other types of the same portal with the same base module: where a deleted type's users may go. */
+export function transferTargets(db: Database, type: PortalUserType): Promise<PortalUserType[]> {
+  return db
+    .selectFrom('portal_user_types')
+    .selectAll()
+    .where('portal_id', '=', type.portal_id)
+    .where('base_module_id', '=', type.base_module_id)
+    .where('id', '<>', type.id)
+    .orderBy('is_default', 'desc')
+    .orderBy('position')
+    .execute();
+}
+
+/**
+ * Deletes a user type that is not the default. Its portal users, if any, move
+ * to the chosen type of the same portal and base module in the same transaction.
+ */
+export async function deleteUserType(db: Database, actor: Actor, type: PortalUserType, transferToId: string | undefined): Promise<TypeResult> {
+  if (type.is_default) return { ok: false, errors: { form: { key: 'portals:types.defaultLocked' } } };
+  return db.transaction().execute(async (trx): Promise<TypeResult> => {
+    await trx.selectFrom('portal_user_types').select('id').where('id', '=', type.id).forUpdate().executeTakeFirstOrThrow();
+    const users = Number(
+      (
+        await trx
+          .selectFrom('portal_users')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('user_type_id', '=', type.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    let movedTo: string | undefined;
+    if (users > 0) {
+      const target =
+        transferToId && isUuid(transferToId)
+          ? await trx
+              .selectFrom('portal_user_types')
+              .select(['id', 'user_limit'])
+              .where('id', '=', transferToId)
+              .where('id', '<>', type.id)
+              .where('portal_id', '=', type.portal_id)
+              .where('base_module_id', '=', type.base_module_id)
+              .executeTakeFirst()
+          : undefined;
+      if (!target) return { ok: false as const, errors: { transferTo: { key: 'portals:types.transferRequired', params: { users } } } };
+      // Moved users keep their licence: the receiving type must have room for its own and theirs.
+      const counts = await licenceCounts(trx, [type.id, target.id]);
+      const seats = (c: LicenceCounts | undefined) => (c ? c.active + c.invited : 0);
+      const needed = seats(counts.get(type.id)) + seats(counts.get(target.id));
+      if (needed > target.user_limit) {
+        return { ok: false as const, errors: { transferTo: { key: 'portals:types.transferOverLimit', params: { users: needed, limit: target.user_limit } } } };
+      }
+      await trx.updateTable('portal_users').set({ user_type_id: target.id }).where('user_type_id', '=', type.id).execute();
+      movedTo = target.id;
+    }
+    await trx.deleteFrom('portal_user_types').where('id', '=', type.id).execute();
+    await audit(trx, actor, 'portal_user_type.deleted', { type: 'portal_user_type', id: type.id }, { name: type.name, movedUsers: users, movedTo });
+    return { ok: true as const, type };
+  });
+}
+
+/** A type's user limit; it may not drop below the users already invited or active. */
+export async function setUserLimit(db: Database, actor: Actor, type: PortalUserType, raw: string): Promise<TypeResult> {
+  const limit = /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(limit) || limit < 0) return { ok: false, errors: { limit: { key: 'portals:types.limitInvalid' } } };
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('portal_user_types').select('id').where('id', '=', type.id).forUpdate().executeTakeFirstOrThrow();
+    const counts = (await licenceCounts(trx, [type.id])).get(type.id) ?? NO_USERS;
+    const inUse = counts.active + counts.invited;
+    if (limit < inUse) return { ok: false as const, errors: { limit: { key: 'portals:types.limitBelowUsers', params: { users: inUse } } } };
+    const updated = await trx.updateTable('portal_user_types').set({ user_limit: limit }).where('id', '=', type.id).returningAll().executeTakeFirstOrThrow();
+    await audit(trx, actor, 'portal_user_type.limit_set', { type: 'portal_user_type', id: type.id }, { from: type.user_limit, to: limit });
+    return { ok: true as const, type: updated };
+  });
+}

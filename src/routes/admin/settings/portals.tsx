@@ -1,0 +1,123 @@
+import { type Context, Hono } from 'hono';
+import { PORTALS_PATH, SlugStatus, say } from '../../../../views/admin/portals/messages.js';
+import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
+import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
+import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
+import type { Portal } from '../../../db/schema.js';
+import type { AppEnv } from '../../../http/env.js';
+import { page } from '../../../http/render.js';
+import { formValues } from '../../../http/request.js';
+import { requireManagePortals } from '../../../portals/guard.js';
+import { changeSlug, createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, renamePortal, slugMessage } from '../../../portals/portals.js';
+import { slugAvailability } from '../../../portals/slugs.js';
+import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
+import { notFound } from '../record-context.js';
+import { portalTypeRoutes } from './portal-types.js';
+
+export const settingsPortalsRoutes = new Hono<AppEnv>();
+
+settingsPortalsRoutes.use('*', requireManagePortals());
+
+const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
+const NOTICES = ['created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted'] as const;
+const noticeOf = (c: Context<AppEnv>) => {
+  const done = c.req.query('done');
+  return NOTICES.find((n) => n === done) ? c.get('t')(`portals:done.${done}`) : undefined;
+};
+
+settingsPortalsRoutes.get('/', async (c) => {
+  const db = c.get('deps').db;
+  const portals = await listPortals(db);
+  const types = await userTypesOf(
+    db,
+    portals.map((p) => p.id),
+  );
+  return page(c, {
+    title: c.get('t')('portals:list.title'),
+    body: <PortalsList view={c.get('view')} portals={portals} types={types} max={MAX_PORTALS} notice={noticeOf(c)} />,
+  });
+});
+
+settingsPortalsRoutes.get('/new', (c) =>
+  page(c, {
+    title: c.get('t')('portals:create.title'),
+    body: <NewPortal view={c.get('view')} values={{ name: '', slug: '' }} defaultName={c.get('org')?.name ?? ''} />,
+  }),
+);
+
+/** The live availability message under the slug field (htmx), for a new portal or an existing one. */
+async function slugCheck(c: Context<AppEnv>, portalId?: string) {
+  const slug = (c.req.query('slug') ?? '').trim();
+  const view = c.get('view');
+  if (!slug) return page(c, { title: c.get('t')('portals:slug.label'), body: <SlugStatus view={view} /> });
+  const check = await slugAvailability(c.get('deps').db, slug, portalId);
+  return page(c, { title: c.get('t')('portals:slug.label'), body: <SlugStatus view={view} error={say(view, slugMessage(check))} available={check.ok} /> });
+}
+
+settingsPortalsRoutes.get('/slug-check', (c) => slugCheck(c));
+
+settingsPortalsRoutes.post('/', async (c) => {
+  const form = await formValues(c, ['name', 'slug']);
+  const values = { name: form.name ?? '', slug: form.slug ?? '' };
+  const result = await createPortal(c.get('deps').db, actorOf(c), values);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${result.portal.id}?done=created`, 303);
+  return page(c, {
+    title: c.get('t')('portals:create.title'),
+    status: 422,
+    body: <NewPortal view={c.get('view')} values={values} defaultName={c.get('org')?.name ?? ''} errors={result.errors} />,
+  });
+});
+
+/** The portal page, with a form's rejected values and messages when given. */
+export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalPageProps> = {}, status: 200 | 422 = 200) {
+  const db = c.get('deps').db;
+  const [old, types, baseModules] = await Promise.all([oldSlugs(db, portal.id), userTypesOf(db, [portal.id]), baseModuleChoices(db)]);
+  return page(c, {
+    title: portal.name,
+    status,
+    body: <PortalPage view={c.get('view')} portal={portal} oldSlugs={old} types={types} baseModules={baseModules} notice={noticeOf(c)} {...extra} />,
+  });
+}
+
+settingsPortalsRoutes.get('/:id', async (c) => {
+  const portal = await findPortal(c.get('deps').db, c.req.param('id'));
+  return portal ? renderPortalPage(c, portal) : notFound(c);
+});
+
+settingsPortalsRoutes.get('/:id/slug-check', async (c) => {
+  const portal = await findPortal(c.get('deps').db, c.req.param('id'));
+  return portal ? slugCheck(c, portal.id) : notFound(c);
+});
+
+settingsPortalsRoutes.post('/:id/name', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { name = '' } = await formValues(c, ['name']);
+  const result = await renamePortal(db, actorOf(c), portal.id, name);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=renamed`, 303);
+  return renderPortalPage(c, portal, { values: { name }, portalErrors: result.errors }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/slug', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { slug = '' } = await formValues(c, ['slug']);
+  const result = await changeSlug(db, actorOf(c), portal.id, slug);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=slugChanged`, 303);
+  return renderPortalPage(c, portal, { values: { slug }, portalErrors: result.errors }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/types', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const form = await formValues(c, ['typeName', 'baseModule']);
+  const values = { typeName: form.typeName ?? '', baseModule: form.baseModule ?? '' };
+  const result = await addUserType(db, actorOf(c), portal.id, { name: values.typeName, baseModuleId: values.baseModule });
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=typeAdded`, 303);
+  return renderPortalPage(c, portal, { values, typeErrors: result.errors }, 422);
+});
+
+settingsPortalsRoutes.route('/:id/types', portalTypeRoutes);

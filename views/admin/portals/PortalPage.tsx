@@ -1,0 +1,116 @@
+import { moduleLabel } from '../../../src/crm/metadata.js';
+import type { Module, Portal } from '../../../src/db/schema.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import type { PortalErrors } from '../../../src/portals/portals.js';
+import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-types.js';
+import { Alert } from '../../components/Alert.js';
+import { SelectField, TextField } from '../../components/Field.js';
+import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';
+
+export type PortalPageProps = {
+  view: ViewContext;
+  portal: Portal;
+  oldSlugs: string[];
+  types: UserTypeWithCounts[];
+  baseModules: Module[];
+  notice?: string | undefined;
+  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string };
+  portalErrors?: PortalErrors | undefined;
+  typeErrors?: TypeErrors | undefined;
+};
+
+/** A portal: its name and address, and its user types with their licences. */
+export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice, values = {}, portalErrors = {}, typeErrors = {} }: PortalPageProps) {
+  const { t, lang, fmt } = view;
+  const base = `${PORTALS_PATH}/${portal.id}`;
+  return (
+    <section>
+      <p>
+        <a href={PORTALS_PATH}>← {t('portals:backToList')}</a>
+      </p>
+      <h1>{portal.name}</h1>
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {portalErrors.form && <Alert kind="error">{say(view, portalErrors.form)}</Alert>}
+      <p>
+        {t('portals:list.url')} <code>{portalUrl(portal.slug)}</code>
+      </p>
+
+      <h2>{t('portals:name.title')}</h2>
+      <form method="post" action={`${base}/name`}>
+        <TextField name="name" label={t('portals:name.label')} value={values.name ?? portal.name} error={say(view, portalErrors.name)} required />
+        <button type="submit" class="button">
+          {t('portals:name.submit')}
+        </button>
+      </form>
+
+      <h2>{t('portals:slug.title')}</h2>
+      <p>{t('portals:slug.changeNote')}</p>
+      {oldSlugs.length > 0 && (
+        <p>
+          {t('portals:slug.oldSlugs')} {oldSlugs.map((s, i) => [i > 0 ? ', ' : '', <code>{portalUrl(s)}</code>])}
+        </p>
+      )}
+      <form method="post" action={`${base}/slug`}>
+        <SlugField view={view} value={values.slug ?? portal.slug} error={say(view, portalErrors.slug)} checkUrl={`${base}/slug-check`} />
+        <button type="submit" class="button">
+          {t('portals:slug.submit')}
+        </button>
+      </form>
+
+      <h2 id="types-title">{t('portals:types.title')}</h2>
+      <div class="table-wrap">
+        <table aria-labelledby="types-title">
+          <thead>
+            <tr>
+              <th scope="col">{t('portals:types.name')}</th>
+              <th scope="col">{t('portals:types.baseModule')}</th>
+              <th scope="col">{t('portals:licences.invited')}</th>
+              <th scope="col">{t('portals:licences.active')}</th>
+              <th scope="col">{t('portals:licences.deactivated')}</th>
+              <th scope="col">{t('portals:licences.limit')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {types.map((ty) => (
+              <tr>
+                <th scope="row">
+                  <a href={`${base}/types/${ty.id}`}>{ty.name}</a>
+                  {ty.is_default && <> ({t('portals:types.default')})</>}
+                </th>
+                <td>{moduleLabel(t, lang, ty.baseModule, 'plural')}</td>
+                <td>{fmt.number(ty.counts.invited)}</td>
+                <td>{fmt.number(ty.counts.active)}</td>
+                <td>{fmt.number(ty.counts.deactivated)}</td>
+                <td>{fmt.number(ty.user_limit)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h3>{t('portals:types.add')}</h3>
+      <form method="post" action={`${base}/types`}>
+        <TextField
+          name="typeName"
+          label={t('portals:types.name')}
+          value={values.typeName}
+          error={say(view, typeErrors.name)}
+          hint={t('portals:types.nameHint')}
+          required
+        />
+        <SelectField
+          name="baseModule"
+          label={t('portals:types.baseModule')}
+          value={values.baseModule}
+          error={say(view, typeErrors.baseModule)}
+          hint={t('portals:types.baseModuleHint')}
+          required
+          options={[{ value: '', label: t('portals:choose') }, ...baseModules.map((m) => ({ value: m.id, label: moduleLabel(t, lang, m, 'plural') }))]}
+        />
+        <button type="submit" class="button">
+          {t('portals:types.addSubmit')}
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,81 @@
+import { moduleLabel } from '../../../src/crm/metadata.js';
+import type { Portal } from '../../../src/db/schema.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import type { UserTypeWithCounts } from '../../../src/portals/user-types.js';
+import { Alert } from '../../components/Alert.js';
+import { PORTALS_PATH, portalUrl } from './messages.js';
+
+export type PortalsListProps = {
+  view: ViewContext;
+  portals: Portal[];
+  types: UserTypeWithCounts[];
+  max: number;
+  notice?: string | undefined;
+};
+
+/** Every portal with its address, user types and licence counts. */
+export function PortalsList({ view, portals, types, max, notice }: PortalsListProps) {
+  const { t, lang, fmt } = view;
+  return (
+    <section>
+      <p>
+        <a href="/admin/settings">← {t('portals:backToSettings')}</a>
+      </p>
+      <h1>{t('portals:list.title')}</h1>
+      {notice && <Alert kind="success">{notice}</Alert>}
+      <p>{t('portals:list.intro', { max })}</p>
+      {portals.length < max ? (
+        <p>
+          <a class="button" href={`${PORTALS_PATH}/new`}>
+            {t('portals:create.title')}
+          </a>
+        </p>
+      ) : (
+        <Alert kind="info">{t('portals:create.limit', { max })}</Alert>
+      )}
+      {portals.length === 0 ? (
+        <p>{t('portals:list.empty')}</p>
+      ) : (
+        portals.map((p) => (
+          <article class="card">
+            <h2>
+              <a href={`${PORTALS_PATH}/${p.id}`}>{p.name}</a>
+            </h2>
+            <p>
+              {t('portals:list.url')} <code>{portalUrl(p.slug)}</code>
+            </p>
+            <div class="table-wrap">
+              <table>
+                <caption class="visually-hidden">{t('portals:types.captionFor', { name: p.name })}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t('portals:types.name')}</th>
+                    <th scope="col">{t('portals:types.baseModule')}</th>
+                    <th scope="col">{t('portals:licences.invited')}</th>
+                    <th scope="col">{t('portals:licences.active')}</th>
+                    <th scope="col">{t('portals:licences.deactivated')}</th>
+                    <th scope="col">{t('portals:licences.limit')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {types
+                    .filter((ty) => ty.portal_id === p.id)
+                    .map((ty) => (
+                      <tr>
+                        <th scope="row">{ty.name}</th>
+                        <td>{moduleLabel(t, lang, ty.baseModule, 'plural')}</td>
+                        <td>{fmt.number(ty.counts.invited)}</td>
+                        <td>{fmt.number(ty.counts.active)}</td>
+                        <td>{fmt.number(ty.counts.deactivated)}</td>
+                        <td>{fmt.number(ty.user_limit)}</td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </div>
+          </article>
+        ))
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,99 @@
+import { moduleLabel } from '../../../src/crm/metadata.js';
+import type { Portal, PortalUserType } from '../../../src/db/schema.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-types.js';
+import { Alert } from '../../components/Alert.js';
+import { SelectField, TextField } from '../../components/Field.js';
+import { PORTALS_PATH, say } from './messages.js';
+
+export type UserTypePageProps = {
+  view: ViewContext;
+  portal: Portal;
+  type: UserTypeWithCounts;
+  transferTargets: PortalUserType[];
+  notice?: string | undefined;
+  values?: { name?: string; limit?: string };
+  errors?: TypeErrors | undefined;
+};
+
+/** A user type: its name, its licences and, unless it is the default, its deletion. */
+export function UserTypePage({ view, portal, type, transferTargets, notice, values = {}, errors = {} }: UserTypePageProps) {
+  const { t, lang, fmt } = view;
+  const base = `${PORTALS_PATH}/${portal.id}/types/${type.id}`;
+  const users = type.counts.invited + type.counts.active + type.counts.deactivated;
+  return (
+    <section>
+      <p>
+        <a href={`${PORTALS_PATH}/${portal.id}`}>← {t('portals:backTo', { name: portal.name })}</a>
+      </p>
+      <h1>{type.name}</h1>
+      {notice && <Alert kind="success">{notice}</Alert>}
+      {errors.form && <Alert kind="error">{say(view, errors.form)}</Alert>}
+      <p>
+        {t('portals:types.baseModule')}: {moduleLabel(t, lang, type.baseModule, 'plural')}
+      </p>
+      {type.is_default && <p>{t('portals:types.defaultNote')}</p>}
+
+      <form method="post" action={`${base}/name`}>
+        <TextField name="name" label={t('portals:types.name')} value={values.name ?? type.name} error={say(view, errors.name)} required />
+        <button type="submit" class="button">
+          {t('portals:types.rename')}
+        </button>
+      </form>
+
+      <h2>{t('portals:licences.title')}</h2>
+      <dl>
+        <dt>{t('portals:licences.invited')}</dt>
+        <dd>{fmt.number(type.counts.invited)}</dd>
+        <dt>{t('portals:licences.active')}</dt>
+        <dd>{fmt.number(type.counts.active)}</dd>
+        <dt>{t('portals:licences.deactivated')}</dt>
+        <dd>{fmt.number(type.counts.deactivated)}</dd>
+      </dl>
+      <form method="post" action={`${base}/limit`}>
+        <TextField
+          name="limit"
+          type="number"
+          inputmode="numeric"
+          label={t('portals:licences.limit')}
+          value={values.limit ?? String(type.user_limit)}
+          error={say(view, errors.limit)}
+          hint={t('portals:licences.limitHint')}
+          required
+        />
+        <button type="submit" class="button">
+          {t('portals:licences.save')}
+        </button>
+      </form>
+
+      {!type.is_default && (
+        <>
+          <h2>{t('portals:types.deleteTitle')}</h2>
+          <form method="post" action={`${base}/delete`}>
+            {users > 0 ? (
+              transferTargets.length > 0 ? (
+                <SelectField
+                  name="transferTo"
+                  label={t('portals:types.transferTo')}
+                  hint={t('portals:types.transferHint', { users })}
+                  error={say(view, errors.transferTo)}
+                  required
+                  options={[{ value: '', label: t('portals:choose') }, ...transferTargets.map((x) => ({ value: x.id, label: x.name }))]}
+                />
+              ) : (
+                <p>{t('portals:types.noTransferTarget', { users })}</p>
+              )
+            ) : (
+              <p>{t('portals:types.deleteHint')}</p>
+            )}
+            {(users === 0 || transferTargets.length > 0) && (
+              <button type="submit" class="button secondary danger">
+                {t('portals:types.delete')}
+              </button>
+            )}
+          </form>
+        </>
+      )}
+    </section>
+  );
+}
