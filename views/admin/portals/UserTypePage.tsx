@@ -41,6 +41,9 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
         </button>
       </form>
 
+      <p>
+        <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>
+      </p>
       <h2>{t('portals:licences.title')}</h2>
       <dl>
         <dt>{t('portals:licences.invited')}</dt>
