@@ -1,0 +1,153 @@
+import type { Database } from '../db/database.js';
+import type { PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
+
+// Everything the engine needs about one portal user, read fresh on every
+// request: access is never cached across requests (ACCESS.md, "Changes take
+// effect at once").
+
+export type TabConfig = {
+  moduleId: string;
+  kind: TabKind;
+  shown: boolean;
+  /** F(M): the lookup of a related module that points at the base module. */
+  filterFieldId: string | null;
+  /** L(M): the layouts whose records the tab reaches. */
+  layoutIds: string[];
+  canView: boolean;
+  canCreate: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  viewMode: 'list' | 'canvas';
+  notes: TabAccess;
+  attachments: TabAccess;
+};
+
+export type FieldPermission = { visible: boolean; readOnly: boolean; required: boolean };
+
+export type AccessUser = {
+  id: string;
+  recordId: string;
+  userTypeId: string;
+  portalId: string;
+  invitedBy: string;
+  status: PortalUserStatus;
+};
+
+export type AccessContext = {
+  /** Undefined when previewing a user type rather than a portal user. */
+  user: AccessUser | undefined;
+  /** R_U: the user's own record of the base module (a sample record in a type preview). */
+  recordId: string;
+  userTypeId: string;
+  portalId: string;
+  baseModuleId: string;
+  tabs: Map<string, TabConfig>;
+  /** Layout id → field id → permission; a field without a row is hidden. */
+  fields: Map<string, Map<string, FieldPermission>>;
+  /** Previews are read-only whatever the configuration grants. */
+  readOnly: boolean;
+};
+
+/**
+ * The context for a portal user on a request to `portalId`, or undefined
+ * when the user gets nothing at all: not active, their type or portal gone,
+ * or the request is for another portal.
+ */
+export async function loadAccessContext(db: Database, opts: { portalUserId: string; portalId: string }): Promise<AccessContext | undefined> {
+  const user = await loadAccessUser(db, opts.portalUserId);
+  if (user?.status !== 'active' || user.portalId !== opts.portalId) return undefined;
+  return buildContext(db, user.userTypeId, user.recordId, user, false);
+}
+
+/** The user with their type, whatever their status; undefined when the user, their type or portal is gone. */
+export async function loadAccessUser(db: Database, portalUserId: string): Promise<AccessUser | undefined> {
+  const row = await db
+    .selectFrom('portal_users as u')
+    .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
+    .innerJoin('portals as p', (j) => j.onRef('p.id', '=', 't.portal_id').onRef('p.id', '=', 'u.portal_id'))
+    .select(['u.id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status'])
+    .where('u.id', '=', portalUserId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    recordId: row.record_id,
+    userTypeId: row.user_type_id,
+    portalId: row.portal_id,
+    invitedBy: row.invited_by,
+    status: row.status,
+  };
+}
+
+/** The context of an active user, whatever portal the request is for (explain and previews). */
+export function buildUserContext(db: Database, user: AccessUser, readOnly = true): Promise<AccessContext | undefined> {
+  return buildContext(db, user.userTypeId, user.recordId, user, readOnly);
+}
+
+/** A read-only context for user type T, standing in for a user whose own record is `sampleRecordId`. */
+export async function previewContext(db: Database, opts: { userTypeId: string; sampleRecordId: string }): Promise<AccessContext | undefined> {
+  return buildContext(db, opts.userTypeId, opts.sampleRecordId, undefined, true);
+}
+
+/** A read-only context showing exactly what an existing portal user sees (undefined when they see nothing). */
+export async function previewUserContext(db: Database, portalUserId: string): Promise<AccessContext | undefined> {
+  const user = await loadAccessUser(db, portalUserId);
+  if (user?.status !== 'active') return undefined;
+  return buildContext(db, user.userTypeId, user.recordId, user, true);
+}
+
+async function buildContext(
+  db: Database,
+  userTypeId: string,
+  recordId: string,
+  user: AccessUser | undefined,
+  readOnly: boolean,
+): Promise<AccessContext | undefined> {
+  const type = await db
+    .selectFrom('portal_user_types as t')
+    .innerJoin('portals as p', 'p.id', 't.portal_id')
+    .select(['t.id', 't.portal_id', 't.base_module_id'])
+    .where('t.id', '=', userTypeId)
+    .executeTakeFirst();
+  if (!type) return undefined;
+  const [tabRows, fieldRows] = await Promise.all([
+    db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
+    // Removed fields and subform children never appear on their own.
+    db
+      .selectFrom('portal_type_fields as pf')
+      .innerJoin('fields as f', 'f.id', 'pf.field_id')
+      .innerJoin('layouts as l', (j) => j.onRef('l.id', '=', 'pf.layout_id').onRef('l.module_id', '=', 'f.module_id'))
+      .select(['pf.layout_id', 'pf.field_id', 'pf.visible', 'pf.read_only', 'f.required'])
+      .where('pf.user_type_id', '=', userTypeId)
+      .where('f.deleted_at', 'is', null)
+      .where('f.parent_field_id', 'is', null)
+      .execute(),
+  ]);
+  const tabs = new Map<string, TabConfig>();
+  for (const t of tabRows) {
+    tabs.set(t.module_id, {
+      moduleId: t.module_id,
+      kind: t.kind,
+      shown: t.shown,
+      filterFieldId: t.filter_field_id,
+      layoutIds: t.layout_ids,
+      canView: t.can_view,
+      canCreate: t.can_create,
+      canEdit: t.can_edit,
+      canDelete: t.can_delete,
+      viewMode: t.view_mode,
+      notes: t.notes,
+      attachments: t.attachments,
+    });
+  }
+  const fields = new Map<string, Map<string, FieldPermission>>();
+  for (const f of fieldRows) {
+    let perLayout = fields.get(f.layout_id);
+    if (!perLayout) {
+      perLayout = new Map();
+      fields.set(f.layout_id, perLayout);
+    }
+    perLayout.set(f.field_id, { visible: f.visible, readOnly: f.read_only, required: f.required });
+  }
+  return { user, recordId, userTypeId, portalId: type.portal_id, baseModuleId: type.base_module_id, tabs, fields, readOnly };
+}

@@ -1,0 +1,342 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import type { ModuleMeta } from '../crm/metadata.js';
+import type { Database } from '../db/database.js';
+import type { DB, RecordState } from '../db/schema.js';
+import { type AccessContext, buildUserContext, loadAccessUser, type TabConfig } from './context.js';
+
+// The one place that decides what a portal user may see and do; the rules are
+// in ACCESS.md. Everything that reaches records does so through rowScope, so
+// lists, details, counts, notes and downloads cannot disagree.
+
+type RecordsEb = ExpressionBuilder<DB, 'records'>;
+
+const nothing = sql<SqlBool>`false`;
+
+/** The tab through which U reaches M at all: present, shown, and with view permission (or the base tab, for R_U). */
+function usableTab(ctx: AccessContext, moduleId: string): TabConfig | undefined {
+  const tab = ctx.tabs.get(moduleId);
+  if (!tab?.shown) return undefined;
+  if (!tab.canView && !(tab.kind === 'base' && moduleId === ctx.baseModuleId)) return undefined;
+  return tab;
+}
+
+/**
+ * The records of M that U can reach, as a condition on `records`:
+ * `selectFrom('records').where(rowScope(ctx, m))`.
+ */
+export function rowScope(ctx: AccessContext | undefined, moduleId: string): (eb: RecordsEb) => Expression<SqlBool> {
+  return (eb) => {
+    if (!ctx) return nothing;
+    const tab = usableTab(ctx, moduleId);
+    if (!tab || tab.layoutIds.length === 0) return nothing;
+    const common = [eb('records.module_id', '=', moduleId), eb('records.deleted_at', 'is', null), eb('records.layout_id', 'in', tab.layoutIds)];
+    const userId = ctx.user?.id;
+    const createdByU = userId ? [eb('records.created_by_portal_user_id', '=', userId)] : [];
+    if (tab.kind === 'public') return eb.and(common);
+    if (tab.kind === 'base') {
+      if (moduleId !== ctx.baseModuleId) return nothing;
+      // Without view permission on the base tab only R_U stays viewable.
+      const own = eb('records.id', '=', ctx.recordId);
+      return eb.and([...common, tab.canView ? eb.or([own, ...createdByU]) : own]);
+    }
+    const filterFieldId = tab.filterFieldId;
+    const linked = filterFieldId
+      ? [
+          eb.exists(
+            eb
+              .selectFrom('record_refs as rr')
+              .select(sql`1`.as('one'))
+              .whereRef('rr.record_id', '=', 'records.id')
+              .where('rr.field_id', '=', filterFieldId)
+              .where((x) =>
+                x.or([
+                  x('rr.target_id', '=', ctx.recordId),
+                  ...(userId
+                    ? [
+                        x(
+                          'rr.target_id',
+                          'in',
+                          x
+                            .selectFrom('records as xu')
+                            .select('xu.id')
+                            .where('xu.module_id', '=', ctx.baseModuleId)
+                            .where('xu.created_by_portal_user_id', '=', userId),
+                        ),
+                      ]
+                    : []),
+                ]),
+              ),
+          ),
+        ]
+      : [];
+    const alternatives = [...linked, ...createdByU];
+    if (alternatives.length === 0) return nothing;
+    return eb.and([...common, eb.or(alternatives)]);
+  };
+}
+
+export type Actions = { view: boolean; create: boolean; edit: boolean; delete: boolean; clone: boolean };
+
+const noActions: Actions = { view: false, create: false, edit: false, delete: false, clone: false };
+
+const lockedStates: ReadonlySet<RecordState> = new Set(['pending_approval', 'under_review']);
+
+/**
+ * What U may do on M, or on one record of M that was read through rowScope
+ * (this does not check the scope again).
+ */
+export function allowedActions(ctx: AccessContext | undefined, moduleId: string, record?: { id: string; state: RecordState }): Actions {
+  if (!ctx) return noActions;
+  const tab = usableTab(ctx, moduleId);
+  if (!tab) return noActions;
+  const isOwn = record !== undefined && moduleId === ctx.baseModuleId && record.id === ctx.recordId;
+  const view = tab.canView || isOwn;
+  if (tab.kind === 'public') return { ...noActions, view: tab.canView };
+  if (ctx.readOnly) return { ...noActions, view };
+  const create = tab.canView && tab.canCreate;
+  return {
+    view,
+    create,
+    edit: tab.canEdit && (!record || !lockedStates.has(record.state)),
+    delete: tab.canDelete && !isOwn,
+    clone: view && create,
+  };
+}
+
+export type ForcedLookup = { ok: true; fieldId: string | null; value: string | null } | { ok: false; status: 422; reason: 'lookup_outside_scope' };
+
+/**
+ * The value of F(M) for a record U creates on M: the submitted target when it
+ * is in X_U, R_U when none was submitted; a target outside X_U is refused.
+ * Modules other than related ones force nothing.
+ */
+export async function forcedLookup(db: Database, ctx: AccessContext, moduleId: string, submitted: string | null | undefined): Promise<ForcedLookup> {
+  const tab = ctx.tabs.get(moduleId);
+  const fieldId = tab?.kind === 'related' ? tab.filterFieldId : null;
+  if (!fieldId) return { ok: true, fieldId: null, value: null };
+  if (!submitted || submitted === ctx.recordId) return { ok: true, fieldId, value: ctx.recordId };
+  const userId = ctx.user?.id;
+  const created = userId
+    ? await db
+        .selectFrom('records')
+        .select('id')
+        .where('id', '=', submitted)
+        .where('module_id', '=', ctx.baseModuleId)
+        .where('created_by_portal_user_id', '=', userId)
+        .executeTakeFirst()
+    : undefined;
+  return created ? { ok: true, fieldId, value: submitted } : { ok: false, status: 422, reason: 'lookup_outside_scope' };
+}
+
+export type FieldMask = { visible: Set<string>; readOnly: Set<string>; required: Set<string> };
+
+/**
+ * The fields of one layout of M that leave the server, those that cannot be
+ * written, and those the portal requires. Read-only and required fields are
+ * always visible ones; a public module's fields are all read-only.
+ */
+export function fieldMask(ctx: AccessContext | undefined, moduleId: string, layoutId: string | null): FieldMask {
+  const mask: FieldMask = { visible: new Set(), readOnly: new Set(), required: new Set() };
+  if (!ctx || !layoutId) return mask;
+  const tab = usableTab(ctx, moduleId);
+  if (!tab?.layoutIds.includes(layoutId)) return mask;
+  for (const [fieldId, perm] of ctx.fields.get(layoutId) ?? []) {
+    if (!perm.visible) continue;
+    mask.visible.add(fieldId);
+    if (perm.readOnly || tab.kind === 'public') mask.readOnly.add(fieldId);
+    if (perm.required) mask.required.add(fieldId);
+  }
+  return mask;
+}
+
+/** The record's data with every field not visible removed; the only way record data reaches portal code. */
+export function maskRecordData(mask: FieldMask, meta: Pick<ModuleMeta, 'fields'>, data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of meta.fields) {
+    if (mask.visible.has(field.id) && Object.hasOwn(data, field.api_name)) out[field.api_name] = data[field.api_name];
+  }
+  return out;
+}
+
+export type WriteCheck = { ok: true } | { ok: false; status: 422; reason: 'read_only_context' | 'hidden_field' | 'read_only_field'; fieldId?: string };
+
+/** Refuses a submission naming a hidden or read-only field (never silently dropped). */
+export function checkWrite(ctx: AccessContext | undefined, mask: FieldMask, submittedFieldIds: Iterable<string>): WriteCheck {
+  if (!ctx || ctx.readOnly) return { ok: false, status: 422, reason: 'read_only_context' };
+  for (const id of submittedFieldIds) {
+    if (!mask.visible.has(id)) return { ok: false, status: 422, reason: 'hidden_field', fieldId: id };
+    if (mask.readOnly.has(id)) return { ok: false, status: 422, reason: 'read_only_field', fieldId: id };
+  }
+  return { ok: true };
+}
+
+export function findInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, id: string) {
+  return db.selectFrom('records').selectAll('records').where('records.id', '=', id).where(rowScope(ctx, moduleId)).executeTakeFirst();
+}
+
+export type ScopeCursor = { createdAt: Date; id: string };
+
+/** A page of M's records in scope, oldest first, continuing after `after`. */
+export function listInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, opts: { limit?: number; after?: ScopeCursor } = {}) {
+  const after = opts.after;
+  return db
+    .selectFrom('records')
+    .selectAll('records')
+    .where(rowScope(ctx, moduleId))
+    .$if(after !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('records.created_at', '>', after?.createdAt as Date),
+          eb.and([eb('records.created_at', '=', after?.createdAt as Date), eb('records.id', '>', after?.id as string)]),
+        ]),
+      ),
+    )
+    .orderBy('records.created_at')
+    .orderBy('records.id')
+    .limit(opts.limit ?? 50)
+    .execute();
+}
+
+export async function countInScope(db: Database, ctx: AccessContext | undefined, moduleId: string): Promise<number> {
+  const row = await db
+    .selectFrom('records')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where(rowScope(ctx, moduleId))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The record's notes U may read: never internal ones, and only with the tab's notes setting on. */
+export async function notesInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string) {
+  const tab = ctx ? usableTab(ctx, moduleId) : undefined;
+  if (!tab || tab.notes === 'none') return [];
+  return db
+    .selectFrom('notes')
+    .selectAll('notes')
+    .where('notes.record_id', '=', recordId)
+    .where('notes.internal', '=', false)
+    .where((eb) => eb.exists(eb.selectFrom('records').select(sql`1`.as('one')).whereRef('records.id', '=', 'notes.record_id').where(rowScope(ctx, moduleId))))
+    .orderBy('notes.created_at')
+    .orderBy('notes.id')
+    .execute();
+}
+
+/** The record's attachments U may list (without their bytes). */
+export async function attachmentsInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string) {
+  const tab = ctx ? usableTab(ctx, moduleId) : undefined;
+  if (!tab || tab.attachments === 'none') return [];
+  return db
+    .selectFrom('attachments')
+    .select(['attachments.id', 'attachments.record_id', 'attachments.filename', 'attachments.content_type', 'attachments.size', 'attachments.created_at'])
+    .where('attachments.record_id', '=', recordId)
+    .where('attachments.internal', '=', false)
+    .where((eb) =>
+      eb.exists(eb.selectFrom('records').select(sql`1`.as('one')).whereRef('records.id', '=', 'attachments.record_id').where(rowScope(ctx, moduleId))),
+    )
+    .orderBy('attachments.created_at')
+    .orderBy('attachments.id')
+    .execute();
+}
+
+/** One attachment for download, by id scoped to its record and the record to U's scope. */
+export async function attachmentInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string, attachmentId: string) {
+  const tab = ctx ? usableTab(ctx, moduleId) : undefined;
+  if (!tab || tab.attachments === 'none') return undefined;
+  return db
+    .selectFrom('attachments')
+    .selectAll('attachments')
+    .where('attachments.id', '=', attachmentId)
+    .where('attachments.record_id', '=', recordId)
+    .where('attachments.internal', '=', false)
+    .where((eb) =>
+      eb.exists(eb.selectFrom('records').select(sql`1`.as('one')).whereRef('records.id', '=', 'attachments.record_id').where(rowScope(ctx, moduleId))),
+    )
+    .executeTakeFirst();
+}
+
+export type ExplainReason =
+  | 'user_inactive'
+  | 'not_found'
+  | 'no_tab'
+  | 'tab_hidden'
+  | 'no_view_permission'
+  | 'layout_not_allowed'
+  | 'recycle_bin'
+  | 'not_own_record'
+  | 'lookup_elsewhere'
+  | 'own_record'
+  | 'created_by_user'
+  | 'linked_through_lookup'
+  | 'public_module';
+
+export type Explanation = {
+  inScope: boolean;
+  reason: ExplainReason;
+  tab: TabConfig | undefined;
+  lookupFieldId: string | null;
+  layoutId: string | null;
+  mask: FieldMask;
+};
+
+const emptyMask = (): FieldMask => ({ visible: new Set(), readOnly: new Set(), required: new Set() });
+
+/**
+ * Whether U (or a previewed type) reaches a record, and the first rule that
+ * decided it, checked in ACCESS.md's order.
+ */
+export async function explainAccess(db: Database, who: AccessContext | { portalUserId: string }, recordId: string): Promise<Explanation> {
+  const ctx = 'portalUserId' in who ? await contextForExplain(db, who.portalUserId) : who;
+  const none = (reason: ExplainReason, extra: Partial<Explanation> = {}): Explanation => ({
+    inScope: false,
+    reason,
+    tab: undefined,
+    lookupFieldId: null,
+    layoutId: null,
+    mask: emptyMask(),
+    ...extra,
+  });
+  if (!ctx) return none('user_inactive');
+  const record = await db
+    .selectFrom('records')
+    .select(['id', 'module_id', 'layout_id', 'deleted_at', 'created_by_portal_user_id'])
+    .where('id', '=', recordId)
+    .executeTakeFirst();
+  if (!record) return none('not_found');
+  const tab = ctx.tabs.get(record.module_id);
+  const layoutId = record.layout_id;
+  if (!tab) return none('no_tab', { layoutId });
+  if (!tab.shown) return none('tab_hidden', { tab, layoutId });
+  const isOwn = tab.kind === 'base' && record.module_id === ctx.baseModuleId && record.id === ctx.recordId;
+  if (!usableTab(ctx, record.module_id) || (!tab.canView && !isOwn)) return none('no_view_permission', { tab, layoutId });
+  const mask = fieldMask(ctx, record.module_id, layoutId);
+  const decided = (inScope: boolean, reason: ExplainReason, lookupFieldId: string | null = null): Explanation => ({
+    inScope,
+    reason,
+    tab,
+    lookupFieldId,
+    layoutId,
+    mask: inScope ? mask : emptyMask(),
+  });
+  if (!layoutId || !tab.layoutIds.includes(layoutId)) return decided(false, 'layout_not_allowed');
+  if (record.deleted_at) return decided(false, 'recycle_bin');
+  const createdByU = ctx.user !== undefined && record.created_by_portal_user_id === ctx.user.id;
+  if (tab.kind === 'public') return decided(true, 'public_module');
+  if (tab.kind === 'base') {
+    if (record.module_id !== ctx.baseModuleId) return decided(false, 'not_own_record');
+    if (isOwn) return decided(true, 'own_record');
+    return createdByU ? decided(true, 'created_by_user') : decided(false, 'not_own_record');
+  }
+  if (createdByU) return decided(true, 'created_by_user');
+  const filterFieldId = tab.filterFieldId;
+  if (!filterFieldId) return decided(false, 'lookup_elsewhere');
+  // Everything else already holds here, so the row scope decides whether the lookup reaches X_U.
+  const link = await findInScope(db, ctx, record.module_id, record.id);
+  return link ? decided(true, 'linked_through_lookup', filterFieldId) : decided(false, 'lookup_elsewhere', filterFieldId);
+}
+
+/** Explain looks at the user wherever the request comes from; only their status and configuration matter. */
+async function contextForExplain(db: Database, portalUserId: string): Promise<AccessContext | undefined> {
+  const user = await loadAccessUser(db, portalUserId);
+  if (user?.status !== 'active') return undefined;
+  return buildUserContext(db, user);
+}
