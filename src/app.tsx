@@ -23,6 +23,7 @@ import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
 import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
 import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
+import { portalTabsRoutes } from './routes/admin/settings/portal-tabs.js';
 import { portalWebTabsRoutes } from './routes/admin/settings/portal-web-tabs.js';
 import { settingsPortalsRoutes } from './routes/admin/settings/portals.js';
 import { settingsPrivacyRoutes } from './routes/admin/settings/privacy.js';
@@ -81,6 +82,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/portal-config', portalConfigRoutes);
   app.route('/admin/settings/portal-cards', portalCardsRoutes);
   app.route('/admin/settings/portal-web-tabs', portalWebTabsRoutes);
+  app.route('/admin/settings/portal-tabs', portalTabsRoutes);
   app.route('/admin/m', recordsRoutes);
   app.route('/admin/m', convertRoutes);
   app.route('/admin/m', importRoutes);

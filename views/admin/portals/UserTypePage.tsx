@@ -42,7 +42,8 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
       </form>
 
       <p>
-        <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>
+        <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>{' '}
+        <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a>
       </p>
       <h2>{t('portals:licences.title')}</h2>
       <dl>

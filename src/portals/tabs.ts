@@ -1,0 +1,147 @@
+import { type Actor, audit } from '../audit/audit.js';
+import type { Database } from '../db/database.js';
+import type { Field, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
+import { publicModules, relatedModules } from './user-types.js';
+
+export type TabOption = { kind: TabKind; module: Module; lookups: Field[]; layouts: Layout[]; tab: PortalTypeTab | undefined; hasCardDesign: boolean };
+
+export type TabInput = {
+  shown: boolean;
+  filterFieldId: string;
+  layoutIds: string[];
+  view: boolean;
+  create: boolean;
+  edit: boolean;
+  delete: boolean;
+  viewMode: string;
+  notes: string;
+  attachments: string;
+};
+
+/** Locale keys per module id, then per form field. */
+export type TabErrors = Record<string, Record<string, string>>;
+export type SaveTabsResult = { ok: true } | { ok: false; errors: TabErrors };
+
+const ACCESS: readonly TabAccess[] = ['none', 'view', 'add'];
+const isAccess = (v: string): v is TabAccess => (ACCESS as readonly string[]).includes(v);
+
+/** The modules a user type's portal can show: its base module, related modules, then public modules. */
+export async function tabOptions(db: Database, userTypeId: string): Promise<TabOption[] | undefined> {
+  const type = await db.selectFrom('portal_user_types').selectAll().where('id', '=', userTypeId).executeTakeFirst();
+  if (!type) return undefined;
+  const base = await db.selectFrom('modules').selectAll().where('id', '=', type.base_module_id).executeTakeFirst();
+  if (!base) return undefined;
+  const publics = await publicModules(db);
+  const publicIds = new Set(publics.map((m) => m.id));
+  const related = (await relatedModules(db, base.id)).filter((r) => !publicIds.has(r.module.id) && r.module.id !== base.id);
+  const entries: { kind: TabKind; module: Module; lookups: Field[] }[] = [
+    { kind: 'base', module: base, lookups: [] },
+    ...related.map((r) => ({ kind: 'related' as const, module: r.module, lookups: r.lookups })),
+    ...publics.filter((m) => m.id !== base.id).map((m) => ({ kind: 'public' as const, module: m, lookups: [] })),
+  ];
+  const ids = entries.map((e) => e.module.id);
+  const [tabs, layouts, designs] = await Promise.all([
+    db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
+    db.selectFrom('layouts').selectAll().where('module_id', 'in', ids).where('deleted_at', 'is', null).orderBy('position').execute(),
+    db.selectFrom('canvas_designs').select('module_id').where('module_id', 'in', ids).execute(),
+  ]);
+  const designed = new Set(designs.map((d) => d.module_id));
+  return entries.map((e) => ({
+    ...e,
+    layouts: layouts.filter((l) => l.module_id === e.module.id),
+    tab: tabs.find((t) => t.module_id === e.module.id),
+    hasCardDesign: designed.has(e.module.id),
+  }));
+}
+
+type Row = {
+  module_id: string;
+  kind: TabKind;
+  shown: boolean;
+  filter_field_id: string | null;
+  layout_ids: string[];
+  can_view: boolean;
+  can_create: boolean;
+  can_edit: boolean;
+  can_delete: boolean;
+  view_mode: 'list' | 'canvas';
+  notes: TabAccess;
+  attachments: TabAccess;
+  position: number;
+};
+
+function check(option: TabOption, input: TabInput | undefined, position: number): { row?: Row; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const isBase = option.kind === 'base';
+  const shown = isBase || Boolean(input?.shown);
+  if (!input || !shown) return { errors };
+  const layoutIds = [...new Set(input.layoutIds)];
+  if (layoutIds.length === 0) errors.layouts = 'portaltabs:errors.layoutRequired';
+  else if (layoutIds.some((id) => !option.layouts.some((l) => l.id === id))) errors.layouts = 'portaltabs:errors.layoutInvalid';
+  let filter: string | null = null;
+  if (option.kind === 'related') {
+    if (option.lookups.length === 1) filter = option.lookups[0]?.id ?? null;
+    else if (!input.filterFieldId) errors.filter = 'portaltabs:errors.filterRequired';
+    else if (!option.lookups.some((f) => f.id === input.filterFieldId)) errors.filter = 'portaltabs:errors.filterInvalid';
+    else filter = input.filterFieldId;
+  }
+  if (input.viewMode !== 'list' && input.viewMode !== 'canvas') errors.viewMode = 'portaltabs:errors.viewModeInvalid';
+  else if (input.viewMode === 'canvas' && !option.hasCardDesign) errors.viewMode = 'portaltabs:errors.canvasNeedsDesign';
+  if (!isAccess(input.notes)) errors.notes = 'portaltabs:errors.accessInvalid';
+  if (!isAccess(input.attachments)) errors.attachments = 'portaltabs:errors.accessInvalid';
+  if (isBase && input.delete) errors.delete = 'portaltabs:errors.baseNoDelete';
+  if (Object.keys(errors).length) return { errors };
+  const viewOnly = option.kind === 'public';
+  return {
+    errors,
+    row: {
+      module_id: option.module.id,
+      kind: option.kind,
+      shown: true,
+      filter_field_id: filter,
+      layout_ids: layoutIds,
+      can_view: viewOnly || isBase || input.view,
+      can_create: !viewOnly && input.create,
+      can_edit: !viewOnly && input.edit,
+      can_delete: !viewOnly && !isBase && input.delete,
+      view_mode: input.viewMode as 'list' | 'canvas',
+      notes: input.notes as TabAccess,
+      attachments: input.attachments as TabAccess,
+      position,
+    },
+  };
+}
+
+/**
+ * Replaces a user type's tab configuration: every module is checked first and
+ * nothing is written unless all are valid, so the engine never sees half a change.
+ */
+export async function saveTabs(db: Database, actor: Actor, userTypeId: string, input: Record<string, TabInput>): Promise<SaveTabsResult> {
+  const options = await tabOptions(db, userTypeId);
+  if (!options) return { ok: false, errors: { form: { form: 'errors:notFound.title' } } };
+  const errors: TabErrors = {};
+  const rows: Row[] = [];
+  options.forEach((option, i) => {
+    const checked = check(option, input[option.module.id], i);
+    if (Object.keys(checked.errors).length) errors[option.module.id] = checked.errors;
+    else if (checked.row) rows.push(checked.row);
+  });
+  if (!rows.some((r) => r.kind === 'base')) {
+    const baseId = options[0]?.module.id ?? 'form';
+    errors[baseId] = { ...errors[baseId], shown: errors[baseId]?.shown ?? 'portaltabs:errors.baseRequired' };
+  }
+  if (Object.keys(errors).length) return { ok: false, errors };
+  await db.transaction().execute(async (trx) => {
+    const keep = rows.map((r) => r.module_id);
+    await trx.deleteFrom('portal_type_tabs').where('user_type_id', '=', userTypeId).where('module_id', 'not in', keep).execute();
+    for (const row of rows) {
+      await trx
+        .insertInto('portal_type_tabs')
+        .values({ ...row, user_type_id: userTypeId })
+        .onConflict((oc) => oc.columns(['user_type_id', 'module_id']).doUpdateSet({ ...row }))
+        .execute();
+    }
+    await audit(trx, actor, 'portals.tabs_saved', { type: 'portal_user_type', id: userTypeId }, { tabs: rows });
+  });
+  return { ok: true };
+}

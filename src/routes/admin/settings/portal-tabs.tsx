@@ -1,0 +1,76 @@
+import { type Context, Hono } from 'hono';
+import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
+import type { AppEnv } from '../../../http/env.js';
+import { errorPage, page } from '../../../http/render.js';
+import { requireManagePortals } from '../../../portals/guard.js';
+import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
+import { findUserType } from '../../../portals/web-tabs.js';
+
+export const portalTabsRoutes = new Hono<AppEnv>();
+portalTabsRoutes.use('*', requireManagePortals());
+
+type Body = Record<string, string | File | (string | File)[]>;
+
+const strings = (v: Body[string] | undefined): string[] =>
+  v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+const one = (body: Body, name: string) => strings(body[name])[0] ?? '';
+
+function readInput(body: Body, moduleIds: string[]): Record<string, TabInput> {
+  const input: Record<string, TabInput> = {};
+  for (const id of moduleIds) {
+    const f = (name: string) => `${id}.${name}`;
+    input[id] = {
+      shown: one(body, f('shown')) === 'on',
+      filterFieldId: one(body, f('filter')),
+      layoutIds: strings(body[f('layouts')]),
+      view: one(body, f('view')) === 'on',
+      create: one(body, f('create')) === 'on',
+      edit: one(body, f('edit')) === 'on',
+      delete: one(body, f('delete')) === 'on',
+      viewMode: one(body, f('viewMode')) || 'list',
+      notes: one(body, f('notes')) || 'none',
+      attachments: one(body, f('attachments')) || 'none',
+    };
+  }
+  return input;
+}
+
+async function render(c: Context<AppEnv>, values: Record<string, TabInput> | undefined, errors: TabErrors, status: 200 | 422 = 200) {
+  const t = c.get('t');
+  const db = c.get('deps').db;
+  const type = await findUserType(db, c.req.param('type') ?? '');
+  const options = type ? await tabOptions(db, type.id) : undefined;
+  if (!type || !options) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  return page(c, {
+    title: t('portaltabs:title', { type: type.name, portal: type.portal_name }),
+    status,
+    body: (
+      <TabsPage
+        view={c.get('view')}
+        action={`/admin/settings/portal-tabs/${type.id}`}
+        typeName={type.name}
+        portalName={type.portal_name}
+        options={options}
+        values={values}
+        errors={errors}
+      />
+    ),
+  });
+}
+
+portalTabsRoutes.get('/:type', (c) => render(c, undefined, {}));
+
+portalTabsRoutes.post('/:type', async (c) => {
+  const staff = c.get('staff');
+  const db = c.get('deps').db;
+  const type = await findUserType(db, c.req.param('type'));
+  const options = type ? await tabOptions(db, type.id) : undefined;
+  if (!staff || !type || !options) return render(c, undefined, {});
+  const input = readInput(
+    (await c.req.parseBody({ all: true })) as Body,
+    options.map((o) => o.module.id),
+  );
+  const saved = await saveTabs(db, { kind: 'staff', id: staff.id }, type.id, input);
+  if (!saved.ok) return render(c, input, saved.errors, 422);
+  return c.redirect(`/admin/settings/portal-tabs/${type.id}`, 303);
+});

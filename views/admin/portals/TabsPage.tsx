@@ -1,0 +1,130 @@
+import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
+import type { ViewContext } from '../../../src/http/env.js';
+import type { TabErrors, TabInput, TabOption } from '../../../src/portals/tabs.js';
+import { Alert } from '../../components/Alert.js';
+import { SelectField } from '../../components/Field.js';
+
+export type TabsPageProps = {
+  view: ViewContext;
+  action: string;
+  typeName: string;
+  portalName: string;
+  options: TabOption[];
+  values: Record<string, TabInput> | undefined;
+  errors: TabErrors;
+};
+
+function current(option: TabOption, values: Record<string, TabInput> | undefined): TabInput {
+  const submitted = values?.[option.module.id];
+  if (submitted) return submitted;
+  const tab = option.tab;
+  return {
+    shown: option.kind === 'base' || Boolean(tab?.shown),
+    filterFieldId: tab?.filter_field_id ?? '',
+    layoutIds: tab?.layout_ids ?? [],
+    view: tab?.can_view ?? true,
+    create: tab?.can_create ?? false,
+    edit: tab?.can_edit ?? false,
+    delete: tab?.can_delete ?? false,
+    viewMode: tab?.view_mode ?? 'list',
+    notes: tab?.notes ?? 'none',
+    attachments: tab?.attachments ?? 'none',
+  };
+}
+
+function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p class="field-error" id={id}>
+      {message}
+    </p>
+  ) : null;
+}
+
+/** Which modules a user type's portal shows, and what its users may do in each. */
+export function TabsPage({ view, action, typeName, portalName, options, values, errors }: TabsPageProps) {
+  const { t, lang } = view;
+  const access = ['none', 'view', 'add'].map((v) => ({ value: v, label: t(`portaltabs:access.${v}`) }));
+  return (
+    <section>
+      <h1>{t('portaltabs:title', { type: typeName, portal: portalName })}</h1>
+      <p>{t('portaltabs:intro')}</p>
+      {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
+      <form method="post" action={action}>
+        {options.map((option) => {
+          const id = option.module.id;
+          const v = current(option, values);
+          const err = (k: string) => (errors[id]?.[k] ? t(errors[id]?.[k] ?? '', { cards: '/admin/settings/portal-cards' }) : undefined);
+          const n = (k: string) => `${id}.${k}`;
+          const viewOnly = option.kind === 'public';
+          const perms = viewOnly ? ['view'] : option.kind === 'base' ? ['view', 'create', 'edit'] : ['view', 'create', 'edit', 'delete'];
+          return (
+            <fieldset class="card">
+              <legend>
+                {moduleLabel(t, lang, option.module, 'plural')} — {t(`portaltabs:kind.${option.kind}`)}
+              </legend>
+              {option.kind === 'base' ? (
+                <p>{t('portaltabs:baseAlwaysShown')}</p>
+              ) : (
+                <div class="field">
+                  <input type="checkbox" id={n('shown')} name={n('shown')} checked={v.shown} />
+                  <label for={n('shown')}>{t('portaltabs:shown')}</label>
+                  <FieldError id={`${n('shown')}-error`} message={err('shown')} />
+                </div>
+              )}
+              {viewOnly && <p>{t('portaltabs:publicViewOnly')}</p>}
+              {option.kind === 'related' && option.lookups.length > 1 && (
+                <SelectField
+                  name={n('filter')}
+                  label={t('portaltabs:filterBy')}
+                  hint={t('portaltabs:filterHint')}
+                  options={[{ value: '', label: t('portaltabs:choose') }, ...option.lookups.map((f) => ({ value: f.id, label: fieldLabel(t, lang, f) }))]}
+                  value={v.filterFieldId}
+                  error={err('filter')}
+                />
+              )}
+              <fieldset>
+                <legend>{t('portaltabs:layouts')}</legend>
+                {option.layouts.map((l) => (
+                  <div>
+                    <input type="checkbox" id={`${n('layouts')}-${l.id}`} name={n('layouts')} value={l.id} checked={v.layoutIds.includes(l.id)} />
+                    <label for={`${n('layouts')}-${l.id}`}>{labelOf(t, lang, l, l.api_name)}</label>
+                  </div>
+                ))}
+                <FieldError id={`${n('layouts')}-error`} message={err('layouts')} />
+              </fieldset>
+              <fieldset>
+                <legend>{t('portaltabs:permissions')}</legend>
+                {perms.map((p) => (
+                  <div>
+                    <input type="checkbox" id={n(p)} name={n(p)} checked={Boolean(v[p as 'view' | 'create' | 'edit' | 'delete'])} />
+                    <label for={n(p)}>{t(`portaltabs:perm.${p}`)}</label>
+                  </div>
+                ))}
+                <FieldError id={`${n('delete')}-error`} message={err('delete')} />
+              </fieldset>
+              <fieldset>
+                <legend>{t('portaltabs:viewMode')}</legend>
+                {['list', 'canvas'].map((m) => (
+                  <div>
+                    <input type="radio" id={`${n('viewMode')}-${m}`} name={n('viewMode')} value={m} checked={v.viewMode === m} />
+                    <label for={`${n('viewMode')}-${m}`}>{t(`portaltabs:mode.${m}`)}</label>
+                  </div>
+                ))}
+                {err('viewMode') && (
+                  <p class="field-error" id={`${n('viewMode')}-error`}>
+                    {err('viewMode')} <a href="/admin/settings/portal-cards">{t('portaltabs:cardsLink')}</a>
+                  </p>
+                )}
+              </fieldset>
+              <SelectField name={n('notes')} label={t('portaltabs:notes')} options={access} value={v.notes} error={err('notes')} />
+              <SelectField name={n('attachments')} label={t('portaltabs:attachments')} options={access} value={v.attachments} error={err('attachments')} />
+            </fieldset>
+          );
+        })}
+        <button type="submit" class="button">
+          {t('portaltabs:save')}
+        </button>
+      </form>
+    </section>
+  );
+}
