@@ -23,6 +23,7 @@ import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
 import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
 import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
+import { portalFieldsRoutes } from './routes/admin/settings/portal-fields.js';
 import { portalTabsRoutes } from './routes/admin/settings/portal-tabs.js';
 import { portalWebTabsRoutes } from './routes/admin/settings/portal-web-tabs.js';
 import { settingsPortalsRoutes } from './routes/admin/settings/portals.js';
@@ -83,6 +84,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/portal-cards', portalCardsRoutes);
   app.route('/admin/settings/portal-web-tabs', portalWebTabsRoutes);
   app.route('/admin/settings/portal-tabs', portalTabsRoutes);
+  app.route('/admin/settings/portal-fields', portalFieldsRoutes);
   app.route('/admin/m', recordsRoutes);
   app.route('/admin/m', convertRoutes);
   app.route('/admin/m', importRoutes);

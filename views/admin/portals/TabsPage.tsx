@@ -62,6 +62,12 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
               <legend>
                 {moduleLabel(t, lang, option.module, 'plural')} — {t(`portaltabs:kind.${option.kind}`)}
               </legend>
+              <p>
+                <a href={`${action.replace('/portal-tabs/', '/portal-fields/')}/${option.module.api_name}`}>
+                  {t('portalfields:link')}
+                  <span class="visually-hidden">: {moduleLabel(t, lang, option.module, 'plural')}</span>
+                </a>
+              </p>
               {option.kind === 'base' ? (
                 <p>{t('portaltabs:baseAlwaysShown')}</p>
               ) : (
