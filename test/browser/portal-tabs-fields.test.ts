@@ -1,0 +1,43 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPortal } from '../../src/portals/portals.js';
+import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
+import { acme, seedAcme } from '../support/fixtures.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+let chrome: BrowserHandle;
+let typeId: string;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  server = await startTestServer();
+  const { admin } = await seedAcme(server.db);
+  const created = await createPortal(server.db, { kind: 'staff', id: admin.id }, {});
+  if (!created.ok) throw new Error('portal not created');
+  typeId = (await server.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', created.portal.id).executeTakeFirstOrThrow()).id;
+  chrome = await launchBrowser();
+});
+afterAll(async () => {
+  await chrome?.close();
+  await server?.close();
+});
+
+describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a browser', () => {
+  it('shows the tab configuration and the field permissions as accessible forms', async () => {
+    const page = await signedInStaffPage(chrome, server.url, acme.admin);
+    const errors = collectConsoleErrors(page);
+    await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await expectAccessible(page);
+    await page.locator(`a[href="/admin/settings/portal-fields/${typeId}/cases"]`).click();
+    await page.waitForURL(new RegExp(`/admin/settings/portal-fields/${typeId}/cases`));
+    await expectAccessible(page);
+    await page.getByLabel('Subject visible').check();
+    await page.getByLabel('Status read-only').check();
+    await page.locator('main form[method="post"] button[type="submit"]').click();
+    await page.waitForURL(/saved=1/);
+    expect(await page.getByLabel('Status visible').isChecked()).toBe(true);
+    await expectAccessible(page);
+    expect(errors.join('\n')).toBe('');
+  });
+});
