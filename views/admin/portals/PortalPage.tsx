@@ -6,6 +6,7 @@ import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-t
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';
+import { UserTypesTable } from './UserTypesTable.js';
 
 export type PortalPageProps = {
   view: ViewContext;
@@ -21,7 +22,7 @@ export type PortalPageProps = {
 
 /** A portal: its name and address, and its user types with their licences. */
 export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice, values = {}, portalErrors = {}, typeErrors = {} }: PortalPageProps) {
-  const { t, lang, fmt } = view;
+  const { t, lang } = view;
   const base = `${PORTALS_PATH}/${portal.id}`;
   return (
     <section>
@@ -58,35 +59,7 @@ export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice,
       </form>
 
       <h2 id="types-title">{t('portals:types.title')}</h2>
-      <div class="table-wrap">
-        <table aria-labelledby="types-title">
-          <thead>
-            <tr>
-              <th scope="col">{t('portals:types.name')}</th>
-              <th scope="col">{t('portals:types.baseModule')}</th>
-              <th scope="col">{t('portals:licences.invited')}</th>
-              <th scope="col">{t('portals:licences.active')}</th>
-              <th scope="col">{t('portals:licences.deactivated')}</th>
-              <th scope="col">{t('portals:licences.limit')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {types.map((ty) => (
-              <tr>
-                <th scope="row">
-                  <a href={`${base}/types/${ty.id}`}>{ty.name}</a>
-                  {ty.is_default && <> ({t('portals:types.default')})</>}
-                </th>
-                <td>{moduleLabel(t, lang, ty.baseModule, 'plural')}</td>
-                <td>{fmt.number(ty.counts.invited)}</td>
-                <td>{fmt.number(ty.counts.active)}</td>
-                <td>{fmt.number(ty.counts.deactivated)}</td>
-                <td>{fmt.number(ty.user_limit)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
 
       <h3>{t('portals:types.add')}</h3>
       <form method="post" action={`${base}/types`}>

@@ -1,9 +1,9 @@
-import { moduleLabel } from '../../../src/crm/metadata.js';
 import type { Portal } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import type { UserTypeWithCounts } from '../../../src/portals/user-types.js';
 import { Alert } from '../../components/Alert.js';
 import { PORTALS_PATH, portalUrl } from './messages.js';
+import { UserTypesTable } from './UserTypesTable.js';
 
 export type PortalsListProps = {
   view: ViewContext;
@@ -15,7 +15,7 @@ export type PortalsListProps = {
 
 /** Every portal with its address, user types and licence counts. */
 export function PortalsList({ view, portals, types, max, notice }: PortalsListProps) {
-  const { t, lang, fmt } = view;
+  const { t } = view;
   return (
     <section>
       <p>
@@ -44,35 +44,7 @@ export function PortalsList({ view, portals, types, max, notice }: PortalsListPr
             <p>
               {t('portals:list.url')} <code>{portalUrl(p.slug)}</code>
             </p>
-            <div class="table-wrap">
-              <table>
-                <caption class="visually-hidden">{t('portals:types.captionFor', { name: p.name })}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('portals:types.name')}</th>
-                    <th scope="col">{t('portals:types.baseModule')}</th>
-                    <th scope="col">{t('portals:licences.invited')}</th>
-                    <th scope="col">{t('portals:licences.active')}</th>
-                    <th scope="col">{t('portals:licences.deactivated')}</th>
-                    <th scope="col">{t('portals:licences.limit')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {types
-                    .filter((ty) => ty.portal_id === p.id)
-                    .map((ty) => (
-                      <tr>
-                        <th scope="row">{ty.name}</th>
-                        <td>{moduleLabel(t, lang, ty.baseModule, 'plural')}</td>
-                        <td>{fmt.number(ty.counts.invited)}</td>
-                        <td>{fmt.number(ty.counts.active)}</td>
-                        <td>{fmt.number(ty.counts.deactivated)}</td>
-                        <td>{fmt.number(ty.user_limit)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
+            <UserTypesTable view={view} types={types.filter((ty) => ty.portal_id === p.id)} caption={t('portals:types.captionFor', { name: p.name })} />
           </article>
         ))
       )}
