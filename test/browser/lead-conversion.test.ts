@@ -1,30 +1,20 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { collectConsoleErrors, expectAccessible, hasChromium, signedInStaffPage } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { acme, seedAcme } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 
-let server: TestServer;
-let chrome: BrowserHandle;
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  server = await startTestServer();
+const suite = browserSuite(async (server) => {
   await seedAcme(server.db);
-  chrome = await launchBrowser();
-});
-afterAll(async () => {
-  await chrome?.close();
-  await server?.close();
 });
 
 describe.skipIf(!hasChromium)('lead conversion in a browser', () => {
   it('converts a lead with a note and a file into a contact, a new account and a deal — in Spanish', async () => {
-    await server.db.updateTable('staff_users').set({ language: 'es' }).execute();
-    const page = await signedInStaffPage(chrome, server.url, acme.admin, 'es-ES');
+    await suite.server.db.updateTable('staff_users').set({ language: 'es' }).execute();
+    const page = await signedInStaffPage(suite.chrome, suite.server.url, acme.admin, 'es-ES');
     const errors = collectConsoleErrors(page);
 
-    await page.goto(`${server.url}/admin/m/leads/new`);
+    await page.goto(`${suite.server.url}/admin/m/leads/new`);
     await page.locator('#f-first_name').fill('Lucas');
     await page.locator('#f-last_name').fill('Moreau');
     await page.locator('#f-company').fill('Boulangerie Moreau');
@@ -62,6 +52,6 @@ describe.skipIf(!hasChromium)('lead conversion in a browser', () => {
     expect(await page.locator(`a[href="${new URL(leadUrl).pathname}/convert"]`).count()).toBe(0);
     expect(await page.locator('#notes').textContent()).not.toContain('Quiere un presupuesto.');
     expect(errors.join('\n')).toBe('');
-    await server.db.updateTable('staff_users').set({ language: null }).execute();
+    await suite.server.db.updateTable('staff_users').set({ language: null }).execute();
   });
 });

@@ -1,32 +1,22 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { collectConsoleErrors, expectAccessible, hasChromium, signedInStaffPage } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { acme, seedAcme } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 
-let server: TestServer;
-let chrome: BrowserHandle;
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  server = await startTestServer();
+const suite = browserSuite(async (server) => {
   await seedAcme(server.db);
-  chrome = await launchBrowser();
-});
-afterAll(async () => {
-  await chrome?.close();
-  await server?.close();
 });
 
 describe.skipIf(!hasChromium)('portal card designs and the configuration file in a browser', () => {
   it('designs the cards of cases in Portuguese and downloads the configuration', async () => {
-    await server.db.updateTable('staff_users').set({ language: 'pt-BR' }).execute();
-    const page = await signedInStaffPage(chrome, server.url, acme.admin, 'pt-BR');
+    await suite.server.db.updateTable('staff_users').set({ language: 'pt-BR' }).execute();
+    const page = await signedInStaffPage(suite.chrome, suite.server.url, acme.admin, 'pt-BR');
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/admin/settings/portal-cards`);
+    await page.goto(`${suite.server.url}/admin/settings/portal-cards`);
     await expectAccessible(page);
     await page.getByRole('link', { name: 'Casos' }).click();
-    await page.waitForURL(`${server.url}/admin/settings/portal-cards/cases`);
+    await page.waitForURL(`${suite.server.url}/admin/settings/portal-cards/cases`);
     await page.locator('#title').selectOption({ label: 'Assunto' });
     await page.locator('#subtitle1').selectOption({ label: 'Status' });
     await page.locator('#badge').selectOption({ label: 'Prioridade' });
@@ -36,11 +26,11 @@ describe.skipIf(!hasChromium)('portal card designs and the configuration file in
     expect(await page.locator('.portal-card-title').textContent()).toBe('Assunto');
     await expectAccessible(page);
 
-    await page.goto(`${server.url}/admin/settings/portal-config`);
+    await page.goto(`${suite.server.url}/admin/settings/portal-config`);
     await expectAccessible(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Baixar a configuração' }).click()]);
     expect(download.suggestedFilename()).toBe('porta-portals.json');
     expect(errors.join('\n')).toBe('');
-    await server.db.updateTable('staff_users').set({ language: null }).execute();
+    await suite.server.db.updateTable('staff_users').set({ language: null }).execute();
   });
 });

@@ -1,30 +1,20 @@
 /// <reference lib="dom" />
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserHandle, collectConsoleErrors, expectAccessible, hasChromium, launchBrowser, signedInStaffPage } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { collectConsoleErrors, expectAccessible, hasChromium, signedInStaffPage } from '../support/browser.js';
+import { browserSuite } from '../support/browser-suite.js';
 import { acme, seedAcme } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/server.js';
 
-let server: TestServer;
-let chrome: BrowserHandle;
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  server = await startTestServer();
+const suite = browserSuite(async (server) => {
   await seedAcme(server.db);
-  chrome = await launchBrowser();
-});
-afterAll(async () => {
-  await chrome?.close();
-  await server?.close();
 });
 
 describe.skipIf(!hasChromium)('records in a browser', () => {
   it('creates an account and a contact linked by name, notes it, bins and restores it — in French', async () => {
-    await server.db.updateTable('staff_users').set({ language: 'fr' }).execute();
-    const page = await signedInStaffPage(chrome, server.url, acme.admin, 'fr-FR');
+    await suite.server.db.updateTable('staff_users').set({ language: 'fr' }).execute();
+    const page = await signedInStaffPage(suite.chrome, suite.server.url, acme.admin, 'fr-FR');
     const errors = collectConsoleErrors(page);
 
-    await page.goto(`${server.url}/admin/m/accounts/new`);
+    await page.goto(`${suite.server.url}/admin/m/accounts/new`);
     await expectAccessible(page);
     await page.locator('#f-name').fill('Initech France');
     await page.locator('#f-industry').selectOption('technology');
@@ -32,7 +22,7 @@ describe.skipIf(!hasChromium)('records in a browser', () => {
     await page.waitForURL(/\/admin\/m\/accounts\/[0-9a-f-]{36}\?created=1$/);
     await expectAccessible(page);
 
-    await page.goto(`${server.url}/admin/m/contacts/new`);
+    await page.goto(`${suite.server.url}/admin/m/contacts/new`);
     await page.locator('#f-last_name').fill('');
     await page.locator('#f-email').fill('pas-un-email');
     await page.locator('form.record-form button[type="submit"]').click();
@@ -60,17 +50,17 @@ describe.skipIf(!hasChromium)('records in a browser', () => {
     expect(await page.locator('#notes').textContent()).toContain('Rappeler lundi.');
 
     await page.locator('form[action$="/delete"] button').click();
-    await page.waitForURL(`${server.url}/admin/m/contacts/recycle-bin`);
+    await page.waitForURL(`${suite.server.url}/admin/m/contacts/recycle-bin`);
     expect(await page.locator('table').textContent()).toContain('Amélie Poulain');
     await expectAccessible(page);
     await page.locator('form[action$="/restore"] button').click();
     await page.waitForURL(/restored=1/);
     expect(await page.locator('#history').textContent()).toContain('Restauré'.slice(0, 4));
 
-    await page.goto(`${server.url}/admin/m/contacts?q=amel`);
+    await page.goto(`${suite.server.url}/admin/m/contacts?q=amel`);
     expect(await page.locator('table').textContent()).toContain('Amélie Poulain');
     await expectAccessible(page);
     expect(errors.join('\n')).toBe('');
-    await server.db.updateTable('staff_users').set({ language: null }).execute();
+    await suite.server.db.updateTable('staff_users').set({ language: null }).execute();
   });
 });
