@@ -89,6 +89,11 @@ export async function previewContext(db: Database, opts: { userTypeId: string; s
   return buildContext(db, opts.userTypeId, opts.sampleRecordId, undefined, true);
 }
 
+/** A read-only context holding only T's configuration: for the type-wide scopes (access diff, who sees a record). */
+export function typeContext(db: Database, userTypeId: string): Promise<AccessContext | undefined> {
+  return buildContext(db, userTypeId, '', undefined, true);
+}
+
 /** A read-only context showing exactly what an existing portal user sees (undefined when they see nothing). */
 export async function previewUserContext(db: Database, portalUserId: string): Promise<AccessContext | undefined> {
   const user = await loadAccessUser(db, portalUserId);

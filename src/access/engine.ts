@@ -21,58 +21,121 @@ function usableTab(ctx: AccessContext, moduleId: string): TabConfig | undefined 
 }
 
 /**
+ * Whose scope a condition describes: one user's values (a request, a preview)
+ * or columns of `portal_users as pu` (every user of a type at once, for the
+ * access diff and "who sees this record"). Either way the rules are the same code.
+ */
+type Subject = { recordId: string | Expression<string>; userId: string | Expression<string> | null };
+
+function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: RecordsEb): Expression<SqlBool> {
+  const tab = usableTab(ctx, moduleId);
+  if (!tab || tab.layoutIds.length === 0) return nothing;
+  const common = [eb('records.module_id', '=', moduleId), eb('records.deleted_at', 'is', null), eb('records.layout_id', 'in', tab.layoutIds)];
+  const { recordId, userId } = subject;
+  const createdByU = userId !== null ? [eb('records.created_by_portal_user_id', '=', userId)] : [];
+  if (tab.kind === 'public') return eb.and(common);
+  if (tab.kind === 'base') {
+    if (moduleId !== ctx.baseModuleId) return nothing;
+    // Without view permission on the base tab only R_U stays viewable.
+    const own = eb('records.id', '=', recordId);
+    return eb.and([...common, tab.canView ? eb.or([own, ...createdByU]) : own]);
+  }
+  const filterFieldId = tab.filterFieldId;
+  const linked = filterFieldId
+    ? [
+        eb.exists(
+          eb
+            .selectFrom('record_refs as rr')
+            .select(sql`1`.as('one'))
+            .whereRef('rr.record_id', '=', 'records.id')
+            .where('rr.field_id', '=', filterFieldId)
+            .where((x) =>
+              x.or([
+                x('rr.target_id', '=', recordId),
+                ...(userId !== null
+                  ? [
+                      x(
+                        'rr.target_id',
+                        'in',
+                        x
+                          .selectFrom('records as xu')
+                          .select('xu.id')
+                          .where('xu.module_id', '=', ctx.baseModuleId)
+                          .where('xu.created_by_portal_user_id', '=', userId),
+                      ),
+                    ]
+                  : []),
+              ]),
+            ),
+        ),
+      ]
+    : [];
+  const alternatives = [...linked, ...createdByU];
+  if (alternatives.length === 0) return nothing;
+  return eb.and([...common, eb.or(alternatives)]);
+}
+
+/**
  * The records of M that U can reach, as a condition on `records`:
  * `selectFrom('records').where(rowScope(ctx, m))`.
  */
 export function rowScope(ctx: AccessContext | undefined, moduleId: string): (eb: RecordsEb) => Expression<SqlBool> {
+  return (eb) => (ctx ? scopeOf(ctx, moduleId, { recordId: ctx.recordId, userId: ctx.user?.id ?? null }, eb) : nothing);
+}
+
+const subjectColumns: Subject = { recordId: sql.ref<string>('pu.record_id'), userId: sql.ref<string>('pu.id') };
+
+/** The active users of the context's type, as `portal_users as pu`. */
+function activeUsersOf(eb: RecordsEb, ctx: AccessContext) {
+  return eb
+    .selectFrom('portal_users as pu')
+    .where('pu.user_type_id', '=', ctx.userTypeId)
+    .where('pu.portal_id', '=', ctx.portalId)
+    .where('pu.status', '=', 'active');
+}
+
+/**
+ * The records of M that at least one active user of the context's type
+ * reaches with the context's configuration (its user and sample record are
+ * ignored): the access diff compares this for the saved and the proposed configuration.
+ */
+export function typeScope(ctx: AccessContext | undefined, moduleId: string): (eb: RecordsEb) => Expression<SqlBool> {
   return (eb) => {
     if (!ctx) return nothing;
-    const tab = usableTab(ctx, moduleId);
-    if (!tab || tab.layoutIds.length === 0) return nothing;
-    const common = [eb('records.module_id', '=', moduleId), eb('records.deleted_at', 'is', null), eb('records.layout_id', 'in', tab.layoutIds)];
-    const userId = ctx.user?.id;
-    const createdByU = userId ? [eb('records.created_by_portal_user_id', '=', userId)] : [];
-    if (tab.kind === 'public') return eb.and(common);
-    if (tab.kind === 'base') {
-      if (moduleId !== ctx.baseModuleId) return nothing;
-      // Without view permission on the base tab only R_U stays viewable.
-      const own = eb('records.id', '=', ctx.recordId);
-      return eb.and([...common, tab.canView ? eb.or([own, ...createdByU]) : own]);
-    }
-    const filterFieldId = tab.filterFieldId;
-    const linked = filterFieldId
-      ? [
-          eb.exists(
-            eb
-              .selectFrom('record_refs as rr')
-              .select(sql`1`.as('one'))
-              .whereRef('rr.record_id', '=', 'records.id')
-              .where('rr.field_id', '=', filterFieldId)
-              .where((x) =>
-                x.or([
-                  x('rr.target_id', '=', ctx.recordId),
-                  ...(userId
-                    ? [
-                        x(
-                          'rr.target_id',
-                          'in',
-                          x
-                            .selectFrom('records as xu')
-                            .select('xu.id')
-                            .where('xu.module_id', '=', ctx.baseModuleId)
-                            .where('xu.created_by_portal_user_id', '=', userId),
-                        ),
-                      ]
-                    : []),
-                ]),
-              ),
-          ),
-        ]
-      : [];
-    const alternatives = [...linked, ...createdByU];
-    if (alternatives.length === 0) return nothing;
-    return eb.and([...common, eb.or(alternatives)]);
+    const scope = scopeOf(ctx, moduleId, subjectColumns, eb);
+    if (scope === nothing) return nothing;
+    return eb.exists(
+      activeUsersOf(eb, ctx)
+        .select(sql`1`.as('one'))
+        .where(() => scope),
+    );
   };
+}
+
+/**
+ * The active users of the context's type who reach the record, by id and
+ * name: one query per type, whatever the number of users.
+ */
+export async function usersReaching(db: Database, ctx: AccessContext, record: { id: string; moduleId: string }) {
+  return db
+    .selectFrom('portal_users as pu')
+    .innerJoin('records as own', 'own.id', 'pu.record_id')
+    .select(['pu.id', 'pu.email', 'own.display_name'])
+    .where('pu.user_type_id', '=', ctx.userTypeId)
+    .where('pu.portal_id', '=', ctx.portalId)
+    .where('pu.status', '=', 'active')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('records')
+          .select(sql`1`.as('one'))
+          .where('records.id', '=', record.id)
+          .where((r) => scopeOf(ctx, record.moduleId, subjectColumns, r)),
+      ),
+    )
+    .orderBy('own.display_name')
+    .orderBy('pu.id')
+    .execute();
 }
 
 export type Actions = { view: boolean; create: boolean; edit: boolean; delete: boolean; clone: boolean };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAccessContext } from '../../src/access/context.js';
+import { loadAccessContext, typeContext } from '../../src/access/context.js';
 import {
   allowedActions,
   attachmentInScope,
@@ -10,6 +10,8 @@ import {
   listInScope,
   notesInScope,
   type ScopeCursor,
+  typeScope,
+  usersReaching,
 } from '../../src/access/engine.js';
 import type { Database } from '../../src/db/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -331,11 +333,32 @@ async function checkCase(db: Database, c: Case, g: Prng, reasons: Set<string>) {
   );
 }
 
+/** The type-wide scopes (access diff, "who sees this record") are the union of the type's active users' scopes. */
+async function checkTypeScopes(db: Database, c: Case) {
+  const { world } = c;
+  const typeIds = [...new Set(world.users.map((u) => u.typeId))];
+  for (const typeId of typeIds) {
+    const ctx = await typeContext(db, typeId);
+    const members = world.users.filter((u) => u.typeId === typeId);
+    for (const m of c.modules) {
+      const union = new Set(members.flatMap((u) => [...refScope(world, u.id, u.portalId, m.id)]));
+      const rows = await db.selectFrom('records').select('records.id').where(typeScope(ctx, m.id)).execute();
+      expect(sorted(rows.map((r) => r.id)), `type scope of ${m.role} module`).toEqual(sorted(union));
+    }
+    if (!ctx) continue;
+    for (const r of world.records) {
+      const reaching = await usersReaching(db, ctx, { id: r.id, moduleId: r.moduleId });
+      const expected = members.filter((u) => refInScope(world, u.id, u.portalId, r.moduleId, r)).map((u) => u.id);
+      expect(sorted(reaching.map((u) => u.id)), `users reaching ${r.id}`).toEqual(sorted(expected));
+    }
+  }
+}
+
 const BASE_SEED = Number(process.env.ACCESS_SEED ?? 20261122);
 const CASES = Number(process.env.ACCESS_CASES ?? 200);
 
 describe('the permission engine agrees with the reference', () => {
-  it(`over ${CASES} generated configurations and data sets`, { timeout: 120_000 }, async () => {
+  it(`over ${CASES} generated configurations and data sets`, { timeout: 300_000 }, async () => {
     let inScopeSeen = 0;
     const reasons = new Set<string>();
     for (let i = 0; i < CASES; i++) {
@@ -343,6 +366,7 @@ describe('the permission engine agrees with the reference', () => {
       try {
         const c = await generate(t.db, seed);
         await checkCase(t.db, c, prng(seed ^ 0x5eed), reasons);
+        await checkTypeScopes(t.db, c);
         inScopeSeen += c.world.users.reduce((n, u) => n + c.modules.reduce((k, m) => k + refScope(c.world, u.id, u.portalId, m.id).size, 0), 0);
       } catch (e) {
         console.error(`access property case failed; replay with ACCESS_SEED=${seed} ACCESS_CASES=1`);
