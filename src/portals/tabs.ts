@@ -3,7 +3,19 @@ import type { Database } from '../db/database.js';
 import type { Field, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
 import { publicModules, relatedModules } from './user-types.js';
 
-export type TabOption = { kind: TabKind; module: Module; lookups: Field[]; layouts: Layout[]; tab: PortalTypeTab | undefined; hasCardDesign: boolean };
+export type TabOption = {
+  kind: TabKind;
+  module: Module;
+  lookups: Field[];
+  layouts: Layout[];
+  tab: PortalTypeTab | undefined;
+  hasCardDesign: boolean;
+  /** Products shared so that users can pick them on quote and invoice line items (a public tab, view only). */
+  forLineItems: boolean;
+};
+
+/** The module whose records quote and invoice line items pick. */
+export const PRODUCTS_MODULE = 'products';
 
 export type TabInput = {
   shown: boolean;
@@ -25,7 +37,10 @@ export type SaveTabsResult = { ok: true } | { ok: false; errors: TabErrors };
 const ACCESS: readonly TabAccess[] = ['none', 'view', 'add'];
 const isAccess = (v: string): v is TabAccess => (ACCESS as readonly string[]).includes(v);
 
-/** The modules a user type's portal can show: its base module, related modules, then public modules. */
+/**
+ * The modules a user type's portal can show: its base module, related
+ * modules, public modules, then Products (shared for line items) when it is none of those.
+ */
 export async function tabOptions(db: Database, userTypeId: string): Promise<TabOption[] | undefined> {
   const type = await db.selectFrom('portal_user_types').selectAll().where('id', '=', userTypeId).executeTakeFirst();
   if (!type) return undefined;
@@ -39,6 +54,10 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     ...related.map((r) => ({ kind: 'related' as const, module: r.module, lookups: r.lookups })),
     ...publics.filter((m) => m.id !== base.id).map((m) => ({ kind: 'public' as const, module: m, lookups: [] })),
   ];
+  if (!entries.some((e) => e.module.api_name === PRODUCTS_MODULE)) {
+    const products = await db.selectFrom('modules').selectAll().where('api_name', '=', PRODUCTS_MODULE).where('deleted_at', 'is', null).executeTakeFirst();
+    if (products) entries.push({ kind: 'public', module: products, lookups: [] });
+  }
   const ids = entries.map((e) => e.module.id);
   const [tabs, layouts, designs] = await Promise.all([
     db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
@@ -51,6 +70,7 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     layouts: layouts.filter((l) => l.module_id === e.module.id),
     tab: tabs.find((t) => t.module_id === e.module.id),
     hasCardDesign: designed.has(e.module.id),
+    forLineItems: e.module.api_name === PRODUCTS_MODULE && e.kind === 'public',
   }));
 }
 

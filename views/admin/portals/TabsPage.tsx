@@ -77,7 +77,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
                   <FieldError id={`${n('shown')}-error`} message={err('shown')} />
                 </div>
               )}
-              {viewOnly && <p>{t('portaltabs:publicViewOnly')}</p>}
+              {viewOnly && <p>{t(option.forLineItems ? 'portaltabs:productsForLineItems' : 'portaltabs:publicViewOnly')}</p>}
               {option.kind === 'related' && option.lookups.length > 1 && (
                 <SelectField
                   name={n('filter')}
