@@ -23,7 +23,9 @@ import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
 import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
 import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
+import { portalExplainRoutes } from './routes/admin/settings/portal-explain.js';
 import { portalFieldsRoutes } from './routes/admin/settings/portal-fields.js';
+import { portalPreviewRoutes } from './routes/admin/settings/portal-preview.js';
 import { portalTabsRoutes } from './routes/admin/settings/portal-tabs.js';
 import { portalWebTabsRoutes } from './routes/admin/settings/portal-web-tabs.js';
 import { settingsPortalsRoutes } from './routes/admin/settings/portals.js';
@@ -85,6 +87,8 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/portal-web-tabs', portalWebTabsRoutes);
   app.route('/admin/settings/portal-tabs', portalTabsRoutes);
   app.route('/admin/settings/portal-fields', portalFieldsRoutes);
+  app.route('/admin/settings/portal-preview', portalPreviewRoutes);
+  app.route('/admin/settings/portal-explain', portalExplainRoutes);
   app.route('/admin/m', recordsRoutes);
   app.route('/admin/m', convertRoutes);
   app.route('/admin/m', importRoutes);

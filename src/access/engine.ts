@@ -20,6 +20,13 @@ function usableTab(ctx: AccessContext, moduleId: string): TabConfig | undefined 
   return tab;
 }
 
+/** The tabs U sees in the portal's navigation: the base tab, then related ones, then public ones. */
+export function visibleTabs(ctx: AccessContext | undefined): TabConfig[] {
+  if (!ctx) return [];
+  const order = { base: 0, related: 1, public: 2 } as const;
+  return [...ctx.tabs.values()].filter((tab) => usableTab(ctx, tab.moduleId)).sort((a, b) => order[a.kind] - order[b.kind]);
+}
+
 /**
  * Whose scope a condition describes: one user's values (a request, a preview)
  * or columns of `portal_users as pu` (every user of a type at once, for the

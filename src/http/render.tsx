@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ErrorPage } from '../../views/ErrorPage.js';
 import { AdminLayout } from '../../views/layouts/AdminLayout.js';
 import { AuthLayout } from '../../views/layouts/AuthLayout.js';
+import { PortalLayout, type PortalShell } from '../../views/layouts/PortalLayout.js';
 import type { AppEnv } from './env.js';
 
 export type PageOptions = {
@@ -12,6 +13,8 @@ export type PageOptions = {
   body: Child;
   fragment?: Child;
   layout?: 'admin' | 'auth';
+  /** A portal page: rendered in the portal's shell (its name, tabs and, in a preview, the banner). */
+  portal?: PortalShell;
   status?: ContentfulStatusCode;
 };
 
@@ -32,7 +35,11 @@ export async function page(c: Context<AppEnv>, opts: PageOptions): Promise<Respo
   }
   const view = c.get('view');
   const Layout = opts.layout === 'auth' ? AuthLayout : AdminLayout;
-  const html = (
+  const html = opts.portal ? (
+    <PortalLayout view={view} title={opts.title} portal={opts.portal}>
+      {opts.body}
+    </PortalLayout>
+  ) : (
     <Layout view={view} title={opts.title}>
       {opts.body}
     </Layout>

@@ -15,6 +15,8 @@ export type PortalShell = {
   userName?: string | undefined;
   /** Shown above the page when an admin previews the portal as someone else. */
   previewBanner?: string | undefined;
+  /** Where the preview's banner leads back to the configurator. */
+  previewExit?: string | undefined;
 };
 
 /** The customer-facing shell: portal name, its tabs, the user's menu, and the language switcher. */
@@ -25,6 +27,12 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
       {portal.previewBanner && (
         <p class="preview-banner" role="status">
           {portal.previewBanner}
+          {portal.previewExit && (
+            <>
+              {' '}
+              <a href={portal.previewExit}>{t('portal:preview.exit')}</a>
+            </>
+          )}
         </p>
       )}
       <header class="topbar">

@@ -18,6 +18,7 @@ import {
 } from '../../crm/records.js';
 import { mayModify, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
 import type { CrmRecord, RecordState } from '../../db/schema.js';
+import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
 import { errorPage, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
@@ -104,6 +105,7 @@ recordRoutes.get('/:module/:id', async (c) => {
       flash={flashMessage(c)}
       convertHref={meta.module.api_name === 'leads' && !record.converted_at && modify ? `${base}/${record.id}/convert` : undefined}
       convertedTo={convertedTo?.href ? { name: convertedTo.name, href: convertedTo.href } : undefined}
+      portalAccessHref={staff.profile.is_admin || staff.profile.manage_portals ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
     />
   );
   return page(c, { title: record.display_name || t('crm:untitled'), body });
@@ -274,13 +276,5 @@ recordRoutes.get('/:module/:id/attachments/:attachment', async (c) => {
   if (ctx instanceof Response) return ctx;
   const file = await findAttachment(c.get('deps').db, ctx.record.id, c.req.param('attachment'), true);
   if (!file) return notFound(c);
-  // Always a download, never rendered in our origin (an uploaded HTML file must not run as our page).
-  c.header('Content-Type', 'application/octet-stream');
-  c.header(
-    'Content-Disposition',
-    `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
-  );
-  c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Cache-Control', 'private, no-store');
-  return c.body(new Uint8Array(file.content));
+  return sendDownload(c, file);
 });

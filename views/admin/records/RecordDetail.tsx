@@ -31,6 +31,8 @@ export type RecordDetailProps = {
   flash?: string | undefined;
   convertHref?: string | undefined;
   convertedTo?: { name: string; href: string } | undefined;
+  /** Who sees the record in portals; only for staff who manage portals. */
+  portalAccessHref?: string | undefined;
 };
 
 export function RecordDetail(props: RecordDetailProps) {
@@ -62,6 +64,11 @@ export function RecordDetail(props: RecordDetailProps) {
           {props.convertHref && (
             <a class="button secondary" href={props.convertHref}>
               {t('crm:convert.action')}
+            </a>
+          )}
+          {props.portalAccessHref && (
+            <a class="button secondary" href={props.portalAccessHref}>
+              {t('portalexplain:recordLink')}
             </a>
           )}
           {perms.remove && (

@@ -1,0 +1,13 @@
+import type { Context } from 'hono';
+
+/** A stored file sent as a download, never rendered in our origin (an uploaded HTML file must not run as our page). */
+export function sendDownload(c: Context, file: { filename: string; content: Uint8Array }): Response {
+  c.header('Content-Type', 'application/octet-stream');
+  c.header(
+    'Content-Disposition',
+    `attachment; filename="${file.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+  );
+  c.header('X-Content-Type-Options', 'nosniff');
+  c.header('Cache-Control', 'private, no-store');
+  return c.body(new Uint8Array(file.content));
+}

@@ -1,0 +1,251 @@
+import type { AccessContext, TabConfig } from '../access/context.js';
+import {
+  type Actions,
+  allowedActions,
+  attachmentsInScope,
+  countInScope,
+  type FieldMask,
+  fieldMask,
+  findInScope,
+  listInScope,
+  maskRecordData,
+  notesInScope,
+  rowScope,
+  type ScopeCursor,
+  visibleTabs,
+} from '../access/engine.js';
+import type { StoredValue } from '../crm/field-types.js';
+import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
+import { collectLookupIds, lookupNames } from '../crm/records.js';
+import type { Database } from '../db/database.js';
+import type { Field, Labels, Module } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
+import { type CanvasDesign, getCanvasDesign } from './canvas.js';
+import { listWebTabs, type WebTab } from './web-tabs.js';
+
+// What the portal's pages show, read only through the permission engine.
+// The customer pages and the admin's preview render the same data with the
+// same views; only the base address and the read-only context differ.
+
+export const PORTAL_PAGE_SIZE = 25;
+const MAX_LIST_COLUMNS = 6;
+
+/** How a page names the address of a record it may link to. */
+export type RecordHref = (moduleApiName: string, recordId: string) => string;
+
+export type PortalNav = { modules: { module: Module; tab: TabConfig }[]; webTabs: WebTab[] };
+
+export async function portalNav(db: Database, ctx: AccessContext | undefined): Promise<PortalNav> {
+  const tabs = visibleTabs(ctx);
+  if (!ctx || tabs.length === 0) return { modules: [], webTabs: [] };
+  const [modules, webTabs] = await Promise.all([
+    db
+      .selectFrom('modules')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        tabs.map((t) => t.moduleId),
+      )
+      .where('deleted_at', 'is', null)
+      .execute(),
+    listWebTabs(db, ctx.userTypeId),
+  ]);
+  const byId = new Map(modules.map((m) => [m.id, m]));
+  const ordered = tabs.map((tab) => ({ tab, module: byId.get(tab.moduleId) })).filter((e): e is { tab: TabConfig; module: Module } => e.module !== undefined);
+  const kindOrder = { base: 0, related: 1, public: 2 } as const;
+  ordered.sort((a, b) => kindOrder[a.tab.kind] - kindOrder[b.tab.kind] || a.module.position - b.module.position);
+  return { modules: ordered, webTabs };
+}
+
+/** A module of the portal by its api name, only when U has a tab for it. */
+async function tabModule(db: Database, ctx: AccessContext | undefined, apiName: string): Promise<{ meta: ModuleMeta; tab: TabConfig } | undefined> {
+  if (!ctx) return undefined;
+  const module = await db.selectFrom('modules').select('id').where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
+  const tab = module ? visibleTabs(ctx).find((t) => t.moduleId === module.id) : undefined;
+  const meta = tab ? await loadModuleMetaById(db, tab.moduleId) : undefined;
+  return meta && tab ? { meta, tab } : undefined;
+}
+
+export type LookupTargets = Map<string, { name: string; href?: string | undefined }>;
+
+/**
+ * Names of the records the visible lookups point at; a name links only when
+ * its record is itself in U's scope (one query per target module).
+ */
+async function lookupTargets(db: Database, ctx: AccessContext, ids: string[], href: RecordHref): Promise<LookupTargets> {
+  const names = await lookupNames(db, ids);
+  const byModule = new Map<string, string[]>();
+  for (const [id, n] of names) {
+    if (n.deleted) continue;
+    byModule.set(n.moduleId, [...(byModule.get(n.moduleId) ?? []), id]);
+  }
+  const linkable = new Map<string, string>();
+  const reachable = visibleTabs(ctx).filter((t) => byModule.has(t.moduleId));
+  if (reachable.length) {
+    const modules = await db
+      .selectFrom('modules')
+      .select(['id', 'api_name'])
+      .where(
+        'id',
+        'in',
+        reachable.map((t) => t.moduleId),
+      )
+      .execute();
+    await Promise.all(
+      modules.map(async (m) => {
+        const rows = await db
+          .selectFrom('records')
+          .select('records.id')
+          .where('records.id', 'in', byModule.get(m.id) ?? [])
+          .where(rowScope(ctx, m.id))
+          .execute();
+        for (const r of rows) linkable.set(r.id, m.api_name);
+      }),
+    );
+  }
+  const out: LookupTargets = new Map();
+  for (const [id, n] of names) {
+    const api = linkable.get(id);
+    out.set(id, { name: n.name, href: api ? href(api, id) : undefined });
+  }
+  return out;
+}
+
+export type PortalRow = { id: string; data: Record<string, StoredValue>; state: string };
+
+export type PortalList = {
+  meta: ModuleMeta;
+  tab: TabConfig;
+  actions: Actions;
+  /** The visible fields of the tab's first allowed layout, as list columns. */
+  columns: Field[];
+  /** Canvas view: the card design limited to fields visible somewhere in the tab. */
+  card: CanvasDesign | undefined;
+  rows: PortalRow[];
+  total: number;
+  next: string | undefined;
+  names: LookupTargets;
+};
+
+export const encodeCursor = (c: ScopeCursor) => `${c.createdAt.toISOString()}_${c.id}`;
+
+export function decodeCursor(raw: string | undefined): ScopeCursor | undefined {
+  const m = raw?.match(/^(\d{4}-\d\d-\d\dT[\d:.]+Z)_([0-9a-f-]{36})$/i);
+  if (!m?.[1] || !m[2]) return undefined;
+  const createdAt = new Date(m[1]);
+  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: m[2] };
+}
+
+/** One page of a module's tab: its records in scope with only visible fields, the total and the next page's cursor. */
+export async function portalList(
+  db: Database,
+  ctx: AccessContext | undefined,
+  apiName: string,
+  opts: { after?: string | undefined; href: RecordHref },
+): Promise<PortalList | undefined> {
+  const found = await tabModule(db, ctx, apiName);
+  if (!ctx || !found) return undefined;
+  const { meta, tab } = found;
+  const after = decodeCursor(opts.after);
+  const [records, total, design] = await Promise.all([
+    listInScope(db, ctx, meta.module.id, { limit: PORTAL_PAGE_SIZE + 1, after }),
+    countInScope(db, ctx, meta.module.id),
+    tab.viewMode === 'canvas' ? getCanvasDesign(db, meta.module.id) : Promise.resolve(undefined),
+  ]);
+  const page = records.slice(0, PORTAL_PAGE_SIZE);
+  const masks = new Map<string, FieldMask>();
+  const maskOf = (layoutId: string | null) => {
+    const key = layoutId ?? '';
+    let mask = masks.get(key);
+    if (!mask) {
+      mask = fieldMask(ctx, meta.module.id, layoutId);
+      masks.set(key, mask);
+    }
+    return mask;
+  };
+  const rows = page.map((r) => ({
+    id: r.id,
+    state: r.state,
+    data: maskRecordData(maskOf(r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>,
+  }));
+  const firstLayout = meta.layouts.find((l) => tab.layoutIds.includes(l.id));
+  const firstMask = maskOf(firstLayout?.id ?? null);
+  const columns = layoutSections(meta, firstLayout)
+    .flatMap((s) => s.fields)
+    .filter((f) => firstMask.visible.has(f.id) && f.type !== 'subform' && f.type !== 'textarea')
+    .slice(0, MAX_LIST_COLUMNS);
+  const visibleSomewhere = (id: string | null) => (id && tab.layoutIds.some((l) => maskOf(l).visible.has(id)) ? id : null);
+  const card = design
+    ? {
+        titleFieldId: visibleSomewhere(design.titleFieldId),
+        subtitleFieldIds: design.subtitleFieldIds.filter((id) => visibleSomewhere(id)),
+        badgeFieldId: visibleSomewhere(design.badgeFieldId),
+      }
+    : undefined;
+  const last = records.length > PORTAL_PAGE_SIZE ? page.at(-1) : undefined;
+  const names = await lookupTargets(db, ctx, collectLookupIds(meta, rows, meta.fields), opts.href);
+  return {
+    meta,
+    tab,
+    actions: allowedActions(ctx, meta.module.id),
+    columns,
+    card,
+    rows,
+    total,
+    next: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined,
+    names,
+  };
+}
+
+export type PortalRecord = {
+  meta: ModuleMeta;
+  tab: TabConfig;
+  actions: Actions;
+  record: { id: string; name: string; state: string; data: Record<string, StoredValue> };
+  sections: { id: string; labelKey: string | undefined; labels: Labels | undefined; fields: Field[] }[];
+  readOnly: Set<string>;
+  required: Set<string>;
+  names: LookupTargets;
+  notes: { id: string; body: string; createdAt: Date; authorKind: string }[] | undefined;
+  attachments: { id: string; filename: string; size: number; createdAt: Date }[] | undefined;
+};
+
+/** One record of a tab, undefined (404) when it is outside U's scope: never loaded first and checked afterwards. */
+export async function portalRecord(
+  db: Database,
+  ctx: AccessContext | undefined,
+  apiName: string,
+  id: string,
+  opts: { href: RecordHref },
+): Promise<PortalRecord | undefined> {
+  const found = await tabModule(db, ctx, apiName);
+  if (!ctx || !found || !isUuid(id)) return undefined;
+  const { meta, tab } = found;
+  const record = await findInScope(db, ctx, meta.module.id, id);
+  if (!record) return undefined;
+  const actions = allowedActions(ctx, meta.module.id, record);
+  if (!actions.view) return undefined;
+  const mask = fieldMask(ctx, meta.module.id, record.layout_id);
+  const data = maskRecordData(mask, meta, record.data as Record<string, unknown>) as Record<string, StoredValue>;
+  const sections = layoutSections(meta, layoutFor(meta, record.layout_id))
+    .map((s) => ({ id: s.id, labelKey: s.labelKey, labels: s.labels, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
+    .filter((s) => s.fields.length > 0);
+  const [names, notes, attachments] = await Promise.all([
+    lookupTargets(db, ctx, collectLookupIds(meta, [{ data }], meta.fields), opts.href),
+    tab.notes === 'none' ? undefined : notesInScope(db, ctx, meta.module.id, record.id),
+    tab.attachments === 'none' ? undefined : attachmentsInScope(db, ctx, meta.module.id, record.id),
+  ]);
+  return {
+    meta,
+    tab,
+    actions,
+    record: { id: record.id, name: record.display_name, state: record.state, data },
+    sections,
+    readOnly: mask.readOnly,
+    required: mask.required,
+    names,
+    notes: notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, authorKind: n.author_kind })),
+    attachments: attachments?.map((a) => ({ id: a.id, filename: a.filename, size: a.size, createdAt: a.created_at })),
+  };
+}

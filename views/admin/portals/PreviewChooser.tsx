@@ -1,0 +1,84 @@
+import type { ViewContext } from '../../../src/http/env.js';
+import { PREVIEW_PATH, type PreviewChoices } from '../../../src/portals/preview.js';
+import { Alert } from '../../components/Alert.js';
+import { SelectField, TextField } from '../../components/Field.js';
+
+export type PreviewChooserProps = {
+  view: ViewContext;
+  choices: PreviewChoices;
+  typeId: string | undefined;
+  q: string | undefined;
+  unknownType: boolean;
+};
+
+/** Choose whom to preview the portal as: a user type with a sample record, or an active portal user. */
+export function PreviewChooser({ view, choices, typeId, q, unknownType }: PreviewChooserProps) {
+  const { t } = view;
+  const type = choices.types.find((x) => x.id === typeId);
+  return (
+    <section>
+      <h1>{t('portalpreview:title')}</h1>
+      <p>{t('portalpreview:intro')}</p>
+      {unknownType && <Alert kind="error">{t('portalpreview:errors.unknownType')}</Alert>}
+      <section class="card" aria-labelledby="as-type">
+        <h2 id="as-type">{t('portalpreview:asType.title')}</h2>
+        {choices.types.length === 0 ? (
+          <p>{t('portalpreview:asType.none')}</p>
+        ) : (
+          <form method="get" action={PREVIEW_PATH}>
+            <SelectField
+              name="type"
+              label={t('portalpreview:asType.type')}
+              options={choices.types.map((x) => ({ value: x.id, label: t('portalpreview:asType.option', { type: x.name, portal: x.portalName }) }))}
+              value={type?.id}
+              required
+            />
+            {type && choices.samples && (
+              <>
+                <TextField name="q" type="search" label={t('portalpreview:asType.search')} value={q} />
+                <button type="submit" class="button secondary" name="find" value="1">
+                  {t('portalpreview:asType.find')}
+                </button>
+                {choices.samples.length === 0 ? (
+                  <p>{t('portalpreview:asType.noSamples')}</p>
+                ) : (
+                  <SelectField
+                    name="record"
+                    label={t('portalpreview:asType.record')}
+                    hint={t('portalpreview:asType.recordHint')}
+                    options={choices.samples.map((s) => ({ value: s.id, label: s.name || t('crm:untitled') }))}
+                    required
+                  />
+                )}
+              </>
+            )}
+            <button type="submit" class="button">
+              {type && choices.samples?.length ? t('portalpreview:open') : t('portalpreview:asType.next')}
+            </button>
+          </form>
+        )}
+      </section>
+      <section class="card" aria-labelledby="as-user">
+        <h2 id="as-user">{t('portalpreview:asUser.title')}</h2>
+        {choices.users.length === 0 ? (
+          <p>{t('portalpreview:asUser.none')}</p>
+        ) : (
+          <form method="get" action={PREVIEW_PATH}>
+            <SelectField
+              name="user"
+              label={t('portalpreview:asUser.user')}
+              options={choices.users.map((u) => ({
+                value: u.id,
+                label: t('portalpreview:asUser.option', { name: u.name, email: u.email, type: u.typeName, portal: u.portalName }),
+              }))}
+              required
+            />
+            <button type="submit" class="button">
+              {t('portalpreview:open')}
+            </button>
+          </form>
+        )}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import type { StoredValue } from '../../src/crm/field-types.js';
+import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
+import type { ViewContext } from '../../src/http/env.js';
+import type { PortalRecord } from '../../src/portals/portal-pages.js';
+import { FieldValue } from '../components/FieldValue.js';
+
+export type RecordPageProps = {
+  view: ViewContext;
+  rec: PortalRecord;
+  /** The module's address in this portal. */
+  href: string;
+  currency: string;
+};
+
+/** One record as a portal user sees it: the visible fields of its layout, its notes and files when the tab shares them. */
+export function RecordPage({ view, rec, href, currency }: RecordPageProps) {
+  const { t, lang, fmt } = view;
+  const { record, meta } = rec;
+  const locked = record.state === 'pending_approval' || record.state === 'under_review';
+  const showReadOnly = rec.tab.canEdit && !locked;
+  return (
+    <article class="portal-record" aria-labelledby="record-title">
+      <p>
+        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural') })}</a>
+      </p>
+      <div class="page-head">
+        <h1 id="record-title">{record.name || t('crm:untitled')}</h1>
+        {rec.actions.edit && (
+          <a class="button" href={`${href}/${record.id}/edit`}>
+            {t('portal:record.edit')}
+          </a>
+        )}
+      </div>
+      {locked && <p class="badge">{t(`portal:record.locked.${record.state}`)}</p>}
+      {rec.sections.map((s) => (
+        <section class="card record-section">
+          <h2>{labelOf(t, lang, s, t('crm:sections.details'))}</h2>
+          <dl class="details">
+            {s.fields.map((f) => (
+              <div class="detail" data-field={f.api_name}>
+                <dt>
+                  {fieldLabel(t, lang, f)}
+                  {showReadOnly && rec.readOnly.has(f.id) && <span class="badge read-only">{t('portal:record.readOnly')}</span>}
+                </dt>
+                <dd>
+                  <FieldValue
+                    view={view}
+                    field={f}
+                    value={record.data[f.api_name] as StoredValue | undefined}
+                    names={rec.names}
+                    currency={currency}
+                    children={meta.children.get(f.id)}
+                  />
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      ))}
+      {rec.notes && (
+        <section class="card" id="notes" aria-labelledby="notes-title">
+          <h2 id="notes-title">{t('portal:record.notes')}</h2>
+          {rec.notes.length === 0 ? (
+            <p>{t('portal:record.noNotes')}</p>
+          ) : (
+            <ul class="notes">
+              {rec.notes.map((n) => (
+                <li>
+                  <p class="multiline">{n.body}</p>
+                  <p class="muted">
+                    <time datetime={n.createdAt.toISOString()}>{fmt.dateTime(n.createdAt)}</time>
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+      {rec.attachments && (
+        <section class="card" id="attachments" aria-labelledby="attachments-title">
+          <h2 id="attachments-title">{t('portal:record.attachments')}</h2>
+          {rec.attachments.length === 0 ? (
+            <p>{t('portal:record.noAttachments')}</p>
+          ) : (
+            <ul>
+              {rec.attachments.map((a) => (
+                <li>
+                  <a href={`${href}/${record.id}/files/${a.id}`} download>
+                    {a.filename}
+                  </a>{' '}
+                  <span class="hint">({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+    </article>
+  );
+}
