@@ -3,6 +3,7 @@ import type { PortalErrors } from '../../../src/portals/portals.js';
 import { Alert } from '../../components/Alert.js';
 import { TextField } from '../../components/Field.js';
 import { PORTALS_PATH, SlugField, say } from './messages.js';
+import { SetupSteps } from './SetupSteps.js';
 
 export type NewPortalProps = {
   view: ViewContext;
@@ -19,6 +20,7 @@ export function NewPortal({ view, values, defaultName, errors = {} }: NewPortalP
       <p>
         <a href={PORTALS_PATH}>← {t('portals:backToList')}</a>
       </p>
+      <SetupSteps view={view} current="portal" at={{}} />
       <h1>{t('portals:create.title')}</h1>
       <p>{t('portals:create.intro')}</p>
       {errors.form && <Alert kind="error">{say(view, errors.form)}</Alert>}

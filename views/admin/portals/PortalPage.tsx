@@ -6,6 +6,7 @@ import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-t
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';
+import { NextStep, SetupSteps } from './SetupSteps.js';
 import { UserTypesTable } from './UserTypesTable.js';
 
 export type PortalPageProps = {
@@ -24,11 +25,14 @@ export type PortalPageProps = {
 export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice, values = {}, portalErrors = {}, typeErrors = {} }: PortalPageProps) {
   const { t, lang } = view;
   const base = `${PORTALS_PATH}/${portal.id}`;
+  const first = types[0];
+  const steps = { portalId: portal.id, typeId: first?.id, baseModule: first?.baseModule.api_name };
   return (
     <section>
       <p>
         <a href={PORTALS_PATH}>← {t('portals:backToList')}</a>
       </p>
+      <SetupSteps view={view} current="portal" at={steps} />
       <h1>{portal.name}</h1>
       {notice && <Alert kind="success">{notice}</Alert>}
       {portalErrors.form && <Alert kind="error">{say(view, portalErrors.form)}</Alert>}
@@ -84,6 +88,7 @@ export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice,
           {t('portals:types.addSubmit')}
         </button>
       </form>
+      <NextStep view={view} current="portal" at={steps} />
     </section>
   );
 }

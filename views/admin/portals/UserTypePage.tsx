@@ -5,6 +5,7 @@ import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-t
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, say } from './messages.js';
+import { NextStep, SetupSteps } from './SetupSteps.js';
 
 export type UserTypePageProps = {
   view: ViewContext;
@@ -21,11 +22,13 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
   const { t, lang, fmt } = view;
   const base = `${PORTALS_PATH}/${portal.id}/types/${type.id}`;
   const users = type.counts.invited + type.counts.active + type.counts.deactivated;
+  const steps = { portalId: portal.id, typeId: type.id, baseModule: type.baseModule.api_name };
   return (
     <section>
       <p>
         <a href={`${PORTALS_PATH}/${portal.id}`}>← {t('portals:backTo', { name: portal.name })}</a>
       </p>
+      <SetupSteps view={view} current="type" at={steps} />
       <h1>{type.name}</h1>
       {notice && <Alert kind="success">{notice}</Alert>}
       {errors.form && <Alert kind="error">{say(view, errors.form)}</Alert>}
@@ -98,6 +101,7 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
           </form>
         </>
       )}
+      <NextStep view={view} current="type" at={steps} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { PORTALS_PATH, SlugStatus, say } from '../../../../views/admin/portals/m
 import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
 import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
+import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
@@ -10,6 +11,7 @@ import { formValues } from '../../../http/request.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { changeSlug, createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, renamePortal, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
+import { portalSummary } from '../../../portals/summary.js';
 import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
 import { notFound } from '../record-context.js';
 import { portalTypeRoutes } from './portal-types.js';
@@ -82,6 +84,14 @@ export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra
 settingsPortalsRoutes.get('/:id', async (c) => {
   const portal = await findPortal(c.get('deps').db, c.req.param('id'));
   return portal ? renderPortalPage(c, portal) : notFound(c);
+});
+
+settingsPortalsRoutes.get('/:id/summary', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const summary = await portalSummary(db, portal);
+  return page(c, { title: c.get('t')('portalsteps:summary.title', { name: portal.name }), body: <SummaryPage view={c.get('view')} summary={summary} /> });
 });
 
 settingsPortalsRoutes.get('/:id/slug-check', async (c) => {

@@ -1,0 +1,61 @@
+import type { ViewContext } from '../../../src/http/env.js';
+import { PORTALS_PATH } from './messages.js';
+
+export const STEPS = ['portal', 'type', 'tabs', 'fields', 'finish'] as const;
+export type Step = (typeof STEPS)[number];
+
+export type StepPlace = { portalId?: string | undefined; typeId?: string | undefined; baseModule?: string | undefined };
+
+/** Where each step of a portal's configuration is edited; undefined until the earlier steps exist. */
+export function stepHref(step: Step, at: StepPlace): string | undefined {
+  const { portalId, typeId, baseModule } = at;
+  switch (step) {
+    case 'portal':
+      return portalId ? `${PORTALS_PATH}/${portalId}` : `${PORTALS_PATH}/new`;
+    case 'type':
+      if (!portalId) return undefined;
+      return typeId ? `${PORTALS_PATH}/${portalId}/types/${typeId}` : `${PORTALS_PATH}/${portalId}#types-title`;
+    case 'tabs':
+      return typeId ? `/admin/settings/portal-tabs/${typeId}` : undefined;
+    case 'fields':
+      return typeId && baseModule ? `/admin/settings/portal-fields/${typeId}/${baseModule}` : undefined;
+    case 'finish':
+      return portalId ? `${PORTALS_PATH}/${portalId}/summary` : undefined;
+  }
+}
+
+/** The configuration as steps — portal, user type, tabs, field permissions, finish — each one a link once reachable. */
+export function SetupSteps({ view, current, at }: { view: ViewContext; current: Step; at: StepPlace }) {
+  const { t } = view;
+  return (
+    <nav class="steps" aria-label={t('portalsteps:label')}>
+      <ol>
+        {STEPS.map((step, i) => {
+          const href = stepHref(step, at);
+          const label = t('portalsteps:step', { n: i + 1, name: t(`portalsteps:names.${step}`) });
+          if (step === current)
+            return (
+              <li class="current">
+                <span aria-current="step">{label}</span>
+              </li>
+            );
+          return <li>{href ? <a href={href}>{label}</a> : <span class="muted">{label}</span>}</li>;
+        })}
+      </ol>
+    </nav>
+  );
+}
+
+/** The way on to the following step, at the end of a step's page. */
+export function NextStep({ view, current, at }: { view: ViewContext; current: Step; at: StepPlace }) {
+  const next = STEPS[STEPS.indexOf(current) + 1];
+  const href = next ? stepHref(next, at) : undefined;
+  if (!next || !href) return null;
+  return (
+    <p class="next-step">
+      <a class="button" href={href}>
+        {view.t('portalsteps:next', { name: view.t(`portalsteps:names.${next}`) })}
+      </a>
+    </p>
+  );
+}
