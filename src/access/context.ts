@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
+import type { PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
 
 // Everything the engine needs about one portal user, read fresh on every
 // request: access is never cached across requests (ACCESS.md, "Changes take
@@ -101,12 +101,86 @@ export async function previewUserContext(db: Database, portalUserId: string): Pr
   return buildContext(db, user.userTypeId, user.recordId, user, true);
 }
 
+/** One tab row as stored in `portal_type_tabs`, whether saved or proposed. */
+export type TabRowConfig = Pick<
+  PortalTypeTab,
+  | 'module_id'
+  | 'kind'
+  | 'shown'
+  | 'filter_field_id'
+  | 'layout_ids'
+  | 'can_view'
+  | 'can_create'
+  | 'can_edit'
+  | 'can_delete'
+  | 'view_mode'
+  | 'notes'
+  | 'attachments'
+>;
+
+/** One field permission row of a layout as stored in `portal_type_fields`, whether saved or proposed. */
+export type FieldRowConfig = { field_id: string; visible: boolean; read_only: boolean };
+
+/**
+ * A configuration not saved yet: the whole tab set of the type, or the field
+ * permissions of one layout (the type's other layouts keep their saved rows).
+ */
+export type ProposedConfig = { tabs: TabRowConfig[] } | { layoutId: string; fields: FieldRowConfig[] };
+
+/** Like typeContext, with the proposed rows in place of the saved ones: what the engine would apply after saving them. */
+export function proposedTypeContext(db: Database, userTypeId: string, proposed: ProposedConfig): Promise<AccessContext | undefined> {
+  return buildContext(db, userTypeId, '', undefined, true, proposed);
+}
+
+type FieldRow = { layout_id: string; field_id: string; visible: boolean; read_only: boolean; required: boolean };
+
+function savedTabRows(db: Database, userTypeId: string): Promise<TabRowConfig[]> {
+  return db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute();
+}
+
+/** The type's saved field rows, without those of `exceptLayoutId` when given. Removed fields and subform children never appear on their own. */
+function savedFieldRows(db: Database, userTypeId: string, exceptLayoutId?: string): Promise<FieldRow[]> {
+  return db
+    .selectFrom('portal_type_fields as pf')
+    .innerJoin('fields as f', 'f.id', 'pf.field_id')
+    .innerJoin('layouts as l', (j) => j.onRef('l.id', '=', 'pf.layout_id').onRef('l.module_id', '=', 'f.module_id'))
+    .select(['pf.layout_id', 'pf.field_id', 'pf.visible', 'pf.read_only', 'f.required'])
+    .where('pf.user_type_id', '=', userTypeId)
+    .where('f.deleted_at', 'is', null)
+    .where('f.parent_field_id', 'is', null)
+    .$if(exceptLayoutId !== undefined, (q) => q.where('pf.layout_id', '<>', exceptLayoutId as string))
+    .execute();
+}
+
+/** Proposed rows of one layout, under the same conditions as the saved ones. */
+async function proposedFieldRows(db: Database, layoutId: string, rows: FieldRowConfig[]): Promise<FieldRow[]> {
+  if (rows.length === 0) return [];
+  const live = await db
+    .selectFrom('fields as f')
+    .innerJoin('layouts as l', (j) => j.onRef('l.module_id', '=', 'f.module_id').on('l.id', '=', layoutId))
+    .select(['f.id', 'f.required'])
+    .where(
+      'f.id',
+      'in',
+      rows.map((r) => r.field_id),
+    )
+    .where('f.deleted_at', 'is', null)
+    .where('f.parent_field_id', 'is', null)
+    .execute();
+  const required = new Map(live.map((f) => [f.id, f.required]));
+  return rows.flatMap((r) => {
+    const req = required.get(r.field_id);
+    return req === undefined ? [] : [{ layout_id: layoutId, field_id: r.field_id, visible: r.visible, read_only: r.read_only, required: req }];
+  });
+}
+
 async function buildContext(
   db: Database,
   userTypeId: string,
   recordId: string,
   user: AccessUser | undefined,
   readOnly: boolean,
+  proposed?: ProposedConfig,
 ): Promise<AccessContext | undefined> {
   const type = await db
     .selectFrom('portal_user_types as t')
@@ -115,18 +189,12 @@ async function buildContext(
     .where('t.id', '=', userTypeId)
     .executeTakeFirst();
   if (!type) return undefined;
-  const [tabRows, fieldRows] = await Promise.all([
-    db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
-    // Removed fields and subform children never appear on their own.
-    db
-      .selectFrom('portal_type_fields as pf')
-      .innerJoin('fields as f', 'f.id', 'pf.field_id')
-      .innerJoin('layouts as l', (j) => j.onRef('l.id', '=', 'pf.layout_id').onRef('l.module_id', '=', 'f.module_id'))
-      .select(['pf.layout_id', 'pf.field_id', 'pf.visible', 'pf.read_only', 'f.required'])
-      .where('pf.user_type_id', '=', userTypeId)
-      .where('f.deleted_at', 'is', null)
-      .where('f.parent_field_id', 'is', null)
-      .execute(),
+  const proposedTabs = proposed && 'tabs' in proposed ? proposed.tabs : undefined;
+  const proposedFields = proposed && 'fields' in proposed ? proposed : undefined;
+  const [tabRows, fieldRows, replacedFieldRows] = await Promise.all([
+    proposedTabs ?? savedTabRows(db, userTypeId),
+    savedFieldRows(db, userTypeId, proposedFields?.layoutId),
+    proposedFields ? proposedFieldRows(db, proposedFields.layoutId, proposedFields.fields) : [],
   ]);
   const tabs = new Map<string, TabConfig>();
   for (const t of tabRows) {
@@ -146,7 +214,7 @@ async function buildContext(
     });
   }
   const fields = new Map<string, Map<string, FieldPermission>>();
-  for (const f of fieldRows) {
+  for (const f of [...fieldRows, ...replacedFieldRows]) {
     let perLayout = fields.get(f.layout_id);
     if (!perLayout) {
       perLayout = new Map();

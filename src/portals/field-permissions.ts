@@ -7,6 +7,10 @@ export type FieldPermissionRow = { field: Field; visible: boolean; readOnly: boo
 export type FieldPermissionSection = { id: string; labelKey: string | undefined; labels: Layout['sections'][number]['labels']; rows: FieldPermissionRow[] };
 export type FieldPermissionInput = { fieldId: string; visible: boolean; readOnly: boolean };
 export type FieldPermissionWarning = { key: 'portalfields:warnings.requiredHidden'; fields: Field[] };
+export type FieldPermissionValue = { user_type_id: string; layout_id: string; field_id: string; visible: boolean; read_only: boolean };
+export type ValidateFieldPermissionsResult =
+  | { ok: true; meta: ModuleMeta; fields: Field[]; values: FieldPermissionValue[] }
+  | { ok: false; error: 'portalfields:errors.unknownField'; fieldId: string };
 export type SaveFieldPermissionsResult =
   | { ok: true; warnings: FieldPermissionWarning[] }
   | { ok: false; error: 'portalfields:errors.unknownField'; fieldId: string };
@@ -16,19 +20,28 @@ function layoutOf(meta: ModuleMeta, layoutId: string): Layout | undefined {
 }
 
 /**
- * The layout's fields in display order with the type's current permissions.
+ * The layout's fields in display order with the type's current permissions,
+ * or with `proposed` ones (a form being edited again) instead.
  * A subform is one row: its children follow the subform's permission.
  */
-export async function fieldPermissionGrid(db: Database, userTypeId: string, moduleId: string, layoutId: string): Promise<FieldPermissionSection[] | undefined> {
+export async function fieldPermissionGrid(
+  db: Database,
+  userTypeId: string,
+  moduleId: string,
+  layoutId: string,
+  proposed?: FieldPermissionInput[],
+): Promise<FieldPermissionSection[] | undefined> {
   const meta = await loadModuleMetaById(db, moduleId);
   const layout = meta && layoutOf(meta, layoutId);
   if (!meta || !layout) return undefined;
-  const current = await db
-    .selectFrom('portal_type_fields')
-    .select(['field_id', 'visible', 'read_only'])
-    .where('user_type_id', '=', userTypeId)
-    .where('layout_id', '=', layoutId)
-    .execute();
+  const current = proposed
+    ? proposed.map((r) => ({ field_id: r.fieldId, visible: r.visible || r.readOnly, read_only: r.readOnly }))
+    : await db
+        .selectFrom('portal_type_fields')
+        .select(['field_id', 'visible', 'read_only'])
+        .where('user_type_id', '=', userTypeId)
+        .where('layout_id', '=', layoutId)
+        .execute();
   const byField = new Map(current.map((r) => [r.field_id, r]));
   return layoutSections(meta, layout).map((s) => ({
     id: s.id,
@@ -43,8 +56,36 @@ export async function fieldPermissionGrid(db: Database, userTypeId: string, modu
 }
 
 /**
- * Replaces the type's permissions on one layout. Fields outside the layout are
- * refused rather than ignored, so a stale form cannot grant something unseen.
+ * The rows saving would store for one layout: one per field of the layout,
+ * read-only implying visible. Fields outside the layout are refused rather
+ * than ignored, so a stale form cannot grant something unseen.
+ */
+export async function validateFieldPermissions(
+  db: Database,
+  userTypeId: string,
+  moduleId: string,
+  layoutId: string,
+  rows: FieldPermissionInput[],
+): Promise<ValidateFieldPermissionsResult> {
+  const meta = await loadModuleMetaById(db, moduleId);
+  if (!meta) return { ok: false, error: 'portalfields:errors.unknownField', fieldId: '' };
+  const layout = layoutOf(meta, layoutId);
+  const fields = layout ? layoutSections(meta, layout).flatMap((s) => s.fields) : [];
+  const inLayout = new Set(fields.map((f) => f.id));
+  for (const row of rows) {
+    if (!inLayout.has(row.fieldId)) return { ok: false, error: 'portalfields:errors.unknownField', fieldId: row.fieldId };
+  }
+  const submitted = new Map(rows.map((r) => [r.fieldId, r]));
+  const values = fields.map((f) => {
+    const row = submitted.get(f.id);
+    const readOnly = row?.readOnly ?? false;
+    return { user_type_id: userTypeId, layout_id: layoutId, field_id: f.id, visible: readOnly || (row?.visible ?? false), read_only: readOnly };
+  });
+  return { ok: true, meta, fields, values };
+}
+
+/**
+ * Replaces the type's permissions on one layout (see validateFieldPermissions).
  * Hiding a CRM-required field while the tab can create is allowed but warned
  * about: portal users could then never fill it in.
  */
@@ -56,20 +97,10 @@ export async function saveFieldPermissions(
   layoutId: string,
   rows: FieldPermissionInput[],
 ): Promise<SaveFieldPermissionsResult> {
-  const meta = await loadModuleMetaById(db, moduleId);
-  if (!meta) return { ok: false, error: 'portalfields:errors.unknownField', fieldId: '' };
-  const layout = layoutOf(meta, layoutId);
-  const fields = layout ? layoutSections(meta, layout).flatMap((s) => s.fields) : [];
+  const valid = await validateFieldPermissions(db, userTypeId, moduleId, layoutId, rows);
+  if (!valid.ok) return valid;
+  const { meta, fields, values } = valid;
   const inLayout = new Map(fields.map((f) => [f.id, f]));
-  for (const row of rows) {
-    if (!inLayout.has(row.fieldId)) return { ok: false, error: 'portalfields:errors.unknownField', fieldId: row.fieldId };
-  }
-  const submitted = new Map(rows.map((r) => [r.fieldId, r]));
-  const values = fields.map((f) => {
-    const row = submitted.get(f.id);
-    const readOnly = row?.readOnly ?? false;
-    return { user_type_id: userTypeId, layout_id: layoutId, field_id: f.id, visible: readOnly || (row?.visible ?? false), read_only: readOnly };
-  });
   return db.transaction().execute(async (trx) => {
     await trx.deleteFrom('portal_type_fields').where('user_type_id', '=', userTypeId).where('layout_id', '=', layoutId).execute();
     if (values.length > 0) await trx.insertInto('portal_type_fields').values(values).execute();

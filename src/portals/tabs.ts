@@ -33,6 +33,7 @@ export type TabInput = {
 /** Locale keys per module id, then per form field. */
 export type TabErrors = Record<string, Record<string, string>>;
 export type SaveTabsResult = { ok: true } | { ok: false; errors: TabErrors };
+export type ValidateTabsResult = { ok: true; rows: TabRow[] } | { ok: false; errors: TabErrors };
 
 const ACCESS: readonly TabAccess[] = ['none', 'view', 'add'];
 const isAccess = (v: string): v is TabAccess => (ACCESS as readonly string[]).includes(v);
@@ -74,7 +75,8 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
   }));
 }
 
-type Row = {
+/** One module's tab as it would be stored. */
+export type TabRow = {
   module_id: string;
   kind: TabKind;
   shown: boolean;
@@ -90,7 +92,7 @@ type Row = {
   position: number;
 };
 
-function check(option: TabOption, input: TabInput | undefined, position: number): { row?: Row; errors: Record<string, string> } {
+function check(option: TabOption, input: TabInput | undefined, position: number): { row?: TabRow; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const isBase = option.kind === 'base';
   const shown = isBase || Boolean(input?.shown);
@@ -133,14 +135,14 @@ function check(option: TabOption, input: TabInput | undefined, position: number)
 }
 
 /**
- * Replaces a user type's tab configuration: every module is checked first and
- * nothing is written unless all are valid, so the engine never sees half a change.
+ * The rows a tab configuration would store, or why it cannot be stored: every
+ * module is checked, so the errors cover the whole form at once.
  */
-export async function saveTabs(db: Database, actor: Actor, userTypeId: string, input: Record<string, TabInput>): Promise<SaveTabsResult> {
+export async function validateTabs(db: Database, userTypeId: string, input: Record<string, TabInput>): Promise<ValidateTabsResult> {
   const options = await tabOptions(db, userTypeId);
   if (!options) return { ok: false, errors: { form: { form: 'errors:notFound.title' } } };
   const errors: TabErrors = {};
-  const rows: Row[] = [];
+  const rows: TabRow[] = [];
   options.forEach((option, i) => {
     const checked = check(option, input[option.module.id], i);
     if (Object.keys(checked.errors).length) errors[option.module.id] = checked.errors;
@@ -151,6 +153,17 @@ export async function saveTabs(db: Database, actor: Actor, userTypeId: string, i
     errors[baseId] = { ...errors[baseId], shown: errors[baseId]?.shown ?? 'portaltabs:errors.baseRequired' };
   }
   if (Object.keys(errors).length) return { ok: false, errors };
+  return { ok: true, rows };
+}
+
+/**
+ * Replaces a user type's tab configuration: every module is checked first and
+ * nothing is written unless all are valid, so the engine never sees half a change.
+ */
+export async function saveTabs(db: Database, actor: Actor, userTypeId: string, input: Record<string, TabInput>): Promise<SaveTabsResult> {
+  const valid = await validateTabs(db, userTypeId, input);
+  if (!valid.ok) return valid;
+  const rows = valid.rows;
   await db.transaction().execute(async (trx) => {
     const keep = rows.map((r) => r.module_id);
     await trx.deleteFrom('portal_type_tabs').where('user_type_id', '=', userTypeId).where('module_id', 'not in', keep).execute();

@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 let server: TestServer;
 let chrome: BrowserHandle;
 let typeId: string;
+let casesId: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
@@ -16,6 +17,7 @@ beforeAll(async () => {
   const created = await createPortal(server.db, { kind: 'staff', id: admin.id }, {});
   if (!created.ok) throw new Error('portal not created');
   typeId = (await server.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', created.portal.id).executeTakeFirstOrThrow()).id;
+  casesId = (await server.db.selectFrom('modules').select('id').where('api_name', '=', 'cases').executeTakeFirstOrThrow()).id;
   chrome = await launchBrowser();
 });
 afterAll(async () => {
@@ -29,12 +31,25 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
     const errors = collectConsoleErrors(page);
     await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
     await expectAccessible(page);
+    // Showing Cases changes what the type's users reach: the review comes first, and nothing is saved until confirmed.
+    await page.locator(`input[name="${casesId}.shown"]`).check();
+    await page.locator(`input[name="${casesId}.layouts"]`).first().check();
+    await page.getByRole('button', { name: 'Save tabs' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Review access changes' }).waitFor();
+    expect(await page.locator('main').textContent()).toContain('No active users');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Confirm and save' }).click();
+    await page.waitForURL(new RegExp(`/admin/settings/portal-tabs/${typeId}$`));
+    expect(await page.locator(`input[name="${casesId}.shown"]`).isChecked()).toBe(true);
     await page.locator(`a[href="/admin/settings/portal-fields/${typeId}/cases"]`).click();
     await page.waitForURL(new RegExp(`/admin/settings/portal-fields/${typeId}/cases`));
     await expectAccessible(page);
     await page.getByLabel('Subject visible').check();
     await page.getByLabel('Status read-only').check();
     await page.locator('main form[method="post"] button[type="submit"]').click();
+    await page.getByRole('heading', { level: 1, name: 'Review access changes' }).waitFor();
+    expect(await page.locator('dl').textContent()).toContain('Subject and Status');
+    await page.getByRole('button', { name: 'Confirm and save' }).click();
     await page.waitForURL(/saved=1/);
     expect(await page.getByLabel('Status visible').isChecked()).toBe(true);
     await expectAccessible(page);

@@ -144,10 +144,14 @@ describe('the field permissions page', () => {
       ['visible', id(cases, 'subject')],
       ['visible', id(cases, 'status')],
       ['read_only', id(cases, 'status')],
+      ['confirm', '1'],
     ]);
     expect(saved.status).toBe(303);
     expect(saved.headers.get('Location')).toContain('saved=1');
-    const warned = await submit([['visible', id(cases, 'description')]]);
+    const warned = await submit([
+      ['visible', id(cases, 'description')],
+      ['confirm', '1'],
+    ]);
     expect(warned.status).toBe(200);
     const rows = await t.db.selectFrom('portal_type_fields').select('field_id').where('user_type_id', '=', typeId).where('visible', '=', true).execute();
     expect(rows.map((r) => r.field_id)).toEqual([id(cases, 'description')]);

@@ -87,7 +87,8 @@ describe('tab configuration per user type', () => {
       .insertInto('canvas_designs')
       .values({ module_id: id('deals'), title_field_id: null, subtitle_field_ids: [] })
       .execute();
-    const saved = await ana.post(page, form);
+    // A change in who sees what is saved once confirmed on the review page.
+    const saved = await ana.post(page, { ...form, confirm: '1' });
     expect(saved.status).toBe(303);
     const cases = await tabRow('cases');
     const contactLookup = await t.db
@@ -136,7 +137,7 @@ describe('tab configuration per user type', () => {
     expect(refused.status).toBe(422);
     expect(await refused.text()).toContain('Elija el campo de búsqueda por el que filtrar.');
 
-    const saved = await ana.post(page, { ...form, ...tab('cases', { perms: ['view', 'create'], notes: 'add', filter: second.id }) });
+    const saved = await ana.post(page, { ...form, ...tab('cases', { perms: ['view', 'create'], notes: 'add', filter: second.id }), confirm: '1' });
     expect(saved.status).toBe(303);
     expect(await tabRow('cases')).toMatchObject({ filter_field_id: second.id, can_create: true });
     expect(await tabRow('deals')).toBeUndefined();

@@ -1,9 +1,11 @@
 import { type Context, Hono } from 'hono';
+import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
 import { FieldPermissionsPage } from '../../../../views/admin/portals/FieldPermissionsPage.js';
 import { fieldLabel, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
-import { type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
+import { diffAccess } from '../../../portals/access-diff.js';
+import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 
@@ -31,12 +33,12 @@ async function target(c: Context<AppEnv>) {
 async function render(
   c: Context<AppEnv>,
   found: NonNullable<Awaited<ReturnType<typeof target>>>,
-  opts: { saved: boolean; warnings: FieldPermissionWarning[]; error?: string; status?: 200 | 422 },
+  opts: { saved: boolean; warnings: FieldPermissionWarning[]; error?: string; status?: 200 | 422; values?: FieldPermissionInput[] },
 ) {
   const t = c.get('t');
   const lang = c.get('lang');
   const { type, meta, layout } = found;
-  const sections = (await fieldPermissionGrid(c.get('deps').db, type.id, meta.module.id, layout.id)) ?? [];
+  const sections = (await fieldPermissionGrid(c.get('deps').db, type.id, meta.module.id, layout.id, opts.values)) ?? [];
   const moduleName = moduleLabel(t, lang, meta.module, 'plural');
   return page(c, {
     title: t('portalfields:title', { module: moduleName, type: type.name }),
@@ -75,12 +77,27 @@ portalFieldsRoutes.post('/:typeId/:moduleApiName', async (c) => {
   } catch {
     body = {};
   }
-  const ids = (name: string) => new Set([body[name] ?? []].flat().filter((v): v is string => typeof v === 'string'));
-  const visible = ids('visible');
-  const readOnly = ids('read_only');
+  const list = (name: string) => [body[name] ?? []].flat().filter((v): v is string => typeof v === 'string');
+  const visible = new Set(list('visible'));
+  const readOnly = new Set(list('read_only'));
   const rows = [...new Set([...visible, ...readOnly])].map((fieldId) => ({ fieldId, visible: visible.has(fieldId), readOnly: readOnly.has(fieldId) }));
   const { type, meta, layout } = found;
-  const result = await saveFieldPermissions(c.get('deps').db, { kind: 'staff', id: staff.id }, type.id, meta.module.id, layout.id, rows);
+  const db = c.get('deps').db;
+  const action = `${BASE}/${type.id}/${meta.module.api_name}?layout=${encodeURIComponent(layout.id)}`;
+  if (list('back')[0] === '1') return render(c, found, { saved: false, warnings: [], values: rows });
+  // Saving waits for the admin to confirm a change in who sees what; one that changes nothing is saved at once.
+  if (list('confirm')[0] !== '1') {
+    const proposed = await diffAccess(db, type.id, { moduleId: meta.module.id, layoutId: layout.id, fields: rows });
+    if (!proposed.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(proposed.error), status: 422 });
+    if (proposed.diff.changed) {
+      const values = [...list('visible').map((v): [string, string] => ['visible', v]), ...list('read_only').map((v): [string, string] => ['read_only', v])];
+      return page(c, {
+        title: c.get('t')('accessdiff:title'),
+        body: <AccessDiffReview view={c.get('view')} diff={proposed.diff} action={action} values={values} />,
+      });
+    }
+  }
+  const result = await saveFieldPermissions(db, { kind: 'staff', id: staff.id }, type.id, meta.module.id, layout.id, rows);
   if (!result.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(result.error), status: 422 });
   if (result.warnings.length > 0) return render(c, found, { saved: true, warnings: result.warnings });
   return c.redirect(`${BASE}/${type.id}/${meta.module.api_name}?layout=${layout.id}&saved=1`, 303);

@@ -1,7 +1,9 @@
 import { type Context, Hono } from 'hono';
+import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
 import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
+import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
 import { findUserType } from '../../../portals/web-tabs.js';
@@ -58,6 +60,20 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
   });
 }
 
+/** The submitted values as they came, minus the review's own buttons, to be posted again from the review. */
+function submitted(body: Body): [string, string][] {
+  return Object.entries(body)
+    .filter(([name]) => name !== 'confirm' && name !== 'back')
+    .flatMap(([name, value]) => strings(value).map((v): [string, string] => [name, v]));
+}
+
+function review(c: Context<AppEnv>, action: string, diff: AccessDiff, body: Body) {
+  return page(c, {
+    title: c.get('t')('accessdiff:title'),
+    body: <AccessDiffReview view={c.get('view')} diff={diff} action={action} values={submitted(body)} />,
+  });
+}
+
 portalTabsRoutes.get('/:type', (c) => render(c, undefined, {}));
 
 portalTabsRoutes.post('/:type', async (c) => {
@@ -66,11 +82,20 @@ portalTabsRoutes.post('/:type', async (c) => {
   const type = await findUserType(db, c.req.param('type'));
   const options = type ? await tabOptions(db, type.id) : undefined;
   if (!staff || !type || !options) return render(c, undefined, {});
+  const body = (await c.req.parseBody({ all: true })) as Body;
   const input = readInput(
-    (await c.req.parseBody({ all: true })) as Body,
+    body,
     options.map((o) => o.module.id),
   );
+  const action = `/admin/settings/portal-tabs/${type.id}`;
+  if (one(body, 'back') === '1') return render(c, input, {});
+  // Saving waits for the admin to confirm a change in who sees what; one that changes nothing is saved at once.
+  if (one(body, 'confirm') !== '1') {
+    const proposed = await diffAccess(db, type.id, { tabs: input });
+    if (!proposed.ok) return render(c, input, proposed.errors, 422);
+    if (proposed.diff.changed) return review(c, action, proposed.diff, body);
+  }
   const saved = await saveTabs(db, { kind: 'staff', id: staff.id }, type.id, input);
   if (!saved.ok) return render(c, input, saved.errors, 422);
-  return c.redirect(`/admin/settings/portal-tabs/${type.id}`, 303);
+  return c.redirect(action, 303);
 });
