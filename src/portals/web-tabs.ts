@@ -23,7 +23,8 @@ export async function findUserType(db: Database, id: string) {
   return db
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
-    .select(['t.id', 't.name', 't.portal_id', 'p.name as portal_name', 'p.slug'])
+    .innerJoin('modules as m', 'm.id', 't.base_module_id')
+    .select(['t.id', 't.name', 't.portal_id', 'p.name as portal_name', 'p.slug', 'm.api_name as base_module'])
     .where('t.id', '=', id)
     .executeTakeFirst();
 }

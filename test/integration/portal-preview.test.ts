@@ -150,7 +150,7 @@ describe('preview as a user type, standing in for a record', () => {
   it('shows a record with read-only fields marked, shared notes and files, and nothing hidden or internal', async () => {
     const html = await (await ana.get(`${asCarla()}/m/cases/${ids.case1}`)).text();
     expect(html).toContain('Printer jam');
-    expect(html).toMatch(/data-field="status"><dt>Status<span class="badge read-only">read-only<\/span><\/dt>/);
+    expect(html).toMatch(/data-field="status"><dt>Status <span class="badge read-only">read-only<\/span><\/dt>/);
     expect(html).toMatch(/data-field="subject"><dt>Subject<\/dt>/);
     expect(html).not.toContain('Secret staff analysis');
     expect(html).not.toContain('data-field="description"');

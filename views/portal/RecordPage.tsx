@@ -40,7 +40,12 @@ export function RecordPage({ view, rec, href, currency }: RecordPageProps) {
               <div class="detail" data-field={f.api_name}>
                 <dt>
                   {fieldLabel(t, lang, f)}
-                  {showReadOnly && rec.readOnly.has(f.id) && <span class="badge read-only">{t('portal:record.readOnly')}</span>}
+                  {showReadOnly && rec.readOnly.has(f.id) && (
+                    <>
+                      {' '}
+                      <span class="badge read-only">{t('portal:record.readOnly')}</span>
+                    </>
+                  )}
                 </dt>
                 <dd>
                   <FieldValue

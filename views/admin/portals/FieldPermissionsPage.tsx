@@ -4,6 +4,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import type { FieldPermissionSection } from '../../../src/portals/field-permissions.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField } from '../../components/Field.js';
+import { NextStep, SetupSteps, type StepPlace } from './SetupSteps.js';
 
 export type FieldPermissionsPageProps = {
   view: ViewContext;
@@ -18,6 +19,7 @@ export type FieldPermissionsPageProps = {
   /** Already translated messages to show after a save or a refused one. */
   warnings: string[];
   error?: string | undefined;
+  steps: StepPlace;
 };
 
 /** Which fields of one layout a portal user type sees, and which it cannot change. */
@@ -31,6 +33,7 @@ export function FieldPermissionsPage(props: FieldPermissionsPageProps) {
       <p>
         <a href={props.backHref}>← {t('portalfields:backTo', { name: props.typeName })}</a>
       </p>
+      <SetupSteps view={view} current="fields" at={props.steps} />
       <h1>{title}</h1>
       <p>{t('portalfields:intro')}</p>
       {props.saved && <Alert kind="success">{t('portalfields:saved')}</Alert>}
@@ -112,6 +115,7 @@ export function FieldPermissionsPage(props: FieldPermissionsPageProps) {
           </button>
         </form>
       )}
+      <NextStep view={view} current="fields" at={props.steps} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import type { TabErrors, TabInput, TabOption } from '../../../src/portals/tabs.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField } from '../../components/Field.js';
+import { NextStep, SetupSteps, type StepPlace } from './SetupSteps.js';
 
 export type TabsPageProps = {
   view: ViewContext;
@@ -12,6 +13,7 @@ export type TabsPageProps = {
   options: TabOption[];
   values: Record<string, TabInput> | undefined;
   errors: TabErrors;
+  steps: StepPlace;
 };
 
 function current(option: TabOption, values: Record<string, TabInput> | undefined): TabInput {
@@ -41,11 +43,12 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
 }
 
 /** Which modules a user type's portal shows, and what its users may do in each. */
-export function TabsPage({ view, action, typeName, portalName, options, values, errors }: TabsPageProps) {
+export function TabsPage({ view, action, typeName, portalName, options, values, errors, steps }: TabsPageProps) {
   const { t, lang } = view;
   const access = ['none', 'view', 'add'].map((v) => ({ value: v, label: t(`portaltabs:access.${v}`) }));
   return (
     <section>
+      <SetupSteps view={view} current="tabs" at={steps} />
       <h1>{t('portaltabs:title', { type: typeName, portal: portalName })}</h1>
       <p>{t('portaltabs:intro')}</p>
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
@@ -131,6 +134,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
           {t('portaltabs:save')}
         </button>
       </form>
+      <NextStep view={view} current="tabs" at={steps} />
     </section>
   );
 }

@@ -56,6 +56,7 @@ async function render(
         saved={opts.saved}
         warnings={opts.warnings.map((w) => t(w.key, { fields: w.fields.map((f) => fieldLabel(t, lang, f)).join(', ') }))}
         error={opts.error}
+        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module }}
       />
     ),
   });

@@ -55,6 +55,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
         options={options}
         values={values}
         errors={errors}
+        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module }}
       />
     ),
   });
