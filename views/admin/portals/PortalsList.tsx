@@ -24,6 +24,11 @@ export function PortalsList({ view, portals, types, max, notice }: PortalsListPr
       <h1>{t('portals:list.title')}</h1>
       {notice && <Alert kind="success">{notice}</Alert>}
       <p>{t('portals:list.intro', { max })}</p>
+      <p class="actions">
+        <a href="/admin/settings/portal-preview">{t('portalpreview:title')}</a>
+        <a href="/admin/settings/portal-explain">{t('portalexplain:title')}</a>
+        <a href="/admin/settings/portal-config">{t('portalconfig:page.title')}</a>
+      </p>
       {portals.length < max ? (
         <p>
           <a class="button" href={`${PORTALS_PATH}/new`}>
