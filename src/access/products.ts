@@ -1,5 +1,6 @@
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
+import { containsPattern } from '../db/like.js';
 import type { AccessContext } from './context.js';
 import { fieldMask, rowScope } from './engine.js';
 
@@ -24,7 +25,7 @@ export async function lineItemProducts(
     .selectFrom('records')
     .select(['records.id', 'records.display_name', 'records.layout_id', 'records.data'])
     .where(rowScope(ctx, meta.module.id))
-    .$if(Boolean(search), (q) => q.where((eb) => eb(eb.fn('lower', ['records.display_name']), 'like', `%${escapeLike(search ?? '')}%`)))
+    .$if(Boolean(search), (q) => q.where((eb) => eb(eb.fn('lower', ['records.display_name']), 'like', containsPattern(search ?? ''))))
     .orderBy('records.display_name')
     .orderBy('records.id')
     .limit(opts.limit ?? 20)
@@ -35,5 +36,3 @@ export async function lineItemProducts(
     return { id: r.id, name: r.display_name, unitPrice: price };
   });
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

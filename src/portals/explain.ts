@@ -3,6 +3,7 @@ import { typeContext } from '../access/context.js';
 import { type ExplainReason, explainAccess, usersReaching } from '../access/engine.js';
 import { layoutFields, loadModuleMetaById } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
+import { containsPattern } from '../db/like.js';
 import type { Field, Layout, Module, PortalUserStatus, TabKind } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 
@@ -44,7 +45,8 @@ export type UserExplanation = {
   fields: ExplainedField[];
 };
 
-function findUser(db: Database, portalUserId: string) {
+/** Portal users with their own record's name, portal and type, as pages list them. */
+function portalUserRows(db: Database) {
   return db
     .selectFrom('portal_users as u')
     .innerJoin('records as own', 'own.id', 'u.record_id')
@@ -59,9 +61,11 @@ function findUser(db: Database, portalUserId: string) {
       'p.name as portalName',
       't.id as userTypeId',
       't.name as userTypeName',
-    ])
-    .where('u.id', '=', portalUserId)
-    .executeTakeFirst();
+    ]);
+}
+
+function findUser(db: Database, portalUserId: string) {
+  return portalUserRows(db).where('u.id', '=', portalUserId).executeTakeFirst();
 }
 
 function findRecordRow(db: Database, recordId: string) {
@@ -165,22 +169,8 @@ export type PortalUserChoice = ExplainedUser;
  */
 export async function portalUserChoices(db: Database, opts: { search?: string; include?: string }): Promise<{ users: PortalUserChoice[]; more: boolean }> {
   const search = opts.search?.trim().slice(0, 100) ?? '';
-  const pattern = `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  const rows = await db
-    .selectFrom('portal_users as u')
-    .innerJoin('records as own', 'own.id', 'u.record_id')
-    .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
-    .innerJoin('portals as p', 'p.id', 'u.portal_id')
-    .select([
-      'u.id',
-      'u.email',
-      'u.status',
-      'own.display_name as name',
-      'p.id as portalId',
-      'p.name as portalName',
-      't.id as userTypeId',
-      't.name as userTypeName',
-    ])
+  const pattern = containsPattern(search);
+  const rows = await portalUserRows(db)
     .$if(search !== '', (q) => q.where((eb) => eb.or([eb('u.email', 'ilike', pattern), eb('own.display_name', 'ilike', pattern)])))
     .orderBy('own.display_name')
     .orderBy('u.email')

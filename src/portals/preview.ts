@@ -1,5 +1,6 @@
 import { type AccessContext, previewContext, previewUserContext } from '../access/context.js';
 import type { Database } from '../db/database.js';
+import { containsPattern } from '../db/like.js';
 import { isUuid } from '../mail/outbox.js';
 
 // Preview: an admin sees the portal as a user type (standing in for one of
@@ -103,7 +104,7 @@ export async function previewChoices(db: Database, opts: { typeId?: string | und
         .select(['id', 'display_name as name'])
         .where('module_id', '=', type.baseModuleId)
         .where('deleted_at', 'is', null)
-        .$if(Boolean(q), (qb) => qb.where((eb) => eb(eb.fn('lower', ['display_name']), 'like', `%${(q ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`)))
+        .$if(Boolean(q), (qb) => qb.where((eb) => eb(eb.fn('lower', ['display_name']), 'like', containsPattern(q ?? ''))))
         .orderBy('display_name')
         .orderBy('id')
         .limit(SAMPLE_LIMIT)
