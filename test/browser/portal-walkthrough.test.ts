@@ -117,6 +117,7 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     await page.waitForURL(`${server.url}/admin/settings/portals/${portalId}/summary`);
     await expectAccessible(page);
     expect(await main()).toContain('Asunto, Estado (solo lectura), Contacto');
+    if (process.env.SHOTS) await page.screenshot({ path: '/tmp/notes/summary.png', fullPage: true });
     await page.getByRole('link', { name: 'Vista previa como Tiendas asociadas' }).click();
     await page.getByLabel('En lugar de').selectOption({ label: 'Carla Núñez' });
     await page.getByRole('button', { name: 'Abrir la vista previa' }).click();
@@ -134,6 +135,7 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     expect(await page.locator('table.records tbody th').allInnerTexts()).toEqual(['Impresora atascada', 'Copia de factura']);
     expect(await main()).not.toContain('Dora');
 
+    if (process.env.SHOTS) await page.screenshot({ path: '/tmp/notes/preview-list.png', fullPage: true });
     await page.getByRole('link', { name: 'Impresora atascada' }).click();
     await page.waitForURL(new RegExp(`/m/cases/${ids.case1}$`));
     await expectAccessible(page);
@@ -148,6 +150,15 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     expect(await page.locator('ul.cards li .badge').allInnerTexts()).toEqual(['Propuesta']);
     // Amount is on the card design but not visible to this type.
     expect(await main()).not.toMatch(/9[.\s]?000/);
+
+    // Explain access, from the record: nobody is a portal user yet, so nobody sees it.
+    await page.goto(`${server.url}/admin/m/cases/${ids.case1}`);
+    await page.getByRole('link', { name: 'Acceso en portales' }).click();
+    await page.waitForURL(`${server.url}/admin/settings/portal-explain/record/${ids.case1}`);
+    await expectAccessible(page);
+    await page.goto(`${server.url}/admin/settings/portal-explain`);
+    await expectAccessible(page);
+    expect(await text('h1')).toBe('Explicar el acceso al portal');
     expect(errors).toEqual([]);
   });
 });
