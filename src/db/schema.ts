@@ -45,6 +45,8 @@ export interface SessionsTable {
   created_at: Timestamp;
   ip: string | null;
   user_agent: string | null;
+  /** Signed in with a password, still owing the second factor: grants nothing else. */
+  two_factor_pending: Generated<boolean>;
 }
 
 export type LoginAttemptScope = 'account' | 'address';
@@ -354,6 +356,94 @@ export interface PortalUsersTable {
   created_at: Timestamp;
   activated_at: NullableTimestamp;
   deactivated_at: NullableTimestamp;
+  invited_at: NullableTimestamp;
+  last_login_at: NullableTimestamp;
+}
+
+export interface PortalInvitationsTable {
+  id: Generated<string>;
+  portal_user_id: string;
+  /** hex SHA-256 of the token in the emailed link; the token itself is never stored. */
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: Date;
+  accepted_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export type InvitationOutcome = 'sent' | 'failed' | 'would_send';
+
+export interface InvitationBatchesTable {
+  id: Generated<string>;
+  portal_id: string;
+  user_type_id: string;
+  created_by: string;
+  dry_run: Generated<boolean>;
+  total: number;
+  status: Generated<'running' | 'done'>;
+  created_at: Timestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface InvitationResultsTable {
+  id: Generated<string>;
+  batch_id: string | null;
+  record_id: string;
+  user_type_id: string;
+  outcome: InvitationOutcome;
+  /** A stable failure reason code; null when sent. */
+  reason: string | null;
+  portal_user_id: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface InvitationTemplatesTable {
+  portal_id: string;
+  language: string;
+  subject: string;
+  body: string;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export interface AutoInviteRulesTable {
+  id: Generated<string>;
+  user_type_id: string;
+  field_id: string;
+  value: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface PasswordResetsTable {
+  id: Generated<string>;
+  user_kind: SessionUserKind;
+  user_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Date;
+  used_at: NullableTimestamp;
+}
+
+export interface TwoFactorTable {
+  user_kind: SessionUserKind;
+  user_id: string;
+  /** The TOTP key, base32. */
+  secret: string;
+  enabled_at: NullableTimestamp;
+  /** The last accepted time step: a code is never accepted twice. */
+  last_counter: ColumnType<string | null, string | number | null | undefined, string | number | null>;
+  created_at: Timestamp;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  user_kind: SessionUserKind;
+  user_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
 }
 
 export interface DB {
@@ -382,6 +472,14 @@ export interface DB {
   canvas_designs: CanvasDesignsTable;
   web_tabs: WebTabsTable;
   portal_users: PortalUsersTable;
+  portal_invitations: PortalInvitationsTable;
+  invitation_batches: InvitationBatchesTable;
+  invitation_results: InvitationResultsTable;
+  invitation_templates: InvitationTemplatesTable;
+  auto_invite_rules: AutoInviteRulesTable;
+  password_resets: PasswordResetsTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
 }
 
 export type Org = Selectable<OrgTable>;
@@ -403,3 +501,6 @@ export type PortalUserType = Selectable<PortalUserTypesTable>;
 export type PortalTypeTab = Selectable<PortalTypeTabsTable>;
 export type PortalTypeField = Selectable<PortalTypeFieldsTable>;
 export type PortalUser = Selectable<PortalUsersTable>;
+export type PortalInvitation = Selectable<PortalInvitationsTable>;
+export type InvitationBatch = Selectable<InvitationBatchesTable>;
+export type InvitationResult = Selectable<InvitationResultsTable>;
