@@ -1,0 +1,202 @@
+import type { PgBoss } from 'pg-boss';
+import { invitationEmail } from '../../views/emails/portal-invitation.js';
+import { audit } from '../audit/audit.js';
+import { loadModuleMeta } from '../crm/metadata.js';
+import type { Database } from '../db/database.js';
+import type { CrmRecord } from '../db/schema.js';
+import { createFormatters } from '../i18n/format.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
+import { enqueueEmail, isUuid } from '../mail/outbox.js';
+import { renderEmail } from '../mail/render.js';
+import { emailField, emailOf, type FailureReason, failureReason, loadFacts, staffById } from './reasons.js';
+import { issueInvitation } from './tokens.js';
+
+// Inviting records of a user type's base module: each record ends with exactly
+// one outcome — sent (a portal user, a personal link, an email in the outbox,
+// all in one transaction), failed with one reason, or, in a dry run, would send.
+
+export type InviteDeps = { db: Database; boss: PgBoss; baseUrl: string };
+
+export type InviteGroup = {
+  userTypeId: string;
+  staffId: string;
+  recordIds: string[];
+  /** Outcomes of a batch are recorded once per record: a repeated job changes nothing. */
+  batchId?: string | null;
+  /** Predict every outcome; send and write nothing but the predictions. */
+  dryRun?: boolean;
+  now?: Date;
+};
+
+export type InviteOutcome =
+  | { recordId: string; outcome: 'sent'; portalUserId: string }
+  | { recordId: string; outcome: 'would_send' }
+  | { recordId: string; outcome: 'failed'; reason: FailureReason };
+
+/**
+ * Invites a group of records of one type in one transaction. The type's row is
+ * locked for the transaction, so licence counts and "already a portal user"
+ * hold for every record of the group however many workers run at once.
+ */
+export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<InviteOutcome[]> {
+  const { db } = deps;
+  const now = group.now ?? new Date();
+  const recordIds = [...new Set(group.recordIds)];
+  return db.transaction().execute(async (trx) => {
+    const type = await trx
+      .selectFrom('portal_user_types as t')
+      .innerJoin('portals as p', 'p.id', 't.portal_id')
+      .select(['t.id', 't.portal_id', 't.base_module_id', 't.user_limit', 'p.name as portal_name', 'p.slug'])
+      .where('t.id', '=', group.userTypeId)
+      .forUpdate('t')
+      .executeTakeFirst();
+    if (!type) return recordIds.map((recordId) => ({ recordId, outcome: 'failed' as const, reason: 'record_missing' as const }));
+
+    const done = new Map<string, InviteOutcome>();
+    if (group.batchId) {
+      const earlier = await trx
+        .selectFrom('invitation_results')
+        .select(['record_id', 'outcome', 'reason', 'portal_user_id'])
+        .where('batch_id', '=', group.batchId)
+        .where('record_id', 'in', recordIds.length ? recordIds : [''])
+        .execute();
+      for (const r of earlier) done.set(r.record_id, outcomeOf(r));
+    }
+    const todo = recordIds.filter((id) => !done.has(id));
+    if (todo.length === 0) return recordIds.map((id) => done.get(id) as InviteOutcome);
+
+    const [org, meta, staff, records] = await Promise.all([
+      trx.selectFrom('org').selectAll().executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('modules')
+        .select('api_name')
+        .where('id', '=', type.base_module_id)
+        .executeTakeFirst()
+        .then((m) => (m ? loadModuleMeta(trx, m.api_name) : undefined)),
+      staffById(trx, group.staffId),
+      trx
+        .selectFrom('records')
+        .selectAll()
+        .where('id', 'in', todo.filter(isUuid).length ? todo.filter(isUuid) : ['00000000-0000-0000-0000-000000000000'])
+        .where('module_id', '=', type.base_module_id)
+        .execute(),
+    ]);
+    if (!meta) throw new Error(`base module ${type.base_module_id} of user type ${type.id} is gone`);
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const fields = [...meta.byId.values()];
+    const facts = await loadFacts(trx, { org, module: meta.module, fields, userTypeId: type.id, userLimit: type.user_limit, staff, records });
+    const address = emailField(fields);
+    const customTemplates = await trx.selectFrom('invitation_templates').selectAll().where('portal_id', '=', type.portal_id).execute();
+
+    for (const recordId of todo) {
+      if (!isUuid(recordId)) {
+        // Not an id at all: nothing to record it under.
+        done.set(recordId, { recordId, outcome: 'failed', reason: 'record_missing' });
+        continue;
+      }
+      const record = byId.get(recordId);
+      const reason = failureReason(record, facts);
+      let outcome: InviteOutcome;
+      if (reason || group.dryRun || !record || !staff) {
+        outcome = reason ? { recordId, outcome: 'failed', reason } : { recordId, outcome: 'would_send' };
+        if (!reason && group.dryRun) facts.licencesUsed += 1;
+      } else {
+        const email = emailOf(record, address);
+        const language = languageOf(record, org.default_language);
+        const user = await trx
+          .insertInto('portal_users')
+          .values({
+            portal_id: type.portal_id,
+            user_type_id: type.id,
+            record_id: record.id,
+            email,
+            status: 'invited',
+            invited_by: staff.id,
+            invited_at: now,
+            language,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const { token, expiresAt } = await issueInvitation(trx, user.id, staff.id, now);
+        const fmt = createFormatters({ language, timeZone: org.time_zone, timeFormat: org.time_format });
+        const custom = customTemplates.find((c) => c.language === language);
+        const portalUrl = `${deps.baseUrl}/p/${type.slug}`;
+        const rendered = await renderEmail(
+          invitationEmail,
+          {
+            name: record.display_name,
+            portalName: type.portal_name,
+            orgName: org.name,
+            portalUrl,
+            inviteUrl: `${portalUrl}/invite/${token}`,
+            expires: fmt.dateTime(expiresAt),
+            custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
+          },
+          language,
+        );
+        await enqueueEmail(trx, deps.boss, { address: email, name: record.display_name }, rendered);
+        await audit(
+          trx,
+          { kind: 'staff', id: staff.id },
+          'portal_user.invited',
+          { type: 'portal_user', id: user.id },
+          {
+            recordId: record.id,
+            userTypeId: type.id,
+            batchId: group.batchId ?? null,
+          },
+        );
+        facts.licencesUsed += 1;
+        facts.portalUserRecords.add(record.id);
+        outcome = { recordId, outcome: 'sent', portalUserId: user.id };
+      }
+      await trx
+        .insertInto('invitation_results')
+        .values({
+          batch_id: group.batchId ?? null,
+          record_id: recordId,
+          user_type_id: type.id,
+          outcome: outcome.outcome,
+          reason: outcome.outcome === 'failed' ? outcome.reason : null,
+          portal_user_id: outcome.outcome === 'sent' ? outcome.portalUserId : null,
+          created_by: staff?.id ?? null,
+          created_at: now,
+        })
+        .execute();
+      if (!group.dryRun && outcome.outcome === 'failed' && staff) {
+        await audit(
+          trx,
+          { kind: 'staff', id: staff.id },
+          'portal_user.invitation_failed',
+          { type: 'record', id: recordId },
+          {
+            reason: outcome.reason,
+            userTypeId: type.id,
+            batchId: group.batchId ?? null,
+          },
+        );
+      }
+      done.set(recordId, outcome);
+    }
+    return recordIds.map((id) => done.get(id) as InviteOutcome);
+  });
+}
+
+/** One record: the single "Send portal invitation" on a record page. */
+export async function inviteRecord(deps: InviteDeps, req: Omit<InviteGroup, 'recordIds'> & { recordId: string }): Promise<InviteOutcome> {
+  const [outcome] = await inviteMany(deps, { ...req, recordIds: [req.recordId] });
+  return outcome as InviteOutcome;
+}
+
+/** The email's language: the record's own when it has one, else the organization's. */
+function languageOf(record: CrmRecord, fallback: string): Language {
+  const own = (record.data as Record<string, unknown>).language;
+  if (isLanguage(own)) return own;
+  return isLanguage(fallback) ? fallback : 'en';
+}
+
+function outcomeOf(r: { record_id: string; outcome: string; reason: string | null; portal_user_id: string | null }): InviteOutcome {
+  if (r.outcome === 'sent') return { recordId: r.record_id, outcome: 'sent', portalUserId: r.portal_user_id ?? '' };
+  if (r.outcome === 'would_send') return { recordId: r.record_id, outcome: 'would_send' };
+  return { recordId: r.record_id, outcome: 'failed', reason: r.reason as FailureReason };
+}
