@@ -2,6 +2,7 @@ import { createApp } from './app.js';
 import { findStaffByEmail } from './auth/staff.js';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
+import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, DEMO_PORTAL_USERS, seedDemoPortal } from './demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
@@ -21,6 +22,8 @@ async function main() {
       if (config.seedDemo) demoSeeded = (await seedDemo(db)).seeded;
     },
   });
+  const demoAdmin = config.seedDemo ? await findStaffByEmail(runtime.deps.db, DEMO_ADMIN.email) : undefined;
+  if (demoSeeded && demoAdmin) await seedDemoPortal({ db: runtime.deps.db, boss: runtime.deps.boss, baseUrl: config.baseUrl }, demoAdmin.id);
   const app = createApp(runtime.deps);
   const http = await listen(app, config.port, config.host);
   onShutdownSignal(log, async () => {
@@ -33,11 +36,17 @@ async function main() {
     `  Porta is running at ${config.baseUrl}`,
     runtime.embedded ? `  Database: embedded PostgreSQL, data in ${runtime.embedded.dataDir} (port ${runtime.embedded.port})` : '  Database: DATABASE_URL',
   ];
-  if (config.seedDemo && (await findStaffByEmail(runtime.deps.db, DEMO_ADMIN.email))) {
+  if (demoAdmin) {
     lines.push(
       `  Demo staff sign-in: ${config.baseUrl}/admin/login`,
       `    email ${DEMO_ADMIN.email}  password ${DEMO_ADMIN.password}${demoSeeded ? '  (demo organization created now)' : ''}`,
     );
+    if (await runtime.deps.db.selectFrom('portals').select('id').where('slug', '=', DEMO_PORTAL_SLUG).executeTakeFirst()) {
+      lines.push(
+        `  Demo customer portal sign-in: ${config.baseUrl}/p/${DEMO_PORTAL_SLUG}/login`,
+        ...DEMO_PORTAL_USERS.map((email) => `    email ${email}  password ${DEMO_PORTAL_PASSWORD}`),
+      );
+    }
   }
   lines.push('');
   console.log(lines.join('\n'));
