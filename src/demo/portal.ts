@@ -7,7 +7,7 @@ import { inviteMany } from '../invitations/invite.js';
 import { saveCanvasDesign } from '../portals/canvas.js';
 import { saveFieldPermissions } from '../portals/field-permissions.js';
 import { createPortal } from '../portals/portals.js';
-import { saveTabs, type TabInput, tabOptions } from '../portals/tabs.js';
+import { saveTabs, type TabInput, tabForm, tabOptions } from '../portals/tabs.js';
 
 // The demo's customer portal, so a newcomer sees both sides of Porta at once:
 // a configured contact user type, two active customers of different companies
@@ -133,23 +133,7 @@ export async function seedDemoPortal(deps: Deps, adminId: string): Promise<boole
     badgeFieldId: deals.byName.get('stage')?.id ?? null,
   });
   if (!saved.ok) throw new Error('the demo card design was refused');
-  const input: Record<string, TabInput> = {};
-  for (const o of (await tabOptions(db, type.id)) ?? []) {
-    const own = TABS[o.module.api_name];
-    input[o.module.id] = {
-      shown: own !== undefined,
-      filterFieldId: o.lookups.find((f) => f.api_name === 'contact')?.id ?? '',
-      layoutIds: o.layouts.map((l) => l.id),
-      view: true,
-      create: false,
-      edit: false,
-      delete: false,
-      viewMode: 'list',
-      notes: 'none',
-      attachments: 'none',
-      ...own,
-    };
-  }
+  const input = tabForm((await tabOptions(db, type.id)) ?? [], TABS);
   const tabs = await saveTabs(db, actor, type.id, input);
   if (!tabs.ok) throw new Error(`the demo tabs were refused: ${JSON.stringify(tabs.errors)}`);
   for (const m of [contacts, deals, quotes, cases, solutions, products]) {

@@ -30,6 +30,33 @@ export type TabInput = {
   attachments: string;
 };
 
+/**
+ * The form of every module a type can show, hidden unless `shown` names it:
+ * related tabs filter by the lookup named `filterBy` (else their first), all
+ * layouts allowed, view only, list view, no notes or files — then each
+ * module's own settings on top. For code that configures a type (the demo, tests).
+ */
+export function tabForm(options: TabOption[], shown: Record<string, Partial<TabInput>>, filterBy = 'contact'): Record<string, TabInput> {
+  const form: Record<string, TabInput> = {};
+  for (const o of options) {
+    const own = shown[o.module.api_name];
+    form[o.module.id] = {
+      shown: own !== undefined,
+      filterFieldId: (o.lookups.find((f) => f.api_name === filterBy) ?? o.lookups[0])?.id ?? '',
+      layoutIds: o.layouts.map((l) => l.id),
+      view: true,
+      create: false,
+      edit: false,
+      delete: false,
+      viewMode: 'list',
+      notes: 'none',
+      attachments: 'none',
+      ...own,
+    };
+  }
+  return form;
+}
+
 /** Locale keys per module id, then per form field. */
 export type TabErrors = Record<string, Record<string, string>>;
 export type SaveTabsResult = { ok: true } | { ok: false; errors: TabErrors };

@@ -9,7 +9,7 @@ import { exportPortalConfig, importPortalConfig } from '../../src/portals/config
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { portalList, portalNav } from '../../src/portals/portal-pages.js';
 import { createPortal } from '../../src/portals/portals.js';
-import { saveTabs, type TabInput, tabOptions } from '../../src/portals/tabs.js';
+import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { addUserType } from '../../src/portals/user-types.js';
 import { addWebTab } from '../../src/portals/web-tabs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -43,23 +43,7 @@ async function configure(db: Database, actor: Actor) {
     }),
   ).toEqual({ ok: true });
   const tabs = async (typeId: string, shown: Record<string, Partial<TabInput>>) => {
-    const input: Record<string, TabInput> = {};
-    for (const o of (await tabOptions(db, typeId)) ?? []) {
-      const own = shown[o.module.api_name];
-      input[o.module.id] = {
-        shown: own !== undefined,
-        filterFieldId: o.lookups.find((f) => f.api_name === 'contact')?.id ?? '',
-        layoutIds: o.layouts.map((l) => l.id),
-        view: true,
-        create: false,
-        edit: false,
-        delete: false,
-        viewMode: 'list',
-        notes: 'none',
-        attachments: 'none',
-        ...own,
-      };
-    }
+    const input = tabForm((await tabOptions(db, typeId)) ?? [], shown);
     expect(await saveTabs(db, actor, typeId, input)).toEqual({ ok: true });
   };
   await tabs(customer, {
