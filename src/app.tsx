@@ -18,21 +18,28 @@ import { importRoutes } from './routes/admin/import.js';
 import { outboxRoutes } from './routes/admin/outbox.js';
 import { profileRoutes } from './routes/admin/profile.js';
 import { recordRoutes } from './routes/admin/record.js';
+import { recordPortalRoutes } from './routes/admin/record-portal.js';
 import { recordsRoutes } from './routes/admin/records.js';
 import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
+import { portalAutoInviteRoutes } from './routes/admin/settings/portal-auto-invite.js';
 import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
 import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
 import { portalExplainRoutes } from './routes/admin/settings/portal-explain.js';
 import { portalFieldsRoutes } from './routes/admin/settings/portal-fields.js';
+import { portalInvitationEmailRoutes } from './routes/admin/settings/portal-invitation-email.js';
+import { portalInviteRoutes } from './routes/admin/settings/portal-invites.js';
 import { portalPreviewRoutes } from './routes/admin/settings/portal-preview.js';
 import { portalTabsRoutes } from './routes/admin/settings/portal-tabs.js';
+import { portalUsersRoutes } from './routes/admin/settings/portal-users.js';
 import { portalWebTabsRoutes } from './routes/admin/settings/portal-web-tabs.js';
 import { settingsPortalsRoutes } from './routes/admin/settings/portals.js';
 import { settingsPrivacyRoutes } from './routes/admin/settings/privacy.js';
 import { settingsProfilesRoutes } from './routes/admin/settings/profiles.js';
 import { settingsUsersRoutes } from './routes/admin/settings/users.js';
+import { staffTwoFactorRoutes, staffTwoFactorSignInRoutes } from './routes/admin/two-factor.js';
 import { langRoutes } from './routes/lang.js';
+import { portalRoutes } from './routes/portal/index.js';
 import { portalRedirectRoutes } from './routes/portal/redirect.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
@@ -66,7 +73,9 @@ export function createApp(deps: Deps) {
   app.route('/', setupRoutes);
   app.route('/', langRoutes);
   app.route('/p', portalRedirectRoutes);
+  app.route('/p', portalRoutes);
   app.route('/admin', adminAuthRoutes);
+  app.route('/admin', staffTwoFactorSignInRoutes);
   app.use('/admin/*', requireStaff());
   app.use('/admin', requireStaff());
   app.route('/admin', adminHomeRoutes);
@@ -75,10 +84,16 @@ export function createApp(deps: Deps) {
   app.use('/admin/outbox', requireAdmin());
   app.route('/admin/outbox', outboxRoutes);
   app.route('/admin/profile', profileRoutes);
+  app.route('/admin/profile/two-factor', staffTwoFactorRoutes);
   // Each of these guards itself with requireAdmin().
   app.route('/admin/settings/profiles', settingsProfilesRoutes);
   app.route('/admin/settings/users', settingsUsersRoutes);
   app.route('/admin/settings/privacy', settingsPrivacyRoutes);
+  // Before the configurator, whose guard (manage portals) would otherwise answer for these pages too.
+  app.route('/admin/settings/portals/:id/invite', portalInviteRoutes);
+  app.route('/admin/settings/portals/:id/users', portalUsersRoutes);
+  app.route('/admin/settings/portals/:id/invitation-email', portalInvitationEmailRoutes);
+  app.route('/admin/settings/portals/:id/types/:typeId/auto-invite', portalAutoInviteRoutes);
   app.route('/admin/settings/portals', settingsPortalsRoutes);
   app.route('/admin/settings', settingsIndexRoutes);
   app.route('/admin/settings/modules', moduleSettingsRoutes);
@@ -92,6 +107,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/m', recordsRoutes);
   app.route('/admin/m', convertRoutes);
   app.route('/admin/m', importRoutes);
+  app.route('/admin/m', recordPortalRoutes);
   app.route('/admin/m', recordRoutes);
 
   app.notFound((c) => {

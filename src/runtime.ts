@@ -52,7 +52,7 @@ export async function startRuntime(
     await opts.beforeBoss?.(handle);
     boss = await startBoss({ connectionString: url, role: opts.role });
     const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;
-    if (opts.role !== 'web') await registerWorkers({ db: handle.db, boss, log, transport, mailFrom: config.mailFrom });
+    if (opts.role !== 'web') await registerWorkers({ db: handle.db, boss, log, transport, mailFrom: config.mailFrom, baseUrl: config.baseUrl });
     const deps: Deps = { config, db: handle.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
     const h = handle;
     const b = boss;

@@ -6,11 +6,13 @@ import { errorPage } from '../http/render.js';
 export function requireStaff(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.get('staff')) return next();
+    const back = new URL(c.req.url);
+    const owesSecondFactor = c.get('session')?.two_factor_pending && c.get('session')?.user_kind === 'staff';
+    if (owesSecondFactor && c.req.method === 'GET') return c.redirect(`/admin/two-factor?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
     if (c.req.method !== 'GET') {
       const t = c.get('t');
       return errorPage(c, 401, t('errors:signedOutTitle'), t('errors:signedOut'));
     }
-    const back = new URL(c.req.url);
     return c.redirect(`/admin/login?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
   };
 }

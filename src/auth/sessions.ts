@@ -19,7 +19,12 @@ export function sessionIdFromToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
-export type SessionMeta = { ip?: string | null; userAgent?: string | null };
+export type SessionMeta = {
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Signed in with a password only: the second factor is still owed before anything else works. */
+  twoFactorPending?: boolean;
+};
 
 export async function createSession(
   db: Database,
@@ -37,6 +42,7 @@ export async function createSession(
       expires_at: new Date(Date.now() + lifetimeDays * DAY_MS),
       ip: meta.ip ?? null,
       user_agent: meta.userAgent?.slice(0, 500) ?? null,
+      two_factor_pending: meta.twoFactorPending ?? false,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -3,6 +3,7 @@ import type { Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { createSession, generateSessionToken, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
+import { hasTwoFactor } from './two-factor.js';
 
 export function findStaffByEmail(db: Database, email: string): Promise<StaffUser | undefined> {
   return db
@@ -51,7 +52,7 @@ export async function profileId(db: Database, apiName: 'administrator' | 'standa
 }
 
 export type StaffLoginResult =
-  | { ok: true; token: string; session: Session; staff: StaffUser }
+  | { ok: true; token: string; session: Session; staff: StaffUser; pendingTwoFactor: boolean }
   | { ok: false; reason: 'invalid' | 'deactivated' }
   | { ok: false; reason: 'throttled_account' | 'throttled_address'; retryAfterSeconds: number };
 
@@ -72,7 +73,12 @@ export async function staffLogin(
   if (!staff || !valid) return { ok: false, reason: 'invalid' };
   if (!staff.active) return { ok: false, reason: 'deactivated' };
   await markAttemptSucceeded(db, reservation);
+  const pendingTwoFactor = await hasTwoFactor(db, { kind: 'staff', id: staff.id });
   const token = generateSessionToken();
-  const session = await createSession(db, token, { kind: 'staff', id: staff.id }, sessionDays, { ip: input.address, userAgent: input.userAgent });
-  return { ok: true, token, session, staff };
+  const session = await createSession(db, token, { kind: 'staff', id: staff.id }, sessionDays, {
+    ip: input.address,
+    userAgent: input.userAgent,
+    twoFactorPending: pendingTwoFactor,
+  });
+  return { ok: true, token, session, staff, pendingTwoFactor };
 }

@@ -17,18 +17,21 @@ import { startBoss } from '../jobs/boss.js';
 import { createLogger } from '../log.js';
 import { projectRoot } from '../paths.js';
 import { resolveDatabase } from '../runtime.js';
+import { benchInvites } from './bench-invites.js';
 
 // `npm run bench`: a million generated records in a database of the bench's own
 // (.data/bench, or BENCH_DATABASE_URL), the plans of the list, related-list and
 // lookup queries at that size, and the time staff pages take over HTTP.
 // Exits 1 when a plan reads records or record_refs sequentially, or when the
-// default list page's p95 reaches the budget.
+// default list page's p95 reaches the budget. Then 10,000 bulk invitations
+// (bench-invites.ts); `npm run bench -- --invites` runs that section alone.
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
 const PAGE_BUDGET_MS = 50;
 const WARMUP = 20;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
 const BENCH_DIR = resolve(projectRoot, '.data/bench');
+const INVITES_ONLY = process.argv.includes('--invites');
 
 type Latency = { label: string; path: string; p50: number; p95: number; p99: number; max: number; bytes: number };
 
@@ -61,6 +64,22 @@ async function main() {
   let failed = false;
 
   const { url, embedded } = await resolveDatabase(config, log);
+  const machine = () => {
+    const cpu = cpus();
+    return `Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.versions.node}`;
+  };
+  if (INVITES_ONLY) {
+    try {
+      say(`Porta bench, bulk invitations only, ${new Date().toISOString()}`);
+      say(machine());
+      failed = !(await benchInvites(url, log, say)).ok;
+    } finally {
+      await embedded?.stop();
+    }
+    await writeReport(report);
+    if (failed) process.exit(1);
+    return;
+  }
   const handle = openDatabase(url, config.databasePoolMax);
   const { db } = handle;
   let stopBoss: (() => Promise<void>) | undefined;
@@ -77,10 +96,9 @@ async function main() {
       seeded = `${fmt(missing)} records generated now in ${(result.ms / 1000).toFixed(1)} s (npm run seed:bulk, batches of 100,000, 2 at a time, then VACUUM ANALYZE)`;
     }
     const size = await dataSize(db);
-    const cpu = cpus();
 
     say(`Porta bench, ${new Date().toISOString()}`);
-    say(`Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; Node ${process.versions.node}`);
+    say(machine());
     say(`Database: PostgreSQL ${size.postgres}, ${embedded ? `embedded in ${embedded.dataDir}` : 'BENCH_DATABASE_URL'}`);
     say(
       `Data: ${fmt(size.records)} records (${Object.entries(size.byModule)
@@ -169,6 +187,7 @@ async function main() {
         ? `  ok: the contacts list renders in ${list.p95.toFixed(1)} ms at p95 (budget ${PAGE_BUDGET_MS} ms) with ${fmt(size.records)} records.`
         : `  FAIL: the contacts list's p95 is ${list?.p95.toFixed(1)} ms, over the ${PAGE_BUDGET_MS} ms budget.`,
     );
+    if (!(await benchInvites(url, log, say)).ok) failed = true;
   } finally {
     await closeHttp?.();
     await stopBoss?.();
@@ -176,10 +195,14 @@ async function main() {
     await handle.close();
     await embedded?.stop();
   }
+  await writeReport(report);
+  if (failed) process.exit(1);
+}
+
+async function writeReport(report: string[]) {
   await mkdir(BENCH_DIR, { recursive: true });
   await writeFile(join(BENCH_DIR, 'report.txt'), `${report.join('\n')}\n`);
   console.log(`\nReport written to ${join(BENCH_DIR, 'report.txt')}`);
-  if (failed) process.exit(1);
 }
 
 main().catch((err) => {

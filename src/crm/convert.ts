@@ -1,7 +1,10 @@
 import { sql, type Transaction } from 'kysely';
+import { audit } from '../audit/audit.js';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, DB, Field } from '../db/schema.js';
+import type { CrmRecord, DB, Field, PortalUserStatus } from '../db/schema.js';
+import { licencesUsed } from '../invitations/reasons.js';
+import { isUuid } from '../mail/outbox.js';
 import type { RawValue, StoredValue } from './field-types.js';
 import { loadModuleMeta, type ModuleMeta } from './metadata.js';
 import { type Actor, createRecordIn, findRecord, type LookupInput, logChange, type RecordData, validateRecordInput } from './records.js';
@@ -12,7 +15,16 @@ export type AccountChoice = { mode: 'create'; name: string } | { mode: 'existing
 /** Submitted deal values by the deal field's api name. */
 export type DealInput = Record<string, RawValue>;
 
-export type ConversionRequest = { leadId: string; account: AccountChoice; deal?: DealInput | undefined };
+export type ConversionRequest = {
+  leadId: string;
+  account: AccountChoice;
+  deal?: DealInput | undefined;
+  /** When the lead is a portal user: the contact-based type of the same portal they become. */
+  portalUserTypeId?: string | undefined;
+};
+
+/** The portal user a lead is, who moves to the contact on conversion. */
+export type ConversionPortalUser = { id: string; portalId: string; portalName: string; typeName: string; status: PortalUserStatus };
 
 export type ConversionModules = { leads: ModuleMeta; contacts: ModuleMeta; accounts: ModuleMeta; deals: ModuleMeta };
 
@@ -22,6 +34,9 @@ export type ConversionSetup = ConversionModules & {
   may: { createAccount: boolean; linkAccount: boolean; createDeal: boolean };
   /** The deal fields the conversion form asks for; account and contact are filled in by the conversion. */
   dealFields: Field[];
+  portalUser: ConversionPortalUser | undefined;
+  /** Contact-based user types of the portal user's portal: one of them receives the user. */
+  portalTypes: { id: string; name: string }[];
 };
 
 export type ConversionRefusal = { ok: false; reason: 'not_found' | 'forbidden' } | { ok: false; reason: 'converted'; lead: CrmRecord };
@@ -90,6 +105,7 @@ export async function conversionSetup(db: Database, staff: SignedInStaff, leadId
   if (!contactPerms.create || !mayModify(staff, leads.module, leadPerms, lead, 'edit')) return { ok: false, reason: 'forbidden' };
   if (lead.converted_at) return { ok: false, reason: 'converted', lead };
   const accountLookup = contacts.byName.has('account');
+  const { portalUser, portalTypes } = await leadPortalUser(db, lead.id, contacts.module.id);
   return {
     ok: true,
     setup: {
@@ -108,8 +124,32 @@ export async function conversionSetup(db: Database, staff: SignedInStaff, leadId
           !['lookup', 'subform'].includes(f.type) &&
           !f.options.computed,
       ),
+      portalUser,
+      portalTypes,
     },
   };
+}
+
+/** The portal user the lead is, if any, and the contact-based types of their portal. */
+async function leadPortalUser(db: Database | Transaction<DB>, leadId: string, contactsModuleId: string) {
+  const portalUser = await db
+    .selectFrom('portal_users as u')
+    .innerJoin('portals as p', 'p.id', 'u.portal_id')
+    .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
+    .select(['u.id', 'u.portal_id as portalId', 'p.name as portalName', 't.name as typeName', 'u.status'])
+    .where('u.record_id', '=', leadId)
+    .executeTakeFirst();
+  const portalTypes = portalUser
+    ? await db
+        .selectFrom('portal_user_types')
+        .select(['id', 'name'])
+        .where('portal_id', '=', portalUser.portalId)
+        .where('base_module_id', '=', contactsModuleId)
+        .orderBy('is_default', 'desc')
+        .orderBy('position')
+        .execute()
+    : [];
+  return { portalUser, portalTypes };
 }
 
 function isBlank(v: StoredValue | undefined): boolean {
@@ -145,7 +185,13 @@ function missingRequired(meta: ModuleMeta, data: RecordData, filledLater: string
   return meta.fields.some((f) => f.required && !f.options.computed && !filledLater.includes(f.api_name) && isBlank(data[f.api_name]));
 }
 
-type Validated = { errors: ConversionErrors; account?: { create: RecordData } | { existing: string }; deal?: RecordData; contact: RecordData };
+type Validated = {
+  errors: ConversionErrors;
+  account?: { create: RecordData } | { existing: string };
+  deal?: RecordData;
+  contact: RecordData;
+  portalMove?: PortalMove | undefined;
+};
 
 async function validateConversion(
   trx: Transaction<DB>,
@@ -187,7 +233,48 @@ async function validateConversion(
   }
   const contact = mapFields(leads, contacts, leadData, [...CONTACT_MAPPING, ...sameNamedCustomFields(leads, contacts)]);
   if (missingRequired(contacts, contact, req.account.mode === 'none' ? [] : ['account'])) errors.contact = 'convert:errors.contactIncomplete';
-  return { errors, account, deal, contact };
+  const portal = await checkPortalUserMove(trx, setup, lead, req.portalUserTypeId);
+  if (portal.error) errors.portal_type = portal.error;
+  return { errors, account, deal, contact, portalMove: portal.move };
+}
+
+type PortalMove = { userId: string; fromTypeId: string; toTypeId: string };
+
+/**
+ * A lead that is a portal user needs a contact-based type of the same portal
+ * to receive them, with a free licence when they hold one. Read under lock,
+ * with the lead's row, so the check holds until the move is written.
+ */
+async function checkPortalUserMove(
+  trx: Transaction<DB>,
+  setup: ConversionSetup,
+  lead: CrmRecord,
+  typeId: string | undefined,
+): Promise<{ move?: PortalMove; error?: string }> {
+  const user = await trx
+    .selectFrom('portal_users')
+    .select(['id', 'portal_id', 'user_type_id', 'status'])
+    .where('record_id', '=', lead.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!user) return {};
+  const target =
+    typeId && isUuid(typeId)
+      ? await trx
+          .selectFrom('portal_user_types')
+          .select(['id', 'user_limit'])
+          .where('id', '=', typeId)
+          .where('portal_id', '=', user.portal_id)
+          .where('base_module_id', '=', setup.contacts.module.id)
+          .forUpdate()
+          .executeTakeFirst()
+      : undefined;
+  if (!target) return { error: setup.portalTypes.length ? 'portalusers:convert.typeRequired' : 'portalusers:convert.noType' };
+  const holdsLicence = user.status === 'invited' || user.status === 'active';
+  if (holdsLicence && target.id !== user.user_type_id && (await licencesUsed(trx, target.id)) >= target.user_limit) {
+    return { error: 'portalusers:convert.typeFull' };
+  }
+  return { move: { userId: user.id, fromTypeId: user.user_type_id, toTypeId: target.id } };
 }
 
 /**
@@ -253,6 +340,23 @@ export async function convertLead(db: Database, staff: SignedInStaff, req: Conve
       .execute();
     await logChange(trx, lead.id, actor, 'convert');
     await logChange(trx, contact.id, actor, 'convert');
+    const move = checked.portalMove;
+    if (move) {
+      // Same portal user (id, password, sessions): only their record and type change.
+      await trx.updateTable('portal_users').set({ record_id: contact.id, user_type_id: move.toTypeId }).where('id', '=', move.userId).execute();
+      await audit(
+        trx,
+        actor,
+        'portal_user.converted',
+        { type: 'portal_user', id: move.userId },
+        {
+          fromRecordId: lead.id,
+          toRecordId: contact.id,
+          fromTypeId: move.fromTypeId,
+          toTypeId: move.toTypeId,
+        },
+      );
+    }
     return { ok: true, contactId: contact.id, accountId, dealId };
   });
 }
@@ -267,6 +371,7 @@ export function conversionDefaults(setup: ConversionSetup): ConversionFormValues
     existingAccount: '',
     createDeal: false,
     deal: { name: company || setup.lead.display_name },
+    portalUserType: setup.portalTypes.length === 1 ? (setup.portalTypes[0]?.id ?? '') : '',
   };
 }
 
@@ -276,4 +381,6 @@ export type ConversionFormValues = {
   existingAccount: string;
   createDeal: boolean;
   deal: Record<string, unknown>;
+  /** The user type chosen for a lead that is a portal user. */
+  portalUserType: string;
 };

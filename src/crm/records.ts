@@ -249,7 +249,8 @@ export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: M
     .insertInto('records')
     .values({
       module_id: meta.module.id,
-      owner_id: rec.ownerId,
+      // A portal user's records belong to the staff user who invited them, whatever the caller passed.
+      owner_id: actor.kind === 'portal' ? actor.ownerId : rec.ownerId,
       layout_id: rec.layoutId,
       data: JSON.stringify(rec.data),
       display_name: name,

@@ -1,3 +1,4 @@
+import type { PortalRequest } from '../auth/portal-session.js';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Org, Session } from '../db/schema.js';
 import type { Deps } from '../deps.js';
@@ -27,5 +28,7 @@ export type AppEnv = {
     t: T;
     fmt: Formatters;
     view: ViewContext;
+    /** Set on /p/:slug requests: the portal and its signed-in user, if any. */
+    portal: PortalRequest | undefined;
   };
 };

@@ -20,8 +20,24 @@ export type FormatPreferences = {
   timeFormat: TimeFormat;
 };
 
-/** Every date, number and currency shown to a person goes through these, in their zone and format. */
-export function createFormatters({ language, timeZone, timeFormat }: FormatPreferences): Formatters {
+const made = new Map<string, Formatters>();
+
+/**
+ * Every date, number and currency shown to a person goes through these, in their zone and format.
+ * Building the Intl objects costs about a millisecond, so each combination is built once and kept
+ * (a few languages × the zones in use × two time formats).
+ */
+export function createFormatters(prefs: FormatPreferences): Formatters {
+  const key = `${prefs.language}|${prefs.timeZone}|${prefs.timeFormat}`;
+  let fmt = made.get(key);
+  if (!fmt) {
+    fmt = buildFormatters(prefs);
+    if (made.size < 5000) made.set(key, fmt);
+  }
+  return fmt;
+}
+
+function buildFormatters({ language, timeZone, timeFormat }: FormatPreferences): Formatters {
   const zone = isTimeZone(timeZone) ? timeZone : 'UTC';
   const hour12 = timeFormat === '12h';
   const date = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: zone });

@@ -1,9 +1,10 @@
+import type { Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { invitationEmail } from '../../views/emails/portal-invitation.js';
 import { audit } from '../audit/audit.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord } from '../db/schema.js';
+import type { CrmRecord, DB, Org } from '../db/schema.js';
 import { createFormatters } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail, isUuid } from '../mail/outbox.js';
@@ -87,6 +88,21 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
     const facts = await loadFacts(trx, { org, module: meta.module, fields, userTypeId: type.id, userLimit: type.user_limit, staff, records });
     const address = emailField(fields);
     const customTemplates = await trx.selectFrom('invitation_templates').selectAll().where('portal_id', '=', type.portal_id).execute();
+    // A portal signs its users in by address, one user per address: a record whose address is taken in
+    // the portal (by another record, or earlier in this group) is refused, not a failed transaction.
+    const addresses = [...new Set(records.map((r) => emailOf(r, address).toLowerCase()).filter(Boolean))];
+    const taken = new Set(
+      addresses.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('portal_users')
+              .select('email')
+              .where('portal_id', '=', type.portal_id)
+              .where((eb) => eb(eb.fn('lower', ['email']), 'in', addresses))
+              .execute()
+          ).map((u) => u.email.toLowerCase()),
+    );
 
     for (const recordId of todo) {
       if (!isUuid(recordId)) {
@@ -95,7 +111,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
         continue;
       }
       const record = byId.get(recordId);
-      const reason = failureReason(record, facts);
+      const reason = failureReason(record, facts) ?? (record && taken.has(emailOf(record, address).toLowerCase()) ? 'already_portal_user' : undefined);
       let outcome: InviteOutcome;
       if (reason || group.dryRun || !record || !staff) {
         outcome = reason ? { recordId, outcome: 'failed', reason } : { recordId, outcome: 'would_send' };
@@ -118,23 +134,16 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
           .returning('id')
           .executeTakeFirstOrThrow();
         const { token, expiresAt } = await issueInvitation(trx, user.id, staff.id, now);
-        const fmt = createFormatters({ language, timeZone: org.time_zone, timeFormat: org.time_format });
         const custom = customTemplates.find((c) => c.language === language);
-        const portalUrl = `${deps.baseUrl}/p/${type.slug}`;
-        const rendered = await renderEmail(
-          invitationEmail,
-          {
-            name: record.display_name,
-            portalName: type.portal_name,
-            orgName: org.name,
-            portalUrl,
-            inviteUrl: `${portalUrl}/invite/${token}`,
-            expires: fmt.dateTime(expiresAt),
-            custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
-          },
+        await enqueueInvitationEmail(trx, deps, {
+          portal: { name: type.portal_name, slug: type.slug },
+          org,
+          to: { address: email, name: record.display_name },
           language,
-        );
-        await enqueueEmail(trx, deps.boss, { address: email, name: record.display_name }, rendered);
+          token,
+          expiresAt,
+          custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
+        });
         await audit(
           trx,
           { kind: 'staff', id: staff.id },
@@ -150,6 +159,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
         facts.portalUserRecords.add(record.id);
         outcome = { recordId, outcome: 'sent', portalUserId: user.id };
       }
+      if (record && outcome.outcome !== 'failed') taken.add(emailOf(record, address).toLowerCase());
       await trx
         .insertInto('invitation_results')
         .values({
@@ -180,6 +190,38 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
     }
     return recordIds.map((id) => done.get(id) as InviteOutcome);
   });
+}
+
+export type InvitationMail = {
+  portal: { name: string; slug: string };
+  org: Pick<Org, 'name' | 'time_zone' | 'time_format'>;
+  /** The address invited, greeted by the record's name. */
+  to: { address: string; name: string };
+  language: Language;
+  token: string;
+  expiresAt: Date;
+  /** The portal's own wording for the language, when an admin wrote one. */
+  custom?: { subject: string; body: string } | undefined;
+};
+
+/** Renders the invitation email with its personal link and puts it in the outbox, in the caller's transaction. */
+export async function enqueueInvitationEmail(trx: Transaction<DB>, deps: Pick<InviteDeps, 'boss' | 'baseUrl'>, mail: InvitationMail): Promise<string> {
+  const fmt = createFormatters({ language: mail.language, timeZone: mail.org.time_zone, timeFormat: mail.org.time_format });
+  const portalUrl = `${deps.baseUrl}/p/${mail.portal.slug}`;
+  const rendered = await renderEmail(
+    invitationEmail,
+    {
+      name: mail.to.name,
+      portalName: mail.portal.name,
+      orgName: mail.org.name,
+      portalUrl,
+      inviteUrl: `${portalUrl}/invite/${mail.token}`,
+      expires: fmt.dateTime(mail.expiresAt),
+      custom: mail.custom,
+    },
+    mail.language,
+  );
+  return enqueueEmail(trx, deps.boss, mail.to, rendered);
 }
 
 /** One record: the single "Send portal invitation" on a record page. */

@@ -1,4 +1,4 @@
-import { isDisposableEmailDomain } from 'disposable-email-domains-js';
+import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
 import type { Transaction } from 'kysely';
 import type { SignedInStaff } from '../auth/staff.js';
 import { modulePermissions, staffRecordScope } from '../crm/staff-access.js';
@@ -27,6 +27,9 @@ export const FAILURE_REASONS = [
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 type Db = Database | Transaction<DB>;
+
+/** Built once: the package's own check rebuilds this set of thousands of domains on every call. */
+const DISPOSABLE_DOMAINS = disposableEmailBlocklistSet();
 
 /** Only these characters may appear in an invited address. */
 const EMAIL_CHARACTERS = /^[A-Za-z0-9@.\-_+]+$/;
@@ -70,7 +73,7 @@ export function failureReason(record: CrmRecord | undefined, f: InviteFacts): Fa
     if (record.state === 'under_review') return 'under_review';
     if (f.org.gdpr_enabled && !consents(record, f.fields)) return 'no_consent';
     if (!EMAIL_CHARACTERS.test(email) || email.indexOf('@') !== email.lastIndexOf('@')) return 'invalid_characters';
-    if (isDisposableEmailDomain(domain)) return 'disposable_domain';
+    if (DISPOSABLE_DOMAINS.has(domain)) return 'disposable_domain';
   }
   if (f.licencesUsed >= f.userLimit) return 'licence_limit';
   if (record && f.portalUserRecords.has(record.id)) return 'already_portal_user';

@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import { ensureImportQueue } from './import-job.js';
+import { ensureInviteQueue } from './invite-job.js';
 import { QUEUES } from './queues.js';
 
 export type BossOptions = {
@@ -39,6 +40,7 @@ export async function startBoss(opts: BossOptions): Promise<PgBoss> {
   await ensureQueue(boss, QUEUES.mailSweep, { retryLimit: 0, expireInSeconds: 300 });
   await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 1 });
   await ensureImportQueue(boss);
+  await ensureInviteQueue(boss);
   return boss;
 }
 

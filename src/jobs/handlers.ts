@@ -6,6 +6,8 @@ import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
 import { registerImportWorker } from './import-job.js';
+import { registerInvitationExpiry } from './invitation-expiry.js';
+import { registerInviteWorker } from './invite-job.js';
 import { type MailDeliverJob, QUEUES } from './queues.js';
 
 export type WorkerDeps = {
@@ -14,6 +16,8 @@ export type WorkerDeps = {
   log: Logger;
   transport: MailTransport | undefined;
   mailFrom: string;
+  /** The public address links in emails point to. */
+  baseUrl: string;
 };
 
 /** Registers every job handler. Handlers are thin: one call into the domain each. */
@@ -67,4 +71,6 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
   });
   await boss.schedule(QUEUES.maintenance, '17 * * * *');
   await registerImportWorker(boss, { db, log });
+  await registerInviteWorker(boss, { db, boss, log, baseUrl: deps.baseUrl });
+  await registerInvitationExpiry(boss, { db, log });
 }

@@ -3,6 +3,7 @@ export const QUEUES = {
   mailDeliver: 'mail.deliver',
   mailSweep: 'mail.sweep',
   maintenance: 'maintenance.hourly',
+  invitationExpiry: 'invitations.expire',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

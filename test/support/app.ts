@@ -44,7 +44,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   });
   const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;
   if (opts.worker) {
-    await registerWorkers({ db: database.db, boss, log, transport, mailFrom: config.mailFrom });
+    await registerWorkers({ db: database.db, boss, log, transport, mailFrom: config.mailFrom, baseUrl: config.baseUrl });
   }
   const deps: Deps = { config, db: database.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
   return {

@@ -67,7 +67,7 @@ export function collectConsoleErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
-    if (/status of (401|403|422|429) /.test(msg.text())) return;
+    if (/status of (401|403|410|422|429) /.test(msg.text())) return;
     errors.push(msg.text());
   });
   page.on('pageerror', (err) => errors.push(err.message));

@@ -44,6 +44,10 @@ export function ProfilePage({ view, values, errors, saved }: { view: ViewContext
           {t('common:save')}
         </button>
       </form>
+      <h2>{t('twofactor:settings.title')}</h2>
+      <p>
+        <a href="/admin/profile/two-factor">{t('twofactor:settings.manage')}</a>
+      </p>
     </section>
   );
 }

@@ -7,10 +7,10 @@ const nativeName = (lang: string) => {
 };
 
 /** A plain form: works without JavaScript, remembers the choice in a cookie (and the profile when signed in). */
-export function LanguageSwitcher({ view }: { view: ViewContext }) {
+export function LanguageSwitcher({ view, action = '/lang' }: { view: ViewContext; action?: string | undefined }) {
   const { t, lang, path } = view;
   return (
-    <form method="post" action="/lang" class="lang-switcher">
+    <form method="post" action={action} class="lang-switcher">
       <label for="lang-select">{t('common:language.label')}</label>
       <select id="lang-select" name="lang">
         {LANGUAGES.map((l) => (

@@ -18,15 +18,15 @@ export function AccountMenu({ view, name, profileHref, logoutAction }: { view: V
   );
 }
 
-/** The page's main content and the footer with the language switcher. */
-export function MainAndFooter({ view, children }: { view: ViewContext; children: Child }) {
+/** The page's main content and the footer with the language switcher (posting to `langAction` when the page has its own). */
+export function MainAndFooter({ view, langAction, children }: { view: ViewContext; langAction?: string | undefined; children: Child }) {
   return (
     <>
       <main id="main" class="content">
         {children}
       </main>
       <footer class="site-footer">
-        <LanguageSwitcher view={view} />
+        <LanguageSwitcher view={view} action={langAction} />
       </footer>
     </>
   );

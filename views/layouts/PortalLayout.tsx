@@ -17,6 +17,8 @@ export type PortalShell = {
   previewBanner?: string | undefined;
   /** Where the preview's banner leads back to the configurator. */
   previewExit?: string | undefined;
+  /** The portal's own language switcher address, which also saves the signed-in user's choice. */
+  langAction?: string | undefined;
 };
 
 /** The customer-facing shell: portal name, its tabs, the user's menu, and the language switcher. */
@@ -54,7 +56,9 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
         )}
         {portal.userName && <AccountMenu view={view} name={portal.userName} profileHref={`${portal.base}/profile`} logoutAction={`${portal.base}/logout`} />}
       </header>
-      <MainAndFooter view={view}>{children}</MainAndFooter>
+      <MainAndFooter view={view} langAction={portal.langAction}>
+        {children}
+      </MainAndFooter>
     </Document>
   );
 }

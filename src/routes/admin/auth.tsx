@@ -46,7 +46,9 @@ adminAuthRoutes.post('/login', async (c) => {
   const previous = c.get('session');
   if (previous) await invalidateSession(db, previous.id);
   setSessionCookie(c, result.token, result.session.expires_at);
-  return c.redirect(next.startsWith('/admin') ? next : '/admin', 303);
+  const target = next.startsWith('/admin') ? next : '/admin';
+  if (result.pendingTwoFactor) return c.redirect(`/admin/two-factor?next=${encodeURIComponent(target)}`, 303);
+  return c.redirect(target, 303);
 });
 
 adminAuthRoutes.post('/logout', async (c) => {

@@ -32,7 +32,12 @@ convertRoutes.post('/leads/:id/convert', async (c) => {
   const staff = c.get('staff');
   if (!staff) return forbidden(c);
   const form = await readConvertForm(c);
-  const result = await convertLead(c.get('deps').db, staff, { leadId: c.req.param('id'), account: form.account, deal: form.deal }, { timeZone: timeZoneOf(c) });
+  const result = await convertLead(
+    c.get('deps').db,
+    staff,
+    { leadId: c.req.param('id'), account: form.account, deal: form.deal, portalUserTypeId: form.values.portalUserType || undefined },
+    { timeZone: timeZoneOf(c) },
+  );
   if (result.ok) return c.redirect(`/admin/m/contacts/${result.contactId}?converted=1`, 303);
   if (result.reason === 'invalid') return renderForm(c, result.setup, form.values, result.errors, 422);
   return refusal(c, result);
@@ -53,6 +58,8 @@ function renderForm(c: Context<AppEnv>, setup: ConversionSetup, values: Conversi
       errors={errors}
       timeZone={timeZoneOf(c)}
       accountSuggestUrl={accountLookup ? `/admin/m/contacts/lookup?field=${accountLookup.id}` : undefined}
+      portalUser={setup.portalUser}
+      portalTypes={setup.portalTypes}
     />
   );
   return page(c, { title: t('convert:heading', { name }), body, status });
@@ -106,6 +113,6 @@ async function readConvertForm(c: Context<AppEnv>): Promise<ConvertForm> {
   return {
     account,
     deal: createDeal ? deal : undefined,
-    values: { accountMode, accountName: one('account_name'), existingAccount: one('existing_account'), createDeal, deal },
+    values: { accountMode, accountName: one('account_name'), existingAccount: one('existing_account'), createDeal, deal, portalUserType: one('portal_type') },
   };
 }

@@ -23,6 +23,7 @@ import type { AppEnv } from '../../http/env.js';
 import { errorPage, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import { forbidden, type ModuleContext, moduleContext, notFound, readRecordForm, timeZoneOf } from './record-context.js';
+import { autoInviteAfterSave, portalAccessPanel } from './record-portal.js';
 import { lookupEcho, lookupSuggestUrl, namesFor } from './records.js';
 
 export const recordRoutes = new Hono<AppEnv>();
@@ -84,6 +85,7 @@ recordRoutes.get('/:module/:id', async (c) => {
   const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds, ...(record.converted_to ? [record.converted_to] : [])]);
   const modify = mayModify(staff, meta.module, ctx.perms, record, 'edit');
   const convertedTo = record.converted_to ? names.get(record.converted_to) : undefined;
+  const portalAccess = await portalAccessPanel(c, meta, record, `${base}/${record.id}`);
   const body = (
     <RecordDetail
       view={c.get('view')}
@@ -106,6 +108,7 @@ recordRoutes.get('/:module/:id', async (c) => {
       convertHref={meta.module.api_name === 'leads' && !record.converted_at && modify ? `${base}/${record.id}/convert` : undefined}
       convertedTo={convertedTo?.href ? { name: convertedTo.name, href: convertedTo.href } : undefined}
       portalAccessHref={staff.profile.is_admin || staff.profile.manage_portals ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
+      portalAccess={portalAccess}
     />
   );
   return page(c, { title: record.display_name || t('crm:untitled'), body });
@@ -180,7 +183,8 @@ recordRoutes.post('/:module/:id', async (c) => {
   const version = Number(formMeta.__version ?? record.version);
   const result = await updateRecord(db, actorOf(ctx), meta, record, checked.data, Number.isInteger(version) ? version : -1);
   if (!result.ok) return renderEdit(c, { ...ctx, record }, { ...checked.data, ...lookupEcho(fields, input) }, {}, { status: 409, conflict: true });
-  return c.redirect(`${base}/${record.id}?saved=1`, 303);
+  const invited = await autoInviteAfterSave(c, meta, result.record, record.data as RecordData);
+  return c.redirect(`${base}/${record.id}?saved=1${invited}`, 303);
 });
 
 recordRoutes.get('/:module/:id/clone', async (c) => {

@@ -13,6 +13,7 @@ import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { forbidden, type ModuleContext, moduleContext, readRecordForm, timeZoneOf } from './record-context.js';
+import { autoInviteAfterSave } from './record-portal.js';
 
 export const recordsRoutes = new Hono<AppEnv>();
 
@@ -182,7 +183,8 @@ recordsRoutes.post('/:module', async (c) => {
   const checked = await validateRecordInput(db, meta, fields, input, { timeZone: timeZoneOf(c), lookupScope: () => undefined });
   if (!checked.ok) return renderForm(c, ctx, { values: { ...checked.data, ...lookupEcho(fields, input) }, errors: checked.errors, layoutId: chosen?.id }, 422);
   const record = await createRecord(db, { kind: 'staff', id: staff.id }, meta, { data: checked.data, layoutId: chosen?.id ?? null, ownerId: staff.id });
-  return c.redirect(`${base}/${record.id}?created=1`, 303);
+  const invited = await autoInviteAfterSave(c, meta, record, undefined);
+  return c.redirect(`${base}/${record.id}?created=1${invited}`, 303);
 });
 
 /** On a form that comes back with errors, lookups show what was typed. */

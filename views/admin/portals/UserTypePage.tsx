@@ -47,7 +47,7 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
       <p>
         <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>{' '}
         <a href={`/admin/settings/portal-preview?type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
-        <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a>
+        <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a> <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>
       </p>
       <h2>{t('portals:licences.title')}</h2>
       <dl>
@@ -71,6 +71,20 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
         />
         <button type="submit" class="button">
           {t('portals:licences.save')}
+        </button>
+      </form>
+
+      <h2>{t('twofactor:type.title')}</h2>
+      <form method="post" action={`${base}/two-factor`}>
+        <div class="field checkbox">
+          <input type="checkbox" id="require-two-factor" name="required" checked={type.require_two_factor} aria-describedby="require-two-factor-hint" />
+          <label for="require-two-factor">{t('twofactor:type.label')}</label>
+        </div>
+        <p class="hint" id="require-two-factor-hint">
+          {t('twofactor:type.hint')}
+        </p>
+        <button type="submit" class="button">
+          {t('twofactor:type.submit')}
         </button>
       </form>
 

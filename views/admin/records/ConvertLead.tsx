@@ -1,8 +1,8 @@
-import type { ConversionErrors, ConversionFormValues } from '../../../src/crm/convert.js';
+import type { ConversionErrors, ConversionFormValues, ConversionPortalUser } from '../../../src/crm/convert.js';
 import type { Field } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
-import { TextField } from '../../components/Field.js';
+import { SelectField, TextField } from '../../components/Field.js';
 import { FieldInput } from '../../components/FieldInput.js';
 
 export type ConvertLeadProps = {
@@ -16,6 +16,9 @@ export type ConvertLeadProps = {
   timeZone: string;
   /** Where account names are suggested from as the user types (htmx). */
   accountSuggestUrl?: string | undefined;
+  /** The portal user the lead is: the form asks which contact-based type receives them. */
+  portalUser?: ConversionPortalUser | undefined;
+  portalTypes?: { id: string; name: string }[];
 };
 
 const NO_NAMES = new Map();
@@ -55,6 +58,7 @@ export function ConvertLead(props: ConvertLeadProps) {
           )}
           {may.linkAccount && <ExistingAccount {...props} />}
         </fieldset>
+        {props.portalUser && <PortalUserType {...props} portalUser={props.portalUser} />}
         {may.createDeal && (
           <fieldset>
             <legend>{t('convert:deal.legend')}</legend>
@@ -88,6 +92,30 @@ export function ConvertLead(props: ConvertLeadProps) {
         </div>
       </form>
     </section>
+  );
+}
+
+/** A lead that is a portal user moves to the contact, as one of the contact-based types of their portal. */
+function PortalUserType({ view, portalUser, portalTypes = [], values, errors }: ConvertLeadProps & { portalUser: ConversionPortalUser }) {
+  const { t } = view;
+  return (
+    <fieldset>
+      <legend>{t('portalusers:convert.legend')}</legend>
+      <p>{t('portalusers:convert.intro', { portal: portalUser.portalName, type: portalUser.typeName })}</p>
+      {portalTypes.length > 0 ? (
+        <SelectField
+          name="portal_type"
+          label={t('portalusers:convert.type')}
+          hint={t('portalusers:convert.typeHint')}
+          value={values.portalUserType}
+          error={errors.portal_type ? t(errors.portal_type) : undefined}
+          required
+          options={[{ value: '', label: t('portalusers:choose') }, ...portalTypes.map((x) => ({ value: x.id, label: x.name }))]}
+        />
+      ) : (
+        <Alert kind="error">{t('portalusers:convert.noType')}</Alert>
+      )}
+    </fieldset>
   );
 }
 

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { StoredValue } from '../../../src/crm/field-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
 import type { ModulePermissions } from '../../../src/crm/staff-access.js';
@@ -33,6 +34,8 @@ export type RecordDetailProps = {
   convertedTo?: { name: string; href: string } | undefined;
   /** Who sees the record in portals; only for staff who manage portals. */
   portalAccessHref?: string | undefined;
+  /** The record's portal user or invitation, when a portal user type is based on its module. */
+  portalAccess?: Child;
 };
 
 export function RecordDetail(props: RecordDetailProps) {
@@ -117,6 +120,7 @@ export function RecordDetail(props: RecordDetailProps) {
         </section>
       ))}
       {perms.modify && <RecordControls {...props} url={url} />}
+      {props.portalAccess}
       {props.related.map((r) => (
         <section class="card related">
           <h2>

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { PORTALS_PATH } from '../../../../views/admin/portals/messages.js';
 import { UserTypePage, type UserTypePageProps } from '../../../../views/admin/portals/UserTypePage.js';
+import { setTypeRequiresTwoFactor } from '../../../auth/two-factor.js';
 import type { Portal, PortalUserType } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
@@ -13,7 +14,7 @@ import { notFound } from '../record-context.js';
 export const portalTypeRoutes = new Hono<AppEnv>();
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
-const NOTICES = ['renamed', 'limitSaved'] as const;
+const NOTICES = ['renamed', 'limitSaved', 'twoFactorSaved'] as const;
 
 async function load(c: Context<AppEnv>): Promise<{ portal: Portal; type: PortalUserType } | undefined> {
   const db = c.get('deps').db;
@@ -57,6 +58,14 @@ portalTypeRoutes.post('/:typeId/limit', async (c) => {
   const result = await setUserLimit(c.get('deps').db, actorOf(c), found.type, limit);
   if (result.ok) return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=limitSaved`, 303);
   return render(c, found.portal, found.type, { values: { limit }, errors: result.errors }, 422);
+});
+
+portalTypeRoutes.post('/:typeId/two-factor', async (c) => {
+  const found = await load(c);
+  if (!found) return notFound(c);
+  const { required } = await formValues(c, ['required']);
+  await setTypeRequiresTwoFactor(c.get('deps').db, actorOf(c), found.type.id, required === 'on');
+  return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=twoFactorSaved`, 303);
 });
 
 portalTypeRoutes.post('/:typeId/delete', async (c) => {

@@ -1,0 +1,148 @@
+import type { PgBoss } from 'pg-boss';
+import { portalPasswordResetEmail } from '../../views/emails/portal-password-reset.js';
+import { audit } from '../audit/audit.js';
+import type { Database } from '../db/database.js';
+import type { Portal } from '../db/schema.js';
+import { isLanguage, type Language } from '../i18n/languages.js';
+import { enqueueEmail } from '../mail/outbox.js';
+import { renderEmail } from '../mail/render.js';
+import type { FieldErrors } from '../org/setup-input.js';
+import { hashPassword, passwordProblem } from './passwords.js';
+import { portalBase } from './portal-session.js';
+import { createSession, generateSessionToken, invalidateUserSessions, sessionIdFromToken } from './sessions.js';
+import { hasTwoFactor } from './two-factor.js';
+
+// "Forgot your password?" for portal users: a link by email whose token is
+// stored only as its SHA-256, works once, for one hour. Whether the address
+// belongs to anyone is never revealed by the answer.
+
+export const RESET_MINUTES = 60;
+/** Requests beyond this many in an hour send nothing more, so the form cannot flood someone's inbox. */
+const MAX_RESETS_PER_HOUR = 3;
+
+/** Queues the reset email when the address is an active user of the portal; does nothing otherwise. */
+export async function requestPortalPasswordReset(
+  db: Database,
+  boss: PgBoss,
+  portal: Portal,
+  rawEmail: string,
+  opts: { baseUrl: string; now?: Date },
+): Promise<void> {
+  const now = opts.now ?? new Date();
+  const email = rawEmail.trim().toLowerCase();
+  const user = await db
+    .selectFrom('portal_users as u')
+    .innerJoin('records as r', 'r.id', 'u.record_id')
+    .select(['u.id', 'u.email', 'u.language', 'r.display_name'])
+    .where('u.portal_id', '=', portal.id)
+    .where('u.status', '=', 'active')
+    .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email))
+    .executeTakeFirst();
+  if (!user) return;
+  const org = await db.selectFrom('org').select(['name', 'default_language']).executeTakeFirst();
+  const language: Language = isLanguage(user.language) ? user.language : isLanguage(org?.default_language) ? org.default_language : 'en';
+  const token = generateSessionToken();
+  const rendered = await renderEmail(
+    portalPasswordResetEmail,
+    {
+      name: user.display_name,
+      portalName: portal.name,
+      orgName: org?.name ?? portal.name,
+      resetUrl: `${opts.baseUrl}${portalBase(portal.slug)}/password/reset/${token}`,
+      minutes: RESET_MINUTES,
+    },
+    language,
+  );
+  await db.transaction().execute(async (trx) => {
+    const recent = await trx
+      .selectFrom('password_resets')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('user_kind', '=', 'portal')
+      .where('user_id', '=', user.id)
+      .where('created_at', '>', new Date(now.getTime() - 3600_000))
+      .executeTakeFirstOrThrow();
+    if (Number(recent.n) >= MAX_RESETS_PER_HOUR) return;
+    await trx
+      .insertInto('password_resets')
+      .values({
+        user_kind: 'portal',
+        user_id: user.id,
+        token_hash: sessionIdFromToken(token),
+        created_at: now,
+        expires_at: new Date(now.getTime() + RESET_MINUTES * 60_000),
+      })
+      .execute();
+    await enqueueEmail(trx, boss, { address: user.email, name: user.display_name }, rendered);
+  });
+}
+
+export type ResetLinkState = 'valid' | 'expired' | 'used' | 'unknown';
+
+/** What a reset link in this portal is worth now. */
+export async function portalResetState(db: Database, portal: Portal, token: string, now = new Date()): Promise<ResetLinkState> {
+  if (!/^[a-z2-7]{32}$/.test(token)) return 'unknown';
+  const row = await db
+    .selectFrom('password_resets as r')
+    .innerJoin('portal_users as u', 'u.id', 'r.user_id')
+    .select(['r.expires_at', 'r.used_at', 'u.status'])
+    .where('r.token_hash', '=', sessionIdFromToken(token))
+    .where('r.user_kind', '=', 'portal')
+    .where('u.portal_id', '=', portal.id)
+    .executeTakeFirst();
+  if (row?.status !== 'active') return 'unknown';
+  if (row.used_at) return 'used';
+  return row.expires_at <= now ? 'expired' : 'valid';
+}
+
+export function checkNewPassword(form: Record<string, string | undefined>): { ok: true; password: string } | { ok: false; errors: FieldErrors } {
+  const password = form.password ?? '';
+  const problem = passwordProblem(password);
+  if (problem) return { ok: false, errors: { password: `errors:password.${problem}` } };
+  if (password !== (form.passwordConfirm ?? '')) return { ok: false, errors: { passwordConfirm: 'errors:password.mismatch' } };
+  return { ok: true, password };
+}
+
+export type ResetResult = { ok: true; token: string; expiresAt: Date; pendingTwoFactor: boolean } | { ok: false; reason: Exclude<ResetLinkState, 'valid'> };
+
+/**
+ * Sets the new password through a usable link, once (two submissions of the
+ * same link race on the row: one wins). Every session the user had ends; the
+ * browser that reset gets a new one, still owing its second factor when on.
+ */
+export async function resetPortalPassword(
+  db: Database,
+  portal: Portal,
+  token: string,
+  password: string,
+  opts: { sessionDays: number; ip?: string; userAgent?: string | undefined; now?: Date },
+): Promise<ResetResult> {
+  const now = opts.now ?? new Date();
+  const state = await portalResetState(db, portal, token, now);
+  if (state !== 'valid') return { ok: false, reason: state };
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const used = await trx
+      .updateTable('password_resets')
+      .set({ used_at: now })
+      .where('token_hash', '=', sessionIdFromToken(token))
+      .where('user_kind', '=', 'portal')
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning('user_id')
+      .executeTakeFirst();
+    if (!used) return { ok: false, reason: 'used' } as const;
+    const user = { kind: 'portal' as const, id: used.user_id };
+    await trx.updateTable('portal_users').set({ password_hash: passwordHash }).where('id', '=', user.id).where('status', '=', 'active').execute();
+    const ended = await invalidateUserSessions(trx, user);
+    const pendingTwoFactor = await hasTwoFactor(trx, user);
+    const sessionToken = generateSessionToken();
+    const session = await createSession(trx, sessionToken, user, opts.sessionDays, {
+      ip: opts.ip ?? null,
+      userAgent: opts.userAgent ?? null,
+      twoFactorPending: pendingTwoFactor,
+    });
+    if (!pendingTwoFactor) await trx.updateTable('portal_users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+    await audit(trx, { kind: 'portal', id: user.id }, 'portal_user.password_reset', { type: 'portal_user', id: user.id }, { sessionsEnded: ended });
+    return { ok: true, token: sessionToken, expiresAt: session.expires_at, pendingTwoFactor } as const;
+  });
+}

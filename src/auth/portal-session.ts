@@ -1,0 +1,179 @@
+import type { Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { type AccessContext, loadAccessContext } from '../access/context.js';
+import type { Database } from '../db/database.js';
+import type { Portal, Session, TimeFormat } from '../db/schema.js';
+import type { AppEnv } from '../http/env.js';
+import { decoyHash, verifyPassword } from './passwords.js';
+import { createSession, generateSessionToken, invalidateSession, type ValidSession, validateSessionToken } from './sessions.js';
+import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
+import { hasTwoFactor } from './two-factor.js';
+
+// A portal user's session: the same hashed-token sessions as staff
+// (user_kind 'portal'), held in a cookie of its own that the browser sends to
+// its portal's pages only. Every request re-reads the user and their access:
+// a deactivated user, a user of another portal or of a deleted type is
+// signed out on their next request, and their session ends.
+
+export const PORTAL_COOKIE = 'porta_portal';
+
+export const portalBase = (slug: string) => `/p/${slug}`;
+
+export function setPortalCookie(c: Context<AppEnv>, slug: string, token: string, expiresAt: Date) {
+  setCookie(c, PORTAL_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: c.get('deps').config.env === 'production',
+    path: portalBase(slug),
+    expires: expiresAt,
+  });
+}
+
+export function clearPortalCookie(c: Context<AppEnv>, slug: string) {
+  deleteCookie(c, PORTAL_COOKIE, { path: portalBase(slug), secure: c.get('deps').config.env === 'production', httpOnly: true, sameSite: 'Lax' });
+}
+
+export function findPortalBySlug(db: Database, slug: string): Promise<Portal | undefined> {
+  if (!/^[a-z0-9-]{1,60}$/.test(slug)) return Promise.resolve(undefined);
+  return db.selectFrom('portals').selectAll().where('slug', '=', slug).executeTakeFirst();
+}
+
+/** The signed-in portal user as the pages need them: their name, preferences and what two-factor asks of them. */
+export type PortalAccount = {
+  id: string;
+  email: string;
+  name: string;
+  recordId: string;
+  userTypeId: string;
+  language: string | null;
+  timeZone: string | null;
+  timeFormat: TimeFormat | null;
+  country: string | null;
+  twoFactorRequired: boolean;
+  twoFactorEnabled: boolean;
+};
+
+/** What a request to /p/:slug knows about its portal and its visitor. */
+export type PortalRequest = {
+  portal: Portal;
+  /** /p/:slug */
+  base: string;
+  session: ValidSession | undefined;
+  user: PortalAccount | undefined;
+  /** Undefined while the session still owes its second factor: nothing is reachable yet. */
+  access: AccessContext | undefined;
+  pendingTwoFactor: boolean;
+};
+
+async function loadAccount(db: Database, portalUserId: string): Promise<PortalAccount | undefined> {
+  const row = await db
+    .selectFrom('portal_users as u')
+    .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
+    .innerJoin('records as r', 'r.id', 'u.record_id')
+    .select(['u.id', 'u.email', 'r.display_name', 'u.record_id', 'u.user_type_id', 'u.language', 'u.time_zone', 'u.time_format', 'u.country'])
+    .select('t.require_two_factor')
+    .where('u.id', '=', portalUserId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.display_name || row.email,
+    recordId: row.record_id,
+    userTypeId: row.user_type_id,
+    language: row.language,
+    timeZone: row.time_zone,
+    timeFormat: row.time_format,
+    country: row.country,
+    twoFactorRequired: row.require_two_factor,
+    twoFactorEnabled: await hasTwoFactor(db, { kind: 'portal', id: row.id }),
+  };
+}
+
+export type ResolvedPortalSession =
+  | { state: 'signed_in'; session: ValidSession; user: PortalAccount; access: AccessContext | undefined }
+  /** The token named no live portal session of this portal's active user; when it was one, it has ended. */
+  | { state: 'signed_out' };
+
+/**
+ * The portal user behind a cookie on a request to `portal`. A user who gets
+ * nothing (ACCESS.md: not active, type or portal gone, another portal) is
+ * signed out and their session ended.
+ */
+export async function resolvePortalSession(db: Database, token: string, portal: Portal, lifetimeDays: number): Promise<ResolvedPortalSession> {
+  const session = await validateSessionToken(db, token, lifetimeDays);
+  if (session?.user_kind !== 'portal') return { state: 'signed_out' };
+  const access = await loadAccessContext(db, { portalUserId: session.user_id, portalId: portal.id });
+  const user = access ? await loadAccount(db, session.user_id) : undefined;
+  if (!access || !user) {
+    await invalidateSession(db, session.id);
+    return { state: 'signed_out' };
+  }
+  return { state: 'signed_in', session, user, access: session.two_factor_pending ? undefined : access };
+}
+
+/** Whom a portal user asks about their account: the staff user who invited them, at the organization. */
+export type Contact = { inviterName: string | undefined; inviterEmail: string | undefined; orgName: string };
+
+export async function contactFor(db: Database, portalUserId: string, invitedBy?: string | null): Promise<Contact> {
+  const inviterId = invitedBy ?? (await db.selectFrom('portal_users').select('invited_by').where('id', '=', portalUserId).executeTakeFirst())?.invited_by;
+  const [inviter, org] = await Promise.all([
+    inviterId ? db.selectFrom('staff_users').select(['name', 'email']).where('id', '=', inviterId).executeTakeFirst() : undefined,
+    db.selectFrom('org').select('name').executeTakeFirst(),
+  ]);
+  return { inviterName: inviter?.name, inviterEmail: inviter?.email, orgName: org?.name ?? '' };
+}
+
+export type PortalLoginResult =
+  | { ok: true; token: string; session: Session; pendingTwoFactor: boolean; userId: string }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'deactivated'; contact: Contact }
+  | { ok: false; reason: 'throttled_account' | 'throttled_address'; retryAfterSeconds: number };
+
+/**
+ * Signs a portal user in to their portal: throttled like staff sign-in (no
+ * password is checked while locked), then the password. An account without a
+ * password yet fails like a wrong password (the form reminds newcomers of their
+ * invitation); a deactivated one learns so only once the password is right. With two-factor on, the session starts pending.
+ */
+export async function portalLogin(
+  db: Database,
+  portal: Portal,
+  input: { email: string; password: string; address: string; userAgent?: string | null | undefined },
+  sessionDays: number,
+): Promise<PortalLoginResult> {
+  const email = input.email.trim().toLowerCase();
+  const { verdict, reservation } = await reserveLoginAttempt(db, `portal:${portal.id}`, email, input.address);
+  if (!verdict.allowed || !reservation) {
+    const retryAfterSeconds = verdict.allowed ? 60 : verdict.retryAfterSeconds;
+    return { ok: false, reason: !verdict.allowed && verdict.scope === 'address' ? 'throttled_address' : 'throttled_account', retryAfterSeconds };
+  }
+  const user = await db
+    .selectFrom('portal_users')
+    .select(['id', 'password_hash', 'status', 'invited_by'])
+    .where('portal_id', '=', portal.id)
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+    .executeTakeFirst();
+  const valid = await verifyPassword(user?.password_hash ?? (await decoyHash()), input.password);
+  if (!user) return { ok: false, reason: 'invalid' };
+  // An account still waiting for its invitation has no password: refused like a wrong one, so
+  // the sign-in form never tells a stranger which addresses were invited.
+  if (!valid) return { ok: false, reason: 'invalid' };
+  if (user.status === 'deactivated') return { ok: false, reason: 'deactivated', contact: await contactFor(db, user.id, user.invited_by) };
+  if (user.status !== 'active' || !(await loadAccessContext(db, { portalUserId: user.id, portalId: portal.id }))) return { ok: false, reason: 'invalid' };
+  await markAttemptSucceeded(db, reservation);
+  const pendingTwoFactor = await hasTwoFactor(db, { kind: 'portal', id: user.id });
+  const token = generateSessionToken();
+  const session = await createSession(db, token, { kind: 'portal', id: user.id }, sessionDays, {
+    ip: input.address,
+    userAgent: input.userAgent,
+    twoFactorPending: pendingTwoFactor,
+  });
+  if (!pendingTwoFactor) await recordPortalLogin(db, user.id);
+  return { ok: true, token, session, pendingTwoFactor, userId: user.id };
+}
+
+/** A completed sign-in (with its second factor, when on). */
+export async function recordPortalLogin(db: Database, portalUserId: string, now = new Date()): Promise<void> {
+  await db.updateTable('portal_users').set({ last_login_at: now }).where('id', '=', portalUserId).execute();
+}

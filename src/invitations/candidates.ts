@@ -1,0 +1,128 @@
+import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
+import type { SignedInStaff } from '../auth/staff.js';
+import { searchQuery } from '../crm/list.js';
+import type { ModuleMeta } from '../crm/metadata.js';
+import { staffRecordScope } from '../crm/staff-access.js';
+import type { Database } from '../db/database.js';
+import { containsPattern } from '../db/like.js';
+import type { DB, Field } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
+import { emailField } from './reasons.js';
+
+// Who can still be invited to a portal: records of a user type's base module
+// that the staff user can reach, that have an address in the module's email
+// field, and that are not portal users yet (of any portal). Searching by name
+// or address narrows them; the same conditions define "all N matching" when a
+// batch is started from a search, so the batch is exactly what was counted.
+
+export const CANDIDATES_PAGE = 25;
+
+type Db = Database | Transaction<DB>;
+
+export type Candidate = { id: string; name: string; email: string };
+export type CandidatePage = { candidates: Candidate[]; next: string | undefined };
+export type CandidateQuery = { q?: string | undefined; after?: string | undefined; limit?: number };
+
+/** The module's address field, the one invitations are sent to; undefined when the module has none. */
+export const candidateEmailField = (meta: ModuleMeta): Field | undefined => emailField([...meta.byId.values()]);
+
+function candidates(db: Db, staff: SignedInStaff, meta: ModuleMeta, address: Field, q: string | undefined) {
+  const email = sql<string>`records.data->>${address.api_name}`;
+  let query = db
+    .selectFrom('records')
+    .where('records.module_id', '=', meta.module.id)
+    .where('records.deleted_at', 'is', null)
+    .where(staffRecordScope(staff, meta.module))
+    .where(sql<boolean>`btrim(coalesce(${email}, '')) <> ''`)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('portal_users as pu').select(sql`1`.as('one')).whereRef('pu.record_id', '=', 'records.id'))));
+  const text = q?.trim();
+  if (text) {
+    const words = searchQuery(text);
+    const like = containsPattern(text.toLowerCase());
+    query = query.where((eb: ExpressionBuilder<DB, 'records'>) =>
+      eb.or([...(words ? [sql<boolean>`records.search @@ to_tsquery('simple', ${words})`] : []), sql<boolean>`lower(${email}) like ${like}`]),
+    );
+  }
+  return { query, email };
+}
+
+/** One page of candidates in name order, keyset-paginated on (name, id). */
+export async function listCandidates(db: Database, staff: SignedInStaff, meta: ModuleMeta, query: CandidateQuery): Promise<CandidatePage> {
+  const address = candidateEmailField(meta);
+  if (!address) return { candidates: [], next: undefined };
+  const limit = Math.min(Math.max(query.limit ?? CANDIDATES_PAGE, 1), 200);
+  const { query: base, email } = candidates(db, staff, meta, address, query.q);
+  let q = base
+    .select(['records.id', 'records.display_name as name', sql<string>`lower(records.display_name)`.as('sort_name'), email.as('email')])
+    .orderBy(sql`lower(records.display_name)`)
+    .orderBy('records.id')
+    .limit(limit + 1);
+  const cursor = query.after ? decodeNameCursor(query.after) : undefined;
+  if (cursor) q = q.where(sql<boolean>`(lower(records.display_name), records.id) > (${cursor.name}, ${cursor.id})`);
+  const rows = await q.execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    candidates: page.map((r) => ({ id: r.id, name: r.name, email: r.email.trim() })),
+    next: rows.length > limit && last ? encodeNameCursor(last.sort_name, last.id) : undefined,
+  };
+}
+
+/** How many candidates match the search: the N of "select all N matching". */
+export async function countCandidates(db: Database, staff: SignedInStaff, meta: ModuleMeta, q: string | undefined): Promise<number> {
+  const address = candidateEmailField(meta);
+  if (!address) return 0;
+  const row = await candidates(db, staff, meta, address, q)
+    .query.select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Every matching candidate's id, in list order: the records of a batch started with "all matching". */
+export async function matchingCandidateIds(db: Db, staff: SignedInStaff, meta: ModuleMeta, q: string | undefined, max: number): Promise<string[]> {
+  const address = candidateEmailField(meta);
+  if (!address) return [];
+  const rows = await candidates(db, staff, meta, address, q)
+    .query.select('records.id')
+    .orderBy(sql`lower(records.display_name)`)
+    .orderBy('records.id')
+    .limit(max + 1)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The chosen records the staff user can reach in the base module, in the order
+ * given. Records that became portal users, lost their address or went to the
+ * recycle bin since the list was shown stay in: their outcome says why.
+ */
+export async function reachableRecordIds(db: Db, staff: SignedInStaff, meta: ModuleMeta, ids: string[]): Promise<string[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  if (wanted.length === 0) return [];
+  const found = new Set<string>();
+  for (let i = 0; i < wanted.length; i += 5000) {
+    const rows = await db
+      .selectFrom('records')
+      .select('records.id')
+      .where('records.id', 'in', wanted.slice(i, i + 5000))
+      .where('records.module_id', '=', meta.module.id)
+      .where(staffRecordScope(staff, meta.module))
+      .execute();
+    for (const r of rows) found.add(r.id);
+  }
+  return wanted.filter((id) => found.has(id));
+}
+
+/** A keyset cursor on (lower(name), id), opaque in URLs. */
+export function encodeNameCursor(name: string, id: string): string {
+  return Buffer.from(JSON.stringify({ name, id })).toString('base64url');
+}
+
+export function decodeNameCursor(text: string): { name: string; id: string } | undefined {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as { name?: unknown; id?: unknown };
+    return typeof c.name === 'string' && typeof c.id === 'string' && isUuid(c.id) ? { name: c.name, id: c.id } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,98 @@
+import { type Context, Hono } from 'hono';
+import type { Child } from 'hono/jsx';
+import { PortalAccessPanel, type PortalAccessPanelProps } from '../../../views/admin/records/PortalAccessPanel.js';
+import type { ModuleMeta } from '../../crm/metadata.js';
+import { findRecord, type RecordData } from '../../crm/records.js';
+import type { CrmRecord } from '../../db/schema.js';
+import type { AppEnv } from '../../http/env.js';
+import { errorPage } from '../../http/render.js';
+import { formValues } from '../../http/request.js';
+import { autoInvite } from '../../invitations/auto-invite.js';
+import { type InviteDeps, inviteRecord } from '../../invitations/invite.js';
+import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../invitations/reasons.js';
+import { ACTION_REFUSALS, type ActionRefusal, isPortalUserAction } from '../../portals/portal-user-actions.js';
+import { mayManagePortalUsers, portalUserOfRecord, typesForModule } from '../../portals/portal-users.js';
+import { forbidden, moduleContext, notFound } from './record-context.js';
+
+// A record's portal access, on its page: the portal user it is, or its single
+// invitation. Automatic invitations after staff save a record report here too.
+
+export const recordPortalRoutes = new Hono<AppEnv>();
+
+const inviteDeps = (c: Context<AppEnv>): InviteDeps => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
+const isReason = (v: string | undefined): v is FailureReason => FAILURE_REASONS.includes(v as FailureReason);
+const isRefusal = (v: string | undefined): v is ActionRefusal => ACTION_REFUSALS.includes(v as ActionRefusal);
+
+recordPortalRoutes.post('/:module/:id/portal-invitation', async (c) => {
+  const ctx = await moduleContext(c);
+  if (ctx instanceof Response) return ctx;
+  if (!mayManagePortalUsers(ctx.staff)) return forbidden(c);
+  const record = await findRecord(c.get('deps').db, ctx.meta, c.req.param('id'), ctx.scope);
+  if (!record) return notFound(c);
+  const { type = '' } = await formValues(c, ['type']);
+  const fits = (await typesForModule(c.get('deps').db, ctx.meta.module.id)).some((ty) => ty.id === type);
+  if (!fits) {
+    const t = c.get('t');
+    return errorPage(c, 422, t('errors:formHasErrors'), t('portalusers:record.chooseType'));
+  }
+  const outcome = await inviteRecord(inviteDeps(c), { recordId: record.id, userTypeId: type, staffId: ctx.staff.id });
+  const query = outcome.outcome === 'failed' ? `portalInvite=failed&reason=${outcome.reason}` : 'portalInvite=sent';
+  return c.redirect(`${ctx.base}/${record.id}?${query}#portal-access`, 303);
+});
+
+/**
+ * After staff created or changed a record: the automatic invitations it now
+ * qualifies for. Never in the way of the save: a failure is recorded with its
+ * reason (and logged when unexpected) and only reported on the record page.
+ * Answers the query string the record page reads the notice from.
+ */
+export async function autoInviteAfterSave(c: Context<AppEnv>, meta: ModuleMeta, record: CrmRecord, before: RecordData | undefined): Promise<string> {
+  const staff = c.get('staff');
+  if (!staff) return '';
+  try {
+    const outcome = await autoInvite(inviteDeps(c), staff.id, meta, record, before);
+    if (!outcome) return '';
+    return outcome.outcome === 'failed' ? `&autoInvite=failed&reason=${outcome.reason}` : '&autoInvite=sent';
+  } catch (err) {
+    c.get('deps').log.error({ err, recordId: record.id, reqId: c.get('requestId') }, 'automatic invitation failed');
+    return '';
+  }
+}
+
+/** The panel for a record page; nothing when no user type is based on the record's module. */
+export async function portalAccessPanel(c: Context<AppEnv>, meta: ModuleMeta, record: CrmRecord, recordUrl: string): Promise<Child | undefined> {
+  const db = c.get('deps').db;
+  const staff = c.get('staff');
+  const types = await typesForModule(db, meta.module.id);
+  if (types.length === 0) return undefined;
+  const user = await portalUserOfRecord(db, record.id);
+  const canManage = mayManagePortalUsers(staff);
+  if (!user && !canManage) return undefined;
+  const props: PortalAccessPanelProps = {
+    view: c.get('view'),
+    recordUrl,
+    inviteAction: `${recordUrl}/portal-invitation`,
+    canManage,
+    user,
+    changeTypes: user ? types.filter((ty) => ty.portalId === user.portalId && ty.baseModuleId === user.baseModuleId && ty.id !== user.userTypeId) : [],
+    inviteTypes: types,
+    email: emailOf(record, emailField(meta.fields)),
+    notice: noticeOf(c, user?.email),
+  };
+  return <PortalAccessPanel {...props} />;
+}
+
+function noticeOf(c: Context<AppEnv>, email: string | undefined): PortalAccessPanelProps['notice'] {
+  const t = c.get('t');
+  const reason = c.req.query('reason');
+  const invite = c.req.query('portalInvite');
+  if (invite === 'sent' && email) return { kind: 'success', text: t('invitations:single.sent', { email }) };
+  if (invite === 'failed' && isReason(reason)) return { kind: 'error', text: t('invitations:single.failed', { reason: t(`invitations:reasons.${reason}`) }) };
+  const auto = c.req.query('autoInvite');
+  if (auto === 'sent' && email) return { kind: 'success', text: t('portalusers:auto.sent', { email }) };
+  if (auto === 'failed' && isReason(reason)) return { kind: 'error', text: t('portalusers:auto.failed', { reason: t(`invitations:reasons.${reason}`) }) };
+  const done = c.req.query('portalAccess');
+  if (done === 'refused' && isRefusal(reason)) return { kind: 'error', text: t(`portalusers:refused.${reason}`) };
+  if (isPortalUserAction(done)) return { kind: 'success', text: t(`portalusers:done.${done}`, { count: 1 }) };
+  return undefined;
+}

@@ -1,0 +1,165 @@
+import { type Context, Hono } from 'hono';
+import { BatchPage, BatchStatus, FailedPage } from '../../../../views/admin/invites/BatchPage.js';
+import { InvitePage, type InvitePageProps } from '../../../../views/admin/invites/InvitePage.js';
+import type { SignedInStaff } from '../../../auth/staff.js';
+import { loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../../crm/metadata.js';
+import { modulePermissions } from '../../../crm/staff-access.js';
+import type { InvitationBatch, Portal } from '../../../db/schema.js';
+import type { AppEnv } from '../../../http/env.js';
+import { page } from '../../../http/render.js';
+import { allBatchResults, batchProgress, findBatch, listBatchResults, MAX_BATCH, startBatch } from '../../../invitations/batches.js';
+import { candidateEmailField, countCandidates, listCandidates } from '../../../invitations/candidates.js';
+import { outcomesCsv } from '../../../invitations/outcomes-csv.js';
+import { enqueueInviteJobs } from '../../../jobs/invite-job.js';
+import { requireManagePortalUsers } from '../../../portals/guard.js';
+import { findPortal } from '../../../portals/portals.js';
+import { type UserTypeWithCounts, userTypesOf } from '../../../portals/user-types.js';
+import { notFound } from '../record-context.js';
+
+/** Inviting many records of a portal's user type at once. Mounted at /admin/settings/portals/:id/invite. */
+export const portalInviteRoutes = new Hono<AppEnv>();
+
+portalInviteRoutes.use('*', requireManagePortalUsers());
+
+type PortalCtx = { staff: SignedInStaff; portal: Portal; types: UserTypeWithCounts[]; base: string };
+
+async function portalContext(c: Context<AppEnv>): Promise<PortalCtx | Response> {
+  const { db } = c.get('deps');
+  const staff = c.get('staff');
+  const portal = await findPortal(db, c.req.param('id') ?? '');
+  if (!staff || !portal) return notFound(c);
+  return { staff, portal, types: await userTypesOf(db, [portal.id]), base: `/admin/settings/portals/${portal.id}/invite` };
+}
+
+const typeLabel = (c: Context<AppEnv>, ty: UserTypeWithCounts) =>
+  c.get('t')('bulkinvite:type.option', { type: ty.name, module: moduleLabel(c.get('t'), c.get('lang'), ty.baseModule, 'plural') });
+
+async function invitePage(c: Context<AppEnv>, ctx: PortalCtx, input: { typeId?: string | undefined; q: string; after?: string | undefined }, error?: string) {
+  const { db } = c.get('deps');
+  const t = c.get('t');
+  const type = ctx.types.find((ty) => ty.id === input.typeId) ?? (input.typeId ? undefined : ctx.types[0]);
+  const props: InvitePageProps = {
+    view: c.get('view'),
+    portalName: ctx.portal.name,
+    base: ctx.base,
+    types: ctx.types.map((ty) => ({ id: ty.id, label: typeLabel(c, ty) })),
+    typeId: type?.id,
+    moduleName: type ? moduleLabel(t, c.get('lang'), type.baseModule, 'plural') : '',
+    licences: type ? { used: type.counts.invited + type.counts.active, limit: type.user_limit } : undefined,
+    q: input.q,
+    page: undefined,
+    total: 0,
+    error: error ?? (input.typeId && !type ? t('bulkinvite:errors.badType') : undefined),
+  };
+  const meta = type && (await loadModuleMetaById(db, type.base_module_id));
+  if (type && meta) {
+    if (!(await modulePermissions(db, ctx.staff, meta.module.id)).view) props.blocked = 'noPermission';
+    else if (!candidateEmailField(meta)) props.blocked = 'noEmailField';
+    else {
+      [props.page, props.total] = await Promise.all([
+        listCandidates(db, ctx.staff, meta, { q: input.q, after: input.after }),
+        countCandidates(db, ctx.staff, meta, input.q),
+      ]);
+    }
+  }
+  return page(c, { title: t('bulkinvite:title', { portal: ctx.portal.name }), body: <InvitePage {...props} />, status: props.error ? 422 : 200 });
+}
+
+portalInviteRoutes.get('/', async (c) => {
+  const ctx = await portalContext(c);
+  if (ctx instanceof Response) return ctx;
+  return invitePage(c, ctx, { typeId: c.req.query('type'), q: (c.req.query('q') ?? '').slice(0, 200), after: c.req.query('after') });
+});
+
+portalInviteRoutes.post('/', async (c) => {
+  const ctx = await portalContext(c);
+  if (ctx instanceof Response) return ctx;
+  const { db, boss } = c.get('deps');
+  const t = c.get('t');
+  const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+  const one = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+  const typeId = one(body.type);
+  const q = one(body.q).slice(0, 200);
+  const type = ctx.types.find((ty) => ty.id === typeId);
+  const meta = type && (await loadModuleMetaById(db, type.base_module_id));
+  if (!type || !meta) return invitePage(c, ctx, { typeId: typeId || 'none', q }, t('bulkinvite:errors.badType'));
+  const ids = (Array.isArray(body.record) ? body.record : [body.record]).filter((v): v is string => typeof v === 'string');
+  const result = await startBatch(
+    db,
+    {
+      type,
+      meta,
+      staff: ctx.staff,
+      dryRun: one(body.mode) === 'dry',
+      selection: one(body.all) === '1' ? { kind: 'matching', q } : { kind: 'ids', ids },
+    },
+    (trx, jobs) => enqueueInviteJobs(trx, boss, jobs),
+  );
+  if (!result.ok) return invitePage(c, ctx, { typeId, q }, t(`bulkinvite:errors.${result.error}`, { max: c.get('fmt').number(MAX_BATCH) }));
+  return c.redirect(`${ctx.base}/batches/${result.batchId}`, 303);
+});
+
+type BatchCtx = PortalCtx & { batch: InvitationBatch; type: UserTypeWithCounts; meta: ModuleMeta | undefined; url: string };
+
+async function batchContext(c: Context<AppEnv>): Promise<BatchCtx | Response> {
+  const ctx = await portalContext(c);
+  if (ctx instanceof Response) return ctx;
+  const { db } = c.get('deps');
+  const batch = await findBatch(db, ctx.portal.id, c.req.param('batchId') ?? '', ctx.staff);
+  const type = batch && ctx.types.find((ty) => ty.id === batch.user_type_id);
+  if (!batch || !type) return notFound(c);
+  return { ...ctx, batch, type, meta: await loadModuleMetaById(db, type.base_module_id), url: `${ctx.base}/batches/${batch.id}` };
+}
+
+const recordHref = (ctx: BatchCtx) => (id: string) => `/admin/m/${ctx.type.baseModule.api_name}/${id}`;
+
+async function batchPage(c: Context<AppEnv>, ctx: BatchCtx) {
+  const { db } = c.get('deps');
+  const t = c.get('t');
+  const finishedDryRun = ctx.batch.dry_run && ctx.batch.status === 'done';
+  const [progress, results] = await Promise.all([
+    batchProgress(db, ctx.batch.id),
+    finishedDryRun ? listBatchResults(db, ctx.batch.id, ctx.meta && candidateEmailField(ctx.meta), { after: c.req.query('after') }) : undefined,
+  ]);
+  const props = { view: c.get('view'), batch: ctx.batch, progress, url: ctx.url, results, recordHref: recordHref(ctx) };
+  const title = t(ctx.batch.dry_run ? 'bulkinvite:batch.titleDry' : 'bulkinvite:batch.title', { portal: ctx.portal.name });
+  return page(c, {
+    title,
+    body: <BatchPage {...props} title={title} typeName={ctx.type.name} inviteUrl={`${ctx.base}?type=${ctx.type.id}`} />,
+    fragment: <BatchStatus {...props} />,
+  });
+}
+
+portalInviteRoutes.get('/batches/:batchId', async (c) => {
+  const ctx = await batchContext(c);
+  return ctx instanceof Response ? ctx : batchPage(c, ctx);
+});
+
+/** The status fragment htmx polls (the whole page when asked without htmx). */
+portalInviteRoutes.get('/batches/:batchId/progress', async (c) => {
+  const ctx = await batchContext(c);
+  return ctx instanceof Response ? ctx : batchPage(c, ctx);
+});
+
+portalInviteRoutes.get('/batches/:batchId/failed', async (c) => {
+  const ctx = await batchContext(c);
+  if (ctx instanceof Response) return ctx;
+  const results = await listBatchResults(c.get('deps').db, ctx.batch.id, ctx.meta && candidateEmailField(ctx.meta), {
+    outcome: 'failed',
+    after: c.req.query('after'),
+  });
+  const title = c.get('t')('bulkinvite:failed.title', { portal: ctx.portal.name });
+  return page(c, { title, body: <FailedPage view={c.get('view')} title={title} url={ctx.url} results={results} recordHref={recordHref(ctx)} /> });
+});
+
+portalInviteRoutes.get('/batches/:batchId/outcomes.csv', async (c) => {
+  const ctx = await batchContext(c);
+  if (ctx instanceof Response) return ctx;
+  const t = c.get('t');
+  const rows = await allBatchResults(c.get('deps').db, ctx.batch.id, ctx.meta && candidateEmailField(ctx.meta));
+  const filename = `${t('bulkinvite:csv.filename')}.csv`;
+  c.header('Content-Type', 'text/csv; charset=utf-8');
+  c.header('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`);
+  c.header('Cache-Control', 'private, no-store');
+  return c.body(outcomesCsv(t, rows, ctx.batch.dry_run));
+});

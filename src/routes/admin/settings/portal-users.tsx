@@ -1,0 +1,115 @@
+import { type Context, Hono } from 'hono';
+import { actionOfSegment, PortalUsersPage, type PortalUsersPageProps, portalUsersPath } from '../../../../views/admin/portals/PortalUsersPage.js';
+import type { Portal } from '../../../db/schema.js';
+import type { AppEnv } from '../../../http/env.js';
+import { page } from '../../../http/render.js';
+import { safeBackPath } from '../../../http/request.js';
+import { requireManagePortalUsers } from '../../../portals/guard.js';
+import { type ActionOutcome, applyPortalUserAction, isPortalUserAction, type PortalUserAction } from '../../../portals/portal-user-actions.js';
+import { isPortalUserStatus, listPortalUsers } from '../../../portals/portal-users.js';
+import { findPortal } from '../../../portals/portals.js';
+import { userTypesOf } from '../../../portals/user-types.js';
+import { notFound } from '../record-context.js';
+import { many, one, readBody } from './context.js';
+
+/** A portal's users and what staff do to them. Mounted under /admin/settings/portals/:id/users. */
+export const portalUsersRoutes = new Hono<AppEnv>();
+
+portalUsersRoutes.use('*', requireManagePortalUsers());
+
+const deps = (c: Context<AppEnv>) => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
+
+async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalUsersPageProps> = {}, status: 200 | 422 = 200) {
+  const db = c.get('deps').db;
+  const staff = c.get('staff');
+  const query = { q: (c.req.query('q') ?? '').slice(0, 200), status: c.req.query('status') ?? '', type: c.req.query('type') ?? '' };
+  const [types, users] = await Promise.all([
+    userTypesOf(db, [portal.id]),
+    listPortalUsers(db, portal.id, {
+      q: query.q,
+      status: isPortalUserStatus(query.status) ? query.status : undefined,
+      typeId: query.type,
+      after: c.req.query('after'),
+    }),
+  ]);
+  const t = c.get('t');
+  const done = c.req.query('done');
+  const count = Number(c.req.query('count') ?? '1');
+  const configures = Boolean(staff && (staff.profile.is_admin || staff.profile.manage_portals));
+  return page(c, {
+    title: t('portalusers:list.title', { portal: portal.name }),
+    status,
+    body: (
+      <PortalUsersPage
+        view={c.get('view')}
+        portal={portal}
+        portalHref={configures ? `/admin/settings/portals/${portal.id}` : undefined}
+        emailHref={configures ? `/admin/settings/portals/${portal.id}/invitation-email` : undefined}
+        types={types}
+        page={users}
+        query={query}
+        notice={isPortalUserAction(done) ? t(`portalusers:done.${done}`, { count: Number.isInteger(count) && count > 0 ? count : 1 }) : undefined}
+        {...extra}
+      />
+    ),
+  });
+}
+
+async function portalOf(c: Context<AppEnv>): Promise<Portal | undefined> {
+  return findPortal(c.get('deps').db, c.req.param('id') ?? '');
+}
+
+/** Everyone done: back to the list with a count; someone refused: the list with what became of each. */
+function answer(c: Context<AppEnv>, portal: Portal, action: PortalUserAction, results: ActionOutcome[]) {
+  const done = results.filter((r) => r.ok).length;
+  if (done === results.length) return c.redirect(`${portalUsersPath(portal.id)}?done=${action}&count=${done}`, 303);
+  return render(c, portal, { outcomes: { action, results } }, done === 0 ? 422 : 200);
+}
+
+portalUsersRoutes.get('/', async (c) => {
+  const portal = await portalOf(c);
+  return portal ? render(c, portal) : notFound(c);
+});
+
+portalUsersRoutes.post('/bulk', async (c) => {
+  const portal = await portalOf(c);
+  if (!portal) return notFound(c);
+  const t = c.get('t');
+  const body = await readBody(c);
+  const action = one(body, 'action');
+  const ids = many(body, 'ids');
+  if (!isPortalUserAction(action)) return render(c, portal, { error: t('portalusers:bulk.chooseAction') }, 422);
+  if (ids.length === 0) return render(c, portal, { error: t('portalusers:bulk.noneSelected') }, 422);
+  if (action === 'change_type' && !one(body, 'toType')) return render(c, portal, { error: t('portalusers:bulk.chooseType') }, 422);
+  const results = await applyPortalUserAction(deps(c), {
+    staffId: c.get('staff')?.id ?? '',
+    portalId: portal.id,
+    action,
+    userIds: ids,
+    toTypeId: one(body, 'toType'),
+  });
+  return answer(c, portal, action, results);
+});
+
+// One user, from a row of the list or from their record's page (which `back` names).
+portalUsersRoutes.post('/:userId/:action', async (c) => {
+  const portal = await portalOf(c);
+  const action = actionOfSegment(c.req.param('action'));
+  if (!portal || !action) return notFound(c);
+  const body = await readBody(c);
+  const [result] = await applyPortalUserAction(deps(c), {
+    staffId: c.get('staff')?.id ?? '',
+    portalId: portal.id,
+    action,
+    userIds: [c.req.param('userId')],
+    toTypeId: one(body, 'toType'),
+  });
+  if (!result || (!result.ok && result.reason === 'not_found')) return notFound(c);
+  const back = one(body, 'back');
+  if (back) {
+    const path = safeBackPath(back, portalUsersPath(portal.id));
+    const query = result.ok ? `portalAccess=${action}` : `portalAccess=refused&reason=${result.reason}`;
+    return c.redirect(`${path}${path.includes('?') ? '&' : '?'}${query}#portal-access`, 303);
+  }
+  return answer(c, portal, action, [result]);
+});

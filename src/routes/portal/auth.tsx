@@ -1,0 +1,97 @@
+import { type Context, Hono } from 'hono';
+import { setCookie } from 'hono/cookie';
+import { askWhom } from '../../../views/portal/auth/InvitationPages.js';
+import { SignInPage } from '../../../views/portal/auth/SignInPage.js';
+import { savePortalLanguage } from '../../auth/portal-preferences.js';
+import { clearPortalCookie, type PortalLoginResult, portalLogin, setPortalCookie } from '../../auth/portal-session.js';
+import { invalidateSession } from '../../auth/sessions.js';
+import type { AppEnv } from '../../http/env.js';
+import { LANG_COOKIE } from '../../http/middleware/context.js';
+import { page } from '../../http/render.js';
+import { clientAddress, formValues } from '../../http/request.js';
+import { isLanguage } from '../../i18n/languages.js';
+import { backWithin, portalOf, portalShell } from './context.js';
+
+/** Signing in to and out of a portal, and its language switcher. Mounted under /p. */
+export const portalAuthRoutes = new Hono<AppEnv>();
+
+type Refusal = Exclude<PortalLoginResult, { ok: true }>;
+
+function refusalMessage(c: Context<AppEnv>, result: Refusal): { status: 401 | 403 | 429; message: string } {
+  const view = c.get('view');
+  const t = view.t;
+  switch (result.reason) {
+    case 'invalid':
+      return { status: 401, message: `${t('auth:login.errors.invalid')} ${t('portalauth:login.invitedHint')}` };
+    case 'deactivated':
+      return { status: 403, message: askWhom(view, 'portalauth:login.deactivated', result.contact) };
+    case 'throttled_account':
+    case 'throttled_address': {
+      c.header('Retry-After', String(result.retryAfterSeconds));
+      return { status: 429, message: t(`auth:login.errors.${result.reason}`, { count: Math.ceil(result.retryAfterSeconds / 60) }) };
+    }
+  }
+}
+
+portalAuthRoutes.get('/:slug/login', async (c) => {
+  const p = portalOf(c);
+  if (p.user && !p.pendingTwoFactor) return c.redirect(p.base, 303);
+  const t = c.get('t');
+  const notice = c.req.query('signedOut') === '1' ? t('auth:signedOut') : undefined;
+  const next = c.req.query('next');
+  return page(c, {
+    title: t('portalauth:login.title', { portal: p.portal.name }),
+    portal: portalShell(c),
+    body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} notice={notice} next={next ? backWithin(p, next) : undefined} />,
+  });
+});
+
+portalAuthRoutes.post('/:slug/login', async (c) => {
+  const p = portalOf(c);
+  const { db, config } = c.get('deps');
+  const t = c.get('t');
+  const form = await formValues(c, ['email', 'password', 'next']);
+  const email = (form.email ?? '').trim();
+  const next = backWithin(p, form.next);
+  const refuse = (status: 401 | 403 | 422 | 429, error: string) =>
+    page(c, {
+      title: t('portalauth:login.title', { portal: p.portal.name }),
+      status,
+      portal: portalShell(c),
+      body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} email={email} error={error} next={form.next ? next : undefined} />,
+    });
+  if (!email || !form.password) return refuse(422, t('auth:login.errors.missing'));
+  const result = await portalLogin(
+    db,
+    p.portal,
+    { email, password: form.password, address: clientAddress(c), userAgent: c.req.header('User-Agent') },
+    config.sessionDays,
+  );
+  if (!result.ok) {
+    const { status, message } = refusalMessage(c, result);
+    return refuse(status, message);
+  }
+  // A new sign-in replaces the session this browser had for the portal.
+  if (p.session) await invalidateSession(db, p.session.id);
+  setPortalCookie(c, p.portal.slug, result.token, result.session.expires_at);
+  if (result.pendingTwoFactor) return c.redirect(`${p.base}/two-factor?next=${encodeURIComponent(next)}`, 303);
+  return c.redirect(next, 303);
+});
+
+portalAuthRoutes.post('/:slug/logout', async (c) => {
+  const p = portalOf(c);
+  if (p.session) await invalidateSession(c.get('deps').db, p.session.id);
+  clearPortalCookie(c, p.portal.slug);
+  return c.redirect(`${p.base}/login?signedOut=1`, 303);
+});
+
+// The portal's language switcher: the cookie for everyone, and the signed-in user's preference
+// (which would otherwise win over the cookie on their next page).
+portalAuthRoutes.post('/:slug/lang', async (c) => {
+  const p = portalOf(c);
+  const form = await formValues(c, ['lang', 'back']);
+  if (!isLanguage(form.lang)) return c.text(c.get('t')('errors:language'), 422);
+  setCookie(c, LANG_COOKIE, form.lang, { path: '/', sameSite: 'Lax', maxAge: 365 * 24 * 3600, secure: c.get('deps').config.env === 'production' });
+  if (p.user && !p.pendingTwoFactor) await savePortalLanguage(c.get('deps').db, p.user.id, form.lang);
+  return c.redirect(backWithin(p, form.back), 303);
+});

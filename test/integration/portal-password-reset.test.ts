@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestPortalPasswordReset } from '../../src/auth/password-reset.js';
+import { verifyPassword } from '../../src/auth/passwords.js';
+import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
+import { browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
+
+let t: TestApp;
+let w: PortalWorld;
+const ids = {} as Record<'carla' | 'fred' | 'dora', string>;
+const fresh = 'Brand-New-Pass-2027';
+
+beforeAll(async () => {
+  t = await startTestApp();
+  w = await seedPortalWorld(t);
+  ids.carla = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
+  ids.fred = await addPortalUser(t, w, { email: 'fred@gone.example', recordId: w.records.fred, status: 'deactivated', password: 'Fred-Gone-2027!' });
+  ids.dora = await addPortalUser(t, w, {
+    email: 'dora@initech.example',
+    recordId: w.records.dora,
+    status: 'active',
+    password: 'Dora-Portal-2027',
+    language: 'fr',
+  });
+});
+afterAll(() => t.close());
+
+const outbox = () => t.db.selectFrom('email_outbox').selectAll().orderBy('created_at').execute();
+const linkIn = (text: string) => /http:\/\/porta\.test(\/p\/acme-help\/password\/reset\/[a-z2-7]{32})/.exec(text)?.[1] ?? '';
+const passwordOf = async (id: string) =>
+  (await t.db.selectFrom('portal_users').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow()).password_hash ?? '';
+
+describe('password reset by email', () => {
+  it('gives the same answer whether or not the address has an account, and emails only a real active user', async () => {
+    const before = (await outbox()).length;
+    const answers: string[] = [];
+    for (const email of ['nobody@globex.example', 'fred@gone.example', carla.email.toUpperCase()]) {
+      const res = await browserClient(t.app).post(`${HELP}/password/forgot`, { email });
+      expect(res.status).toBe(200);
+      answers.push((await res.text()).replace(email, 'EMAIL'));
+    }
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toContain(
+      'If EMAIL belongs to an account of this portal, a link to choose a new password is on its way. It works once, for 60 minutes.',
+    );
+    const mails = (await outbox()).slice(before);
+    expect(mails.map((m) => [m.to_address, m.template, m.subject])).toEqual([[carla.email, 'portal-password-reset', 'Reset your password for Acme Help']]);
+    expect(mails[0]?.text).toContain('Hello Carla Núñez,');
+    expect(linkIn(mails[0]?.text ?? '')).not.toBe('');
+    const stored = await t.db.selectFrom('password_resets').selectAll().where('user_id', '=', ids.carla).execute();
+    expect(stored).toHaveLength(1);
+    // Only the hash of the token is kept.
+    expect(mails[0]?.text).not.toContain(stored[0]?.token_hash);
+    expect(stored[0]?.expires_at.getTime()).toBeCloseTo((stored[0]?.created_at.getTime() ?? 0) + 3600_000, -3);
+
+    const empty = await browserClient(t.app).post(`${HELP}/password/forgot`, { email: '' });
+    expect(empty.status).toBe(422);
+  });
+
+  it('writes the email in the user’s language', async () => {
+    await browserClient(t.app).post(`${HELP}/password/forgot`, { email: 'dora@initech.example' });
+    const mail = (await outbox()).find((m) => m.to_address === 'dora@initech.example');
+    expect(mail?.language).toBe('fr');
+    expect(mail?.subject).toBe('Réinitialisez votre mot de passe pour Acme Help');
+  });
+
+  it('sets a new password once, ends every other session and signs in the browser that reset', async () => {
+    const elsewhere = browserClient(t.app);
+    expect((await elsewhere.post(`${HELP}/login`, { email: carla.email, password: carla.password })).status).toBe(303);
+    expect((await elsewhere.get(`${HELP}/m/cases`)).status).toBe(200);
+
+    const mail = (await outbox()).find((m) => m.to_address === carla.email);
+    const link = linkIn(mail?.text ?? '');
+    const client = browserClient(t.app);
+    const form = await client.get(link);
+    expect(form.status).toBe(200);
+    expect(form.headers.get('Referrer-Policy')).toBe('no-referrer');
+    expect(await form.text()).toContain('At least 10 characters, mixing three of');
+    const weak = await client.post(link, { password: 'password', passwordConfirm: 'password' });
+    expect(weak.status).toBe(422);
+    expect(await verifyPassword(await passwordOf(ids.carla), carla.password)).toBe(true);
+
+    const done = await client.post(link, { password: fresh, passwordConfirm: fresh });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('Location')).toBe(HELP);
+    expect(client.cookies.has(PORTAL_COOKIE)).toBe(true);
+    expect((await client.get(`${HELP}/m/cases`)).status).toBe(200);
+    expect(await verifyPassword(await passwordOf(ids.carla), fresh)).toBe(true);
+    // The other browser is signed out.
+    const other = await elsewhere.get(`${HELP}/m/cases`);
+    expect(other.status).toBe(303);
+    expect(other.headers.get('Location')).toContain('/login');
+    const sessions = await t.db.selectFrom('sessions').select('id').where('user_id', '=', ids.carla).execute();
+    expect(sessions).toHaveLength(1);
+
+    // The link is spent.
+    const again = await browserClient(t.app).get(link);
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('This link has already been used.');
+    const replay = await browserClient(t.app).post(link, { password: 'Another-Pass-2028', passwordConfirm: 'Another-Pass-2028' });
+    expect(replay.status).toBe(410);
+    expect(await verifyPassword(await passwordOf(ids.carla), fresh)).toBe(true);
+    expect((await browserClient(t.app).post(`${HELP}/login`, { email: carla.email, password: carla.password })).status).toBe(401);
+    expect((await browserClient(t.app).post(`${HELP}/login`, { email: carla.email, password: fresh })).status).toBe(303);
+  });
+
+  it('refuses a link after its hour', async () => {
+    const portal = await t.db.selectFrom('portals').selectAll().where('id', '=', w.helpId).executeTakeFirstOrThrow();
+    await requestPortalPasswordReset(t.db, t.boss, portal, carla.email, {
+      baseUrl: 'http://porta.test',
+      now: new Date(Date.now() - 61 * 60_000),
+    });
+    const mails = (await outbox()).filter((m) => m.to_address === carla.email);
+    const link = linkIn(mails.at(-1)?.text ?? '');
+    const res = await browserClient(t.app).get(link);
+    expect(res.status).toBe(410);
+    expect(await res.text()).toContain('This link has expired: links to reset a password last one hour.');
+    const post = await browserClient(t.app).post(link, { password: 'Too-Late-Pass-2027', passwordConfirm: 'Too-Late-Pass-2027' });
+    expect(post.status).toBe(410);
+    expect(await verifyPassword(await passwordOf(ids.carla), fresh)).toBe(true);
+  });
+
+  it('answers 404 for a link that never existed', async () => {
+    const res = await browserClient(t.app).get(`${HELP}/password/reset/abcdefghijklmnopqrstuvwxyz234567`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('This link is not valid.');
+  });
+});
