@@ -1,16 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { invitationEmail } from '../../views/emails/portal-invitation.js';
-import { audit } from '../audit/audit.js';
+import { type AuditEntry, auditMany } from '../audit/audit.js';
+import { generateSessionToken, sessionIdFromToken } from '../auth/sessions.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Org } from '../db/schema.js';
 import { createFormatters } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
-import { enqueueEmail, isUuid } from '../mail/outbox.js';
-import { renderEmail } from '../mail/render.js';
+import { enqueueEmail, enqueueEmails, isUuid } from '../mail/outbox.js';
+import { type RenderedEmail, renderEmail } from '../mail/render.js';
 import { emailField, emailOf, type FailureReason, failureReason, loadFacts, staffById } from './reasons.js';
-import { issueInvitation } from './tokens.js';
+import { INVITATION_DAYS } from './tokens.js';
 
 // Inviting records of a user type's base module: each record ends with exactly
 // one outcome — sent (a portal user, a personal link, an email in the outbox,
@@ -104,6 +106,9 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
           ).map((u) => u.email.toLowerCase()),
     );
 
+    // Decide every outcome first, then write each table once for the whole group.
+    const sends: NewInvitation[] = [];
+    const results: InviteOutcome[] = [];
     for (const recordId of todo) {
       if (!isUuid(recordId)) {
         // Not an id at all: nothing to record it under.
@@ -115,78 +120,117 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
       let outcome: InviteOutcome;
       if (reason || group.dryRun || !record || !staff) {
         outcome = reason ? { recordId, outcome: 'failed', reason } : { recordId, outcome: 'would_send' };
-        if (!reason && group.dryRun) facts.licencesUsed += 1;
       } else {
-        const email = emailOf(record, address);
         const language = languageOf(record, org.default_language);
-        const user = await trx
-          .insertInto('portal_users')
-          .values({
+        const custom = customTemplates.find((c) => c.language === language);
+        const send: NewInvitation = {
+          userId: randomUUID(),
+          record,
+          email: emailOf(record, address),
+          language,
+          token: generateSessionToken(),
+          custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
+        };
+        sends.push(send);
+        facts.portalUserRecords.add(record.id);
+        outcome = { recordId, outcome: 'sent', portalUserId: send.userId };
+      }
+      if (outcome.outcome !== 'failed') {
+        facts.licencesUsed += 1;
+        if (record) taken.add(emailOf(record, address).toLowerCase());
+      }
+      results.push(outcome);
+      done.set(recordId, outcome);
+    }
+
+    const expiresAt = new Date(now.getTime() + INVITATION_DAYS * DAY_MS);
+    if (sends.length && staff) {
+      await trx
+        .insertInto('portal_users')
+        .values(
+          sends.map((s) => ({
+            id: s.userId,
             portal_id: type.portal_id,
             user_type_id: type.id,
-            record_id: record.id,
-            email,
-            status: 'invited',
+            record_id: s.record.id,
+            email: s.email,
+            status: 'invited' as const,
             invited_by: staff.id,
             invited_at: now,
-            language,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        const { token, expiresAt } = await issueInvitation(trx, user.id, staff.id, now);
-        const custom = customTemplates.find((c) => c.language === language);
-        await enqueueInvitationEmail(trx, deps, {
-          portal: { name: type.portal_name, slug: type.slug },
-          org,
-          to: { address: email, name: record.display_name },
-          language,
-          token,
-          expiresAt,
-          custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
-        });
-        await audit(
-          trx,
-          { kind: 'staff', id: staff.id },
-          'portal_user.invited',
-          { type: 'portal_user', id: user.id },
-          {
-            recordId: record.id,
-            userTypeId: type.id,
-            batchId: group.batchId ?? null,
-          },
-        );
-        facts.licencesUsed += 1;
-        facts.portalUserRecords.add(record.id);
-        outcome = { recordId, outcome: 'sent', portalUserId: user.id };
-      }
-      if (record && outcome.outcome !== 'failed') taken.add(emailOf(record, address).toLowerCase());
+            language: s.language,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('portal_invitations')
+        .values(
+          sends.map((s) => ({
+            portal_user_id: s.userId,
+            token_hash: sessionIdFromToken(s.token),
+            invited_by: staff.id,
+            created_at: now,
+            expires_at: expiresAt,
+          })),
+        )
+        .execute();
+      const emails = await Promise.all(
+        sends.map(async (s) => ({
+          to: { address: s.email, name: s.record.display_name },
+          email: await renderInvitationEmail(deps, {
+            portal: { name: type.portal_name, slug: type.slug },
+            org,
+            to: { address: s.email, name: s.record.display_name },
+            language: s.language,
+            token: s.token,
+            expiresAt,
+            custom: s.custom,
+          }),
+        })),
+      );
+      await enqueueEmails(trx, deps.boss, emails);
+    }
+    if (results.length) {
       await trx
         .insertInto('invitation_results')
-        .values({
-          batch_id: group.batchId ?? null,
-          record_id: recordId,
-          user_type_id: type.id,
-          outcome: outcome.outcome,
-          reason: outcome.outcome === 'failed' ? outcome.reason : null,
-          portal_user_id: outcome.outcome === 'sent' ? outcome.portalUserId : null,
-          created_by: staff?.id ?? null,
-          created_at: now,
-        })
+        .values(
+          results.map((o) => ({
+            batch_id: group.batchId ?? null,
+            record_id: o.recordId,
+            user_type_id: type.id,
+            outcome: o.outcome,
+            reason: o.outcome === 'failed' ? o.reason : null,
+            portal_user_id: o.outcome === 'sent' ? o.portalUserId : null,
+            created_by: staff?.id ?? null,
+            created_at: now,
+          })),
+        )
         .execute();
-      if (!group.dryRun && outcome.outcome === 'failed' && staff) {
-        await audit(
-          trx,
-          { kind: 'staff', id: staff.id },
-          'portal_user.invitation_failed',
-          { type: 'record', id: recordId },
-          {
-            reason: outcome.reason,
-            userTypeId: type.id,
-            batchId: group.batchId ?? null,
-          },
-        );
-      }
-      done.set(recordId, outcome);
+    }
+    if (!group.dryRun && staff) {
+      const batchId = group.batchId ?? null;
+      await auditMany(
+        trx,
+        { kind: 'staff', id: staff.id },
+        results.flatMap((o): AuditEntry[] =>
+          o.outcome === 'sent'
+            ? [
+                {
+                  action: 'portal_user.invited',
+                  target: { type: 'portal_user', id: o.portalUserId },
+                  details: { recordId: o.recordId, userTypeId: type.id, batchId },
+                },
+              ]
+            : o.outcome === 'failed'
+              ? [
+                  {
+                    action: 'portal_user.invitation_failed',
+                    target: { type: 'record', id: o.recordId },
+                    details: { reason: o.reason, userTypeId: type.id, batchId },
+                  },
+                ]
+              : [],
+        ),
+      );
     }
     return recordIds.map((id) => done.get(id) as InviteOutcome);
   });
@@ -206,9 +250,14 @@ export type InvitationMail = {
 
 /** Renders the invitation email with its personal link and puts it in the outbox, in the caller's transaction. */
 export async function enqueueInvitationEmail(trx: Transaction<DB>, deps: Pick<InviteDeps, 'boss' | 'baseUrl'>, mail: InvitationMail): Promise<string> {
+  return enqueueEmail(trx, deps.boss, mail.to, await renderInvitationEmail(deps, mail));
+}
+
+/** The invitation email with its personal link, in the invitee's language and the organization's time zone. */
+export function renderInvitationEmail(deps: Pick<InviteDeps, 'baseUrl'>, mail: InvitationMail): Promise<RenderedEmail> {
   const fmt = createFormatters({ language: mail.language, timeZone: mail.org.time_zone, timeFormat: mail.org.time_format });
   const portalUrl = `${deps.baseUrl}/p/${mail.portal.slug}`;
-  const rendered = await renderEmail(
+  return renderEmail(
     invitationEmail,
     {
       name: mail.to.name,
@@ -221,8 +270,19 @@ export async function enqueueInvitationEmail(trx: Transaction<DB>, deps: Pick<In
     },
     mail.language,
   );
-  return enqueueEmail(trx, deps.boss, mail.to, rendered);
 }
+
+/** A portal user about to be created by a group, with the token of their link (never stored). */
+type NewInvitation = {
+  userId: string;
+  record: CrmRecord;
+  email: string;
+  language: Language;
+  token: string;
+  custom: { subject: string; body: string } | undefined;
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One record: the single "Send portal invitation" on a record page. */
 export async function inviteRecord(deps: InviteDeps, req: Omit<InviteGroup, 'recordIds'> & { recordId: string }): Promise<InviteOutcome> {

@@ -30,6 +30,32 @@ export async function enqueueEmail(trx: Transaction<DB>, boss: PgBoss, to: Recip
   return row.id;
 }
 
+/** Several emails written and queued at once, inside the caller's transaction (bulk work). */
+export async function enqueueEmails(trx: Transaction<DB>, boss: PgBoss, emails: { to: Recipient; email: RenderedEmail }[]): Promise<string[]> {
+  if (emails.length === 0) return [];
+  const rows = await trx
+    .insertInto('email_outbox')
+    .values(
+      emails.map(({ to, email }) => ({
+        to_address: to.address,
+        to_name: to.name ?? null,
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        language: email.language,
+        template: email.template,
+      })),
+    )
+    .returning('id')
+    .execute();
+  await boss.insert(
+    QUEUES.mailDeliver,
+    rows.map((r) => ({ data: { outboxId: r.id } })),
+    { db: fromKysely(trx) },
+  );
+  return rows.map((r) => r.id);
+}
+
 export type OutboxPage = { emails: Omit<OutboxEmail, 'html' | 'text'>[]; next: string | undefined };
 
 /** Newest first, keyset-paginated on (created_at, id). */
