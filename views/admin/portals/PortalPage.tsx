@@ -65,7 +65,8 @@ export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice,
       <h2 id="types-title">{t('portals:types.title')}</h2>
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
       <p>
-        <a href={`${base}/users`}>{t('portalusers:link')}</a> · <a href={`${base}/invitation-email`}>{t('portalusers:email.link')}</a>
+        <a href={`${base}/users`}>{t('portalusers:link')}</a> · <a href={`${base}/invite`}>{t('bulkinvite:link')}</a> ·{' '}
+        <a href={`${base}/invitation-email`}>{t('portalusers:email.link')}</a>
       </p>
 
       <h3>{t('portals:types.add')}</h3>

@@ -66,13 +66,16 @@ export function PortalUsersPage(props: PortalUsersPageProps) {
       )}
       <div class="page-head">
         <h1>{t('portalusers:list.title', { portal: portal.name })}</h1>
-        {props.emailHref && (
-          <div class="actions">
+        <div class="actions">
+          <a class="button" href={`/admin/settings/portals/${portal.id}/invite`}>
+            {t('bulkinvite:link')}
+          </a>
+          {props.emailHref && (
             <a class="button secondary" href={props.emailHref}>
               {t('portalusers:email.link')}
             </a>
-          </div>
-        )}
+          )}
+        </div>
       </div>
       {notice && <Alert kind="success">{notice}</Alert>}
       {error && <Alert kind="error">{error}</Alert>}
