@@ -60,7 +60,14 @@ export async function deliverOutboxEmail(
   if (!email) return { outcome: await whyNotPending(db, outboxId) };
   try {
     await transport.send(
-      { from, to: formatAddress(email.to_address, email.to_name), subject: email.subject, html: email.html, text: email.text },
+      {
+        from,
+        to: formatAddress(email.to_address, email.to_name),
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        messageId: `<${outboxId}@${from.slice(from.lastIndexOf('@') + 1).replace(/[^A-Za-z0-9.-]/g, '') || 'porta.invalid'}>`,
+      },
       attempt.signal,
     );
   } catch (err) {

@@ -1,6 +1,14 @@
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 
-export type MailMessage = { from: string; to: string; subject: string; html: string; text: string };
+export type MailMessage = {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** The same for every attempt at one outbox email, so a repeated delivery is recognisable as the same message. */
+  messageId?: string;
+};
 
 export type MailTransport = {
   /** `signal` cuts a send short; it is also cut short after SEND_DEADLINE_MS whatever the server does. */

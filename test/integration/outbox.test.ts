@@ -64,6 +64,8 @@ describe('email outbox', () => {
     expect(mail?.from).toBe('crm@acme.example');
     expect(mail?.html).toContain('href="http://porta.test/admin/login"');
     expect(mail?.text).toContain('Hello Bea Cliente,');
+    // Every attempt at one outbox email carries the same Message-ID, so a repeated delivery is recognisable.
+    expect(mail?.raw).toMatch(new RegExp(`^Message-ID: <${id}@acme\\.example>`, 'im'));
     const row = await outboxRow(id);
     expect(row.attempts).toBe(1);
     expect(row.sent_at).toBeInstanceOf(Date);
