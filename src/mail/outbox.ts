@@ -13,21 +13,9 @@ export type Recipient = { address: string; name?: string | null };
  * it committed, and a delivery job exists for every outbox row.
  */
 export async function enqueueEmail(trx: Transaction<DB>, boss: PgBoss, to: Recipient, email: RenderedEmail): Promise<string> {
-  const row = await trx
-    .insertInto('email_outbox')
-    .values({
-      to_address: to.address,
-      to_name: to.name ?? null,
-      subject: email.subject,
-      html: email.html,
-      text: email.text,
-      language: email.language,
-      template: email.template,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await boss.send(QUEUES.mailDeliver, { outboxId: row.id }, { db: fromKysely(trx) });
-  return row.id;
+  const [id] = await enqueueEmails(trx, boss, [{ to, email }]);
+  if (!id) throw new Error('the email was not written to the outbox');
+  return id;
 }
 
 /** Several emails written and queued at once, inside the caller's transaction (bulk work). */

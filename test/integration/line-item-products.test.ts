@@ -5,7 +5,7 @@ import { lineItemProducts } from '../../src/access/products.js';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
 import { type Actor, createRecord } from '../../src/crm/records.js';
 import { createPortal } from '../../src/portals/portals.js';
-import { saveTabs, tabOptions } from '../../src/portals/tabs.js';
+import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { seedAcme } from '../support/fixtures.js';
 
@@ -54,24 +54,7 @@ afterAll(() => t.close());
 const ctx = () => loadAccessContext(t.db, { portalUserId: userId, portalId });
 
 async function share(products: boolean) {
-  const options = (await tabOptions(t.db, typeId)) ?? [];
-  const input = Object.fromEntries(
-    options.map((o) => [
-      o.module.id,
-      {
-        shown: o.kind === 'base' || (o.forLineItems && products),
-        filterFieldId: '',
-        layoutIds: o.layouts.map((l) => l.id),
-        view: true,
-        create: false,
-        edit: false,
-        delete: false,
-        viewMode: 'list',
-        notes: 'none',
-        attachments: 'none',
-      },
-    ]),
-  );
+  const input = tabForm((await tabOptions(t.db, typeId)) ?? [], products ? { contacts: {}, products: {} } : { contacts: {} });
   const saved = await saveTabs(t.db, staff, typeId, input);
   expect(saved).toEqual({ ok: true });
 }

@@ -6,7 +6,7 @@ import { type Actor, createRecord, type RecordData } from '../../src/crm/records
 import type { PortalUserStatus } from '../../src/db/schema.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { createPortal } from '../../src/portals/portals.js';
-import { saveTabs, type TabInput, tabOptions } from '../../src/portals/tabs.js';
+import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import type { TestApp } from './app.js';
 import { seedAcme } from './fixtures.js';
 
@@ -45,22 +45,7 @@ export async function seedPortalWorld(t: TestApp): Promise<PortalWorld> {
     const created = await createPortal(t.db, staff, { name, slug });
     if (!created.ok) throw new Error(`portal ${name} not created`);
     const type = await t.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', created.portal.id).executeTakeFirstOrThrow();
-    const options = (await tabOptions(t.db, type.id)) ?? [];
-    const input: Record<string, TabInput> = {};
-    for (const o of options) {
-      input[o.module.id] = {
-        shown: ['contacts', 'cases'].includes(o.module.api_name),
-        filterFieldId: o.lookups.find((f) => f.api_name === 'contact')?.id ?? '',
-        layoutIds: o.layouts.map((l) => l.id),
-        view: true,
-        create: false,
-        edit: false,
-        delete: false,
-        viewMode: 'list',
-        notes: 'none',
-        attachments: o.module.api_name === 'cases' ? 'view' : 'none',
-      };
-    }
+    const input = tabForm((await tabOptions(t.db, type.id)) ?? [], { contacts: {}, cases: { attachments: 'view' } });
     const saved = await saveTabs(t.db, staff, type.id, input);
     if (!saved.ok) throw new Error(`tabs of ${name} not saved`);
     const perms = async (meta: ModuleMeta, visible: string[]) => {
