@@ -5,8 +5,10 @@ import { staffUserCount } from './auth/staff.js';
 import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
+import { loggablePath } from './http/log-path.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
 import { fallbackTranslator, requestContext } from './http/middleware/context.js';
+import { refuseControlCharacters } from './http/middleware/control-characters.js';
 import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
@@ -68,6 +70,7 @@ export function createApp(deps: Deps) {
   app.use(requestContext());
   app.use(csrfGuard(() => allowedOrigins));
   app.use(bodySizeLimit());
+  app.use(refuseControlCharacters());
 
   app.get('/', async (c) => c.redirect((await staffUserCount(deps.db)) === 0 ? '/setup' : '/admin', 303));
   app.route('/', setupRoutes);
@@ -117,7 +120,7 @@ export function createApp(deps: Deps) {
   });
 
   app.onError((err, c) => {
-    deps.log.error({ err, reqId: c.get('requestId'), path: c.req.path }, 'request failed');
+    deps.log.error({ err, reqId: c.get('requestId'), path: loggablePath(c.req.path) }, 'request failed');
     // Without the database (the usual cause here) the page is still in the visitor's language.
     const t = c.get('t') ?? fallbackTranslator(c);
     if (!c.get('view')) return c.text(`${t('errors:server.title')}. ${t('errors:server.message')} ${t('errors:reference', { id: c.get('requestId') })}`, 500);

@@ -1,8 +1,9 @@
+import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { portalPasswordResetEmail } from '../../views/emails/portal-password-reset.js';
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
-import type { Portal } from '../db/schema.js';
+import type { DB, Portal } from '../db/schema.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
@@ -132,6 +133,8 @@ export async function resetPortalPassword(
       .executeTakeFirst();
     if (!used) return { ok: false, reason: 'used' } as const;
     const user = { kind: 'portal' as const, id: used.user_id };
+    // Any other link sent before stops working too: an old email must not reopen the account.
+    await revokePasswordResets(trx, user, now);
     await trx.updateTable('portal_users').set({ password_hash: passwordHash }).where('id', '=', user.id).where('status', '=', 'active').execute();
     const ended = await invalidateUserSessions(trx, user);
     const pendingTwoFactor = await hasTwoFactor(trx, user);
@@ -145,4 +148,15 @@ export async function resetPortalPassword(
     await audit(trx, { kind: 'portal', id: user.id }, 'portal_user.password_reset', { type: 'portal_user', id: user.id }, { sessionsEnded: ended });
     return { ok: true, token: sessionToken, expiresAt: session.expires_at, pendingTwoFactor } as const;
   });
+}
+
+/** Ends every open password-reset link of a user (after a reset, and when the user is deactivated). */
+export async function revokePasswordResets(db: Kysely<DB>, user: { kind: 'staff' | 'portal'; id: string }, now = new Date()): Promise<void> {
+  await db
+    .updateTable('password_resets')
+    .set({ used_at: now })
+    .where('user_kind', '=', user.kind)
+    .where('user_id', '=', user.id)
+    .where('used_at', 'is', null)
+    .execute();
 }

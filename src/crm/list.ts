@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
 import type { ModuleMeta } from './metadata.js';
 import type { Scope } from './records.js';
 
@@ -156,7 +157,7 @@ function encodeCursor(v: unknown, id: string): string {
 function decodeCursor(text: string): Cursor | undefined {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
-    if (typeof c.id !== 'string' || !/^[0-9a-f-]{36}$/.test(c.id)) return undefined;
+    if (typeof c.id !== 'string' || !isUuid(c.id)) return undefined;
     if (c.v !== null && typeof c.v !== 'string' && typeof c.v !== 'number') return undefined;
     return c;
   } catch {

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { DB, Field, FieldOptions, FieldType, Labels, LayoutSection, Module, ModuleSharing, PicklistValue } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
 import { LANGUAGES } from '../i18n/languages.js';
+import { isUuid } from '../mail/outbox.js';
 import { apiNameFrom, checkLabels, cleanLabels, type FormErrors, keyedLabels, LABEL_MAX, nameSource, type Outcome, sameText } from './admin-labels.js';
 import { labelOf, type ModuleMeta, moduleLabel } from './metadata.js';
 
@@ -235,7 +236,7 @@ export function moduleFieldsForAdmin(db: Db, moduleId: string): Promise<Field[]>
 }
 
 export function findFieldForAdmin(db: Db, moduleId: string, fieldId: string): Promise<Field | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(fieldId)) return Promise.resolve(undefined);
+  if (!isUuid(fieldId)) return Promise.resolve(undefined);
   return db.selectFrom('fields').selectAll().where('module_id', '=', moduleId).where('id', '=', fieldId).executeTakeFirst();
 }
 
@@ -312,7 +313,7 @@ export async function addField(db: Database, meta: ModuleMeta, input: NewFieldIn
   const options: FieldOptions = {};
   if (type && hasValues(type)) options.values = mergeValues([], input.values, errors);
   if (type === 'lookup') {
-    const wanted = input.targetModuleId && /^[0-9a-f-]{36}$/i.test(input.targetModuleId) ? input.targetModuleId : undefined;
+    const wanted = input.targetModuleId && isUuid(input.targetModuleId) ? input.targetModuleId : undefined;
     const target = wanted ? await db.selectFrom('modules').select('id').where('id', '=', wanted).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
     if (!input.targetModuleId) errors.target = 'settings:errors.targetRequired';
     else if (!target) errors.target = 'settings:errors.targetInvalid';

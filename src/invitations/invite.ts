@@ -107,7 +107,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
     );
 
     // Decide every outcome first, then write each table once for the whole group.
-    const sends: NewInvitation[] = [];
+    let sends: NewInvitation[] = [];
     const results: InviteOutcome[] = [];
     for (const recordId of todo) {
       if (!isUuid(recordId)) {
@@ -145,7 +145,9 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
 
     const expiresAt = new Date(now.getTime() + INVITATION_DAYS * DAY_MS);
     if (sends.length && staff) {
-      await trx
+      // Another type's invitation of the same record (or address) may have committed since the
+      // facts were read: that record is then already a portal user, not a failed transaction.
+      const inserted = await trx
         .insertInto('portal_users')
         .values(
           sends.map((s) => ({
@@ -160,7 +162,21 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
             language: s.language,
           })),
         )
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
         .execute();
+      const created = new Set(inserted.map((u) => u.id));
+      for (let i = 0; i < results.length; i++) {
+        const o = results[i];
+        if (o?.outcome === 'sent' && !created.has(o.portalUserId)) {
+          const refused: InviteOutcome = { recordId: o.recordId, outcome: 'failed', reason: 'already_portal_user' };
+          results[i] = refused;
+          done.set(o.recordId, refused);
+        }
+      }
+      sends = sends.filter((s) => created.has(s.userId));
+    }
+    if (sends.length && staff) {
       await trx
         .insertInto('portal_invitations')
         .values(

@@ -131,8 +131,8 @@ export type PortalList = {
 export const encodeCursor = (c: ScopeCursor) => `${c.createdAt.toISOString()}_${c.id}`;
 
 export function decodeCursor(raw: string | undefined): ScopeCursor | undefined {
-  const m = raw?.match(/^(\d{4}-\d\d-\d\dT[\d:.]+Z)_([0-9a-f-]{36})$/i);
-  if (!m?.[1] || !m[2]) return undefined;
+  const m = raw?.match(/^(\d{4}-\d\d-\d\dT[\d:.]+Z)_(.{36})$/);
+  if (!m?.[1] || !m[2] || !isUuid(m[2])) return undefined;
   const createdAt = new Date(m[1]);
   return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: m[2] };
 }

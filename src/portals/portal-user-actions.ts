@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { audit } from '../audit/audit.js';
+import { revokePasswordResets } from '../auth/password-reset.js';
 import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { DB, PortalUserStatus } from '../db/schema.js';
@@ -184,6 +185,7 @@ const ACTIONS: Record<PortalUserAction, Handler> = {
     if (user.status === 'deactivated') return 'already_deactivated';
     await ctx.trx.updateTable('portal_users').set({ status: 'deactivated', deactivated_at: ctx.now }).where('id', '=', user.id).execute();
     await revokeOpenLinks(ctx, user.id);
+    await revokePasswordResets(ctx.trx, { kind: 'portal', id: user.id }, ctx.now);
     const sessionsEnded = await invalidateUserSessions(ctx.trx, { kind: 'portal', id: user.id });
     if (HOLDS_LICENCE.includes(user.status)) take(ctx, user.user_type_id, -1);
     await log(ctx, 'portal_user.deactivated', user, { from: user.status, sessionsEnded });

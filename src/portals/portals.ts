@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
+import { isUuid } from '../mail/outbox.js';
 import { freeSlugFor, type SlugCheck, slugAvailability } from './slugs.js';
 
 export const MAX_PORTALS = 5;
@@ -22,7 +23,7 @@ export function listPortals(db: Database): Promise<Portal[]> {
 }
 
 export function findPortal(db: Database, id: string): Promise<Portal | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
+  if (!isUuid(id)) return Promise.resolve(undefined);
   return db.selectFrom('portals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Field, Module, PortalUserType } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
 import type { Message } from './portals.js';
 
 export const TYPE_NAME_MAX = 80;
@@ -15,7 +16,6 @@ export type TypeResult = { ok: true; type: PortalUserType } | { ok: false; error
 
 type Db = Database | Transaction<DB>;
 
-const isUuid = (id: string) => /^[0-9a-f-]{36}$/i.test(id);
 const NO_USERS: LicenceCounts = { invited: 0, active: 0, deactivated: 0 };
 
 /** Invited, active and deactivated users per type, counted in one grouped query. */

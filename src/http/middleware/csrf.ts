@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
+import { loggablePath } from '../log-path.js';
 import { errorPage } from '../render.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,7 +21,7 @@ export function csrfGuard(allowedOrigins: () => string[]): MiddlewareHandler<App
     else if (origin && origin !== 'null') ok = allowedOrigins().includes(origin) || origin === new URL(c.req.url).origin;
     else ok = false;
     if (ok) return next();
-    c.get('deps').log.warn({ method: c.req.method, path: c.req.path, origin, site }, 'cross-origin request refused');
+    c.get('deps').log.warn({ method: c.req.method, path: loggablePath(c.req.path), origin, site }, 'cross-origin request refused');
     const t = c.get('t');
     return errorPage(c, 403, t('errors:forbiddenTitle'), t('errors:csrf'));
   };

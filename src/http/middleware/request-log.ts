@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
+import { loggablePath } from '../log-path.js';
 
 /** One line per request, with an id that is also sent back as X-Request-Id. */
 export function requestLog(): MiddlewareHandler<AppEnv> {
@@ -11,6 +12,6 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     c.header('X-Request-Id', id);
     await next();
     const ms = Math.round((performance.now() - start) * 10) / 10;
-    c.get('deps').log.info({ reqId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
+    c.get('deps').log.info({ reqId: id, method: c.req.method, path: loggablePath(c.req.path), status: c.res.status, ms }, 'request');
   };
 }

@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { InvitationEmailPage, type InvitationEmailPageProps, invitationEmailPath } from '../../../../views/admin/portals/InvitationEmailPage.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { isLanguage, type Language } from '../../../i18n/languages.js';
 import {
@@ -58,6 +58,12 @@ async function render(c: Context<AppEnv>, found: Found, extra: Partial<Invitatio
   });
 }
 
+/** A language Porta does not speak: nothing is saved under another language's name. */
+function unknownLanguage(c: Context<AppEnv>) {
+  const t = c.get('t');
+  return errorPage(c, 422, t('errors:formHasErrors'), t('errors:language'));
+}
+
 portalInvitationEmailRoutes.get('/', async (c) => {
   const found = await load(c);
   return found ? render(c, found) : notFound(c);
@@ -68,6 +74,7 @@ portalInvitationEmailRoutes.post('/', async (c) => {
   const form = await formValues(c, ['lang', 'subject', 'body', 'intent']);
   const found = await load(c, form.lang);
   if (!found) return notFound(c);
+  if (form.lang !== undefined && !isLanguage(form.lang)) return unknownLanguage(c);
   const values = { subject: form.subject ?? '', body: form.body ?? '' };
   const errors = checkTemplate(values);
   if (errors.subject || errors.body) return render(c, found, { values, errors }, 422);
@@ -84,6 +91,7 @@ portalInvitationEmailRoutes.post('/reset', async (c) => {
   const form = await formValues(c, ['lang']);
   const found = await load(c, form.lang);
   if (!found) return notFound(c);
+  if (form.lang !== undefined && !isLanguage(form.lang)) return unknownLanguage(c);
   await resetTemplate(c.get('deps').db, c.get('staff')?.id ?? '', found.portal.id, found.language);
   return c.redirect(`${invitationEmailPath(found.portal.id)}?lang=${found.language}&done=reset`, 303);
 });

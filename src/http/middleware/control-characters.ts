@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+import { errorPage } from '../render.js';
+
+// A NUL (or another C0 control other than tab and line breaks) is never part
+// of anything a person types; PostgreSQL refuses it in text. Such a request is
+// answered with a clear refusal before it reaches a form or a query.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this pattern's whole purpose
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+function hasControl(text: string): boolean {
+  if (!text.includes('%')) return CONTROL.test(text);
+  try {
+    return CONTROL.test(decodeURIComponent(text.replace(/\+/g, ' ')));
+  } catch {
+    return true;
+  }
+}
+
+export function refuseControlCharacters(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    let bad = hasControl(url.pathname) || hasControl(url.search);
+    if (!bad && c.req.header('Content-Type')?.startsWith('application/x-www-form-urlencoded')) bad = hasControl(await c.req.text());
+    if (!bad) return next();
+    const t = c.get('t');
+    return errorPage(c, 400, t('errors:badInput.title'), t('errors:badInput.message'));
+  };
+}
