@@ -22,15 +22,15 @@ async function main() {
       if (config.seedDemo) demoSeeded = (await seedDemo(db)).seeded;
     },
   });
+  // The demo portal needs the job queue for its invitation emails, so it comes once the runtime runs.
+  const demoAdmin = config.seedDemo ? await findStaffByEmail(runtime.deps.db, DEMO_ADMIN.email) : undefined;
+  if (demoSeeded && demoAdmin) await seedDemoPortal({ db: runtime.deps.db, boss: runtime.deps.boss, baseUrl: config.baseUrl }, demoAdmin.id);
   const app = createApp(runtime.deps);
   const http = await listen(app, config.port, config.host);
   onShutdownSignal(log, async () => {
     await http.close(config.shutdownTimeoutMs);
     await runtime.stop();
   });
-  // The demo portal needs the job queue for its invitation emails, so it comes once everything runs.
-  const demoAdmin = config.seedDemo ? await findStaffByEmail(runtime.deps.db, DEMO_ADMIN.email) : undefined;
-  if (demoSeeded && demoAdmin) await seedDemoPortal({ db: runtime.deps.db, boss: runtime.deps.boss, baseUrl: config.baseUrl }, demoAdmin.id);
 
   const lines = [
     '',

@@ -19,6 +19,9 @@ export function sessionIdFromToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
 
+/** How long a password-only sign-in waits for its second factor. */
+export const PENDING_TWO_FACTOR_MS = 10 * 60 * 1000;
+
 export type SessionMeta = {
   ip?: string | null;
   userAgent?: string | null;
@@ -39,7 +42,8 @@ export async function createSession(
       id: sessionIdFromToken(token),
       user_kind: user.kind,
       user_id: user.id,
-      expires_at: new Date(Date.now() + lifetimeDays * DAY_MS),
+      // A session still owing its second factor lasts minutes, not days.
+      expires_at: new Date(Date.now() + (meta.twoFactorPending ? PENDING_TWO_FACTOR_MS : lifetimeDays * DAY_MS)),
       ip: meta.ip ?? null,
       user_agent: meta.userAgent?.slice(0, 500) ?? null,
       two_factor_pending: meta.twoFactorPending ?? false,
@@ -62,7 +66,7 @@ export async function validateSessionToken(db: Database, token: string, lifetime
     return undefined;
   }
   const lifetime = lifetimeDays * DAY_MS;
-  if (session.expires_at.getTime() - now < lifetime / 2) {
+  if (!session.two_factor_pending && session.expires_at.getTime() - now < lifetime / 2) {
     const expires_at = new Date(now + lifetime);
     await db.updateTable('sessions').set({ expires_at }).where('id', '=', id).execute();
     return { ...session, expires_at, extended: true };

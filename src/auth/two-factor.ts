@@ -225,9 +225,13 @@ export async function checkSecondFactor(
   return { ok: true, method };
 }
 
-/** The session has its second factor: from now on it is a full sign-in. */
-export async function completeTwoFactorSession(db: Database, sessionId: string): Promise<void> {
-  await db.updateTable('sessions').set({ two_factor_pending: false }).where('id', '=', sessionId).execute();
+/** The session has its second factor: from now on it is a full sign-in, with a full lifetime. */
+export async function completeTwoFactorSession(db: Database, sessionId: string, lifetimeDays: number): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ two_factor_pending: false, expires_at: new Date(Date.now() + lifetimeDays * 24 * 60 * 60 * 1000) })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 export type DisableResult = { ok: true } | { ok: false; reason: 'invalid' | 'not_enabled' } | { ok: false; reason: 'throttled'; retryAfterSeconds: number };

@@ -7,7 +7,7 @@ import type { DB, Field, InvitationBatch, InvitationOutcome, PortalUserType } fr
 import { isUuid } from '../mail/outbox.js';
 import { decodeNameCursor, encodeNameCursor, matchingCandidateIds, reachableRecordIds } from './candidates.js';
 import { type InviteDeps, inviteMany } from './invite.js';
-import type { FailureReason } from './reasons.js';
+import { type FailureReason, PROCESSING_ERROR } from './reasons.js';
 
 // A bulk invitation: a batch row, one queued job per record (queued in the
 // transaction that creates the batch), one result per record written by the
@@ -99,7 +99,12 @@ export async function finishBatchIfDone(db: Db, batchId: string): Promise<boolea
   return done.numUpdatedRows > 0n;
 }
 
-export type QueuedInvite = { jobId: string; job: BatchJob };
+export type QueuedInvite = {
+  jobId: string;
+  job: BatchJob;
+  /** The job's last attempt: if it fails too, the record is given an outcome anyway so the batch can finish. */
+  final?: boolean;
+};
 export type QueuedOutcome = { ok: true } | { ok: false; error: string };
 
 /**
@@ -136,13 +141,35 @@ export async function runQueuedInvites(
           outcomes.set(i.jobId, { ok: true });
         } catch (one) {
           if (items.length > 1) onGroupError(one, i.job, 1);
-          outcomes.set(i.jobId, { ok: false, error: one instanceof Error ? one.message : String(one) });
+          if (i.final && (await recordUnprocessed(deps.db, i.job))) outcomes.set(i.jobId, { ok: true });
+          else outcomes.set(i.jobId, { ok: false, error: one instanceof Error ? one.message : String(one) });
         }
       }
     }
     await finishBatchIfDone(deps.db, first.batchId);
   }
   return outcomes;
+}
+
+/** A record whose every attempt failed unexpectedly ends as "could not be processed", never left pending. */
+async function recordUnprocessed(db: Database, job: BatchJob): Promise<boolean> {
+  try {
+    await db
+      .insertInto('invitation_results')
+      .values({
+        batch_id: job.batchId,
+        record_id: job.recordId,
+        user_type_id: job.userTypeId,
+        outcome: 'failed',
+        reason: PROCESSING_ERROR,
+        created_by: job.staffId,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type BatchResultRow = {

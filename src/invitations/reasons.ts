@@ -26,6 +26,9 @@ export const FAILURE_REASONS = [
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/** Not a rule: the record could not be processed at all after every retry (the batch still finishes). */
+export const PROCESSING_ERROR = 'processing_error';
+
 type Db = Database | Transaction<DB>;
 
 /** Built once: the package's own check rebuilds this set of thousands of domains on every call. */

@@ -42,10 +42,11 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
 
   // Each job is settled on its own, so one bad address neither fails nor
   // repeats the rest of its batch. The batch shares one expiry, so its
-  // deliveries run side by side rather than queueing behind a slow server.
+  // deliveries run side by side rather than queueing behind a slow server;
+  // while batches come back full (a bulk invitation) the next is fetched at once.
   await boss.work(
     QUEUES.mailDeliver,
-    { batchSize: 10, pollingIntervalSeconds: 1, includeMetadata: true, perJobResults: true },
+    { batchSize: 10, pollingIntervalSeconds: 1, burstWhenBatchFull: true, includeMetadata: true, perJobResults: true },
     async (jobs: JobWithMetadata<MailDeliverJob>[]) => {
       const first = new Map<string, JobWithMetadata<MailDeliverJob>>();
       for (const job of jobs) if (!first.has(job.data.outboxId)) first.set(job.data.outboxId, job);

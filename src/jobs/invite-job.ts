@@ -63,7 +63,7 @@ export async function registerInviteWorker(boss: PgBoss, deps: InviteDeps & { lo
       const valid = jobs.filter((j) => isBatchJob(j.data));
       const outcomes = await runQueuedInvites(
         deps,
-        valid.map((j) => ({ jobId: j.id, job: j.data })),
+        valid.map((j) => ({ jobId: j.id, job: j.data, final: j.retryCount >= j.retryLimit })),
         (err, job, size) =>
           log[size > 1 ? 'warn' : 'error']({ err, batchId: job.batchId, recordId: size === 1 ? job.recordId : undefined, size }, 'invitations failed'),
       );

@@ -338,6 +338,17 @@ describe('one record that cannot be written', () => {
       expect(rows.map((r) => r.record_id)).not.toContain(ids[4]);
       // Its job is retried later; until its record has a result, the batch is not done.
       expect((await t.db.selectFrom('invitation_batches').select('status').where('id', '=', batch.id).executeTakeFirstOrThrow()).status).toBe('running');
+
+      // Its last attempt fails too: the record gets "could not be processed" and the batch finishes.
+      const last = await runQueuedInvites(
+        { db: t.db, boss: t.boss, baseUrl: 'http://porta.test' },
+        [{ jobId: 'job-4', job: { batchId: batch.id, recordId: ids[4] as string, userTypeId: typeId, staffId: anaId, dryRun: false }, final: true }],
+        () => {},
+      );
+      expect(last.get('job-4')).toEqual({ ok: true });
+      const after = await results(batch.id);
+      expect(after.find((r) => r.record_id === ids[4])).toMatchObject({ outcome: 'failed', reason: 'processing_error' });
+      expect((await t.db.selectFrom('invitation_batches').select('status').where('id', '=', batch.id).executeTakeFirstOrThrow()).status).toBe('done');
     } finally {
       await sql`drop trigger refuse_one on portal_users`.execute(t.db);
       await sql`drop function refuse_one()`.execute(t.db);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, generateSessionToken, validateSessionToken } from '../../src/auth/sessions.js';
+import { completeTwoFactorSession } from '../../src/auth/two-factor.js';
 import { loggablePath } from '../../src/http/log-path.js';
 import { inviteRecord } from '../../src/invitations/invite.js';
 import { addUserType } from '../../src/portals/user-types.js';
@@ -107,5 +109,22 @@ describe('one record invited into two user types at once', () => {
       const mails = await t.db.selectFrom('email_outbox').select('id').where('to_address', '=', `twin${i}@globex.example`).execute();
       expect(mails).toHaveLength(1);
     }
+  });
+});
+
+describe('a sign-in still owing its second factor', () => {
+  it('lasts ten minutes and is not extended, then gets the full lifetime once the code is given', async () => {
+    const user = await t.db.selectFrom('portal_users').select('id').where('email', '=', carla.email).executeTakeFirstOrThrow();
+    const token = generateSessionToken();
+    const session = await createSession(t.db, token, { kind: 'portal', id: user.id }, 30, { twoFactorPending: true });
+    const minutes = (session.expires_at.getTime() - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(9);
+    expect(minutes).toBeLessThanOrEqual(10);
+    const checked = await validateSessionToken(t.db, token, 30);
+    expect(checked?.extended).toBe(false);
+    await completeTwoFactorSession(t.db, session.id, 30);
+    const full = await t.db.selectFrom('sessions').select(['expires_at', 'two_factor_pending']).where('id', '=', session.id).executeTakeFirstOrThrow();
+    expect(full.two_factor_pending).toBe(false);
+    expect((full.expires_at.getTime() - Date.now()) / 86_400_000).toBeGreaterThan(29.9);
   });
 });

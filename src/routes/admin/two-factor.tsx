@@ -62,7 +62,7 @@ staffTwoFactorSignInRoutes.post('/two-factor', async (c) => {
     }
     return refuse(401, t('twofactor:challenge.errors.invalid'));
   }
-  await completeTwoFactorSession(db, session.id);
+  await completeTwoFactorSession(db, session.id, c.get('deps').config.sessionDays);
   return c.redirect(next, 303);
 });
 

@@ -184,7 +184,7 @@ portalProfileRoutes.post('/:slug/two-factor', async (c) => {
     }
     return refuse(401, t('twofactor:challenge.errors.invalid'));
   }
-  await completeTwoFactorSession(db, p.session.id);
+  await completeTwoFactorSession(db, p.session.id, c.get('deps').config.sessionDays);
   await recordPortalLogin(db, p.user.id);
   return c.redirect(next, 303);
 });
