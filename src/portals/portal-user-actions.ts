@@ -16,7 +16,7 @@ import { licenceCounts } from './user-types.js';
 // transaction. The portal's types are locked first, so licence counts hold
 // however many people act at once; every change is in the audit log.
 
-export const PORTAL_USER_ACTIONS = ['deactivate', 'reactivate', 'resend', 'remove', 'change_type'] as const;
+export const PORTAL_USER_ACTIONS = ['deactivate', 'reactivate', 'resend', 'remove', 'change_type', 'reset_two_factor'] as const;
 export type PortalUserAction = (typeof PORTAL_USER_ACTIONS)[number];
 export const isPortalUserAction = (v: string | undefined): v is PortalUserAction => PORTAL_USER_ACTIONS.includes(v as PortalUserAction);
 
@@ -30,6 +30,7 @@ export const ACTION_REFUSALS = [
   'same_type',
   'unknown_type',
   'not_found',
+  'no_two_factor',
 ] as const;
 export type ActionRefusal = (typeof ACTION_REFUSALS)[number];
 
@@ -216,6 +217,20 @@ const ACTIONS: Record<PortalUserAction, Handler> = {
     await sendNewLink(ctx, user);
     await log(ctx, 'portal_user.invitation_resent', user, { from: user.status });
     return { status: 'invited' };
+  },
+
+  /**
+   * For someone who lost both their authenticator and their recovery codes:
+   * two-factor is off until they set it up again (at once, if their type
+   * requires it), and their sessions end.
+   */
+  async reset_two_factor(ctx, user) {
+    const removed = await ctx.trx.deleteFrom('two_factor').where('user_kind', '=', 'portal').where('user_id', '=', user.id).returning('user_id').execute();
+    if (removed.length === 0) return 'no_two_factor';
+    await ctx.trx.deleteFrom('recovery_codes').where('user_kind', '=', 'portal').where('user_id', '=', user.id).execute();
+    const sessionsEnded = await invalidateUserSessions(ctx.trx, { kind: 'portal', id: user.id });
+    await log(ctx, 'portal_user.two_factor_reset', user, { sessionsEnded });
+    return { status: user.status };
   },
 
   /** Only someone who never accepted: the portal user and their links go, the record stays. */

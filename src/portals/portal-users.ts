@@ -39,6 +39,8 @@ export type PortalUserRow = {
   lastLoginAt: Date | null;
   /** Set a password through an invitation at some point: removal is no longer possible. */
   accepted: boolean;
+  /** Signs in with an authenticator app (an admin can reset it when the person lost it). */
+  twoFactor: boolean;
 };
 
 function portalUserRows(db: Db) {
@@ -65,7 +67,10 @@ function portalUserRows(db: Db) {
       'u.deactivated_at as deactivatedAt',
       'u.last_login_at as lastLoginAt',
     ])
-    .select(sql<boolean>`(u.activated_at is not null or u.password_hash is not null)`.as('accepted'));
+    .select(sql<boolean>`(u.activated_at is not null or u.password_hash is not null)`.as('accepted'))
+    .select(
+      sql<boolean>`exists (select 1 from two_factor tf where tf.user_kind = 'portal' and tf.user_id = u.id and tf.enabled_at is not null)`.as('twoFactor'),
+    );
 }
 
 export type PortalUserQuery = { q?: string; status?: string; typeId?: string; after?: string; limit?: number };

@@ -128,3 +128,37 @@ describe('a sign-in still owing its second factor', () => {
     expect((full.expires_at.getTime() - Date.now()) / 86_400_000).toBeGreaterThan(29.9);
   });
 });
+
+describe('an admin resetting a portal user’s two-factor sign-in', () => {
+  it('turns it off, ends their sessions, is audited, and refuses a user without it', async () => {
+    const user = await t.db.selectFrom('portal_users').select('id').where('email', '=', carla.email).executeTakeFirstOrThrow();
+    await t.db.insertInto('two_factor').values({ user_kind: 'portal', user_id: user.id, secret: 'JBSWY3DPEHPK3PXP', enabled_at: new Date() }).execute();
+    await t.db
+      .insertInto('recovery_codes')
+      .values({ user_kind: 'portal', user_id: user.id, code_hash: 'x'.repeat(64) })
+      .execute();
+    const token = generateSessionToken();
+    await createSession(t.db, token, { kind: 'portal', id: user.id }, 30);
+    const ana = browserClient(t.app);
+    await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const list = await (await ana.get(`/admin/settings/portals/${w.helpId}/users`)).text();
+    expect(list).toContain('Reset two-factor sign-in of Carla Núñez');
+    const path = `/admin/settings/portals/${w.helpId}/users/${user.id}/reset-two-factor`;
+    const res = await ana.post(path, {});
+    expect(res.status).toBe(303);
+    expect(res.headers.get('Location')).toContain('done=reset_two_factor&count=1');
+    expect(await t.db.selectFrom('two_factor').select('user_id').where('user_id', '=', user.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('recovery_codes').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+    expect(await validateSessionToken(t.db, token, 30)).toBeUndefined();
+    const audited = await t.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('target_id', '=', user.id)
+      .where('action', '=', 'portal_user.two_factor_reset')
+      .execute();
+    expect(audited).toHaveLength(1);
+    const again = await ana.post(path, {});
+    expect(again.status).toBe(422);
+    expect(await again.text()).toContain('does not use two-factor sign-in.');
+  });
+});

@@ -12,6 +12,7 @@ const SEGMENTS: Record<PortalUserAction, string> = {
   resend: 'resend',
   remove: 'remove',
   change_type: 'change-type',
+  reset_two_factor: 'reset-two-factor',
 };
 
 export const portalUsersPath = (portalId: string) => `${PORTALS_PATH}/${portalId}/users`;
@@ -187,7 +188,16 @@ function Filters({ view, portal, types, query }: PortalUsersPageProps) {
   );
 }
 
-const BULK: PortalUserAction[] = ['resend', 'deactivate', 'reactivate', 'remove', 'change_type'];
+const BULK: PortalUserAction[] = ['resend', 'deactivate', 'reactivate', 'remove', 'change_type', 'reset_two_factor'];
+
+const ACTION_KEYS: Record<PortalUserAction, string> = {
+  resend: 'resend',
+  deactivate: 'deactivate',
+  reactivate: 'reactivate',
+  remove: 'remove',
+  change_type: 'changeType',
+  reset_two_factor: 'resetTwoFactor',
+};
 
 /** One form: the selection with the bulk action, and per-row buttons that post to their own address. */
 function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
@@ -200,7 +210,7 @@ function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
         <label for="bulk-action">{t('portalusers:bulk.action')}</label>
         <select id="bulk-action" name="action">
           {BULK.map((a) => (
-            <option value={a}>{t(`portalusers:actions.${a === 'change_type' ? 'changeType' : a}`)}</option>
+            <option value={a}>{t(`portalusers:actions.${ACTION_KEYS[a]}`)}</option>
           ))}
         </select>
         <label for="bulk-type">{t('portalusers:bulk.toType')}</label>
@@ -285,6 +295,7 @@ function RowActions({ view, portalId, user }: { view: ViewContext; portalId: str
       {(user.status === 'invited' || user.status === 'expired') && button('resend', 'resend')}
       {user.status === 'deactivated' ? button('reactivate', 'reactivate') : button('deactivate', 'deactivate')}
       {!user.accepted && user.status !== 'active' && button('remove', 'remove')}
+      {user.twoFactor && button('reset_two_factor', 'resetTwoFactor')}
     </div>
   );
 }
