@@ -132,7 +132,14 @@ describe('a worker killed in the middle of a batch', () => {
     expect((await t.db.selectFrom('invitation_batches').select('total').where('id', '=', batchId).executeTakeFirstOrThrow()).total).toBe(RECORDS);
 
     // Killed with some results in and jobs in its hands, so some of its work is lost mid-transaction.
-    await waitFor(async () => (await resultCount(batchId)) >= RECORDS / 5 && (await claimed()) > 0, { timeoutMs: 60_000, intervalMs: 20 });
+    // The worker is frozen first (SIGSTOP) so that "jobs in its hands" is still true when the kill lands;
+    // if it froze between two fetches, it is let go and frozen again a moment later.
+    for (let tries = 0; ; tries++) {
+      await waitFor(async () => (await resultCount(batchId)) >= RECORDS / 5 && (await claimed()) > 0, { timeoutMs: 60_000, intervalMs: 20 });
+      first.process.kill('SIGSTOP');
+      if ((await claimed()) > 0 || tries >= 50) break;
+      first.process.kill('SIGCONT');
+    }
     first.process.kill('SIGKILL');
     await first.exited;
     const atKill = await resultCount(batchId);
