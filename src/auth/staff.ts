@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { Profile, Session, StaffUser } from '../db/schema.js';
+import type { DB, Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { createSession, generateSessionToken, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
@@ -32,17 +33,23 @@ export async function findSessionStaff(
 ): Promise<{ session: ValidSession; staff: SignedInStaff } | undefined> {
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'staff') return undefined;
+  const staff = await activeStaffById(db, session.user_id);
+  return staff ? { session, staff } : undefined;
+}
+
+/** An active staff user with their profile, as the request guards see them; also for work outside a request (jobs). */
+export async function activeStaffById(db: Database | Transaction<DB>, id: string): Promise<SignedInStaff | undefined> {
   const row = await db
     .selectFrom('staff_users as s')
     .innerJoin('profiles as p', 'p.id', 's.profile_id')
     .selectAll('s')
     .select(['p.api_name as profile_api_name', 'p.is_admin', 'p.manage_portals', 'p.manage_portal_users'])
-    .where('s.id', '=', session.user_id)
+    .where('s.id', '=', id)
     .where('s.active', '=', true)
     .executeTakeFirst();
   if (!row) return undefined;
   const { profile_api_name, is_admin, manage_portals, manage_portal_users, ...staff } = row;
-  return { session, staff: { ...staff, profile: { id: staff.profile_id, api_name: profile_api_name, is_admin, manage_portals, manage_portal_users } } };
+  return { ...staff, profile: { id: staff.profile_id, api_name: profile_api_name, is_admin, manage_portals, manage_portal_users } };
 }
 
 /** The id of a built-in profile ('administrator' or 'standard'). */

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { profileId } from '../auth/staff.js';
+import { activeStaffById, profileId } from '../auth/staff.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { startBatch } from '../invitations/batches.js';
-import { staffById } from '../invitations/reasons.js';
+
 import { startBoss } from '../jobs/boss.js';
 import { registerWorkers } from '../jobs/handlers.js';
 import { enqueueInviteJobs, INVITE_FETCH_SIZE } from '../jobs/invite-job.js';
@@ -77,7 +77,7 @@ export async function benchInvites(serverUrl: string, log: Logger, say: (line?: 
     const boss = await startBoss({ connectionString: url.toString(), role: 'both', migrate: true });
     stopBoss = () => boss.stop({ graceful: false, close: true });
     await registerWorkers({ db, boss, log, transport: undefined, mailFrom: 'Bench <bench@bench-org.example>', baseUrl: 'http://127.0.0.1' });
-    const staff = await staffById(db, admin.id);
+    const staff = await activeStaffById(db, admin.id);
     if (!staff) throw new Error('no bench staff user');
 
     const started = performance.now();

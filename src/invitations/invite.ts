@@ -4,6 +4,7 @@ import type { PgBoss } from 'pg-boss';
 import { invitationEmail } from '../../views/emails/portal-invitation.js';
 import { type AuditEntry, auditMany } from '../audit/audit.js';
 import { generateSessionToken, sessionIdFromToken } from '../auth/sessions.js';
+import { activeStaffById } from '../auth/staff.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Org } from '../db/schema.js';
@@ -11,7 +12,7 @@ import { createFormatters } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail, enqueueEmails, isUuid } from '../mail/outbox.js';
 import { type RenderedEmail, renderEmail } from '../mail/render.js';
-import { emailField, emailOf, type FailureReason, failureReason, loadFacts, staffById } from './reasons.js';
+import { emailField, emailOf, type FailureReason, failureReason, loadFacts } from './reasons.js';
 import { INVITATION_DAYS } from './tokens.js';
 
 // Inviting records of a user type's base module: each record ends with exactly
@@ -76,7 +77,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
         .where('id', '=', type.base_module_id)
         .executeTakeFirst()
         .then((m) => (m ? loadModuleMeta(trx, m.api_name) : undefined)),
-      staffById(trx, group.staffId),
+      activeStaffById(trx, group.staffId),
       trx
         .selectFrom('records')
         .selectAll()

@@ -142,18 +142,3 @@ export async function licencesUsed(db: Db, userTypeId: string): Promise<number> 
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-/** A staff user with their profile as the request guards load it, for work done outside a request (jobs). */
-export async function staffById(db: Db, id: string): Promise<SignedInStaff | undefined> {
-  const row = await db
-    .selectFrom('staff_users as s')
-    .innerJoin('profiles as p', 'p.id', 's.profile_id')
-    .selectAll('s')
-    .select(['p.api_name as profile_api_name', 'p.is_admin', 'p.manage_portals', 'p.manage_portal_users'])
-    .where('s.id', '=', id)
-    .where('s.active', '=', true)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { profile_api_name, is_admin, manage_portals, manage_portal_users, ...staff } = row;
-  return { ...staff, profile: { id: staff.profile_id, api_name: profile_api_name, is_admin, manage_portals, manage_portal_users } };
-}
