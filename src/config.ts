@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OperatorError } from './errors.js';
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -8,7 +9,8 @@ export type Config = {
   /** Unset means: start the embedded PostgreSQL in `embeddedDir`. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
-  embeddedDir: string;
+  /** Unset: `.data/postgres`, or under /var/lib/porta as root when the project folder is out of the postgres user's reach. */
+  embeddedDir: string | undefined;
   embeddedPort: number;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -46,7 +48,7 @@ const schema = z.object({
   BASE_URL: httpUrl.optional(),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(2, 'must be at least 2').max(200).default(10),
-  EMBEDDED_PG_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_PG_DIR: z.string().min(1).optional(),
   EMBEDDED_PG_PORT: port.refine((p) => p !== 5432, { message: 'must not be 5432, the port a system PostgreSQL usually holds' }).default(54329),
   SMTP_URL: z
     .string()
@@ -73,7 +75,7 @@ const schema = z.object({
   WORKER_IN_PROCESS: bool.default(true),
 });
 
-export class ConfigError extends Error {
+export class ConfigError extends OperatorError {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';

@@ -1,12 +1,13 @@
 import { createApp } from './app.js';
 import { findStaffByEmail } from './auth/staff.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, DEMO_PORTAL_USERS, seedDemoPortal } from './demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from './demo/seed.js';
+import { exitWithFailure } from './errors.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
-import { startRuntime } from './runtime.js';
+import { EMBEDDED_RELOCATED_NOTE, startRuntime } from './runtime.js';
 
 // Single-process default (`npm start`): database (embedded unless DATABASE_URL),
 // migrations, demo data on first run, web server and job worker together.
@@ -37,6 +38,7 @@ async function main() {
     `  Porta is running at ${config.baseUrl}`,
     runtime.embedded ? `  Database: embedded PostgreSQL, data in ${runtime.embedded.dataDir} (port ${runtime.embedded.port})` : '  Database: DATABASE_URL',
   ];
+  if (runtime.embedded?.relocated) lines.push(`    ${EMBEDDED_RELOCATED_NOTE}`);
   if (demoAdmin) {
     lines.push(
       `  Demo staff sign-in: ${config.baseUrl}/admin/login`,
@@ -53,8 +55,4 @@ async function main() {
   console.log(lines.join('\n'));
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error('Porta failed to start:', err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err));

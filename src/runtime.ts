@@ -11,6 +11,10 @@ import { registerWorkers } from './jobs/handlers.js';
 import { smtpTransport } from './mail/transport.js';
 import { projectRoot } from './paths.js';
 
+/** Said wherever the data folder is printed, when the project folder was out of the postgres user's reach. */
+export const EMBEDDED_RELOCATED_NOTE =
+  'The project folder is closed to the OS user "postgres", which runs the server when Porta runs as root, so the data lives under /var/lib/porta. Set EMBEDDED_PG_DIR to choose another place.';
+
 export type Runtime = {
   deps: Deps;
   embedded: EmbeddedPostgres | undefined;
@@ -31,11 +35,12 @@ export async function resolveDatabase(config: Config, log: Logger): Promise<{ ur
     port: config.embeddedPort,
     log: (line) => log.debug({ postgres: line }, 'embedded postgres'),
   });
-  const { dataDir, port, owner } = embedded;
+  const { dataDir, port, owner, relocated, runsAs } = embedded;
   log.info(
-    { dataDir, port, owner },
+    { dataDir, port, owner, runsAs },
     owner ? `embedded PostgreSQL running, data in ${dataDir}` : `using the embedded PostgreSQL another process runs on ${dataDir} (port ${port})`,
   );
+  if (relocated) log.info({ dataDir }, EMBEDDED_RELOCATED_NOTE);
   return { url: embedded.url, embedded };
 }
 

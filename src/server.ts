@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { exitWithFailure } from './errors.js';
 import { listen, onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
 import { startRuntime } from './runtime.js';
@@ -18,7 +19,4 @@ async function main() {
   });
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err));

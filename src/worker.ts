@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { exitWithFailure } from './errors.js';
 import { onShutdownSignal } from './http/serve.js';
 import { createLogger } from './log.js';
 import { startRuntime } from './runtime.js';
@@ -12,7 +13,4 @@ async function main() {
   onShutdownSignal(log, () => runtime.stop());
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err, 'The worker failed to start'));

@@ -11,6 +11,7 @@ import { GROWING_TABLES, listQueryPlans, listSamples, planOutline } from '../crm
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Deps } from '../deps.js';
+import { exitWithFailure } from '../errors.js';
 import { loadAssets } from '../http/assets.js';
 import { listen } from '../http/serve.js';
 import { startBoss } from '../jobs/boss.js';
@@ -205,7 +206,4 @@ async function writeReport(report: string[]) {
   console.log(`\nReport written to ${join(BENCH_DIR, 'report.txt')}`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err, 'The benchmark failed'));

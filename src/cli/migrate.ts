@@ -1,6 +1,7 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { exitWithFailure } from '../errors.js';
 import { startBoss } from '../jobs/boss.js';
 import { createLogger } from '../log.js';
 import { resolveDatabase } from '../runtime.js';
@@ -24,7 +25,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err, 'Migrating failed'));

@@ -1,13 +1,14 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { BULK_MAX_RECORDS, bulkSeed } from '../crm/bulk-seed.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { exitWithFailure, OperatorError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { resolveDatabase } from '../runtime.js';
 
 const USAGE = `Usage: npm run seed:bulk -- --records N   (N from 1 to ${BULK_MAX_RECORDS.toLocaleString('en')}; 1_000_000 and 1e6 are fine)`;
 
-class UsageError extends Error {}
+class UsageError extends OperatorError {}
 
 /** `--records N` or `--records=N`; underscores, commas and exponents such as 1e6 are accepted. */
 function parseRecordsArg(argv: string[]): number {
@@ -57,7 +58,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof UsageError || err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err, 'Seeding failed'));

@@ -1,9 +1,10 @@
 import { findStaffByEmail } from '../auth/staff.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, DEMO_PORTAL_USERS, seedDemoPortal } from '../demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../demo/seed.js';
+import { exitWithFailure } from '../errors.js';
 import { startBoss } from '../jobs/boss.js';
 import { createLogger } from '../log.js';
 import { resolveDatabase } from '../runtime.js';
@@ -44,7 +45,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main().catch((err) => exitWithFailure(err, 'Seeding the demo failed'));

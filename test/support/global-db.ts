@@ -1,12 +1,14 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { embeddedDataRoot, serverAccount } from '../../src/db/embedded-host.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { startBoss } from '../../src/jobs/boss.js';
+import { projectRoot } from '../../src/paths.js';
+import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,21 +19,10 @@ declare module 'vitest' {
   }
 }
 
-/** A port nobody listens on now: a fixed one could be held by a server another run left behind. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 /**
  * Starts the test PostgreSQL once per project and run: an embedded server in
- * .data/test-runs/<project>-<pid> (removed afterwards), or the server in
+ * .data/test-runs/<project>-<pid> (removed afterwards; under /var/lib/porta
+ * as root when the project folder is closed to the postgres user), or the server in
  * TEST_DATABASE_URL. Migrates a template database that every test file clones
  * (CREATE DATABASE … TEMPLATE), so files are isolated and start in
  * milliseconds. Names carry the run's pid, so two runs at once never touch
@@ -90,7 +81,7 @@ export default async function setup(project: TestProject) {
   };
 }
 
-const RUNS = join('.data', 'test-runs');
+const RUNS = join(embeddedDataRoot(projectRoot, serverAccount()).dir, 'test-runs');
 
 function alive(pid: number): boolean {
   try {
@@ -103,7 +94,7 @@ function alive(pid: number): boolean {
 
 /** Data folders of test runs whose process is gone (killed before its teardown). */
 function removeDeadRunFolders() {
-  mkdirSync(RUNS, { recursive: true });
+  if (!existsSync(RUNS)) return;
   for (const entry of readdirSync(RUNS)) {
     const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
     if (pid && !alive(pid)) rmSync(join(RUNS, entry), { recursive: true, force: true });

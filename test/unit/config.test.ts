@@ -38,10 +38,15 @@ describe('loadConfig defaults (empty environment)', () => {
     expect(config.baseUrl).toBe('http://localhost:3000');
   });
 
-  it('uses the embedded PostgreSQL on port 54329 in .data/postgres', () => {
+  it('uses the embedded PostgreSQL on port 54329 in its default place', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.embeddedPort).toBe(54329);
-    expect(config.embeddedDir).toBe('.data/postgres');
+    // Chosen when the server starts: .data/postgres, or under /var/lib/porta when that is out of the postgres user's reach.
+    expect(config.embeddedDir).toBeUndefined();
+  });
+
+  it('keeps the EMBEDDED_PG_DIR it is given', () => {
+    expect(loadConfig({ EMBEDDED_PG_DIR: '/srv/porta/postgres' }).embeddedDir).toBe('/srv/porta/postgres');
   });
 
   it('seeds the demo organization when no DATABASE_URL is given', () => {
