@@ -1,5 +1,7 @@
+import { sql, type Transaction } from 'kysely';
+import { logChange } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { Org, TimeFormat } from '../db/schema.js';
+import type { DB, Org, TimeFormat } from '../db/schema.js';
 import { canonicalTimeZone, isCountry } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import type { FieldErrors } from '../org/setup-input.js';
@@ -12,9 +14,10 @@ import type { PortalAccount } from './portal-session.js';
 export type PortalPreferences = { language: Language; timeFormat: TimeFormat; timeZone: string; country: string };
 export type PreferenceValues = Record<keyof PortalPreferences, string>;
 
-export function preferenceValues(user: PortalAccount, org: Org | undefined): PreferenceValues {
+/** What the preferences form shows: the user's choices, else the language they are reading now and the organization's settings. */
+export function preferenceValues(user: PortalAccount, org: Org | undefined, shownLanguage: Language): PreferenceValues {
   return {
-    language: user.language ?? org?.default_language ?? 'en',
+    language: user.language ?? shownLanguage,
     timeFormat: user.timeFormat ?? org?.time_format ?? '24h',
     timeZone: user.timeZone ?? org?.time_zone ?? 'UTC',
     country: user.country ?? org?.country ?? '',
@@ -39,13 +42,53 @@ export function validatePortalPreferences(
 }
 
 export async function savePortalPreferences(db: Database, portalUserId: string, prefs: PortalPreferences): Promise<void> {
-  await db
-    .updateTable('portal_users')
-    .set({ language: prefs.language, time_format: prefs.timeFormat, time_zone: prefs.timeZone, country: prefs.country })
-    .where('id', '=', portalUserId)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('portal_users')
+      .set({ language: prefs.language, time_format: prefs.timeFormat, time_zone: prefs.timeZone, country: prefs.country })
+      .where('id', '=', portalUserId)
+      .execute();
+    await writeLanguageToRecord(trx, portalUserId, prefs.language);
+  });
 }
 
 export async function savePortalLanguage(db: Database, portalUserId: string, language: Language): Promise<void> {
-  await db.updateTable('portal_users').set({ language }).where('id', '=', portalUserId).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('portal_users').set({ language }).where('id', '=', portalUserId).execute();
+    await writeLanguageToRecord(trx, portalUserId, language);
+  });
+}
+
+/**
+ * The language a person chooses is also their record's language field (the
+ * one invitation and reset emails are written in), when their base module has
+ * one offering it. A preference, not a portal edit of the record: it applies
+ * whatever the type's field permissions, and is logged in the record's history
+ * as the portal user's change.
+ */
+async function writeLanguageToRecord(trx: Transaction<DB>, portalUserId: string, language: Language) {
+  const target = await trx
+    .selectFrom('portal_users as u')
+    .innerJoin('records as r', 'r.id', 'u.record_id')
+    .innerJoin('fields as f', (j) =>
+      j.onRef('f.module_id', '=', 'r.module_id').on('f.api_name', '=', 'language').on('f.type', '=', 'picklist').on('f.deleted_at', 'is', null),
+    )
+    .select(['r.id as recordId', 'f.id as fieldId', 'f.options', 'u.invited_by', sql<string | null>`r.data->>'language'`.as('current')])
+    .where('u.id', '=', portalUserId)
+    .where('r.deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!target || target.current === language) return;
+  if (!(target.options.values ?? []).some((v) => v.value === language)) return;
+  await trx
+    .updateTable('records')
+    .set({
+      data: sql`jsonb_set(data, '{language}', to_jsonb(${language}::text))`,
+      updated_at: new Date(),
+      version: sql<number>`version + 1`,
+    })
+    .where('id', '=', target.recordId)
+    .execute();
+  await logChange(trx, target.recordId, { kind: 'portal', id: portalUserId, ownerId: target.invited_by }, 'update', [
+    { field: target.fieldId, old: target.current, new: language },
+  ]);
 }

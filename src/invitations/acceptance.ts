@@ -13,7 +13,14 @@ import { findInvitation, type InvitationState, markInvitationAccepted } from './
 export type InvitationLinkState = InvitationState | 'unknown';
 
 export type InvitationLink =
-  | { state: 'valid'; invitationId: string; portalUserId: string; email: string; contact: Contact }
+  | {
+      state: 'valid';
+      invitationId: string;
+      portalUserId: string;
+      email: string;
+      contact: Contact /** The invitee's own, from their record; null: none. */;
+      language: string | null;
+    }
   | { state: Exclude<InvitationState, 'valid'>; contact: Contact }
   | { state: 'unknown' };
 
@@ -25,11 +32,11 @@ export async function invitationLink(db: Database, portal: Portal, token: string
   // An account deactivated since it was invited cannot be opened by its old link.
   if (found.state === 'valid' && found.user.status !== 'invited') return { state: found.user.status === 'active' ? 'used' : 'revoked', contact };
   if (found.state !== 'valid') return { state: found.state, contact };
-  return { state: 'valid', invitationId: found.invitation.id, portalUserId: found.user.id, email: found.user.email, contact };
+  return { state: 'valid', invitationId: found.invitation.id, portalUserId: found.user.id, email: found.user.email, contact, language: found.user.language };
 }
 
 export type AcceptResult =
-  | { ok: true; portalUserId: string; token: string; expiresAt: Date }
+  | { ok: true; portalUserId: string; token: string; expiresAt: Date; language: string | null }
   | { ok: false; link: Exclude<InvitationLink, { state: 'valid' }> };
 
 /**
@@ -71,7 +78,7 @@ export async function acceptInvitation(
         { type: 'portal_user', id: user.id },
         { invitationId: link.invitationId },
       );
-      return { ok: true, portalUserId: user.id, token: sessionToken, expiresAt: session.expires_at } as const;
+      return { ok: true, portalUserId: user.id, token: sessionToken, expiresAt: session.expires_at, language: link.language } as const;
     });
   } catch (err) {
     if (err instanceof NoLongerInvited) return { ok: false, link: { state: 'revoked', contact: link.contact } };

@@ -122,13 +122,15 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
       if (reason || group.dryRun || !record || !staff) {
         outcome = reason ? { recordId, outcome: 'failed', reason } : { recordId, outcome: 'would_send' };
       } else {
-        const language = languageOf(record, org.default_language);
+        const own = ownLanguage(record);
+        const language = own ?? fallbackLanguage(org.default_language);
         const custom = customTemplates.find((c) => c.language === language);
         const send: NewInvitation = {
           userId: randomUUID(),
           record,
           email: emailOf(record, address),
           language,
+          ownLanguage: own,
           token: generateSessionToken(),
           custom: custom ? { subject: custom.subject, body: custom.body } : undefined,
         };
@@ -160,7 +162,8 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
             status: 'invited' as const,
             invited_by: staff.id,
             invited_at: now,
-            language: s.language,
+            // Only the record's own: a person whose record has none reads the portal in their browser's language until they choose.
+            language: s.ownLanguage ?? null,
           })),
         )
         .onConflict((oc) => oc.doNothing())
@@ -294,7 +297,9 @@ type NewInvitation = {
   userId: string;
   record: CrmRecord;
   email: string;
+  /** The email's language: the record's own, else the organization's. */
   language: Language;
+  ownLanguage: Language | undefined;
   token: string;
   custom: { subject: string; body: string } | undefined;
 };
@@ -307,11 +312,13 @@ export async function inviteRecord(deps: InviteDeps, req: Omit<InviteGroup, 'rec
   return outcome as InviteOutcome;
 }
 
-/** The email's language: the record's own when it has one, else the organization's. */
-function languageOf(record: CrmRecord, fallback: string): Language {
+function ownLanguage(record: CrmRecord): Language | undefined {
   const own = (record.data as Record<string, unknown>).language;
-  if (isLanguage(own)) return own;
-  return isLanguage(fallback) ? fallback : 'en';
+  return isLanguage(own) ? own : undefined;
+}
+
+function fallbackLanguage(orgDefault: string): Language {
+  return isLanguage(orgDefault) ? orgDefault : 'en';
 }
 
 function outcomeOf(r: { record_id: string; outcome: string; reason: string | null; portal_user_id: string | null }): InviteOutcome {

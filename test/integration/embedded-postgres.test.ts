@@ -181,7 +181,8 @@ describe('embedded PostgreSQL', () => {
 
   it('attaches while the owning process lives, and takes over the server once that process is killed', async () => {
     const dir = join(root, 'orphan');
-    const script = join(root, 'owner.ts');
+    // .mts: the data root may lie outside the project, where no package.json says "module".
+    const script = join(root, 'owner.mts');
     await writeFile(
       script,
       `import { startEmbeddedPostgres } from ${JSON.stringify(join(projectRoot, 'src/db/embedded.js'))};

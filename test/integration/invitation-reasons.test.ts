@@ -92,6 +92,15 @@ describe('invitation failure reasons, each on a real database', () => {
     expect(await t.db.selectFrom('audit_log').select('action').where('target_id', '=', user.id).execute()).toEqual([{ action: 'portal_user.invited' }]);
   });
 
+  it('writes the email of a record without a language in the organization’s, and leaves the portal user’s language to be chosen', async () => {
+    const lia = await rec({ first_name: 'Lia', last_name: 'Souza', email: 'lia@globex.example' });
+    expect((await invite(lia)).outcome).toBe('sent');
+    const user = await t.db.selectFrom('portal_users').select('language').where('record_id', '=', lia).executeTakeFirstOrThrow();
+    expect(user.language).toBeNull();
+    const mail = await t.db.selectFrom('email_outbox').select(['language', 'subject']).where('to_address', '=', 'lia@globex.example').executeTakeFirstOrThrow();
+    expect(mail).toEqual({ language: 'en', subject: 'Your invitation to Acme Care' });
+  });
+
   it('refuses a record without an email', async () => expectReason(await person('Nomail'), 'no_email'));
   it('refuses an address in the company’s own domains (before any other reason)', async () => {
     const id = await person('Insider', 'pat@ACME.example');

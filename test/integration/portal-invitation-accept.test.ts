@@ -1,6 +1,8 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
+import { createRecord, type RecordData } from '../../src/crm/records.js';
 import { issueInvitation } from '../../src/invitations/tokens.js';
 import { browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { bruno, seedStandardUser } from '../support/fixtures.js';
@@ -20,8 +22,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** An invited user of Acme Help with a fresh link, sent by Bruno unless told otherwise. */
-async function invited(email: string, recordId: string, opts: { by?: string; at?: Date; portal?: 'help' | 'partners' } = {}) {
-  const id = await addPortalUser(t, w, { email, recordId, status: 'invited', portal: opts.portal });
+async function invited(email: string, recordId: string, opts: { by?: string; at?: Date; portal?: 'help' | 'partners'; language?: string } = {}) {
+  const id = await addPortalUser(t, w, { email, recordId, status: 'invited', portal: opts.portal, language: opts.language });
   const { token } = await issueInvitation(t.db, id, opts.by ?? brunoId, opts.at);
   return { id, token };
 }
@@ -160,5 +162,76 @@ describe('accepting an invitation', () => {
     const hal = await invited('hal@partner.example', other.id, { portal: 'partners' });
     expect((await browserClient(t.app).get(`${HELP}/invite/${hal.token}`)).status).toBe(404);
     expect((await browserClient(t.app).get(`/p/partners/invite/${hal.token}`)).status).toBe(200);
+  });
+});
+
+describe('the language on the way in', () => {
+  const brazilian = { 'Accept-Language': 'pt-BR,pt;q=0.9,en;q=0.5' };
+  const contact = async (data: RecordData) =>
+    (await createRecord(t.db, w.staff, w.contacts, { data, layoutId: w.contacts.defaultLayout?.id ?? null, ownerId: w.adminId })).id;
+  const recordLanguage = async (id: string) =>
+    (await t.db.selectFrom('records').select(sql<string | null>`data->>'language'`.as('language')).where('id', '=', id).executeTakeFirstOrThrow()).language;
+
+  it('keeps a Brazilian browser in Portuguese from the invitation to the portal when the record has no language, and writes the choice to the record', async () => {
+    const record = await contact({ first_name: 'Ines', last_name: 'Prado', email: 'ines@initech.example' });
+    const ines = await invited('ines@initech.example', record);
+    const client = browserClient(t.app);
+    const link = `${HELP}/invite/${ines.token}`;
+
+    const invitation = await (await client.get(link, brazilian)).text();
+    expect(invitation).toContain('<html lang="pt-BR">');
+    expect(invitation).toContain('Boas-vindas a Acme Help');
+    expect((await client.post(link, { password, passwordConfirm: password }, brazilian)).status).toBe(303);
+
+    const welcome = await (await client.get(`${HELP}/welcome`, brazilian)).text();
+    expect(welcome).toContain('<html lang="pt-BR">');
+    expect(welcome).toMatch(/<option value="pt-BR" selected="">/);
+    expect(welcome).not.toMatch(/<option value="en" selected="">/);
+    expect((await user(ines.id)).language).toBeNull();
+
+    const saved = await client.post(`${HELP}/welcome`, { language: 'pt-BR', timeFormat: '24h', timeZone: 'America/Sao_Paulo', country: 'BR' }, brazilian);
+    expect(saved.status).toBe(303);
+    // An English browser from now on does not change it: the choice is theirs, and their record's.
+    const portal = await (await client.get(saved.headers.get('Location') ?? '', { 'Accept-Language': 'en' })).text();
+    expect(portal).toContain('<html lang="pt-BR">');
+    expect((await user(ines.id)).language).toBe('pt-BR');
+    expect(await recordLanguage(record)).toBe('pt-BR');
+    const languageField = w.contacts.fields.find((f) => f.api_name === 'language')?.id;
+    const change = await t.db.selectFrom('record_changes').selectAll().where('record_id', '=', record).where('action', '=', 'update').executeTakeFirstOrThrow();
+    expect([change.actor_kind, change.actor_id, change.changes]).toEqual(['portal', ines.id, [{ field: languageField, old: null, new: 'pt-BR' }]]);
+  });
+
+  it('speaks the record’s own language on the invitation, unless the switcher chose another, which the welcome page keeps', async () => {
+    const record = await contact({ first_name: 'Jules', last_name: 'Roy', email: 'jules@initech.example', language: 'fr' });
+    // As an invitation stores it: the record's own language.
+    const jules = await invited('jules@initech.example', record, { language: 'fr' });
+    const link = `${HELP}/invite/${jules.token}`;
+    // The language the email was written in, whatever the browser says.
+    expect(await (await browserClient(t.app).get(link, brazilian)).text()).toContain('<html lang="fr">');
+
+    const client = browserClient(t.app);
+    expect((await client.post(`${HELP}/lang`, { lang: 'es', back: link })).status).toBe(303);
+    expect(await (await client.get(link, brazilian)).text()).toContain('<html lang="es">');
+    expect((await client.post(link, { password, passwordConfirm: password }, brazilian)).status).toBe(303);
+    const welcome = await (await client.get(`${HELP}/welcome`, brazilian)).text();
+    expect(welcome).toContain('<html lang="es">');
+    expect(welcome).toMatch(/<option value="es" selected="">/);
+    expect((await user(jules.id)).language).toBe('es');
+    expect(await recordLanguage(record)).toBe('es');
+  });
+
+  it('writes a language chosen later, on the profile or with the switcher, to the record too', async () => {
+    const record = await contact({ first_name: 'Kai', last_name: 'Lund', email: 'kai@initech.example', language: 'en' });
+    const kai = await invited('kai@initech.example', record, { language: 'en' });
+    const client = browserClient(t.app);
+    await client.post(`${HELP}/invite/${kai.token}`, { password, passwordConfirm: password });
+    const prefs = { timeFormat: '24h', timeZone: 'Europe/Paris', country: 'FR' };
+    expect((await client.post(`${HELP}/profile`, { language: 'fr', ...prefs })).status).toBe(303);
+    expect(await recordLanguage(record)).toBe('fr');
+    expect((await client.post(`${HELP}/lang`, { lang: 'es', back: `${HELP}/profile` })).status).toBe(303);
+    expect(await recordLanguage(record)).toBe('es');
+    // A refused choice writes nothing.
+    expect((await client.post(`${HELP}/profile`, { language: 'xx', ...prefs })).status).toBe(422);
+    expect(await recordLanguage(record)).toBe('es');
   });
 });

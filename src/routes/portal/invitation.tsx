@@ -1,13 +1,16 @@
 import { type Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { InvitationProblemPage, SetPasswordPage } from '../../../views/portal/auth/InvitationPages.js';
 import { WelcomePage } from '../../../views/portal/auth/PreferencesPage.js';
 import { checkNewPassword } from '../../auth/password-reset.js';
-import { preferenceValues, savePortalPreferences, validatePortalPreferences } from '../../auth/portal-preferences.js';
+import { preferenceValues, savePortalLanguage, savePortalPreferences, validatePortalPreferences } from '../../auth/portal-preferences.js';
 import { setPortalCookie } from '../../auth/portal-session.js';
 import { invalidateSession } from '../../auth/sessions.js';
 import type { AppEnv } from '../../http/env.js';
+import { applyLocale, LANG_COOKIE } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
+import { isLanguage } from '../../i18n/languages.js';
 import { acceptInvitation, type InvitationLink, invitationLink } from '../../invitations/acceptance.js';
 import { portalNav } from '../../portals/portal-pages.js';
 import { portalOf, portalShell, requirePortalUser } from './context.js';
@@ -27,12 +30,22 @@ function problem(c: Context<AppEnv>, link: Exclude<InvitationLink, { state: 'val
   });
 }
 
+/**
+ * The invitation page speaks the invitee's own language (the one their email
+ * was written in) unless they picked one with the switcher; with neither, the
+ * browser's. Signed in, the same order holds, so nothing flips on the way in.
+ */
+function speakInviteeLanguage(c: Context<AppEnv>, link: Extract<InvitationLink, { state: 'valid' }>) {
+  if (!isLanguage(getCookie(c, LANG_COOKIE)) && link.language) applyLocale(c, { language: link.language });
+}
+
 portalInvitationRoutes.get('/:slug/invite/:token', async (c) => {
   const p = portalOf(c);
   // The token is in the address: it must not travel on to other sites as a referrer.
   c.header('Referrer-Policy', 'no-referrer');
   const link = await invitationLink(c.get('deps').db, p.portal, c.req.param('token'));
   if (link.state !== 'valid') return problem(c, link);
+  speakInviteeLanguage(c, link);
   return page(c, {
     title: c.get('t')('portalauth:invite.title', { portal: p.portal.name }),
     portal: portalShell(c),
@@ -49,6 +62,7 @@ portalInvitationRoutes.post('/:slug/invite/:token', async (c) => {
   if (!checked.ok) {
     const link = await invitationLink(db, p.portal, token);
     if (link.state !== 'valid') return problem(c, link);
+    speakInviteeLanguage(c, link);
     return page(c, {
       title: c.get('t')('portalauth:invite.title', { portal: p.portal.name }),
       status: 422,
@@ -71,6 +85,9 @@ portalInvitationRoutes.post('/:slug/invite/:token', async (c) => {
     userAgent: c.req.header('User-Agent'),
   });
   if (!result.ok) return problem(c, result.link);
+  // Picked with the switcher while reading the invitation: the welcome page goes on in it.
+  const picked = getCookie(c, LANG_COOKIE);
+  if (isLanguage(picked) && result.language && picked !== result.language) await savePortalLanguage(db, result.portalUserId, picked);
   if (p.session) await invalidateSession(db, p.session.id);
   setPortalCookie(c, p.portal.slug, result.token, result.expiresAt);
   return c.redirect(`${p.base}/welcome`, 303);
@@ -85,7 +102,9 @@ portalInvitationRoutes.get('/:slug/welcome', async (c) => {
   return page(c, {
     title: c.get('t')('portalauth:welcome.title', { portal: p.portal.name }),
     portal: portalShell(c, nav),
-    body: <WelcomePage view={c.get('view')} base={p.base} portalName={p.portal.name} values={preferenceValues(p.user, c.get('org'))} errors={{}} />,
+    body: (
+      <WelcomePage view={c.get('view')} base={p.base} portalName={p.portal.name} values={preferenceValues(p.user, c.get('org'), c.get('lang'))} errors={{}} />
+    ),
   });
 });
 

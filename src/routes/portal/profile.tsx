@@ -37,7 +37,7 @@ portalProfileRoutes.get('/:slug/profile', async (c) => {
         view={c.get('view')}
         base={p.base}
         email={p.user.email}
-        values={preferenceValues(p.user, c.get('org'))}
+        values={preferenceValues(p.user, c.get('org'), c.get('lang'))}
         errors={{}}
         saved={c.req.query('saved') === '1'}
         twoFactorOn={p.user.twoFactorEnabled}
