@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { BULK_MAX_RECORDS, bulkOwner, bulkSeed, dataSize } from '../crm/bulk-seed.js';
 import { GROWING_TABLES, listQueryPlans, listSamples, planOutline } from '../crm/list-plans.js';
 import { openDatabase } from '../db/database.js';
+import { defaultEmbeddedDir, serverAccount } from '../db/embedded-host.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Deps } from '../deps.js';
 import { exitWithFailure } from '../errors.js';
@@ -21,7 +22,7 @@ import { resolveDatabase } from '../runtime.js';
 import { benchInvites } from './bench-invites.js';
 
 // `npm run bench`: a million generated records in a database of the bench's own
-// (.data/bench, or BENCH_DATABASE_URL), the plans of the list, related-list and
+// (.data/bench/postgres, under /var/lib/porta as root in a private folder, or BENCH_DATABASE_URL), the plans of the list, related-list and
 // lookup queries at that size, and the time staff pages take over HTTP.
 // Exits 1 when a plan reads records or record_refs sequentially, or when the
 // default list page's p95 reaches the budget. Then 10,000 bulk invitations
@@ -50,7 +51,7 @@ async function main() {
   const config = loadConfig({
     ...process.env,
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
-    EMBEDDED_PG_DIR: join(BENCH_DIR, 'postgres'),
+    EMBEDDED_PG_DIR: defaultEmbeddedDir(projectRoot, serverAccount(), 'bench/postgres').dir,
     EMBEDDED_PG_PORT: process.env.BENCH_PG_PORT ?? '54339',
     NODE_ENV: 'production',
     BASE_URL: 'http://127.0.0.1',

@@ -212,12 +212,14 @@ export function embeddedDataRoot(projectRoot: string, account: ServerAccount): {
 }
 
 /**
- * Where the cluster lives when EMBEDDED_PG_DIR is unset. A cluster already in
- * `.data/postgres` is used as it is, wherever the project is: nothing is moved.
+ * Where the cluster lives when EMBEDDED_PG_DIR is unset: `name` (postgres, or
+ * bench/postgres for the benchmark's own) under the data root. A cluster
+ * already in `.data/<name>` is used as it is, wherever the project is: nothing
+ * is moved.
  */
-export function defaultEmbeddedDir(projectRoot: string, account: ServerAccount): { dir: string; relocated: boolean } {
-  const local = join(projectRoot, '.data', 'postgres');
+export function defaultEmbeddedDir(projectRoot: string, account: ServerAccount, name = 'postgres'): { dir: string; relocated: boolean } {
+  const local = join(projectRoot, '.data', name);
   if (existsSync(join(local, 'PG_VERSION'))) return { dir: local, relocated: false };
   const root = embeddedDataRoot(projectRoot, account);
-  return { dir: join(root.dir, 'postgres'), relocated: root.relocated };
+  return { dir: join(root.dir, name), relocated: root.relocated };
 }
