@@ -1,11 +1,24 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { EmbeddedPostgresError, HOST_STATE_DIR, serverAccount, serverBinaries } from '../../src/db/embedded-host.js';
+import { defaultEmbeddedDir, EmbeddedPostgresError, HOST_STATE_DIR, serverAccount, serverBinaries } from '../../src/db/embedded-host.js';
 import { projectRoot } from '../../src/paths.js';
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/wait.js';
@@ -15,6 +28,8 @@ const asRoot = userInfo().uid === 0;
 const account = serverAccount();
 const privateHomes: string[] = [];
 const hostFolders: string[] = [];
+/** Clusters a failed test could leave running. */
+const clusters: string[] = [];
 const children: ChildProcess[] = [];
 
 /** The environment a person's shell would give a Porta command: without what vitest adds (BASE_URL, MODE…) or a database chosen elsewhere. */
@@ -110,17 +125,16 @@ function postmasterExe(dataDir: string): string {
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const folder of hostFolders) {
-    if (existsSync(join(folder, 'postgres', 'postmaster.pid'))) {
-      const pgCtl = join(await serverBinaries(account), 'pg_ctl');
-      try {
-        execFileSync(pgCtl, ['-D', join(folder, 'postgres'), 'stop', '-m', 'immediate', '-w'], { stdio: 'ignore', cwd: '/', ...account.ids });
-      } catch {
-        // Not running.
-      }
+  for (const cluster of clusters) {
+    if (!existsSync(join(cluster, 'postmaster.pid'))) continue;
+    const pgCtl = join(await serverBinaries(account), 'pg_ctl');
+    try {
+      execFileSync(pgCtl, ['-D', cluster, 'stop', '-m', 'immediate', '-w'], { stdio: 'ignore', cwd: '/', ...account.ids });
+    } catch {
+      // Not running.
     }
-    rmSync(folder, { recursive: true, force: true });
   }
+  for (const folder of hostFolders) rmSync(folder, { recursive: true, force: true });
   for (const home of privateHomes) rmSync(home, { recursive: true, force: true });
 });
 
@@ -135,6 +149,7 @@ describe('where the embedded PostgreSQL lives', () => {
 
       const first = await startProbe(copy, port);
       hostFolders.push(dirname(first.probe.dataDir));
+      clusters.push(first.probe.dataDir);
       expect(first.probe.runsAs).toBe('postgres');
       expect(first.probe.relocated).toBe(true);
       expect(first.probe.dataDir.startsWith(`${HOST_STATE_DIR}/porta-`)).toBe(true);
@@ -171,6 +186,41 @@ describe('where the embedded PostgreSQL lives', () => {
       expect(existsSync(dataDir)).toBe(false);
     },
   );
+
+  it.skipIf(!asRoot)('uses a cluster already in the project’s .data/postgres where it is, even in a private folder: nothing is moved', () => {
+    const project = join(privateHome(), 'porta');
+    mkdirSync(join(project, '.data', 'postgres'), { recursive: true });
+    writeFileSync(join(project, '.data', 'postgres', 'PG_VERSION'), '18\n');
+    expect(defaultEmbeddedDir(project, account)).toEqual({ dir: join(project, '.data', 'postgres'), relocated: false });
+    // Without one, the same project's new cluster goes where postgres can reach it.
+    rmSync(join(project, '.data'), { recursive: true });
+    const fresh = defaultEmbeddedDir(project, account);
+    expect(fresh.relocated).toBe(true);
+    expect(fresh.dir).toMatch(new RegExp(`^${HOST_STATE_DIR}/porta-[0-9a-f]{12}/postgres$`));
+  });
+
+  it.skipIf(!asRoot)('refuses, with the remedy, a cluster whose folder was closed to postgres since it was made, and leaves it intact', async () => {
+    const parent = join(HOST_STATE_DIR, `placement-test-${process.pid}`);
+    hostFolders.push(parent);
+    const dataDir = join(parent, 'home', 'pg');
+    clusters.push(dataDir);
+    const first = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    await first.stop();
+    chmodSync(join(parent, 'home'), 0o700);
+
+    const failure = await startEmbeddedPostgres({ dataDir, port: await freePort() }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(EmbeddedPostgresError);
+    const message = (failure as Error).message;
+    expect(message).toContain('the OS user "postgres" cannot reach the cluster in this folder');
+    expect(message).toContain('move the folder somewhere that user can reach');
+    expect(message).toContain(`data folder: ${dataDir}`);
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(true);
+
+    chmodSync(join(parent, 'home'), 0o755);
+    const again = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    expect(again.owner).toBe(true);
+    await again.stop();
+  });
 
   it('explains, without a stack trace, why a data folder that is a file cannot be used', async () => {
     const file = join(privateHome(), 'not-a-folder');
