@@ -64,30 +64,33 @@ function value(view: ViewContext, list: PortalList, row: PortalRow, field: Field
 function Table({ view, list, href, currency }: ModulePageProps) {
   const { t, lang } = view;
   const [first, ...rest] = list.columns;
+  // Its own horizontal scroll on a phone: a wide table never widens the page.
   return (
-    <table class="records">
-      <caption class="visually-hidden">{moduleLabel(t, lang, list.meta.module, 'plural')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{first ? fieldLabel(t, lang, first) : t('portal:list.name')}</th>
-          {rest.map((f) => (
-            <th scope="col">{fieldLabel(t, lang, f)}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {list.rows.map((row) => (
+    <div class="table-wrap">
+      <table class="records">
+        <caption class="visually-hidden">{moduleLabel(t, lang, list.meta.module, 'plural')}</caption>
+        <thead>
           <tr>
-            <th scope="row">
-              <a href={`${href}/${row.id}`}>{first ? value(view, list, row, first, currency) : t('portal:list.open')}</a>
-            </th>
+            <th scope="col">{first ? fieldLabel(t, lang, first) : t('portal:list.name')}</th>
             {rest.map((f) => (
-              <td>{value(view, list, row, f, currency)}</td>
+              <th scope="col">{fieldLabel(t, lang, f)}</th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {list.rows.map((row) => (
+            <tr>
+              <th scope="row">
+                <a href={`${href}/${row.id}`}>{first ? value(view, list, row, first, currency) : t('portal:list.open')}</a>
+              </th>
+              {rest.map((f) => (
+                <td>{value(view, list, row, f, currency)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
