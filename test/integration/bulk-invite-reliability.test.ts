@@ -55,6 +55,14 @@ async function claimed() {
   return Number(rows[0]?.n ?? 0);
 }
 
+/** No other connection to this database is running a statement (a frozen worker's open transaction is idle). */
+async function statementsSettled() {
+  const { rows } = await sql<{ n: string }>`
+    select count(*) as n from pg_stat_activity
+    where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`.execute(t.db);
+  return Number(rows[0]?.n ?? 0) === 0;
+}
+
 const resultCount = async (batchId: string) =>
   Number(
     (
@@ -137,6 +145,9 @@ describe('a worker killed in the middle of a batch', () => {
     for (let tries = 0; ; tries++) {
       await waitFor(async () => (await resultCount(batchId)) >= RECORDS / 5 && (await claimed()) > 0, { timeoutMs: 60_000, intervalMs: 20 });
       first.process.kill('SIGSTOP');
+      // A statement the worker sent just before freezing (completing its jobs) still runs in PostgreSQL:
+      // count what it holds only once that has settled, or the count can drop to 0 right after.
+      await waitFor(statementsSettled, { timeoutMs: 5_000, intervalMs: 20 }).catch(() => {});
       if ((await claimed()) > 0 || tries >= 50) break;
       first.process.kill('SIGCONT');
     }
