@@ -5,6 +5,7 @@ import type { Deps } from '../deps.js';
 import type { Formatters } from '../i18n/format.js';
 import type { T } from '../i18n/i18n.js';
 import type { Language } from '../i18n/languages.js';
+import type { PortalSurface } from '../portals/surface.js';
 
 /** What every view receives besides its own data: never a database, never the clock. */
 export type ViewContext = {
@@ -30,5 +31,7 @@ export type AppEnv = {
     view: ViewContext;
     /** Set on /p/:slug requests: the portal and its signed-in user, if any. */
     portal: PortalRequest | undefined;
+    /** Set on a portal's tab pages, for the portal itself or its preview. */
+    surface: PortalSurface | undefined;
   };
 };

@@ -183,10 +183,15 @@ describe('preview as a user type, standing in for a record', () => {
     expect(html).not.toMatch(/9[.,]?000/);
   });
 
-  it('writes nothing: there is no write route, and a POST changes no record', async () => {
+  it('writes nothing: every POST through the preview answers 403 in the portal’s frame and changes no record', async () => {
     const before = await t.db.selectFrom('records').select(['id', 'version']).orderBy('id').execute();
-    const res = await ana.post(`${asCarla()}/m/cases/${ids.case1}`, { subject: 'Changed' });
-    expect(res.status).toBe(404);
+    for (const path of [`/m/cases/${ids.case1}`, `/m/cases/${ids.case1}/edit`, '/m/cases', `/m/cases/${ids.case1}/notes`]) {
+      const res = await ana.post(`${asCarla()}${path}`, { subject: 'Changed' });
+      expect(res.status).toBe(403);
+      const html = await res.text();
+      expect(html).toContain('This is a preview');
+      expect(html).toContain('Preview of Acme Help as');
+    }
     expect(await t.db.selectFrom('records').select(['id', 'version']).orderBy('id').execute()).toEqual(before);
   });
 });

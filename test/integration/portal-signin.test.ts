@@ -213,6 +213,24 @@ describe('the pages a signed-in user reads', () => {
     expect([...nav.matchAll(/<a [^>]*>([^<]*)<\/a>/g)].map((m) => m[1])).toEqual(['Contacts', 'Cases']);
   });
 
+  it('answers an address it does not have with 404 in the portal’s own frame, linking back to the portal home and never to the staff side', async () => {
+    for (const path of [`/m/cases/${w.records.carlaCase1}/edit`, '/m/cases/new', '/no-such-page', `/m/cases/${w.records.carlaCase1}/notes`]) {
+      const res = await client.get(`${HELP}${path}`);
+      expect(res.status).toBe(404);
+      const html = await res.text();
+      expect(html).toContain('<a class="brand" href="/p/acme-help">Acme Help</a>');
+      expect(html).toContain('Page not found');
+      expect(html).toContain(`href="${HELP}/m/cases"`);
+      expect(html).not.toContain('href="/admin');
+    }
+    const inTabs = await (await client.get(`${HELP}/m/cases/${w.records.carlaCase1}/edit`)).text();
+    expect(inTabs).toContain(`<a href="${HELP}">Back to the portal’s home page</a>`);
+    expect(inTabs).toContain(`href="${HELP}/m/cases"`);
+    const post = await client.post(`${HELP}/m/cases`, { subject: 'New' });
+    expect(post.status).toBe(404);
+    expect(await post.text()).toContain('<a class="brand" href="/p/acme-help">Acme Help</a>');
+  });
+
   it('shows a record in scope and its shared file; a record outside scope answers 404', async () => {
     const rec = await client.get(`${HELP}/m/cases/${w.records.carlaCase1}`);
     expect(rec.status).toBe(200);

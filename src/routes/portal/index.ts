@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
+import { portalNav } from '../../portals/portal-pages.js';
 import { portalAuthRoutes } from './auth.js';
-import { loadPortal } from './context.js';
+import { loadPortal, portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';
 import { portalInvitationRoutes } from './invitation.js';
-import { portalPageRoutes } from './pages.js';
 import { portalPasswordRoutes } from './password.js';
 import { portalProfileRoutes } from './profile.js';
+import { portalTabRoutes, type SurfaceResolver } from './tab-pages.js';
 
 /**
  * A portal's own pages under /p/:slug: signing in, invitations, password
@@ -20,4 +21,19 @@ portalRoutes.route('/', portalAuthRoutes);
 portalRoutes.route('/', portalPasswordRoutes);
 portalRoutes.route('/', portalInvitationRoutes);
 portalRoutes.route('/', portalProfileRoutes);
-portalRoutes.route('/', portalPageRoutes);
+
+// The tabs, for the signed-in user; the preview mounts the same routes with its own surface.
+for (const path of ['/:slug', '/:slug/m/*', '/:slug/tabs/*']) portalRoutes.use(path, requirePortalUser());
+const signedIn: SurfaceResolver = async (c) => {
+  const p = portalOf(c);
+  if (!p.access) return c.notFound();
+  return { ctx: p.access, base: p.base, shell: (nav) => portalShell(c, nav), readOnly: false };
+};
+portalRoutes.route('/:slug', portalTabRoutes(signedIn));
+
+// Any other address of a portal is not found in that portal's own frame, never the staff side's.
+portalRoutes.all('/:slug/*', async (c) => {
+  const t = c.get('t');
+  const nav = await portalNav(c.get('deps').db, portalOf(c).access);
+  return portalMessage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'), nav);
+});

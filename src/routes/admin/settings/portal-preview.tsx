@@ -1,22 +1,18 @@
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { PreviewChooser } from '../../../../views/admin/portals/PreviewChooser.js';
 import type { PortalShell } from '../../../../views/layouts/PortalLayout.js';
-import { ModulePage } from '../../../../views/portal/ModulePage.js';
-import { RecordPage } from '../../../../views/portal/RecordPage.js';
-import { WebTabPage } from '../../../../views/portal/WebTabPage.js';
-import { attachmentInScope } from '../../../access/engine.js';
 import { moduleLabel } from '../../../crm/metadata.js';
-import { sendDownload } from '../../../http/download.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
-import { isUuid } from '../../../mail/outbox.js';
 import { requireManagePortals } from '../../../portals/guard.js';
-import { type PortalNav, portalList, portalNav, portalRecord } from '../../../portals/portal-pages.js';
+import type { PortalNav } from '../../../portals/portal-pages.js';
 import { PREVIEW_PATH, type PreviewSubject, previewAsType, previewAsUser, previewChoices } from '../../../portals/preview.js';
+import { portalTabRoutes, type SurfaceResolver } from '../../portal/tab-pages.js';
 
-// The portal as a user type or a portal user sees it, through the same engine
-// and the same page views as the portal itself. Only GET routes exist here:
-// a preview cannot write anything.
+// The portal as a user type or a portal user sees it: the portal's own tab
+// routes (routes/portal/tab-pages.tsx) mounted with a read-only surface, so
+// every page, button and form is the one customers get, and every write
+// answers 403 with nothing written.
 
 export const portalPreviewRoutes = new Hono<AppEnv>();
 portalPreviewRoutes.use('*', requireManagePortals());
@@ -36,9 +32,8 @@ portalPreviewRoutes.get('/', async (c) => {
   });
 });
 
-type Resolved = { subject: PreviewSubject; nav: PortalNav; shell: PortalShell } | Response;
-
-async function resolve(c: Context<AppEnv>): Promise<Resolved> {
+/** The surface of a preview address: the same tab routes as the portal, for the chosen type or user, read-only. */
+const previewSurface: SurfaceResolver = async (c) => {
   const t = c.get('t');
   const db = c.get('deps').db;
   const { type, sample, user } = c.req.param() as { type?: string; sample?: string; user?: string };
@@ -54,111 +49,23 @@ async function resolve(c: Context<AppEnv>): Promise<Resolved> {
     subject = await previewAsType(db, type ?? '', sample ?? '');
     if (!subject) return errorPage(c, 404, t('errors:notFound.title'), t('portalpreview:errors.unknown'));
   }
-  const nav = await portalNav(db, subject.ctx);
   const { lang } = c.get('view');
   const banner =
     subject.kind === 'type'
       ? t('portalpreview:banner.type', { type: subject.typeName, portal: subject.portalName, record: subject.recordName })
       : t('portalpreview:banner.user', { name: subject.userName, email: subject.email, type: subject.typeName, portal: subject.portalName });
-  const shell: PortalShell = {
-    name: subject.portalName,
-    base: subject.base,
+  const { base, portalName } = subject;
+  const shell = (nav: PortalNav): PortalShell => ({
+    name: portalName,
+    base,
     tabs: [
-      ...nav.modules.map((m) => ({ href: `${subject.base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural') })),
-      ...nav.webTabs.map((w) => ({ href: `${subject.base}/tabs/${w.id}`, label: w.name })),
+      ...nav.modules.map((m) => ({ href: `${base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural') })),
+      ...nav.webTabs.map((w) => ({ href: `${base}/tabs/${w.id}`, label: w.name })),
     ],
     previewBanner: banner,
     previewExit: PREVIEW_PATH,
-  };
-  return { subject, nav, shell };
-}
-
-const currencyOf = (c: Context<AppEnv>) => c.get('org')?.currency ?? 'EUR';
-
-function notFound(c: Context<AppEnv>, shell: PortalShell) {
-  const t = c.get('t');
-  return page(c, {
-    title: t('errors:notFound.title'),
-    status: 404,
-    portal: shell,
-    body: (
-      <section>
-        <h1>{t('errors:notFound.title')}</h1>
-        <p>{t('errors:notFound.message')}</p>
-      </section>
-    ),
   });
-}
+  return { ctx: subject.ctx, base, shell, readOnly: true };
+};
 
-for (const prefix of ['/type/:type/:sample', '/user/:user']) {
-  portalPreviewRoutes.get(prefix, async (c) => {
-    const r = await resolve(c);
-    if (r instanceof Response) return r;
-    const first = r.nav.modules[0];
-    if (first) return c.redirect(`${r.subject.base}/m/${first.module.api_name}`, 303);
-    const t = c.get('t');
-    return page(c, {
-      title: r.shell.name,
-      portal: r.shell,
-      body: (
-        <section>
-          <h1>{r.shell.name}</h1>
-          <p>{t('portalpreview:noTabs')}</p>
-        </section>
-      ),
-    });
-  });
-
-  portalPreviewRoutes.get(`${prefix}/m/:module`, async (c) => {
-    const r = await resolve(c);
-    if (r instanceof Response) return r;
-    const db = c.get('deps').db;
-    const base = r.subject.base;
-    const list = await portalList(db, r.subject.ctx, c.req.param('module'), {
-      after: c.req.query('after'),
-      href: (api, id) => `${base}/m/${api}/${id}`,
-    });
-    if (!list) return notFound(c, r.shell);
-    const { t, lang } = c.get('view');
-    return page(c, {
-      title: `${moduleLabel(t, lang, list.meta.module, 'plural')} · ${r.shell.name}`,
-      portal: r.shell,
-      body: <ModulePage view={c.get('view')} list={list} href={`${base}/m/${list.meta.module.api_name}`} currency={currencyOf(c)} />,
-    });
-  });
-
-  portalPreviewRoutes.get(`${prefix}/m/:module/:id`, async (c) => {
-    const r = await resolve(c);
-    if (r instanceof Response) return r;
-    const db = c.get('deps').db;
-    const base = r.subject.base;
-    const rec = await portalRecord(db, r.subject.ctx, c.req.param('module'), c.req.param('id'), { href: (api, id) => `${base}/m/${api}/${id}` });
-    if (!rec) return notFound(c, r.shell);
-    return page(c, {
-      title: `${rec.record.name} · ${r.shell.name}`,
-      portal: r.shell,
-      body: <RecordPage view={c.get('view')} rec={rec} href={`${base}/m/${rec.meta.module.api_name}`} currency={currencyOf(c)} />,
-    });
-  });
-
-  portalPreviewRoutes.get(`${prefix}/m/:module/:id/files/:file`, async (c) => {
-    const r = await resolve(c);
-    if (r instanceof Response) return r;
-    const module = r.nav.modules.find((m) => m.module.api_name === c.req.param('module'));
-    const ids = [c.req.param('id'), c.req.param('file')];
-    const file =
-      module && ids.every(isUuid)
-        ? await attachmentInScope(c.get('deps').db, r.subject.ctx, module.module.id, c.req.param('id'), c.req.param('file'))
-        : undefined;
-    if (!file) return notFound(c, r.shell);
-    return sendDownload(c, file);
-  });
-
-  portalPreviewRoutes.get(`${prefix}/tabs/:tab`, async (c) => {
-    const r = await resolve(c);
-    if (r instanceof Response) return r;
-    const tab = r.nav.webTabs.find((w) => w.id === c.req.param('tab'));
-    if (!tab) return notFound(c, r.shell);
-    return page(c, { title: `${tab.name} · ${r.shell.name}`, portal: r.shell, body: <WebTabPage view={c.get('view')} tab={tab} /> });
-  });
-}
+for (const prefix of ['/type/:type/:sample', '/user/:user']) portalPreviewRoutes.route(prefix, portalTabRoutes(previewSurface));

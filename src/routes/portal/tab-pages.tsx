@@ -1,0 +1,141 @@
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { ModulePage } from '../../../views/portal/ModulePage.js';
+import { RecordPage } from '../../../views/portal/RecordPage.js';
+import { WebTabPage } from '../../../views/portal/WebTabPage.js';
+import { attachmentInScope } from '../../access/engine.js';
+import { moduleLabel } from '../../crm/metadata.js';
+import { sendDownload } from '../../http/download.js';
+import type { AppEnv } from '../../http/env.js';
+import { page } from '../../http/render.js';
+import { isUuid } from '../../mail/outbox.js';
+import { type PortalNav, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
+import type { PortalSurface } from '../../portals/surface.js';
+
+/** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
+export type { PortalSurface };
+
+export type SurfaceResolver = (c: Context<AppEnv>) => Promise<PortalSurface | Response>;
+
+function surfaceOf(c: Context<AppEnv>): PortalSurface {
+  const surface = c.get('surface');
+  if (!surface) throw new Error('tab route without its surface');
+  return surface;
+}
+
+const currencyOf = (c: Context<AppEnv>) => c.get('org')?.currency ?? 'EUR';
+
+/** A short page in the surface's frame, linking back to the portal's home. */
+function surfaceMessage(c: Context<AppEnv>, surface: PortalSurface, nav: PortalNav, status: 200 | 403 | 404, title: string, message: string) {
+  const t = c.get('t');
+  return page(c, {
+    title,
+    status,
+    portal: surface.shell(nav),
+    body: (
+      <section>
+        <h1>{title}</h1>
+        <p>{message}</p>
+        {status !== 200 && (
+          <p>
+            <a href={surface.base}>{t('portal:backHome')}</a>
+          </p>
+        )}
+      </section>
+    ),
+  });
+}
+
+function notFound(c: Context<AppEnv>, nav: PortalNav) {
+  const t = c.get('t');
+  return surfaceMessage(c, surfaceOf(c), nav, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+}
+
+/**
+ * The tab pages — home, lists or cards, a record, its files, web tabs — as a
+ * sub-app to mount under a surface's base: `app.route('/:slug', portalTabRoutes(…))`.
+ * Everything goes through the permission engine with the surface's context;
+ * a record outside it answers 404 in the portal's frame.
+ */
+export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
+  const tabs = new Hono<AppEnv>();
+  const withSurface: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const surface = await resolve(c);
+    if (surface instanceof Response) return surface;
+    c.set('surface', surface);
+    if (surface.readOnly && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const t = c.get('t');
+      const nav = await portalNav(c.get('deps').db, surface.ctx);
+      return surfaceMessage(c, surface, nav, 403, t('portalpreview:readOnly.title'), t('portalpreview:readOnly.message'));
+    }
+    await next();
+  };
+  // Only these paths: mounted at /:slug, a '*' would also cover the portal's sign-in pages.
+  for (const path of ['/', '/m/*', '/tabs/*']) tabs.use(path, withSurface);
+
+  const navOf = (c: Context<AppEnv>) => portalNav(c.get('deps').db, surfaceOf(c).ctx);
+
+  tabs.get('/', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const first = nav.modules[0];
+    if (first) return c.redirect(`${s.base}/m/${first.module.api_name}`, 303);
+    const web = nav.webTabs[0];
+    if (web) return c.redirect(`${s.base}/tabs/${web.id}`, 303);
+    return surfaceMessage(c, s, nav, 200, s.shell(nav).name, c.get('t')('portalauth:home.noTabs'));
+  });
+
+  tabs.get('/m/:module', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const list = await portalList(c.get('deps').db, s.ctx, c.req.param('module'), {
+      after: c.req.query('after'),
+      href: (api, id) => `${s.base}/m/${api}/${id}`,
+    });
+    if (!list) return notFound(c, nav);
+    const { t, lang } = c.get('view');
+    const shell = s.shell(nav);
+    return page(c, {
+      title: `${moduleLabel(t, lang, list.meta.module, 'plural')} · ${shell.name}`,
+      portal: shell,
+      body: <ModulePage view={c.get('view')} list={list} href={`${s.base}/m/${list.meta.module.api_name}`} currency={currencyOf(c)} />,
+    });
+  });
+
+  tabs.get('/m/:module/:id', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), { href: (api, id) => `${s.base}/m/${api}/${id}` });
+    if (!rec) return notFound(c, nav);
+    const shell = s.shell(nav);
+    return page(c, {
+      title: `${rec.record.name} · ${shell.name}`,
+      portal: shell,
+      body: <RecordPage view={c.get('view')} rec={rec} href={`${s.base}/m/${rec.meta.module.api_name}`} currency={currencyOf(c)} />,
+    });
+  });
+
+  tabs.get('/m/:module/:id/files/:file', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const module = nav.modules.find((m) => m.module.api_name === c.req.param('module'));
+    const ids = [c.req.param('id'), c.req.param('file')];
+    const file =
+      module && ids.every(isUuid) ? await attachmentInScope(c.get('deps').db, s.ctx, module.module.id, c.req.param('id'), c.req.param('file')) : undefined;
+    if (!file) return notFound(c, nav);
+    return sendDownload(c, file);
+  });
+
+  tabs.get('/tabs/:tab', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const tab = nav.webTabs.find((w) => w.id === c.req.param('tab'));
+    if (!tab) return notFound(c, nav);
+    const shell = s.shell(nav);
+    return page(c, { title: `${tab.name} · ${shell.name}`, portal: shell, body: <WebTabPage view={c.get('view')} tab={tab} /> });
+  });
+
+  // Any other address under the tabs is not found, in the portal's frame.
+  tabs.all('/m/*', async (c) => notFound(c, await navOf(c)));
+  tabs.all('/tabs/*', async (c) => notFound(c, await navOf(c)));
+  return tabs;
+}
