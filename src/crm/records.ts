@@ -276,29 +276,39 @@ export async function updateRecord(
   data: RecordData,
   expectedVersion: number,
 ): Promise<UpdateResult> {
-  return db.transaction().execute(async (trx) => {
-    applyComputed(meta, data);
-    const name = displayName(meta, data);
-    const updated = await trx
-      .updateTable('records')
-      .set({
-        data: JSON.stringify(data),
-        display_name: name,
-        search: sql<string>`to_tsvector('simple', ${searchText(meta, data, name)})`,
-        updated_at: new Date(),
-        version: sql<number>`version + 1`,
-      })
-      .where('id', '=', record.id)
-      .where('version', '=', expectedVersion)
-      .where('deleted_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (!updated) return { ok: false, reason: record.version !== expectedVersion ? 'conflict' : 'gone' } as const;
-    await writeRefs(trx, record.id, refsOf(meta, data));
-    const changes = changesBetween(meta, record.data as RecordData, data);
-    if (changes.length > 0) await logChange(trx, record.id, actor, 'update', changes);
-    return { ok: true, record: updated } as const;
-  });
+  return db.transaction().execute((trx) => updateRecordIn(trx, actor, meta, record, data, expectedVersion));
+}
+
+/** updateRecord in the caller's transaction, so what goes with the change (an audit entry) commits with it. */
+export async function updateRecordIn(
+  trx: Transaction<DB>,
+  actor: Actor,
+  meta: ModuleMeta,
+  record: CrmRecord,
+  data: RecordData,
+  expectedVersion: number,
+): Promise<UpdateResult> {
+  applyComputed(meta, data);
+  const name = displayName(meta, data);
+  const updated = await trx
+    .updateTable('records')
+    .set({
+      data: JSON.stringify(data),
+      display_name: name,
+      search: sql<string>`to_tsvector('simple', ${searchText(meta, data, name)})`,
+      updated_at: new Date(),
+      version: sql<number>`version + 1`,
+    })
+    .where('id', '=', record.id)
+    .where('version', '=', expectedVersion)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!updated) return { ok: false, reason: record.version !== expectedVersion ? 'conflict' : 'gone' } as const;
+  await writeRefs(trx, record.id, refsOf(meta, data));
+  const changes = changesBetween(meta, record.data as RecordData, data);
+  if (changes.length > 0) await logChange(trx, record.id, actor, 'update', changes);
+  return { ok: true, record: updated } as const;
 }
 
 /** Finds a record of the module through a scope: a record outside it is simply not found. */

@@ -18,7 +18,7 @@ import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, lookupNames } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { Field, Labels, Module } from '../db/schema.js';
+import type { Field, Labels, Module, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { type CanvasDesign, getCanvasDesign } from './canvas.js';
 import { listWebTabs, type WebTab } from './web-tabs.js';
@@ -59,7 +59,7 @@ export async function portalNav(db: Database, ctx: AccessContext | undefined): P
 }
 
 /** A module of the portal by its api name, only when U has a tab for it. */
-async function tabModule(db: Database, ctx: AccessContext | undefined, apiName: string): Promise<{ meta: ModuleMeta; tab: TabConfig } | undefined> {
+export async function tabModule(db: Database, ctx: AccessContext | undefined, apiName: string): Promise<{ meta: ModuleMeta; tab: TabConfig } | undefined> {
   if (!ctx) return undefined;
   const module = await db.selectFrom('modules').select('id').where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
   const tab = module ? visibleTabs(ctx).find((t) => t.moduleId === module.id) : undefined;
@@ -70,10 +70,18 @@ async function tabModule(db: Database, ctx: AccessContext | undefined, apiName: 
 export type LookupTargets = Map<string, { name: string; href?: string | undefined }>;
 
 /**
+ * What U gets on M, for drawing buttons and forms. A preview shows exactly
+ * these too, inert: its surface answers every write with 403.
+ */
+export function shownActions(ctx: AccessContext, moduleId: string, record?: { id: string; state: RecordState }): Actions {
+  return allowedActions(ctx.readOnly ? { ...ctx, readOnly: false } : ctx, moduleId, record);
+}
+
+/**
  * Names of the records the visible lookups point at; a name links only when
  * its record is itself in U's scope (one query per target module).
  */
-async function lookupTargets(db: Database, ctx: AccessContext, ids: string[], href: RecordHref): Promise<LookupTargets> {
+export async function lookupTargets(db: Database, ctx: AccessContext, ids: string[], href: RecordHref): Promise<LookupTargets> {
   const names = await lookupNames(db, ids);
   const byModule = new Map<string, string[]>();
   for (const [id, n] of names) {
@@ -118,6 +126,8 @@ export type PortalList = {
   meta: ModuleMeta;
   tab: TabConfig;
   actions: Actions;
+  /** A preview: the actions are drawn, inert. */
+  inert: boolean;
   /** The visible fields of the tab's first allowed layout, as list columns. */
   columns: Field[];
   /** Canvas view: the card design limited to fields visible somewhere in the tab. */
@@ -188,7 +198,8 @@ export async function portalList(
   return {
     meta,
     tab,
-    actions: allowedActions(ctx, meta.module.id),
+    actions: shownActions(ctx, meta.module.id),
+    inert: ctx.readOnly,
     columns,
     card,
     rows,
@@ -202,6 +213,7 @@ export type PortalRecord = {
   meta: ModuleMeta;
   tab: TabConfig;
   actions: Actions;
+  inert: boolean;
   record: { id: string; name: string; state: string; data: Record<string, StoredValue> };
   sections: { id: string; labelKey: string | undefined; labels: Labels | undefined; fields: Field[] }[];
   readOnly: Set<string>;
@@ -224,7 +236,7 @@ export async function portalRecord(
   const { meta, tab } = found;
   const record = await findInScope(db, ctx, meta.module.id, id);
   if (!record) return undefined;
-  const actions = allowedActions(ctx, meta.module.id, record);
+  const actions = shownActions(ctx, meta.module.id, record);
   if (!actions.view) return undefined;
   const mask = fieldMask(ctx, meta.module.id, record.layout_id);
   const data = maskRecordData(mask, meta, record.data as Record<string, unknown>) as Record<string, StoredValue>;
@@ -240,6 +252,7 @@ export async function portalRecord(
     meta,
     tab,
     actions,
+    inert: ctx.readOnly,
     record: { id: record.id, name: record.display_name, state: record.state, data },
     sections,
     readOnly: mask.readOnly,

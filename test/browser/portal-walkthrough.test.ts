@@ -141,7 +141,14 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     await expectAccessible(page);
     expect(await page.locator('dl.details dt').allInnerTexts()).toEqual(['Asunto', 'Estado solo lectura', 'Contacto']);
     expect(await main()).not.toContain('Análisis interno');
-    expect(await page.getByRole('link', { name: 'Editar' }).count()).toBe(0);
+    // The type may edit cases: the preview shows the portal's own button, and its form is inert.
+    expect(await page.getByRole('link', { name: 'Editar' }).count()).toBe(1);
+    await page.getByRole('link', { name: 'Editar' }).click();
+    await page.waitForURL(new RegExp(`/m/cases/${ids.case1}/edit$`));
+    await expectAccessible(page);
+    expect(await page.getByLabel(/^Asunto/).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Guardar' }).isDisabled()).toBe(true);
+    await page.goBack();
 
     await page.getByRole('link', { name: 'Oportunidades', exact: true }).click();
     await page.waitForURL(/\/m\/deals$/);

@@ -158,8 +158,8 @@ describe('preview as a user type, standing in for a record', () => {
     expect(html).not.toContain('customer is difficult');
     expect(html).toContain('manual.txt');
     expect(html).not.toContain('internal.txt');
-    // Read-only: the configuration grants edit, the preview offers none.
-    expect(html).not.toContain('/edit"');
+    // The configuration grants edit: the preview shows the same button as the portal (its form is inert).
+    expect(html).toContain(`/m/cases/${ids.case1}/edit"`);
     const file = await ana.get(`${asCarla()}/m/cases/${ids.case1}/files/${ids.file}`);
     expect(file.status).toBe(200);
     expect(await file.text()).toBe('drum manual');

@@ -2,6 +2,7 @@ import type { StoredValue } from '../../src/crm/field-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalRecord } from '../../src/portals/portal-pages.js';
+import { Alert } from '../components/Alert.js';
 import { FieldValue } from '../components/FieldValue.js';
 
 export type RecordPageProps = {
@@ -10,10 +11,12 @@ export type RecordPageProps = {
   /** The module's address in this portal. */
   href: string;
   currency: string;
+  /** After a save: what the user just did. */
+  notice?: 'created' | 'saved' | undefined;
 };
 
 /** One record as a portal user sees it: the visible fields of its layout, its notes and files when the tab shares them. */
-export function RecordPage({ view, rec, href, currency }: RecordPageProps) {
+export function RecordPage({ view, rec, href, currency, notice }: RecordPageProps) {
   const { t, lang, fmt } = view;
   const { record, meta } = rec;
   const locked = record.state === 'pending_approval' || record.state === 'under_review';
@@ -23,6 +26,7 @@ export function RecordPage({ view, rec, href, currency }: RecordPageProps) {
       <p>
         <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural') })}</a>
       </p>
+      {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
       <div class="page-head">
         <h1 id="record-title">{record.name || t('crm:untitled')}</h1>
         {rec.actions.edit && (

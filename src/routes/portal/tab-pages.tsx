@@ -1,14 +1,18 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { ModulePage } from '../../../views/portal/ModulePage.js';
+import { RecordFormPage } from '../../../views/portal/RecordFormPage.js';
 import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
 import { moduleLabel } from '../../crm/metadata.js';
+import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
+import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
 import { isUuid } from '../../mail/outbox.js';
 import { type PortalNav, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
+import { createPortalRecord, type PortalWrite, portalFormPage, updatePortalRecord } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
 
 /** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
@@ -101,6 +105,80 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     });
   });
 
+  const timeZoneOf = (c: Context<AppEnv>) => c.get('portal')?.user?.timeZone ?? c.get('org')?.time_zone ?? 'UTC';
+  const readForm = (c: Context<AppEnv>) => async (fields: Field[]) => {
+    const { input, meta, present } = await readRecordForm(c, fields);
+    const version = meta.__version === undefined ? undefined : Number(meta.__version);
+    return { input, present, layoutId: meta.__layout, version: Number.isInteger(version) ? version : -1 };
+  };
+
+  /** The new or edit form, drawn again with what was submitted and its messages when a save was refused. */
+  async function formPage(
+    c: Context<AppEnv>,
+    opts: { id?: string; layoutId?: string | undefined; failed?: Exclude<PortalWrite, { ok: true } | { status: 403 | 404 }> },
+  ) {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const module = c.req.param('module') ?? '';
+    const href = `${s.base}/m/${module}`;
+    const form = await portalFormPage(c.get('deps').db, s.ctx, module, { id: opts.id, layoutId: opts.layoutId, href: (api, id) => `${s.base}/m/${api}/${id}` });
+    if (!form) return notFound(c, nav);
+    const failed = opts.failed;
+    if (failed && Object.keys(failed.values).length > 0) form.values = failed.values;
+    const shell = s.shell(nav);
+    const { t, lang } = c.get('view');
+    const singular = moduleLabel(t, lang, form.meta.module, 'singular');
+    const title = form.mode === 'create' ? t('crm:actions.new', { name: singular }) : t('crm:actions.editNamed', { name: singular });
+    return page(c, {
+      title: `${title} · ${shell.name}`,
+      status: failed?.status ?? 200,
+      portal: shell,
+      body: (
+        <RecordFormPage
+          view={c.get('view')}
+          page={form}
+          href={href}
+          action={opts.id ? `${href}/${opts.id}/edit` : href}
+          cancel={opts.id ? `${href}/${opts.id}` : href}
+          errors={failed?.status === 422 ? failed.errors : {}}
+          refusal={failed?.status === 422 ? failed.refusal : undefined}
+          conflict={failed?.status === 409}
+          timeZone={timeZoneOf(c)}
+          currency={currencyOf(c)}
+        />
+      ),
+    });
+  }
+
+  /** A refused write: 404 and 403 in the frame, or the form again with its messages. */
+  async function refused(c: Context<AppEnv>, result: Exclude<PortalWrite, { ok: true }>, opts: { id?: string; layoutId?: string | undefined }) {
+    if (result.status === 404) return notFound(c, await navOf(c));
+    if (result.status === 403) {
+      const t = c.get('t');
+      return surfaceMessage(c, surfaceOf(c), await navOf(c), 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
+    }
+    return formPage(c, { ...opts, failed: result });
+  }
+
+  tabs.get('/m/:module/new', (c) => formPage(c, { layoutId: c.req.query('layout') }));
+
+  tabs.post('/m/:module', async (c) => {
+    const s = surfaceOf(c);
+    const result = await createPortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), readForm(c), { timeZone: timeZoneOf(c) });
+    if (!result.ok) return refused(c, result, { layoutId: c.req.query('layout') });
+    return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
+  });
+
+  tabs.get('/m/:module/:id/edit', (c) => formPage(c, { id: c.req.param('id') }));
+
+  tabs.post('/m/:module/:id/edit', async (c) => {
+    const s = surfaceOf(c);
+    const id = c.req.param('id');
+    const result = await updatePortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), id, readForm(c), { timeZone: timeZoneOf(c) });
+    if (!result.ok) return refused(c, result, { id });
+    return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
+  });
+
   tabs.get('/m/:module/:id', async (c) => {
     const s = surfaceOf(c);
     const nav = await navOf(c);
@@ -110,7 +188,15 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return page(c, {
       title: `${rec.record.name} · ${shell.name}`,
       portal: shell,
-      body: <RecordPage view={c.get('view')} rec={rec} href={`${s.base}/m/${rec.meta.module.api_name}`} currency={currencyOf(c)} />,
+      body: (
+        <RecordPage
+          view={c.get('view')}
+          rec={rec}
+          href={`${s.base}/m/${rec.meta.module.api_name}`}
+          currency={currencyOf(c)}
+          notice={c.req.query('created') === '1' ? 'created' : c.req.query('saved') === '1' ? 'saved' : undefined}
+        />
+      ),
     });
   });
 

@@ -1,0 +1,235 @@
+import type { AccessContext, TabConfig } from '../access/context.js';
+import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope } from '../access/engine.js';
+import { audit } from '../audit/audit.js';
+import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
+import {
+  type Actor,
+  collectLookupIds,
+  createRecordIn,
+  type RecordData,
+  type RecordErrors,
+  type RecordInput,
+  updateRecordIn,
+  validateRecordInput,
+} from '../crm/records.js';
+import type { Database } from '../db/database.js';
+import type { CrmRecord, Field, Layout } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
+import { type LookupTargets, lookupTargets, type RecordHref, shownActions, tabModule } from './portal-pages.js';
+
+// The one write path of the portal: every create and edit a portal user makes
+// goes through here, asking the engine first (allowed action, allowed layout,
+// no hidden or read-only name submitted, the filter-by lookup forced into the
+// records the user stands for), then validating exactly as the staff side
+// does. Records belong to the staff user who invited them.
+
+/** A submitted record form: the values, which field names it carried at all, and the form's own fields. */
+export type PortalForm = { input: RecordInput; present: Set<string>; layoutId?: string | undefined; version?: number | undefined };
+
+/** Reads the request's form for the module's fields (the route knows the body; the write path knows the module). */
+export type FormReader = (fields: Field[]) => Promise<PortalForm>;
+
+/** Why a form was refused as a whole (beside the per-field messages). */
+export type FormRefusal = 'hidden_field' | 'read_only_field' | 'layout_not_allowed';
+
+export type PortalWrite =
+  | { ok: true; record: CrmRecord }
+  | { ok: false; status: 404 }
+  | { ok: false; status: 403 }
+  | { ok: false; status: 409; values: Record<string, unknown> }
+  | { ok: false; status: 422; errors: RecordErrors; values: Record<string, unknown>; refusal?: FormRefusal };
+
+/** What a form of M in one layout shows: the visible fields in layout order, and which of them are written. */
+export type PortalFormFields = {
+  layout: Layout | undefined;
+  sections: { id: string; labelKey?: string | undefined; labels?: Record<string, string | undefined> | undefined; fields: Field[] }[];
+  mask: FieldMask;
+  editable: Field[];
+};
+
+/** The layouts U may create records in, the module's default first. */
+export function allowedLayouts(meta: ModuleMeta, tab: TabConfig): Layout[] {
+  return meta.layouts.filter((l) => tab.layoutIds.includes(l.id)).sort((a, b) => Number(b.is_default) - Number(a.is_default) || a.position - b.position);
+}
+
+export function formFields(ctx: AccessContext, meta: ModuleMeta, layout: Layout | undefined): PortalFormFields {
+  const mask = fieldMask(ctx, meta.module.id, layout?.id ?? null);
+  const sections = layoutSections(meta, layout)
+    .map((s) => ({ ...s, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
+    .filter((s) => s.fields.length > 0);
+  const editable = sections.flatMap((s) => s.fields).filter((f) => !mask.readOnly.has(f.id) && !f.options.computed);
+  return { layout, sections, mask, editable };
+}
+
+/** The portal user writing, whose records belong to the staff user who invited them; none in a type preview. */
+function portalActor(ctx: AccessContext): Extract<Actor, { kind: 'portal' }> | undefined {
+  return ctx.user ? { kind: 'portal', id: ctx.user.id, ownerId: ctx.user.invitedBy } : undefined;
+}
+
+/** Field ids of the module's fields the form named at all, hidden ones included: those are refused, never dropped. */
+function submittedFieldIds(meta: ModuleMeta, present: Set<string>): string[] {
+  return meta.fields.filter((f) => present.has(f.api_name)).map((f) => f.id);
+}
+
+function refusalOf(check: ReturnType<typeof checkWrite>): FormRefusal | undefined {
+  if (check.ok) return undefined;
+  return check.reason === 'read_only_field' ? 'read_only_field' : 'hidden_field';
+}
+
+/** Lookups choose among the targets U can reach, nothing else. */
+const lookupScopeOf = (ctx: AccessContext) => (targetModuleId: string) => rowScope(ctx, targetModuleId);
+
+async function validated(
+  db: Database,
+  ctx: AccessContext,
+  meta: ModuleMeta,
+  form: PortalForm,
+  fields: PortalFormFields,
+  timeZone: string,
+  existing?: RecordData,
+) {
+  const checked = await validateRecordInput(db, meta, fields.editable, form.input, { timeZone, existing, lookupScope: lookupScopeOf(ctx) });
+  const errors: RecordErrors = checked.ok ? {} : { ...checked.errors };
+  const data = checked.data;
+  // The filter-by lookup is the user's own record, or one they stand for; never anything else.
+  const filter = ctx.tabs.get(meta.module.id)?.filterFieldId;
+  const field = filter ? meta.byId.get(filter) : undefined;
+  if (field && !errors[field.api_name]) {
+    const submitted = data[field.api_name];
+    const forced = await forcedLookup(db, ctx, meta.module.id, typeof submitted === 'string' ? submitted : null);
+    if (forced.ok && forced.fieldId) data[field.api_name] = forced.value;
+    else if (!forced.ok) errors[field.api_name] = 'portal:form.lookupOutsideScope';
+  }
+  return { data, errors };
+}
+
+/** Values to draw the form again with: what was submitted for the editable fields. */
+function echo(fields: PortalFormFields, data: RecordData, input: RecordInput): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...data };
+  for (const f of fields.editable) if (f.type === 'lookup') out[f.api_name] = input[f.api_name];
+  return out;
+}
+
+export async function createPortalRecord(
+  db: Database,
+  ctx: AccessContext,
+  apiName: string,
+  read: FormReader,
+  opts: { timeZone: string },
+): Promise<PortalWrite> {
+  const found = await tabModule(db, ctx, apiName);
+  const actor = portalActor(ctx);
+  if (!found) return { ok: false, status: 404 };
+  const { meta, tab } = found;
+  if (!allowedActions(ctx, meta.module.id).create || !actor) return { ok: false, status: 403 };
+  const form = await read(meta.fields);
+  const layouts = allowedLayouts(meta, tab);
+  const layout = form.layoutId ? layouts.find((l) => l.id === form.layoutId) : layouts[0];
+  if (!layout) return { ok: false, status: 422, errors: {}, values: {}, refusal: 'layout_not_allowed' };
+  const fields = formFields(ctx, meta, layout);
+  const check = checkWrite(ctx, fields.mask, submittedFieldIds(meta, form.present));
+  if (!check.ok) return { ok: false, status: 422, errors: {}, values: {}, refusal: refusalOf(check) };
+  const { data, errors } = await validated(db, ctx, meta, form, fields, opts.timeZone);
+  if (Object.keys(errors).length > 0) return { ok: false, status: 422, errors, values: echo(fields, data, form.input) };
+  // A required picklist the user sees but may not set starts at its first value (a case's status: Open).
+  for (const f of fields.sections.flatMap((s) => s.fields)) {
+    const first = f.options.values?.[0]?.value;
+    if (f.required && f.type === 'picklist' && fields.mask.readOnly.has(f.id) && (data[f.api_name] ?? null) === null && first) data[f.api_name] = first;
+  }
+  const record = await db.transaction().execute(async (trx) => {
+    const created = await createRecordIn(trx, actor, meta, { data, layoutId: layout.id, ownerId: actor.ownerId });
+    await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_created', { type: 'record', id: created.id }, { module: meta.module.api_name });
+    return created;
+  });
+  return { ok: true, record };
+}
+
+export async function updatePortalRecord(
+  db: Database,
+  ctx: AccessContext,
+  apiName: string,
+  id: string,
+  read: FormReader,
+  opts: { timeZone: string },
+): Promise<PortalWrite> {
+  const found = await tabModule(db, ctx, apiName);
+  const actor = portalActor(ctx);
+  if (!found || !isUuid(id)) return { ok: false, status: 404 };
+  const { meta } = found;
+  const record = await findInScope(db, ctx, meta.module.id, id);
+  if (!record) return { ok: false, status: 404 };
+  const actions = allowedActions(ctx, meta.module.id, record);
+  if (!actions.view) return { ok: false, status: 404 };
+  if (!actions.edit || !actor) return { ok: false, status: 403 };
+  const form = await read(meta.fields);
+  const fields = formFields(ctx, meta, layoutFor(meta, record.layout_id));
+  const check = checkWrite(ctx, fields.mask, submittedFieldIds(meta, form.present));
+  if (!check.ok) return { ok: false, status: 422, errors: {}, values: {}, refusal: refusalOf(check) };
+  const { data, errors } = await validated(db, ctx, meta, form, fields, opts.timeZone, record.data as RecordData);
+  if (Object.keys(errors).length > 0) return { ok: false, status: 422, errors, values: echo(fields, data, form.input) };
+  const version = form.version ?? -1;
+  const result = await db.transaction().execute(async (trx) => {
+    const updated = await updateRecordIn(trx, actor, meta, record, data, version);
+    if (updated.ok)
+      await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_updated', { type: 'record', id: record.id }, { module: meta.module.api_name });
+    return updated;
+  });
+  if (!result.ok) return result.reason === 'gone' ? { ok: false, status: 404 } : { ok: false, status: 409, values: echo(fields, data, form.input) };
+  return { ok: true, record: result.record };
+}
+
+/** What a new or edit form of a portal tab draws. */
+export type PortalFormPage = {
+  meta: ModuleMeta;
+  mode: 'create' | 'edit';
+  /** The layouts U may choose from (create). */
+  layouts: Layout[];
+  form: PortalFormFields;
+  values: Record<string, unknown>;
+  names: LookupTargets;
+  version: number | undefined;
+  record: { id: string } | undefined;
+  /** A preview: drawn exactly, but disabled. */
+  inert: boolean;
+};
+
+/** The form for a new record of M, or for editing one in scope; undefined (404) when U would not get it. */
+export async function portalFormPage(
+  db: Database,
+  ctx: AccessContext,
+  apiName: string,
+  opts: { id?: string | undefined; layoutId?: string | undefined; href: RecordHref },
+): Promise<PortalFormPage | undefined> {
+  const found = await tabModule(db, ctx, apiName);
+  if (!found) return undefined;
+  const { meta, tab } = found;
+  if (opts.id === undefined) {
+    if (!shownActions(ctx, meta.module.id).create) return undefined;
+    const layouts = allowedLayouts(meta, tab);
+    const layout = layouts.find((l) => l.id === opts.layoutId) ?? layouts[0];
+    if (!layout) return undefined;
+    const form = formFields(ctx, meta, layout);
+    // The filter-by lookup starts at the user's own record, which it is forced to unless they choose another they stand for.
+    const filter = tab.filterFieldId ? meta.byId.get(tab.filterFieldId) : undefined;
+    const values: Record<string, unknown> = filter && form.mask.visible.has(filter.id) ? { [filter.api_name]: ctx.recordId } : {};
+    const names = await lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href);
+    return { meta, mode: 'create', layouts, form, values, names, version: undefined, record: undefined, inert: ctx.readOnly };
+  }
+  if (!isUuid(opts.id)) return undefined;
+  const record = await findInScope(db, ctx, meta.module.id, opts.id);
+  if (!record || !shownActions(ctx, meta.module.id, record).edit) return undefined;
+  const form = formFields(ctx, meta, layoutFor(meta, record.layout_id));
+  const values = maskRecordData(form.mask, meta, record.data as Record<string, unknown>);
+  const names = await lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href);
+  return {
+    meta,
+    mode: 'edit',
+    layouts: [],
+    form,
+    values,
+    names,
+    version: record.version,
+    record: { id: record.id },
+    inert: ctx.readOnly,
+  };
+}

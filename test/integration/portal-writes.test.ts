@@ -1,0 +1,180 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
+import { PREVIEW_PATH } from '../../src/portals/preview.js';
+import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
+import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { acme } from '../support/fixtures.js';
+import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
+
+// Carla, a contact of Acme Help, may edit her own contact and create and edit
+// her cases; the write path asks the engine for every one of them.
+
+let t: TestApp;
+let w: PortalWorld;
+let carlaId: string;
+let client: BrowserClient;
+
+const layoutOf = (meta: PortalWorld['cases']) => meta.defaultLayout?.id as string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  w = await seedPortalWorld(t);
+  carlaId = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
+  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: { edit: true }, cases: { create: true, edit: true } });
+  expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
+  const perms = async (meta: PortalWorld['cases'], visible: string[], readOnly: string[]) => {
+    const rows = meta.fields.map((f) => ({ fieldId: f.id, visible: visible.includes(f.api_name), readOnly: readOnly.includes(f.api_name) }));
+    expect((await saveFieldPermissions(t.db, w.staff, w.helpTypeId, meta.module.id, layoutOf(meta), rows)).ok).toBe(true);
+  };
+  await perms(w.contacts, ['first_name', 'last_name', 'email', 'phone'], ['email']);
+  await perms(w.cases, ['subject', 'status', 'priority', 'contact'], ['status']);
+});
+afterAll(() => t.close());
+beforeEach(async () => {
+  client = browserClient(t.app);
+  expect((await client.post(`${HELP}/login`, { email: carla.email, password: carla.password })).status).toBe(303);
+});
+
+const caseCount = async () =>
+  Number((await sql<{ n: string }>`select count(*) as n from records where module_id = ${w.cases.module.id}`.execute(t.db)).rows[0]?.n);
+const recordOf = (id: string) => t.db.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const newCase = (form: Record<string, string>) => client.post(`${HELP}/m/cases`, { __layout: layoutOf(w.cases), ...form });
+
+describe('creating a case from the portal', () => {
+  it('draws the form with the visible fields only, the read-only status as text', async () => {
+    const list = await (await client.get(`${HELP}/m/cases`)).text();
+    expect(list).toContain(`href="${HELP}/m/cases/new"`);
+    const res = await client.get(`${HELP}/m/cases/new`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('name="subject"');
+    expect(html).toContain('name="priority"');
+    expect(html).not.toContain('name="status"');
+    expect(html).toMatch(/data-field="status"[\s\S]*read-only/);
+    expect(html).not.toContain('name="description"');
+    expect(html).toContain(`action="${HELP}/m/cases"`);
+  });
+
+  it('saves it linked to her own contact, owned by the staff user who invited her, and audited', async () => {
+    const res = await newCase({ subject: 'Broken screen', priority: 'high' });
+    expect(res.status).toBe(303);
+    const id = /\/m\/cases\/([0-9a-f-]{36})\?created=1$/.exec(res.headers.get('Location') ?? '')?.[1] as string;
+    const row = await recordOf(id);
+    expect(row.data).toMatchObject({ subject: 'Broken screen', priority: 'high', status: 'open', contact: w.records.carla });
+    expect(row.owner_id).toBe(w.adminId);
+    expect(row.created_by_portal_user_id).toBe(carlaId);
+    const trail = await t.db
+      .selectFrom('audit_log')
+      .select(['actor_kind', 'actor_id'])
+      .where('action', '=', 'portal.record_created')
+      .where('target_id', '=', id)
+      .execute();
+    expect(trail).toEqual([{ actor_kind: 'portal', actor_id: carlaId }]);
+    const page = await (await client.get(res.headers.get('Location') ?? '')).text();
+    expect(page).toContain('Saved. Staff see it in the CRM now.');
+    expect(await (await client.get(`${HELP}/m/cases`)).text()).toContain('Broken screen');
+  });
+
+  it('keeps the form with a message next to the field when a required field is empty, and writes nothing', async () => {
+    const before = await caseCount();
+    const res = await newCase({ subject: '  ', priority: 'low' });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('id="f-subject-error"');
+    expect(html).toContain('<option value="low" selected="">');
+    expect(await caseCount()).toBe(before);
+  });
+
+  it('refuses a crafted form naming a read-only or a hidden field, with 422 and nothing written', async () => {
+    const before = await caseCount();
+    const readOnly = await newCase({ subject: 'Sneaky', status: 'closed' });
+    expect(readOnly.status).toBe(422);
+    expect(await readOnly.text()).toContain('This form changes a read-only field, so nothing was saved.');
+    const hidden = await newCase({ subject: 'Sneaky', description: 'staff analysis' });
+    expect(hidden.status).toBe(422);
+    expect(await hidden.text()).toContain('This form names a field you cannot see here, so nothing was saved.');
+    expect(await caseCount()).toBe(before);
+  });
+
+  it('refuses a contact outside the records she stands for', async () => {
+    const before = await caseCount();
+    const res = await newCase({ subject: 'Not mine', contact: w.records.dora });
+    expect(res.status).toBe(422);
+    expect(await res.text()).not.toContain('Ortiz');
+    expect(await caseCount()).toBe(before);
+  });
+
+  it('answers 404 for a form she would not get: new contacts, another portal’s module', async () => {
+    expect((await client.get(`${HELP}/m/contacts/new`)).status).toBe(404);
+    expect((await client.post(`${HELP}/m/contacts`, { last_name: 'Nobody' })).status).toBe(403);
+    expect((await client.get(`${HELP}/m/deals/new`)).status).toBe(404);
+  });
+});
+
+describe('editing from the portal', () => {
+  it('edits her own phone number; the read-only email stays as it was', async () => {
+    const form = await (await client.get(`${HELP}/m/contacts/${w.records.carla}/edit`)).text();
+    expect(form).toContain('name="phone"');
+    expect(form).not.toContain('name="email"');
+    const version = /name="__version" value="(\d+)"/.exec(form)?.[1] as string;
+    const res = await client.post(`${HELP}/m/contacts/${w.records.carla}/edit`, {
+      __version: version,
+      first_name: 'Carla',
+      last_name: 'Núñez',
+      phone: '+34 600 000 111',
+    });
+    expect(res.status).toBe(303);
+    const row = await recordOf(w.records.carla);
+    expect(row.data).toMatchObject({ phone: '+34 600 000 111', email: carla.email });
+    const change = await t.db
+      .selectFrom('record_changes')
+      .select(['actor_kind', 'actor_id'])
+      .where('record_id', '=', w.records.carla)
+      .where('action', '=', 'update')
+      .execute();
+    expect(change).toContainEqual({ actor_kind: 'portal', actor_id: carlaId });
+  });
+
+  it('refuses a read-only field on edit (422) and a stale form (409), changing nothing', async () => {
+    const before = await recordOf(w.records.carla);
+    const crafted = await client.post(`${HELP}/m/contacts/${w.records.carla}/edit`, {
+      __version: String(before.version),
+      last_name: 'Núñez',
+      email: 'x@evil.example',
+    });
+    expect(crafted.status).toBe(422);
+    const stale = await client.post(`${HELP}/m/contacts/${w.records.carla}/edit`, {
+      __version: String(before.version - 1),
+      last_name: 'Old',
+      phone: '+34 600 000 222',
+    });
+    expect(stale.status).toBe(409);
+    expect(await stale.text()).toContain('Someone else saved this record');
+    const after = await recordOf(w.records.carla);
+    expect([after.version, after.data]).toEqual([before.version, before.data]);
+  });
+
+  it('answers 404 for a record outside her scope, as for one that does not exist', async () => {
+    expect((await client.get(`${HELP}/m/cases/${w.records.doraCase}/edit`)).status).toBe(404);
+    const res = await client.post(`${HELP}/m/cases/${w.records.doraCase}/edit`, { __version: '1', subject: 'Mine now' });
+    expect(res.status).toBe(404);
+    expect(((await recordOf(w.records.doraCase)).data as { subject: string }).subject).toBe('Dora’s outage');
+  });
+});
+
+describe('the preview of the same type', () => {
+  it('shows the same buttons and the same form, disabled', async () => {
+    const ana = browserClient(t.app);
+    await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const base = `${PREVIEW_PATH}/type/${w.helpTypeId}/${w.records.carla}`;
+    const list = await (await ana.get(`${base}/m/cases`)).text();
+    expect(list).toContain(`href="${base}/m/cases/new"`);
+    const record = await (await ana.get(`${base}/m/cases/${w.records.carlaCase1}`)).text();
+    expect(record).toContain(`href="${base}/m/cases/${w.records.carlaCase1}/edit"`);
+    const form = await (await ana.get(`${base}/m/cases/new`)).text();
+    expect(form).toContain('name="subject"');
+    expect(form).toMatch(/<fieldset class="plain" disabled/);
+    expect(form).toContain('nothing is saved');
+  });
+});

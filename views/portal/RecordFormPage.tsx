@@ -1,0 +1,110 @@
+import type { StoredValue } from '../../src/crm/field-types.js';
+import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
+import type { ViewContext } from '../../src/http/env.js';
+import type { FormRefusal, PortalFormPage } from '../../src/portals/portal-writes.js';
+import { Alert } from '../components/Alert.js';
+import { FieldInput } from '../components/FieldInput.js';
+import { FieldValue } from '../components/FieldValue.js';
+
+export type RecordFormPageProps = {
+  view: ViewContext;
+  page: PortalFormPage;
+  /** The module's address in this portal (or the preview's). */
+  href: string;
+  action: string;
+  cancel: string;
+  errors: Record<string, string>;
+  timeZone: string;
+  currency: string;
+  refusal?: FormRefusal | undefined;
+  conflict?: boolean;
+};
+
+/**
+ * A portal user's new or edit form: the visible fields of the record's layout,
+ * read-only ones as text, in the layout's sections. In a preview the same form
+ * is drawn disabled.
+ */
+export function RecordFormPage(props: RecordFormPageProps) {
+  const { view, page: p, errors, href } = props;
+  const { t, lang } = view;
+  const singular = moduleLabel(t, lang, p.meta.module, 'singular');
+  const title = p.mode === 'create' ? t('crm:actions.new', { name: singular }) : t('crm:actions.editNamed', { name: singular });
+  return (
+    <section class="portal-form" aria-labelledby="form-title">
+      <p>
+        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, p.meta.module, 'plural') })}</a>
+      </p>
+      <h1 id="form-title">{title}</h1>
+      {p.inert && <Alert kind="info">{t('portalpreview:readOnly.message')}</Alert>}
+      {props.conflict && <Alert kind="error">{t('crm:errors.conflict')}</Alert>}
+      {props.refusal && <Alert kind="error">{t(`portal:form.refused.${props.refusal}`)}</Alert>}
+      {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
+      {p.mode === 'create' && p.layouts.length > 1 && (
+        <form method="get" action={`${href}/new`} class="inline-form">
+          <label for="layout-choice">{t('crm:layout')}</label>
+          <select id="layout-choice" name="layout">
+            {p.layouts.map((l) => (
+              <option value={l.id} selected={l.id === p.form.layout?.id}>
+                {labelOf(t, lang, l, l.api_name)}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="button secondary small">
+            {t('crm:useLayout')}
+          </button>
+        </form>
+      )}
+      <form method="post" action={props.action} class="record-form" novalidate>
+        <fieldset class="plain" disabled={p.inert}>
+          <legend class="visually-hidden">{title}</legend>
+          {p.form.layout && <input type="hidden" name="__layout" value={p.form.layout.id} />}
+          {p.version !== undefined && <input type="hidden" name="__version" value={String(p.version)} />}
+          {p.form.sections.map((s) => (
+            <fieldset>
+              <legend>{labelOf(t, lang, s, t('crm:sections.details'))}</legend>
+              {s.fields.map((f) =>
+                p.form.mask.readOnly.has(f.id) || f.options.computed ? (
+                  <div class="field read-only-field" data-field={f.api_name}>
+                    <p class="field-label">
+                      {fieldLabel(t, lang, f)} <span class="badge read-only">{t('portal:record.readOnly')}</span>
+                    </p>
+                    <p>
+                      <FieldValue
+                        view={view}
+                        field={f}
+                        value={p.values[f.api_name] as StoredValue | undefined}
+                        names={p.names}
+                        currency={props.currency}
+                        children={p.meta.children.get(f.id)}
+                      />
+                    </p>
+                  </div>
+                ) : (
+                  <FieldInput
+                    view={view}
+                    field={f}
+                    value={p.values[f.api_name]}
+                    error={errors[f.api_name]}
+                    names={p.names}
+                    timeZone={props.timeZone}
+                    children={p.meta.children.get(f.id)}
+                    lookupSuggestUrl={() => undefined}
+                  />
+                ),
+              )}
+            </fieldset>
+          ))}
+          <div class="form-actions">
+            <button type="submit" class="button">
+              {t('common:save')}
+            </button>
+            <a class="button secondary" href={props.cancel}>
+              {t('common:cancel')}
+            </a>
+          </div>
+        </fieldset>
+      </form>
+    </section>
+  );
+}
