@@ -5,6 +5,7 @@ import type { FormRefusal, PortalFormPage } from '../../src/portals/portal-write
 import { Alert } from '../components/Alert.js';
 import { FieldInput } from '../components/FieldInput.js';
 import { FieldValue } from '../components/FieldValue.js';
+import { LayoutChooser } from '../components/LayoutChooser.js';
 
 export type RecordFormPageProps = {
   view: ViewContext;
@@ -40,21 +41,7 @@ export function RecordFormPage(props: RecordFormPageProps) {
       {props.conflict && <Alert kind="error">{t('crm:errors.conflict')}</Alert>}
       {props.refusal && <Alert kind="error">{t(`portal:form.refused.${props.refusal}`)}</Alert>}
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
-      {p.mode === 'create' && p.layouts.length > 1 && (
-        <form method="get" action={`${href}/new`} class="inline-form">
-          <label for="layout-choice">{t('crm:layout')}</label>
-          <select id="layout-choice" name="layout">
-            {p.layouts.map((l) => (
-              <option value={l.id} selected={l.id === p.form.layout?.id}>
-                {labelOf(t, lang, l, l.api_name)}
-              </option>
-            ))}
-          </select>
-          <button type="submit" class="button secondary small">
-            {t('crm:useLayout')}
-          </button>
-        </form>
-      )}
+      {p.mode === 'create' && p.layouts.length > 1 && <LayoutChooser view={view} action={`${href}/new`} layouts={p.layouts} layoutId={p.form.layout?.id} />}
       <form method="post" action={props.action} class="record-form" novalidate>
         <fieldset class="plain" disabled={p.inert}>
           <legend class="visually-hidden">{title}</legend>

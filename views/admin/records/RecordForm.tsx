@@ -4,6 +4,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
 import { FieldInput } from '../../components/FieldInput.js';
 import type { LookupNames } from '../../components/FieldValue.js';
+import { LayoutChooser } from '../../components/LayoutChooser.js';
 
 export type FormSection = { id: string; labelKey?: string | undefined; labels?: Record<string, string | undefined> | undefined; fields: Field[] };
 
@@ -36,19 +37,7 @@ export function RecordForm(props: RecordFormProps) {
       {props.conflict && <Alert kind="error">{t('crm:errors.conflict')}</Alert>}
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
       {mode === 'create' && props.layouts.length > 1 && (
-        <form method="get" action={props.action.replace(/\/?$/, '/new')} class="inline-form">
-          <label for="layout-choice">{t('crm:layout')}</label>
-          <select id="layout-choice" name="layout">
-            {props.layouts.map((l) => (
-              <option value={l.id} selected={l.id === props.layoutId}>
-                {labelOf(t, lang, l, l.api_name)}
-              </option>
-            ))}
-          </select>
-          <button type="submit" class="button secondary small">
-            {t('crm:useLayout')}
-          </button>
-        </form>
+        <LayoutChooser view={view} action={props.action.replace(/\/?$/, '/new')} layouts={props.layouts} layoutId={props.layoutId} />
       )}
       <form method="post" action={props.action} class="record-form" novalidate>
         {props.layoutId && <input type="hidden" name="__layout" value={props.layoutId} />}
