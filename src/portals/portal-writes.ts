@@ -2,10 +2,12 @@ import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
+import { addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
 import {
   type Actor,
   collectLookupIds,
   createRecordIn,
+  moveToRecycleBin,
   type RecordData,
   type RecordErrors,
   type RecordInput,
@@ -198,7 +200,7 @@ export async function portalFormPage(
   db: Database,
   ctx: AccessContext,
   apiName: string,
-  opts: { id?: string | undefined; layoutId?: string | undefined; href: RecordHref },
+  opts: { id?: string | undefined; layoutId?: string | undefined; cloneId?: string | undefined; href: RecordHref },
 ): Promise<PortalFormPage | undefined> {
   const found = await tabModule(db, ctx, apiName);
   if (!found) return undefined;
@@ -211,7 +213,13 @@ export async function portalFormPage(
     const form = formFields(ctx, meta, layout);
     // The filter-by lookup starts at the user's own record, which it is forced to unless they choose another they stand for.
     const filter = tab.filterFieldId ? meta.byId.get(tab.filterFieldId) : undefined;
-    const values: Record<string, unknown> = filter && form.mask.visible.has(filter.id) ? { [filter.api_name]: ctx.recordId } : {};
+    let values: Record<string, unknown> = filter && form.mask.visible.has(filter.id) ? { [filter.api_name]: ctx.recordId } : {};
+    if (opts.cloneId !== undefined) {
+      const source = isUuid(opts.cloneId) ? await findInScope(db, ctx, meta.module.id, opts.cloneId) : undefined;
+      if (!source || !shownActions(ctx, meta.module.id, source).clone) return undefined;
+      const visible = maskRecordData(fieldMask(ctx, meta.module.id, source.layout_id), meta, source.data as Record<string, unknown>);
+      values = { ...values, ...cloneValues(form, visible) };
+    }
     const names = await lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href);
     return { meta, mode: 'create', layouts, form, values, names, version: undefined, record: undefined, inert: ctx.readOnly };
   }
@@ -232,4 +240,46 @@ export async function portalFormPage(
     record: { id: record.id },
     inert: ctx.readOnly,
   };
+}
+
+export type SmallWrite = { ok: true } | { ok: false; status: 403 | 404 } | { ok: false; status: 422; problem: NoteProblem };
+
+/** A record of a tab in U's scope, and what U may do with it; undefined when U cannot see it (404). */
+async function recordInTab(db: Database, ctx: AccessContext, apiName: string, id: string) {
+  const found = await tabModule(db, ctx, apiName);
+  if (!found || !isUuid(id)) return undefined;
+  const record = await findInScope(db, ctx, found.meta.module.id, id);
+  if (!record) return undefined;
+  const actions = allowedActions(ctx, found.meta.module.id, record);
+  return actions.view ? { ...found, record, actions } : undefined;
+}
+
+/** Moves a record U may delete to the recycle bin (never U's own record), audited. */
+export async function deletePortalRecord(db: Database, ctx: AccessContext, apiName: string, id: string): Promise<SmallWrite> {
+  const found = await recordInTab(db, ctx, apiName, id);
+  const actor = portalActor(ctx);
+  if (!found) return { ok: false, status: 404 };
+  if (!found.actions.delete || !actor) return { ok: false, status: 403 };
+  await moveToRecycleBin(db, actor, found.record);
+  await audit(db, { kind: 'portal', id: actor.id }, 'portal.record_deleted', { type: 'record', id: found.record.id }, { module: found.meta.module.api_name });
+  return { ok: true };
+}
+
+/** A note by U on a record whose tab lets them add notes; never internal, the author recorded as U. */
+export async function addPortalNote(db: Database, ctx: AccessContext, apiName: string, id: string, body: string): Promise<SmallWrite> {
+  const found = await recordInTab(db, ctx, apiName, id);
+  const actor = portalActor(ctx);
+  if (!found) return { ok: false, status: 404 };
+  if (found.tab.notes !== 'add' || ctx.readOnly || !actor) return { ok: false, status: 403 };
+  const problem = noteProblem(body);
+  if (problem) return { ok: false, status: 422, problem };
+  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false);
+  return { ok: true };
+}
+
+/** A clone's starting values: the source's fields that are visible and writable in the new record's form, nothing else. */
+export function cloneValues(form: PortalFormFields, source: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of form.editable) if (Object.hasOwn(source, f.api_name)) out[f.api_name] = source[f.api_name];
+  return out;
 }

@@ -21,7 +21,11 @@ beforeAll(async () => {
   t = await startTestApp();
   w = await seedPortalWorld(t);
   carlaId = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
-  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: { edit: true }, cases: { create: true, edit: true } });
+  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], {
+    // The configurator never lets a base tab delete (R_U can never be deleted).
+    contacts: { edit: true },
+    cases: { create: true, edit: true, delete: true, notes: 'add' },
+  });
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
   const perms = async (meta: PortalWorld['cases'], visible: string[], readOnly: string[]) => {
     const rows = meta.fields.map((f) => ({ fieldId: f.id, visible: visible.includes(f.api_name), readOnly: readOnly.includes(f.api_name) }));
@@ -160,6 +164,57 @@ describe('editing from the portal', () => {
     const res = await client.post(`${HELP}/m/cases/${w.records.doraCase}/edit`, { __version: '1', subject: 'Mine now' });
     expect(res.status).toBe(404);
     expect(((await recordOf(w.records.doraCase)).data as { subject: string }).subject).toBe('Dora’s outage');
+  });
+});
+
+describe('cloning, deleting and notes', () => {
+  it('clones a case: the form starts from its visible, writable fields only, and saves a new record', async () => {
+    const form = await (await client.get(`${HELP}/m/cases/new?clone=${w.records.carlaCase1}`)).text();
+    expect(form).toContain('value="Printer jam"');
+    expect(form).not.toContain('Secret staff analysis');
+    const before = await caseCount();
+    expect((await newCase({ subject: 'Printer jam (again)' })).status).toBe(303);
+    expect(await caseCount()).toBe(before + 1);
+    expect((await client.get(`${HELP}/m/cases/new?clone=${w.records.doraCase}`)).status).toBe(404);
+  });
+
+  it('deletes a case after a confirmation step: it goes to the recycle bin; her own contact can never be deleted', async () => {
+    const created = await newCase({ subject: 'Delete me' });
+    const id = /\/m\/cases\/([0-9a-f-]{36})/.exec(created.headers.get('Location') ?? '')?.[1] as string;
+    const record = await (await client.get(`${HELP}/m/cases/${id}`)).text();
+    expect(record).toContain(`href="${HELP}/m/cases/${id}/delete"`);
+    const confirm = await (await client.get(`${HELP}/m/cases/${id}/delete`)).text();
+    expect(confirm).toContain(`action="${HELP}/m/cases/${id}/delete"`);
+    const res = await client.post(`${HELP}/m/cases/${id}/delete`, {});
+    expect(res.headers.get('Location')).toBe(`${HELP}/m/cases?deleted=1`);
+    expect((await recordOf(id)).deleted_at).toBeInstanceOf(Date);
+    expect((await client.get(`${HELP}/m/cases/${id}`)).status).toBe(404);
+
+    const own = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
+    expect(own).not.toContain('/delete"');
+    expect((await client.get(`${HELP}/m/contacts/${w.records.carla}/delete`)).status).toBe(404);
+    expect((await client.post(`${HELP}/m/contacts/${w.records.carla}/delete`, {})).status).toBe(403);
+    expect((await recordOf(w.records.carla)).deleted_at).toBeNull();
+    expect((await client.post(`${HELP}/m/cases/${w.records.doraCase}/delete`, {})).status).toBe(404);
+    expect((await recordOf(w.records.doraCase)).deleted_at).toBeNull();
+  });
+
+  it('adds a note as herself, never internal; an empty one is refused next to the field', async () => {
+    const empty = await client.post(`${HELP}/m/cases/${w.records.carlaCase2}/notes`, { body: '   ' });
+    expect(empty.status).toBe(422);
+    expect(await empty.text()).toContain('id="note-body-error"');
+    const res = await client.post(`${HELP}/m/cases/${w.records.carlaCase2}/notes`, { body: 'The copy never arrived.' });
+    expect(res.headers.get('Location')).toBe(`${HELP}/m/cases/${w.records.carlaCase2}?noted=1#notes`);
+    const notes = await t.db
+      .selectFrom('notes')
+      .select(['body', 'author_kind', 'author_id', 'internal'])
+      .where('record_id', '=', w.records.carlaCase2)
+      .execute();
+    expect(notes).toEqual([{ body: 'The copy never arrived.', author_kind: 'portal', author_id: carlaId, internal: false }]);
+    const page = await (await client.get(`${HELP}/m/cases/${w.records.carlaCase2}`)).text();
+    expect(page).toContain('The copy never arrived.');
+    expect(page).toContain('Added in the portal');
+    expect((await client.post(`${HELP}/m/cases/${w.records.doraCase}/notes`, { body: 'Hi' })).status).toBe(404);
   });
 });
 

@@ -3,6 +3,7 @@ import { fieldLabel, moduleLabel } from '../../src/crm/metadata.js';
 import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalList, PortalRow } from '../../src/portals/portal-pages.js';
+import { Alert } from '../components/Alert.js';
 import { FieldValue } from '../components/FieldValue.js';
 
 export type ModulePageProps = {
@@ -11,14 +12,17 @@ export type ModulePageProps = {
   /** The module's address in this portal, /p/:slug/m/:module (or the preview's). */
   href: string;
   currency: string;
+  /** After a delete: the record went to the recycle bin. */
+  notice?: 'deleted' | undefined;
 };
 
 /** A portal tab: the records in the user's scope as a list or as cards, with only the fields they may see. */
-export function ModulePage({ view, list, href, currency }: ModulePageProps) {
+export function ModulePage({ view, list, href, currency, notice }: ModulePageProps) {
   const { t, lang } = view;
   const plural = moduleLabel(t, lang, list.meta.module, 'plural');
   return (
     <section class="portal-module" aria-labelledby="module-title">
+      {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
       <div class="page-head">
         <h1 id="module-title">{plural}</h1>
         {list.actions.create && (

@@ -12,11 +12,14 @@ export type RecordPageProps = {
   href: string;
   currency: string;
   /** After a save: what the user just did. */
-  notice?: 'created' | 'saved' | undefined;
+  notice?: 'created' | 'saved' | 'noted' | undefined;
+  /** A refused note: its message (a locale key) and the text kept. */
+  noteError?: string | undefined;
+  noteBody?: string | undefined;
 };
 
 /** One record as a portal user sees it: the visible fields of its layout, its notes and files when the tab shares them. */
-export function RecordPage({ view, rec, href, currency, notice }: RecordPageProps) {
+export function RecordPage({ view, rec, href, currency, notice, noteError, noteBody }: RecordPageProps) {
   const { t, lang, fmt } = view;
   const { record, meta } = rec;
   const locked = record.state === 'pending_approval' || record.state === 'under_review';
@@ -29,11 +32,23 @@ export function RecordPage({ view, rec, href, currency, notice }: RecordPageProp
       {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
       <div class="page-head">
         <h1 id="record-title">{record.name || t('crm:untitled')}</h1>
-        {rec.actions.edit && (
-          <a class="button" href={`${href}/${record.id}/edit`}>
-            {t('portal:record.edit')}
-          </a>
-        )}
+        <div class="actions">
+          {rec.actions.edit && (
+            <a class="button" href={`${href}/${record.id}/edit`}>
+              {t('portal:record.edit')}
+            </a>
+          )}
+          {rec.actions.clone && (
+            <a class="button secondary" href={`${href}/new?clone=${record.id}`}>
+              {t('portal:record.clone')}
+            </a>
+          )}
+          {rec.actions.delete && (
+            <a class="button secondary danger" href={`${href}/${record.id}/delete`}>
+              {t('portal:record.delete')}
+            </a>
+          )}
+        </div>
       </div>
       {locked && <p class="badge">{t(`portal:record.locked.${record.state}`)}</p>}
       {rec.sections.map((s) => (
@@ -77,11 +92,39 @@ export function RecordPage({ view, rec, href, currency, notice }: RecordPageProp
                 <li>
                   <p class="multiline">{n.body}</p>
                   <p class="muted">
+                    {n.authorKind === 'portal' ? t('portal:record.fromPortal') : (view.orgName ?? '')} ·{' '}
                     <time datetime={n.createdAt.toISOString()}>{fmt.dateTime(n.createdAt)}</time>
                   </p>
                 </li>
               ))}
             </ul>
+          )}
+          {rec.tab.notes === 'add' && (
+            <form method="post" action={`${href}/${record.id}/notes`} class="note-form">
+              <fieldset class="plain" disabled={rec.inert}>
+                <div class={noteError ? 'field has-error' : 'field'}>
+                  <label for="note-body">{t('portal:record.addNote')}</label>
+                  <textarea
+                    id="note-body"
+                    name="body"
+                    rows={4}
+                    maxlength={10000}
+                    aria-invalid={noteError ? 'true' : undefined}
+                    aria-describedby={noteError ? 'note-body-error' : undefined}
+                  >
+                    {noteBody ?? ''}
+                  </textarea>
+                  {noteError && (
+                    <p class="field-error" id="note-body-error">
+                      {t(noteError)}
+                    </p>
+                  )}
+                </div>
+                <button type="submit" class="button">
+                  {t('portal:record.saveNote')}
+                </button>
+              </fieldset>
+            </form>
           )}
         </section>
       )}

@@ -1,4 +1,5 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { DeleteConfirmPage } from '../../../views/portal/DeleteConfirmPage.js';
 import { ModulePage } from '../../../views/portal/ModulePage.js';
 import { RecordFormPage } from '../../../views/portal/RecordFormPage.js';
 import { RecordPage } from '../../../views/portal/RecordPage.js';
@@ -10,9 +11,10 @@ import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
+import { formValues } from '../../http/request.js';
 import { isUuid } from '../../mail/outbox.js';
 import { type PortalNav, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
-import { createPortalRecord, type PortalWrite, portalFormPage, updatePortalRecord } from '../../portals/portal-writes.js';
+import { addPortalNote, createPortalRecord, deletePortalRecord, type PortalWrite, portalFormPage, updatePortalRecord } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
 
 /** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
@@ -101,7 +103,15 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return page(c, {
       title: `${moduleLabel(t, lang, list.meta.module, 'plural')} · ${shell.name}`,
       portal: shell,
-      body: <ModulePage view={c.get('view')} list={list} href={`${s.base}/m/${list.meta.module.api_name}`} currency={currencyOf(c)} />,
+      body: (
+        <ModulePage
+          view={c.get('view')}
+          list={list}
+          href={`${s.base}/m/${list.meta.module.api_name}`}
+          currency={currencyOf(c)}
+          notice={c.req.query('deleted') === '1' ? 'deleted' : undefined}
+        />
+      ),
     });
   });
 
@@ -115,13 +125,18 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   /** The new or edit form, drawn again with what was submitted and its messages when a save was refused. */
   async function formPage(
     c: Context<AppEnv>,
-    opts: { id?: string; layoutId?: string | undefined; failed?: Exclude<PortalWrite, { ok: true } | { status: 403 | 404 }> },
+    opts: { id?: string; layoutId?: string | undefined; cloneId?: string | undefined; failed?: Exclude<PortalWrite, { ok: true } | { status: 403 | 404 }> },
   ) {
     const s = surfaceOf(c);
     const nav = await navOf(c);
     const module = c.req.param('module') ?? '';
     const href = `${s.base}/m/${module}`;
-    const form = await portalFormPage(c.get('deps').db, s.ctx, module, { id: opts.id, layoutId: opts.layoutId, href: (api, id) => `${s.base}/m/${api}/${id}` });
+    const form = await portalFormPage(c.get('deps').db, s.ctx, module, {
+      id: opts.id,
+      layoutId: opts.layoutId,
+      cloneId: opts.cloneId,
+      href: (api, id) => `${s.base}/m/${api}/${id}`,
+    });
     if (!form) return notFound(c, nav);
     const failed = opts.failed;
     if (failed && Object.keys(failed.values).length > 0) form.values = failed.values;
@@ -160,7 +175,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return formPage(c, { ...opts, failed: result });
   }
 
-  tabs.get('/m/:module/new', (c) => formPage(c, { layoutId: c.req.query('layout') }));
+  tabs.get('/m/:module/new', (c) => formPage(c, { layoutId: c.req.query('layout'), cloneId: c.req.query('clone') }));
 
   tabs.post('/m/:module', async (c) => {
     const s = surfaceOf(c);
@@ -179,14 +194,19 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
   });
 
-  tabs.get('/m/:module/:id', async (c) => {
+  async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 422; noteError?: string; noteBody?: string } = {}) {
     const s = surfaceOf(c);
     const nav = await navOf(c);
-    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), { href: (api, id) => `${s.base}/m/${api}/${id}` });
+    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module') ?? '', c.req.param('id') ?? '', {
+      href: (api, id) => `${s.base}/m/${api}/${id}`,
+    });
     if (!rec) return notFound(c, nav);
     const shell = s.shell(nav);
+    const q = c.req.query();
+    const notice = q.created === '1' ? 'created' : q.saved === '1' ? 'saved' : q.noted === '1' ? 'noted' : undefined;
     return page(c, {
       title: `${rec.record.name} · ${shell.name}`,
+      status: opts.status ?? 200,
       portal: shell,
       body: (
         <RecordPage
@@ -194,11 +214,52 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
           rec={rec}
           href={`${s.base}/m/${rec.meta.module.api_name}`}
           currency={currencyOf(c)}
-          notice={c.req.query('created') === '1' ? 'created' : c.req.query('saved') === '1' ? 'saved' : undefined}
+          notice={notice}
+          noteError={opts.noteError}
+          noteBody={opts.noteBody}
         />
       ),
     });
+  }
+
+  tabs.get('/m/:module/:id', (c) => recordPage(c));
+
+  tabs.post('/m/:module/:id/notes', async (c) => {
+    const s = surfaceOf(c);
+    const { body } = await formValues(c, ['body']);
+    const result = await addPortalNote(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), body ?? '');
+    if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?noted=1#notes`, 303);
+    if (result.status === 422) return recordPage(c, { status: 422, noteError: `crm:notes.errors.${result.problem}`, noteBody: body ?? '' });
+    return refusedSmall(c, result.status);
   });
+
+  tabs.get('/m/:module/:id/delete', async (c) => {
+    const s = surfaceOf(c);
+    const nav = await navOf(c);
+    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), { href: (api, id) => `${s.base}/m/${api}/${id}` });
+    if (!rec?.actions.delete) return notFound(c, nav);
+    const shell = s.shell(nav);
+    const { t, lang } = c.get('view');
+    return page(c, {
+      title: `${t('portal:delete.title', { module: moduleLabel(t, lang, rec.meta.module, 'singular') })} · ${shell.name}`,
+      portal: shell,
+      body: <DeleteConfirmPage view={c.get('view')} rec={rec} href={`${s.base}/m/${rec.meta.module.api_name}`} />,
+    });
+  });
+
+  tabs.post('/m/:module/:id/delete', async (c) => {
+    const s = surfaceOf(c);
+    const result = await deletePortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'));
+    if (!result.ok) return refusedSmall(c, result.status === 404 ? 404 : 403);
+    return c.redirect(`${s.base}/m/${c.req.param('module')}?deleted=1`, 303);
+  });
+
+  async function refusedSmall(c: Context<AppEnv>, status: 403 | 404) {
+    const nav = await navOf(c);
+    if (status === 404) return notFound(c, nav);
+    const t = c.get('t');
+    return surfaceMessage(c, surfaceOf(c), nav, 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
+  }
 
   tabs.get('/m/:module/:id/files/:file', async (c) => {
     const s = surfaceOf(c);
