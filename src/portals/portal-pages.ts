@@ -16,7 +16,7 @@ import {
 } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
-import { collectLookupIds, lookupNames } from '../crm/records.js';
+import { collectLookupIds, displayName, lookupNames } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Module, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -253,7 +253,8 @@ export async function portalRecord(
     tab,
     actions,
     inert: ctx.readOnly,
-    record: { id: record.id, name: record.display_name, state: record.state, data },
+    // Built from the visible name fields only: the stored display name may hold hidden ones.
+    record: { id: record.id, name: displayName(meta, data), state: record.state, data },
     sections,
     readOnly: mask.readOnly,
     required: mask.required,

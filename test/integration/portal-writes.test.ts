@@ -218,6 +218,29 @@ describe('cloning, deleting and notes', () => {
   });
 });
 
+describe('names built from visible fields only', () => {
+  it('titles her own record with its visible name fields, not the stored display name', async () => {
+    const rows = (visible: string[]) => w.contacts.fields.map((f) => ({ fieldId: f.id, visible: visible.includes(f.api_name), readOnly: false }));
+    const save = (visible: string[]) => saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.contacts.module.id, layoutOf(w.contacts), rows(visible));
+    expect((await save(['first_name', 'email', 'phone'])).ok).toBe(true);
+    try {
+      const html = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
+      expect(html).toContain('<h1 id="record-title">Carla</h1>');
+      expect(html).toContain('<title>Carla · Acme Help · Acme Iberia</title>');
+      expect((await save(['email', 'phone'])).ok).toBe(true);
+      const neutral = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
+      expect(neutral).toContain('<h1 id="record-title">Contact</h1>');
+    } finally {
+      const restore = w.contacts.fields.map((f) => ({
+        fieldId: f.id,
+        visible: ['first_name', 'last_name', 'email', 'phone'].includes(f.api_name),
+        readOnly: f.api_name === 'email',
+      }));
+      expect((await saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.contacts.module.id, layoutOf(w.contacts), restore)).ok).toBe(true);
+    }
+  });
+});
+
 describe('the preview of the same type', () => {
   it('shows the same buttons and the same form, disabled', async () => {
     const ana = browserClient(t.app);

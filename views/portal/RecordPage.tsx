@@ -31,7 +31,7 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       </p>
       {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
       <div class="page-head">
-        <h1 id="record-title">{record.name || t('crm:untitled')}</h1>
+        <h1 id="record-title">{record.name || moduleLabel(t, lang, meta.module, 'singular')}</h1>
         <div class="actions">
           {rec.actions.edit && (
             <a class="button" href={`${href}/${record.id}/edit`}>

@@ -205,7 +205,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const q = c.req.query();
     const notice = q.created === '1' ? 'created' : q.saved === '1' ? 'saved' : q.noted === '1' ? 'noted' : undefined;
     return page(c, {
-      title: `${rec.record.name} · ${shell.name}`,
+      title: `${rec.record.name || moduleLabel(c.get('t'), c.get('lang'), rec.meta.module, 'singular')} · ${shell.name}`,
       status: opts.status ?? 200,
       portal: shell,
       body: (
