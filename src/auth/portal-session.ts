@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
+import { sql } from 'kysely';
 import { type AccessContext, loadAccessContext } from '../access/context.js';
+import { fieldMask } from '../access/engine.js';
 import type { Database } from '../db/database.js';
 import type { Portal, Session, TimeFormat } from '../db/schema.js';
 import type { AppEnv } from '../http/env.js';
@@ -65,20 +67,41 @@ export type PortalRequest = {
   pendingTwoFactor: boolean;
 };
 
-async function loadAccount(db: Database, portalUserId: string): Promise<PortalAccount | undefined> {
+async function loadAccount(db: Database, portalUserId: string, access: AccessContext): Promise<PortalAccount | undefined> {
   const row = await db
     .selectFrom('portal_users as u')
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
     .innerJoin('records as r', 'r.id', 'u.record_id')
-    .select(['u.id', 'u.email', 'r.display_name', 'u.record_id', 'u.user_type_id', 'u.language', 'u.time_zone', 'u.time_format', 'u.country'])
+    .innerJoin('modules as m', 'm.id', 'r.module_id')
+    .select(['u.id', 'u.email', 'r.data', 'r.layout_id', 'u.record_id', 'u.user_type_id', 'u.language', 'u.time_zone', 'u.time_format', 'u.country'])
     .select('t.require_two_factor')
+    .select((eb) =>
+      eb
+        .selectFrom('fields as f')
+        .select(
+          sql<
+            { id: string; api_name: string }[]
+          >`coalesce(json_agg(json_build_object('id', f.id, 'api_name', f.api_name) order by array_position(m.name_fields, f.api_name)), '[]')`.as('n'),
+        )
+        .whereRef('f.module_id', '=', 'r.module_id')
+        .where(sql<boolean>`f.api_name = any(m.name_fields)`)
+        .as('name_fields'),
+    )
     .where('u.id', '=', portalUserId)
     .executeTakeFirst();
   if (!row) return undefined;
+  // Their name as their own pages may show it: from the name fields their type makes visible, else their address.
+  const mask = fieldMask(access, access.baseModuleId, row.layout_id);
+  const data = row.data as Record<string, unknown>;
+  const name = (row.name_fields ?? [])
+    .filter((f) => mask.visible.has(f.id))
+    .map((f) => data[f.api_name])
+    .filter((v): v is string | number => (typeof v === 'string' && v.trim() !== '') || typeof v === 'number')
+    .join(' ');
   return {
     id: row.id,
     email: row.email,
-    name: row.display_name || row.email,
+    name: name || row.email,
     recordId: row.record_id,
     userTypeId: row.user_type_id,
     language: row.language,
@@ -104,7 +127,7 @@ export async function resolvePortalSession(db: Database, token: string, portal: 
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'portal') return { state: 'signed_out' };
   const access = await loadAccessContext(db, { portalUserId: session.user_id, portalId: portal.id });
-  const user = access ? await loadAccount(db, session.user_id) : undefined;
+  const user = access ? await loadAccount(db, session.user_id, access) : undefined;
   if (!access || !user) {
     await invalidateSession(db, session.id);
     return { state: 'signed_out' };

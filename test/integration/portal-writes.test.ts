@@ -219,17 +219,22 @@ describe('cloning, deleting and notes', () => {
 });
 
 describe('names built from visible fields only', () => {
-  it('titles her own record with its visible name fields, not the stored display name', async () => {
+  it('titles her own record and her account menu with the visible name fields, not the stored display name', async () => {
     const rows = (visible: string[]) => w.contacts.fields.map((f) => ({ fieldId: f.id, visible: visible.includes(f.api_name), readOnly: false }));
     const save = (visible: string[]) => saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.contacts.module.id, layoutOf(w.contacts), rows(visible));
     expect((await save(['first_name', 'email', 'phone'])).ok).toBe(true);
     try {
       const html = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
       expect(html).toContain('<h1 id="record-title">Carla</h1>');
+      // Nowhere on her pages: not in the heading, the title or the account menu.
+      expect(html).not.toContain('Núñez');
       expect(html).toContain('<title>Carla · Acme Help · Acme Iberia</title>');
       expect((await save(['email', 'phone'])).ok).toBe(true);
       const neutral = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
       expect(neutral).toContain('<h1 id="record-title">Contact</h1>');
+      expect(neutral).not.toContain('Carla');
+      // The account menu falls back to her own address.
+      expect(neutral).toContain(carla.email);
     } finally {
       const restore = w.contacts.fields.map((f) => ({
         fieldId: f.id,
