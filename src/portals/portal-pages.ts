@@ -67,6 +67,12 @@ export async function tabModule(db: Database, ctx: AccessContext | undefined, ap
   return meta && tab ? { meta, tab } : undefined;
 }
 
+/** Where U's own record (R_U) lives in this portal, when their type shows its tab. */
+export function ownRecordHref(nav: PortalNav, ctx: AccessContext | undefined, base: string): string | undefined {
+  const own = ctx ? nav.modules.find((m) => m.module.id === ctx.baseModuleId) : undefined;
+  return own && ctx ? `${base}/m/${own.module.api_name}/${ctx.recordId}` : undefined;
+}
+
 export type LookupTargets = Map<string, { name: string; href?: string | undefined }>;
 
 /**

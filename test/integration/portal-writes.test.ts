@@ -261,3 +261,66 @@ describe('the preview of the same type', () => {
     expect(form).toContain('nothing is saved');
   });
 });
+
+describe('her account', () => {
+  const gina = { email: 'gina@secure.example', password: 'Gina-Secure-2027' };
+  let ginaId: string;
+  const signedIn = async (password = gina.password) => {
+    const browser = browserClient(t.app);
+    const res = await browser.post(`${HELP}/login`, { email: gina.email, password });
+    return { browser, ok: res.status === 303 && (res.headers.get('Location') ?? '').startsWith(HELP) && !res.headers.get('Location')?.includes('/login') };
+  };
+  const sessions = () => t.db.selectFrom('sessions').select('id').where('user_id', '=', ginaId).execute();
+
+  beforeAll(async () => {
+    ginaId = await addPortalUser(t, w, { email: gina.email, recordId: w.records.gina, status: 'active', password: gina.password });
+  });
+
+  it('links "My details" to her own record from the account menu', async () => {
+    const html = await (await client.get(`${HELP}/m/cases`)).text();
+    expect(html).toContain(`<a href="${HELP}/m/contacts/${w.records.carla}">My details</a>`);
+  });
+
+  it('changes her password with the current one, ending her other sessions', async () => {
+    const here = await signedIn();
+    const elsewhere = await signedIn();
+    expect((await sessions()).length).toBe(2);
+    const wrong = await here.browser.post(`${HELP}/profile/password`, {
+      currentPassword: 'not-it',
+      password: 'Gina-New-Secret-28',
+      passwordConfirm: 'Gina-New-Secret-28',
+    });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('This is not your current password.');
+    const mismatch = await here.browser.post(`${HELP}/profile/password`, {
+      currentPassword: gina.password,
+      password: 'Gina-New-Secret-28',
+      passwordConfirm: 'other',
+    });
+    expect(mismatch.status).toBe(422);
+    expect((await sessions()).length).toBe(2);
+
+    const ok = await here.browser.post(`${HELP}/profile/password`, {
+      currentPassword: gina.password,
+      password: 'Gina-New-Secret-28',
+      passwordConfirm: 'Gina-New-Secret-28',
+    });
+    expect(ok.headers.get('Location')).toBe(`${HELP}/profile?password=changed`);
+    expect(await (await here.browser.get(`${HELP}/profile?password=changed`)).text()).toContain('Your password is changed.');
+    expect((await elsewhere.browser.get(`${HELP}/m/cases`)).status).toBe(303);
+    expect((await sessions()).length).toBe(1);
+    expect((await signedIn()).ok).toBe(false);
+    expect((await signedIn('Gina-New-Secret-28')).ok).toBe(true);
+    gina.password = 'Gina-New-Secret-28';
+  });
+
+  it('signs out everywhere else, keeping this session', async () => {
+    const here = await signedIn();
+    await signedIn();
+    expect((await sessions()).length).toBeGreaterThanOrEqual(2);
+    const res = await here.browser.post(`${HELP}/profile/sessions/end`, {});
+    expect(res.headers.get('Location')).toBe(`${HELP}/profile?sessions=ended`);
+    expect((await sessions()).length).toBe(1);
+    expect((await here.browser.get(`${HELP}/m/cases`)).status).toBe(200);
+  });
+});

@@ -3,9 +3,27 @@ import type { ViewContext } from '../../src/http/env.js';
 import { LanguageSwitcher } from './LanguageSwitcher.js';
 
 /** The signed-in person's name (linking to their preferences) and the sign-out button. */
-export function AccountMenu({ view, name, profileHref, logoutAction }: { view: ViewContext; name: string; profileHref: string; logoutAction: string }) {
+export function AccountMenu({
+  view,
+  name,
+  profileHref,
+  logoutAction,
+  detailsHref,
+}: {
+  view: ViewContext;
+  name: string;
+  profileHref: string;
+  logoutAction: string;
+  /** A portal user's own record ("My details"), when their type shows its tab. */
+  detailsHref?: string | undefined;
+}) {
   return (
     <div class="account">
+      {detailsHref && (
+        <a href={detailsHref} aria-current={view.path === detailsHref ? 'page' : undefined}>
+          {view.t('portal:nav.myDetails')}
+        </a>
+      )}
       <a class="account-name" href={profileHref} aria-current={view.path === profileHref ? 'page' : undefined}>
         {name}
       </a>

@@ -17,6 +17,8 @@ export type PortalShell = {
   previewBanner?: string | undefined;
   /** Where the preview's banner leads back to the configurator. */
   previewExit?: string | undefined;
+  /** The signed-in user's own record ("My details"), when their type shows its tab. */
+  detailsHref?: string | undefined;
   /** The portal's own language switcher address, which also saves the signed-in user's choice. */
   langAction?: string | undefined;
 };
@@ -54,7 +56,15 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
             </ul>
           </nav>
         )}
-        {portal.userName && <AccountMenu view={view} name={portal.userName} profileHref={`${portal.base}/profile`} logoutAction={`${portal.base}/logout`} />}
+        {portal.userName && (
+          <AccountMenu
+            view={view}
+            name={portal.userName}
+            profileHref={`${portal.base}/profile`}
+            logoutAction={`${portal.base}/logout`}
+            detailsHref={portal.detailsHref}
+          />
+        )}
       </header>
       <MainAndFooter view={view} langAction={portal.langAction}>
         {children}

@@ -15,7 +15,7 @@ import type { AppEnv } from '../../http/env.js';
 import { applyLocale } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { safeBackPath } from '../../http/request.js';
-import type { PortalNav } from '../../portals/portal-pages.js';
+import { ownRecordHref, type PortalNav } from '../../portals/portal-pages.js';
 
 /**
  * Every /p/:slug request: the portal (current slugs only; old ones were
@@ -104,6 +104,7 @@ export function portalShell(c: Context<AppEnv>, nav?: PortalNav): PortalShell {
         ]
       : [],
     userName: p.user?.name,
+    detailsHref: nav ? ownRecordHref(nav, p.access, p.base) : undefined,
     langAction: `${p.base}/lang`,
   };
 }

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { PortalProfilePage } from '../../../views/portal/auth/PreferencesPage.js';
 import { ChallengePage } from '../../../views/twofactor/ChallengePage.js';
 import { RecoveryCodesPage, SettingsPage } from '../../../views/twofactor/SettingsPage.js';
+import { changePortalPassword, endOtherPortalSessions } from '../../auth/password-change.js';
 import { preferenceValues, savePortalPreferences, validatePortalPreferences } from '../../auth/portal-preferences.js';
 import { recordPortalLogin } from '../../auth/portal-session.js';
 import {
@@ -15,6 +16,7 @@ import {
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
+import type { FieldErrors } from '../../org/setup-input.js';
 import { portalNav } from '../../portals/portal-pages.js';
 import { backWithin, portalOf, portalShell, requirePortalUser } from './context.js';
 
@@ -22,15 +24,18 @@ import { backWithin, portalOf, portalShell, requirePortalUser } from './context.
 export const portalProfileRoutes = new Hono<AppEnv>();
 
 portalProfileRoutes.use('/:slug/profile', requirePortalUser());
+for (const path of ['/:slug/profile/password', '/:slug/profile/sessions/*']) portalProfileRoutes.use(path, requirePortalUser());
 // Also matches /profile/two-factor itself.
 portalProfileRoutes.use('/:slug/profile/two-factor/*', requirePortalUser('two_factor_setup'));
 
-portalProfileRoutes.get('/:slug/profile', async (c) => {
+async function profilePage(c: Context<AppEnv>, opts: { status?: 200 | 422; securityErrors?: FieldErrors } = {}) {
   const p = portalOf(c);
   if (!p.user) return c.notFound();
   const nav = await portalNav(c.get('deps').db, p.access);
+  const q = c.req.query();
   return page(c, {
     title: c.get('t')('portalauth:profile.title'),
+    status: opts.status ?? 200,
     portal: portalShell(c, nav),
     body: (
       <PortalProfilePage
@@ -39,11 +44,32 @@ portalProfileRoutes.get('/:slug/profile', async (c) => {
         email={p.user.email}
         values={preferenceValues(p.user, c.get('org'), c.get('lang'))}
         errors={{}}
-        saved={c.req.query('saved') === '1'}
+        saved={q.saved === '1'}
         twoFactorOn={p.user.twoFactorEnabled}
+        securityErrors={opts.securityErrors}
+        notice={q.password === 'changed' ? 'passwordChanged' : q.sessions === 'ended' ? 'signedOutElsewhere' : undefined}
       />
     ),
   });
+}
+
+portalProfileRoutes.get('/:slug/profile', (c) => profilePage(c));
+
+// The current password proves it is them; every other session ends.
+portalProfileRoutes.post('/:slug/profile/password', async (c) => {
+  const p = portalOf(c);
+  if (!p.user || !p.session) return c.notFound();
+  const form = await formValues(c, ['currentPassword', 'password', 'passwordConfirm']);
+  const changed = await changePortalPassword(c.get('deps').db, p.user, p.session.id, form);
+  if (!changed.ok) return profilePage(c, { status: 422, securityErrors: changed.errors });
+  return c.redirect(`${p.base}/profile?password=changed`, 303);
+});
+
+portalProfileRoutes.post('/:slug/profile/sessions/end', async (c) => {
+  const p = portalOf(c);
+  if (!p.user || !p.session) return c.notFound();
+  await endOtherPortalSessions(c.get('deps').db, p.user, p.session.id);
+  return c.redirect(`${p.base}/profile?sessions=ended`, 303);
 });
 
 portalProfileRoutes.post('/:slug/profile', async (c) => {

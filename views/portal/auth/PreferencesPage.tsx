@@ -4,7 +4,8 @@ import { timeZones } from '../../../src/i18n/format.js';
 import type { FieldErrors } from '../../../src/org/setup-input.js';
 import { countryOptions, languageOptions, timeFormatOptions } from '../../admin/SetupPage.js';
 import { Alert } from '../../components/Alert.js';
-import { SelectField } from '../../components/Field.js';
+import { SelectField, TextField } from '../../components/Field.js';
+import { NewPasswordFields } from './PasswordPages.js';
 
 export type PreferencesFormProps = { view: ViewContext; action: string; values: PreferenceValues; errors: FieldErrors; submit: string };
 
@@ -86,10 +87,13 @@ export type PortalProfileProps = {
   errors: FieldErrors;
   saved: boolean;
   twoFactorOn: boolean;
+  /** The password form's messages (locale keys per field). */
+  securityErrors?: FieldErrors;
+  notice?: 'passwordChanged' | 'signedOutElsewhere' | undefined;
 };
 
 /** The signed-in portal user's own page: preferences and two-factor sign-in. */
-export function PortalProfilePage({ view, base, email, values, errors, saved, twoFactorOn }: PortalProfileProps) {
+export function PortalProfilePage({ view, base, email, values, errors, saved, twoFactorOn, securityErrors = {}, notice }: PortalProfileProps) {
   const { t } = view;
   return (
     <section aria-labelledby="profile-title">
@@ -98,6 +102,30 @@ export function PortalProfilePage({ view, base, email, values, errors, saved, tw
       {saved && <Alert kind="success">{t('portalauth:profile.saved')}</Alert>}
       <h2>{t('portalauth:profile.preferences')}</h2>
       <PreferencesForm view={view} action={`${base}/profile`} values={values} errors={errors} submit={t('common:save')} />
+      {notice && <Alert kind="success">{t(`portalauth:security.${notice}`)}</Alert>}
+      <h2 id="password-title">{t('portalauth:security.passwordTitle')}</h2>
+      <form method="post" action={`${base}/profile/password`} aria-labelledby="password-title" novalidate>
+        <TextField
+          name="currentPassword"
+          type="password"
+          label={t('portalauth:security.current')}
+          error={securityErrors.currentPassword ? t(securityErrors.currentPassword) : undefined}
+          required
+          autocomplete="current-password"
+        />
+        <NewPasswordFields view={view} errors={securityErrors} />
+        <p class="hint">{t('portalauth:security.endsOthers')}</p>
+        <button type="submit" class="button">
+          {t('portalauth:security.change')}
+        </button>
+      </form>
+      <h2>{t('portalauth:security.sessionsTitle')}</h2>
+      <form method="post" action={`${base}/profile/sessions/end`}>
+        <p>{t('portalauth:security.sessionsIntro')}</p>
+        <button type="submit" class="button secondary">
+          {t('portalauth:security.endOthers')}
+        </button>
+      </form>
       <h2>{t('twofactor:settings.title')}</h2>
       <p>{twoFactorOn ? t('twofactor:settings.on') : t('twofactor:settings.off')}</p>
       <p>
