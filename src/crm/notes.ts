@@ -87,11 +87,16 @@ export function findAttachment(db: Database, recordId: string, id: string, inclu
 
 /** Names of the people behind notes, attachments and history entries: one query per kind. */
 export async function actorNames(db: Database, actors: { kind: string; id: string | null }[]): Promise<Map<string, string>> {
-  const staffIds = [...new Set(actors.filter((a) => a.kind === 'staff' && a.id).map((a) => a.id as string))];
+  const idsOf = (kind: string) => [...new Set(actors.filter((a) => a.kind === kind && a.id).map((a) => a.id as string))];
+  const staffIds = idsOf('staff');
+  const portalIds = idsOf('portal');
   const names = new Map<string, string>();
-  if (staffIds.length) {
-    const rows = await db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute();
-    for (const r of rows) names.set(`staff:${r.id}`, r.name);
-  }
+  const [staff, portal] = await Promise.all([
+    staffIds.length ? db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute() : [],
+    // Portal users by their sign-in address: staff see who wrote from the portal.
+    portalIds.length ? db.selectFrom('portal_users').select(['id', 'email as name']).where('id', 'in', portalIds).execute() : [],
+  ]);
+  for (const r of staff) names.set(`staff:${r.id}`, r.name);
+  for (const r of portal) names.set(`portal:${r.id}`, r.name);
   return names;
 }

@@ -25,7 +25,7 @@ const TABS: Record<string, Partial<TabInput>> = {
   contacts: { edit: true },
   deals: { viewMode: 'canvas' },
   quotes: {},
-  cases: { create: true, edit: true, notes: 'add', attachments: 'view' },
+  cases: { create: true, edit: true, notes: 'add', attachments: 'add' },
   solutions: {},
   products: {},
 };

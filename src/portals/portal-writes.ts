@@ -1,8 +1,9 @@
 import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
+import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
-import { addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
+import { addAttachment, addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
 import {
   type Actor,
   collectLookupIds,
@@ -282,4 +283,25 @@ export function cloneValues(form: PortalFormFields, source: Record<string, unkno
   const out: Record<string, unknown> = {};
   for (const f of form.editable) if (Object.hasOwn(source, f.api_name)) out[f.api_name] = source[f.api_name];
   return out;
+}
+
+export type UploadWrite = { ok: true } | { ok: false; status: 403 | 404 } | { ok: false; status: 413 | 422; problem: UploadProblem };
+
+/** A file by U on a record whose tab lets them add files: checked by its content, stored with the type that content has. */
+export async function addPortalAttachment(
+  db: Database,
+  ctx: AccessContext,
+  apiName: string,
+  id: string,
+  file: { name: string; bytes: Uint8Array } | undefined,
+): Promise<UploadWrite> {
+  const found = await recordInTab(db, ctx, apiName, id);
+  const actor = portalActor(ctx);
+  if (!found) return { ok: false, status: 404 };
+  if (found.tab.attachments !== 'add' || ctx.readOnly || !actor) return { ok: false, status: 403 };
+  if (!file) return { ok: false, status: 422, problem: 'missing' };
+  const checked = checkUpload(file.name, file.bytes);
+  if (!checked.ok) return { ok: false, status: checked.problem === 'too_large' ? 413 : 422, problem: checked.problem };
+  await addAttachment(db, found.record.id, { kind: 'portal', id: actor.id }, { name: file.name, type: checked.type, bytes: file.bytes }, false);
+  return { ok: true };
 }

@@ -24,7 +24,7 @@ beforeAll(async () => {
   const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], {
     // The configurator never lets a base tab delete (R_U can never be deleted).
     contacts: { edit: true },
-    cases: { create: true, edit: true, delete: true, notes: 'add' },
+    cases: { create: true, edit: true, delete: true, notes: 'add', attachments: 'add' },
   });
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
   const perms = async (meta: PortalWorld['cases'], visible: string[], readOnly: string[]) => {
@@ -215,6 +215,65 @@ describe('cloning, deleting and notes', () => {
     expect(page).toContain('The copy never arrived.');
     expect(page).toContain('Added in the portal');
     expect((await client.post(`${HELP}/m/cases/${w.records.doraCase}/notes`, { body: 'Hi' })).status).toBe(404);
+  });
+});
+
+describe('attaching files', () => {
+  const upload = (name: string, bytes: Uint8Array<ArrayBuffer>, type = 'application/pdf') => {
+    const form = new FormData();
+    form.append('file', new File([bytes], name, { type }));
+    return client.request(`${HELP}/m/cases/${w.records.carlaCase2}/attachments`, { method: 'POST', body: form });
+  };
+  const files = () =>
+    t.db
+      .selectFrom('attachments')
+      .select(['filename', 'content_type', 'author_kind', 'author_id', 'internal'])
+      .where('record_id', '=', w.records.carlaCase2)
+      .execute();
+
+  it('attaches a PDF as herself, stored with the type its content has, and she can download it', async () => {
+    const pdf = new TextEncoder().encode('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n');
+    const res = await upload('receipt.pdf', pdf, 'application/x-whatever');
+    expect(res.headers.get('Location')).toBe(`${HELP}/m/cases/${w.records.carlaCase2}?attached=1#attachments`);
+    expect(await files()).toEqual([{ filename: 'receipt.pdf', content_type: 'application/pdf', author_kind: 'portal', author_id: carlaId, internal: false }]);
+    const page = await (await client.get(`${HELP}/m/cases/${w.records.carlaCase2}?attached=1`)).text();
+    expect(page).toContain('Your file is attached.');
+    const link = new RegExp(`href="(${HELP}/m/cases/${w.records.carlaCase2}/files/[0-9a-f-]{36})"`).exec(page)?.[1] as string;
+    const download = await client.get(link);
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(pdf);
+  });
+
+  it('refuses, with a message and nothing stored, a file over the limit, one whose content is not what its name says, and a kind it does not take', async () => {
+    const before = (await files()).length;
+    const big = new Uint8Array(10 * 1024 * 1024 + 1);
+    big.set(new TextEncoder().encode('%PDF-'));
+    const tooLarge = await upload('scan.pdf', big);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toContain('This file is larger than 10 MB.');
+    const fake = await upload('invoice.pdf', new TextEncoder().encode('MZ this is a program'));
+    expect(fake.status).toBe(422);
+    expect(await fake.text()).toContain('This file’s content is not what its name says.');
+    const program = await upload('tool.exe', new TextEncoder().encode('MZ'));
+    expect(program.status).toBe(422);
+    expect(await program.text()).toContain('Files of this kind cannot be attached here.');
+    expect((await files()).length).toBe(before);
+  });
+
+  it('shows staff her note and her file on the case in the CRM, marked as from the portal', async () => {
+    const ana = browserClient(t.app);
+    await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const html = await (await ana.get(`/admin/m/cases/${w.records.carlaCase2}`)).text();
+    expect(html).toContain('The copy never arrived.');
+    expect(html).toContain(`${carla.email} (Portal user)`);
+    expect(html).toContain('receipt.pdf');
+  });
+
+  it('refuses an upload on a record outside her scope', async () => {
+    const form = new FormData();
+    form.append('file', new File([new TextEncoder().encode('%PDF-1.7')], 'x.pdf'));
+    const res = await client.request(`${HELP}/m/cases/${w.records.doraCase}/attachments`, { method: 'POST', body: form });
+    expect(res.status).toBe(404);
   });
 });
 

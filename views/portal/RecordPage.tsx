@@ -1,5 +1,7 @@
 import type { StoredValue } from '../../src/crm/field-types.js';
+import { UPLOAD_EXTENSIONS } from '../../src/crm/file-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
+import { ATTACHMENT_MAX_BYTES } from '../../src/crm/notes.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalRecord } from '../../src/portals/portal-pages.js';
 import { Alert } from '../components/Alert.js';
@@ -12,14 +14,16 @@ export type RecordPageProps = {
   href: string;
   currency: string;
   /** After a save: what the user just did. */
-  notice?: 'created' | 'saved' | 'noted' | undefined;
+  notice?: 'created' | 'saved' | 'noted' | 'attached' | undefined;
   /** A refused note: its message (a locale key) and the text kept. */
   noteError?: string | undefined;
   noteBody?: string | undefined;
+  /** A refused upload's message (a locale key). */
+  fileError?: string | undefined;
 };
 
 /** One record as a portal user sees it: the visible fields of its layout, its notes and files when the tab shares them. */
-export function RecordPage({ view, rec, href, currency, notice, noteError, noteBody }: RecordPageProps) {
+export function RecordPage({ view, rec, href, currency, notice, noteError, noteBody, fileError }: RecordPageProps) {
   const { t, lang, fmt } = view;
   const { record, meta } = rec;
   const locked = record.state === 'pending_approval' || record.state === 'under_review';
@@ -144,6 +148,34 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
                 </li>
               ))}
             </ul>
+          )}
+          {rec.tab.attachments === 'add' && (
+            <form method="post" action={`${href}/${record.id}/attachments`} enctype="multipart/form-data" class="upload-form">
+              <fieldset class="plain" disabled={rec.inert}>
+                <div class={fileError ? 'field has-error' : 'field'}>
+                  <label for="attachment-file">{t('portal:upload.label')}</label>
+                  <input
+                    id="attachment-file"
+                    type="file"
+                    name="file"
+                    accept={UPLOAD_EXTENSIONS.map((e) => `.${e}`).join(',')}
+                    aria-describedby={fileError ? 'attachment-hint attachment-error' : 'attachment-hint'}
+                    aria-invalid={fileError ? 'true' : undefined}
+                  />
+                  <p class="hint" id="attachment-hint">
+                    {t('portal:upload.hint', { size: fmt.number(ATTACHMENT_MAX_BYTES / 1024 / 1024), types: UPLOAD_EXTENSIONS.join(', ') })}
+                  </p>
+                  {fileError && (
+                    <p class="field-error" id="attachment-error">
+                      {t(fileError, { size: fmt.number(ATTACHMENT_MAX_BYTES / 1024 / 1024) })}
+                    </p>
+                  )}
+                </div>
+                <button type="submit" class="button">
+                  {t('portal:upload.submit')}
+                </button>
+              </fieldset>
+            </form>
           )}
         </section>
       )}

@@ -80,7 +80,13 @@ recordRoutes.get('/:module/:id', async (c) => {
     ...history.map((h) => ({ kind: h.actor_kind, id: h.actor_id })),
     { kind: 'staff', id: record.owner_id },
   ]);
-  const who = (kind: string, id: string | null) => (kind === 'system' ? t('crm:history.system') : (people.get(`${kind}:${id}`) ?? t('crm:history.portalUser')));
+  const who = (kind: string, id: string | null) => {
+    if (kind === 'system') return t('crm:history.system');
+    const name = people.get(`${kind}:${id}`);
+    // What came from the portal says so.
+    if (kind === 'portal') return name ? `${name} (${t('crm:history.portalUser')})` : t('crm:history.portalUser');
+    return name ?? t('crm:history.portalUser');
+  };
   const historyIds = history.flatMap((h) => h.changes.flatMap((ch) => [ch.old, ch.new])).filter((v): v is string => typeof v === 'string');
   const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds, ...(record.converted_to ? [record.converted_to] : [])]);
   const modify = mayModify(staff, meta.module, ctx.perms, record, 'edit');

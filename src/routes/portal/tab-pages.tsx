@@ -14,7 +14,15 @@ import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import { isUuid } from '../../mail/outbox.js';
 import { type PortalNav, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
-import { addPortalNote, createPortalRecord, deletePortalRecord, type PortalWrite, portalFormPage, updatePortalRecord } from '../../portals/portal-writes.js';
+import {
+  addPortalAttachment,
+  addPortalNote,
+  createPortalRecord,
+  deletePortalRecord,
+  type PortalWrite,
+  portalFormPage,
+  updatePortalRecord,
+} from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
 
 /** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
@@ -194,7 +202,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
   });
 
-  async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 422; noteError?: string; noteBody?: string } = {}) {
+  async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 413 | 422; noteError?: string; noteBody?: string; fileError?: string } = {}) {
     const s = surfaceOf(c);
     const nav = await navOf(c);
     const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module') ?? '', c.req.param('id') ?? '', {
@@ -203,7 +211,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (!rec) return notFound(c, nav);
     const shell = s.shell(nav);
     const q = c.req.query();
-    const notice = q.created === '1' ? 'created' : q.saved === '1' ? 'saved' : q.noted === '1' ? 'noted' : undefined;
+    const notice = q.created === '1' ? 'created' : q.saved === '1' ? 'saved' : q.noted === '1' ? 'noted' : q.attached === '1' ? 'attached' : undefined;
     return page(c, {
       title: `${rec.record.name || moduleLabel(c.get('t'), c.get('lang'), rec.meta.module, 'singular')} · ${shell.name}`,
       status: opts.status ?? 200,
@@ -217,6 +225,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
           notice={notice}
           noteError={opts.noteError}
           noteBody={opts.noteBody}
+          fileError={opts.fileError}
         />
       ),
     });
@@ -230,6 +239,22 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const result = await addPortalNote(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), body ?? '');
     if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?noted=1#notes`, 303);
     if (result.status === 422) return recordPage(c, { status: 422, noteError: `crm:notes.errors.${result.problem}`, noteBody: body ?? '' });
+    return refusedSmall(c, result.status);
+  });
+
+  tabs.post('/m/:module/:id/attachments', async (c) => {
+    const s = surfaceOf(c);
+    let file: File | undefined;
+    try {
+      const body = await c.req.parseBody();
+      file = body.file instanceof File && body.file.size > 0 ? body.file : undefined;
+    } catch {
+      file = undefined;
+    }
+    const upload = file ? { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) } : undefined;
+    const result = await addPortalAttachment(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), upload);
+    if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?attached=1#attachments`, 303);
+    if (result.status === 413 || result.status === 422) return recordPage(c, { status: result.status, fileError: `portal:upload.${result.problem}` });
     return refusedSmall(c, result.status);
   });
 
