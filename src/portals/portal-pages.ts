@@ -94,34 +94,31 @@ export async function lookupTargets(db: Database, ctx: AccessContext, ids: strin
     if (n.deleted) continue;
     byModule.set(n.moduleId, [...(byModule.get(n.moduleId) ?? []), id]);
   }
-  const linkable = new Map<string, string>();
+  // Targets U can reach through a tab link to it and are named from their visible name fields only.
+  const linkable = new Map<string, { api: string; name: string }>();
   const reachable = visibleTabs(ctx).filter((t) => byModule.has(t.moduleId));
-  if (reachable.length) {
-    const modules = await db
-      .selectFrom('modules')
-      .select(['id', 'api_name'])
-      .where(
-        'id',
-        'in',
-        reachable.map((t) => t.moduleId),
-      )
-      .execute();
-    await Promise.all(
-      modules.map(async (m) => {
-        const rows = await db
+  await Promise.all(
+    reachable.map(async (tab) => {
+      const [meta, rows] = await Promise.all([
+        loadModuleMetaById(db, tab.moduleId),
+        db
           .selectFrom('records')
-          .select('records.id')
-          .where('records.id', 'in', byModule.get(m.id) ?? [])
-          .where(rowScope(ctx, m.id))
-          .execute();
-        for (const r of rows) linkable.set(r.id, m.api_name);
-      }),
-    );
-  }
+          .select(['records.id', 'records.data', 'records.layout_id'])
+          .where('records.id', 'in', byModule.get(tab.moduleId) ?? [])
+          .where(rowScope(ctx, tab.moduleId))
+          .execute(),
+      ]);
+      if (!meta) return;
+      for (const r of rows) {
+        const visible = maskRecordData(fieldMask(ctx, tab.moduleId, r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>;
+        linkable.set(r.id, { api: meta.module.api_name, name: displayName(meta, visible) });
+      }
+    }),
+  );
   const out: LookupTargets = new Map();
   for (const [id, n] of names) {
-    const api = linkable.get(id);
-    out.set(id, { name: n.name, href: api ? href(api, id) : undefined });
+    const reached = linkable.get(id);
+    out.set(id, reached ? { name: reached.name, href: href(reached.api, id) } : { name: n.name, href: undefined });
   }
   return out;
 }

@@ -287,6 +287,11 @@ describe('names built from visible fields only', () => {
       expect(html).toContain('<h1 id="record-title">Carla</h1>');
       // Nowhere on her pages: not in the heading, the title or the account menu.
       expect(html).not.toContain('Núñez');
+      // Nor where her cases name their contact.
+      const cases = await (await client.get(`${HELP}/m/cases`)).text();
+      expect(cases).toContain(`<a href="${HELP}/m/contacts/${w.records.carla}">Carla</a>`);
+      expect(cases).not.toContain('Núñez');
+      expect(await (await client.get(`${HELP}/m/cases/${w.records.carlaCase1}`)).text()).not.toContain('Núñez');
       expect(html).toContain('<title>Carla · Acme Help · Acme Iberia</title>');
       expect((await save(['email', 'phone'])).ok).toBe(true);
       const neutral = await (await client.get(`${HELP}/m/contacts/${w.records.carla}`)).text();
