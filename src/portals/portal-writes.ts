@@ -97,7 +97,9 @@ async function validated(
   // The filter-by lookup is the user's own record, or one they stand for; never anything else.
   const filter = ctx.tabs.get(meta.module.id)?.filterFieldId;
   const field = filter ? meta.byId.get(filter) : undefined;
-  if (field && !errors[field.api_name]) {
+  // On an edit that does not offer the lookup, the stored value stands: the user did not choose it.
+  const offered = field !== undefined && (existing === undefined || fields.editable.some((e) => e.id === field.id));
+  if (field && offered && !errors[field.api_name]) {
     const submitted = data[field.api_name];
     const forced = await forcedLookup(db, ctx, meta.module.id, typeof submitted === 'string' ? submitted : null);
     if (forced.ok && forced.fieldId) data[field.api_name] = forced.value;
@@ -108,8 +110,12 @@ async function validated(
 
 /** Values to draw the form again with: what was submitted for the editable fields. */
 function echo(fields: PortalFormFields, data: RecordData, input: RecordInput): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...data };
-  for (const f of fields.editable) if (f.type === 'lookup') out[f.api_name] = input[f.api_name];
+  // Only what the form shows: the merged data of an edit also holds hidden fields.
+  const out: Record<string, unknown> = {};
+  for (const f of fields.sections.flatMap((s) => s.fields)) {
+    if (Object.hasOwn(data, f.api_name)) out[f.api_name] = data[f.api_name];
+    if (f.type === 'lookup' && fields.editable.some((e) => e.id === f.id)) out[f.api_name] = input[f.api_name];
+  }
   return out;
 }
 

@@ -159,6 +159,46 @@ describe('editing from the portal', () => {
     expect([after.version, after.data]).toEqual([before.version, before.data]);
   });
 
+  it('draws a refused edit again with the visible fields only, never the record’s hidden values', async () => {
+    await t.db.updateTable('records').set({ data: sql`data || '{"mobile": "HIDDEN-MOBILE-555"}'::jsonb` }).where('id', '=', w.records.carla).execute();
+    const { version } = await recordOf(w.records.carla);
+    const res = await client.post(`${HELP}/m/contacts/${w.records.carla}/edit`, { __version: String(version), last_name: '', phone: '+34 600 000 333' });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('id="f-last_name-error"');
+    expect(html).not.toContain('HIDDEN-MOBILE-555');
+  });
+
+  it('keeps a case’s stored contact on an edit whose form does not offer it, even one she does not stand for', async () => {
+    const created = await newCase({ subject: 'Moved by staff' });
+    const id = /\/m\/cases\/([0-9a-f-]{36})/.exec(created.headers.get('Location') ?? '')?.[1] as string;
+    // Staff point it at Dora; Carla still reaches it, as its creator.
+    await t.db
+      .updateTable('records')
+      .set({ data: sql`data || ${JSON.stringify({ contact: w.records.dora })}::jsonb` })
+      .where('id', '=', id)
+      .execute();
+    const rows = w.cases.fields.map((f) => ({
+      fieldId: f.id,
+      visible: ['subject', 'status', 'priority'].includes(f.api_name),
+      readOnly: f.api_name === 'status',
+    }));
+    expect((await saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.cases.module.id, layoutOf(w.cases), rows)).ok).toBe(true);
+    try {
+      const { version } = await recordOf(id);
+      const res = await client.post(`${HELP}/m/cases/${id}/edit`, { __version: String(version), subject: 'Moved by staff (seen)' });
+      expect(res.status).toBe(303);
+      expect((await recordOf(id)).data).toMatchObject({ subject: 'Moved by staff (seen)', contact: w.records.dora });
+    } finally {
+      const restore = w.cases.fields.map((f) => ({
+        fieldId: f.id,
+        visible: ['subject', 'status', 'priority', 'contact'].includes(f.api_name),
+        readOnly: f.api_name === 'status',
+      }));
+      expect((await saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.cases.module.id, layoutOf(w.cases), restore)).ok).toBe(true);
+    }
+  });
+
   it('answers 404 for a record outside her scope, as for one that does not exist', async () => {
     expect((await client.get(`${HELP}/m/cases/${w.records.doraCase}/edit`)).status).toBe(404);
     const res = await client.post(`${HELP}/m/cases/${w.records.doraCase}/edit`, { __version: '1', subject: 'Mine now' });

@@ -39,5 +39,3 @@ export function notFound(c: Context<AppEnv>) {
 export function timeZoneOf(c: Context<AppEnv>): string {
   return c.get('staff')?.time_zone ?? c.get('org')?.time_zone ?? 'UTC';
 }
-
-export { readRecordForm } from '../../http/record-form.js';

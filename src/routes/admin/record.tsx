@@ -20,9 +20,10 @@ import { mayModify, modulePermissions, staffRecordScope } from '../../crm/staff-
 import type { CrmRecord, RecordState } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
+import { readRecordForm } from '../../http/record-form.js';
 import { errorPage, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
-import { forbidden, type ModuleContext, moduleContext, notFound, readRecordForm, timeZoneOf } from './record-context.js';
+import { forbidden, type ModuleContext, moduleContext, notFound, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave, portalAccessPanel } from './record-portal.js';
 import { lookupEcho, lookupSuggestUrl, namesFor } from './records.js';
 

@@ -11,8 +11,9 @@ import { collectLookupIds, createRecord, findRecord, lookupNames, type RecordDat
 import { modulePermissions, permissionsByModule, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
+import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
-import { forbidden, type ModuleContext, moduleContext, readRecordForm, timeZoneOf } from './record-context.js';
+import { forbidden, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave } from './record-portal.js';
 
 export const recordsRoutes = new Hono<AppEnv>();

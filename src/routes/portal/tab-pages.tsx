@@ -187,8 +187,21 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
 
   tabs.post('/m/:module', async (c) => {
     const s = surfaceOf(c);
-    const result = await createPortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), readForm(c), { timeZone: timeZoneOf(c) });
-    if (!result.ok) return refused(c, result, { layoutId: c.req.query('layout') });
+    let layoutId: string | undefined;
+    const read = readForm(c);
+    const result = await createPortalRecord(
+      c.get('deps').db,
+      s.ctx,
+      c.req.param('module'),
+      async (fields) => {
+        const form = await read(fields);
+        layoutId = form.layoutId;
+        return form;
+      },
+      { timeZone: timeZoneOf(c) },
+    );
+    // Drawn again in the layout it was submitted in.
+    if (!result.ok) return refused(c, result, { layoutId });
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
   });
 
