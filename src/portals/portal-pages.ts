@@ -3,15 +3,16 @@ import {
   type Actions,
   allowedActions,
   attachmentsInScope,
-  countInScope,
+  cappedCountInScope,
   type FieldMask,
   fieldMask,
   findInScope,
-  listInScope,
+  layoutsShowing,
   maskRecordData,
   notesInScope,
+  pageInScope,
   rowScope,
-  type ScopeCursor,
+  type ScopeField,
   visibleTabs,
 } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
@@ -125,6 +126,15 @@ export async function lookupTargets(db: Database, ctx: AccessContext, ids: strin
 
 export type PortalRow = { id: string; data: Record<string, StoredValue>; state: string };
 
+/** What a list is asked for, as the address says it: `?q=…&f.status=open&sort=subject&dir=asc&after=…`. */
+export type PortalListQuery = {
+  q?: string | undefined;
+  filters?: Record<string, string>;
+  sort?: string | undefined;
+  dir?: string | undefined;
+  after?: string | undefined;
+};
+
 export type PortalList = {
   meta: ModuleMeta;
   tab: TabConfig;
@@ -135,59 +145,120 @@ export type PortalList = {
   columns: Field[];
   /** Canvas view: the card design limited to fields visible somewhere in the tab. */
   card: CanvasDesign | undefined;
+  /** Picklists visible somewhere in the tab, to filter by. */
+  filterFields: Field[];
+  /** Columns the list may be ordered by. */
+  sortFields: Field[];
+  /** The query as applied: a refused part is dropped, and `refused` says so. */
+  query: { q: string; filters: Record<string, string>; sort: string; dir: 'asc' | 'desc' };
+  refused: 'hidden_field' | undefined;
   rows: PortalRow[];
-  total: number;
+  total: { count: number; capped: boolean };
   next: string | undefined;
   names: LookupTargets;
 };
 
-export const encodeCursor = (c: ScopeCursor) => `${c.createdAt.toISOString()}_${c.id}`;
+const SEARCHABLE = new Set(['text', 'email', 'phone', 'url', 'textarea']);
+const FILTERABLE = new Set(['picklist', 'multiselect']);
+const SORTABLE_NUMBERS = new Set(['number', 'decimal', 'currency', 'percent']);
+const MAX_SEARCH_WORDS = 6;
 
-export function decodeCursor(raw: string | undefined): ScopeCursor | undefined {
-  const m = raw?.match(/^(\d{4}-\d\d-\d\dT[\d:.]+Z)_(.{36})$/);
-  if (!m?.[1] || !m[2] || !isUuid(m[2])) return undefined;
-  const createdAt = new Date(m[1]);
-  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id: m[2] };
+const scopeField = (f: Field): ScopeField =>
+  f.type === 'picklist'
+    ? { id: f.id, apiName: f.api_name, kind: 'rank', ranks: (f.options.values ?? []).map((v) => v.value) }
+    : { id: f.id, apiName: f.api_name, kind: f.type === 'multiselect' ? 'multi' : SORTABLE_NUMBERS.has(f.type) ? 'number' : 'text' };
+
+export function encodeCursor(c: { value: string | null; id: string }): string {
+  return Buffer.from(JSON.stringify([c.value, c.id])).toString('base64url');
 }
 
-/** One page of a module's tab: its records in scope with only visible fields, the total and the next page's cursor. */
+export function decodeCursor(raw: string | undefined): { value: string | null; id: string } | undefined {
+  if (!raw || raw.length > 600) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
+    const [value, id] = parsed as unknown[];
+    if (typeof id !== 'string' || !isUuid(id) || (value !== null && typeof value !== 'string')) return undefined;
+    return { value, id };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One page of a module's tab: its records in scope with only visible fields,
+ * searched over visible text fields, filtered by visible picklists, ordered by
+ * a visible column; a filter or order naming any other field is refused (the
+ * list is drawn without it). The total is capped: a large public module is never counted whole.
+ */
 export async function portalList(
   db: Database,
   ctx: AccessContext | undefined,
   apiName: string,
-  opts: { after?: string | undefined; href: RecordHref },
+  opts: PortalListQuery & { href: RecordHref },
 ): Promise<PortalList | undefined> {
   const found = await tabModule(db, ctx, apiName);
   if (!ctx || !found) return undefined;
   const { meta, tab } = found;
-  const after = decodeCursor(opts.after);
-  const [records, total, design] = await Promise.all([
-    listInScope(db, ctx, meta.module.id, { limit: PORTAL_PAGE_SIZE + 1, after }),
-    countInScope(db, ctx, meta.module.id),
-    tab.viewMode === 'canvas' ? getCanvasDesign(db, meta.module.id) : Promise.resolve(undefined),
-  ]);
-  const page = records.slice(0, PORTAL_PAGE_SIZE);
+  const moduleId = meta.module.id;
+  const shown = (f: Field) => layoutsShowing(ctx, moduleId, f.id).length > 0;
+
   const masks = new Map<string, FieldMask>();
   const maskOf = (layoutId: string | null) => {
     const key = layoutId ?? '';
     let mask = masks.get(key);
     if (!mask) {
-      mask = fieldMask(ctx, meta.module.id, layoutId);
+      mask = fieldMask(ctx, moduleId, layoutId);
       masks.set(key, mask);
     }
     return mask;
   };
-  const rows = page.map((r) => ({
-    id: r.id,
-    state: r.state,
-    data: maskRecordData(maskOf(r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>,
-  }));
   const firstLayout = meta.layouts.find((l) => tab.layoutIds.includes(l.id));
   const firstMask = maskOf(firstLayout?.id ?? null);
   const columns = layoutSections(meta, firstLayout)
     .flatMap((s) => s.fields)
     .filter((f) => firstMask.visible.has(f.id) && f.type !== 'subform' && f.type !== 'textarea')
     .slice(0, MAX_LIST_COLUMNS);
+  const filterFields = meta.fields.filter((f) => FILTERABLE.has(f.type) && shown(f));
+  // A lookup orders by its stored id, which means nothing to the reader.
+  const sortFields = columns.filter((f) => f.type !== 'multiselect' && f.type !== 'lookup');
+  const searchIn = meta.fields.filter((f) => SEARCHABLE.has(f.type) && shown(f)).map(scopeField);
+
+  // Only fields U may see narrow or order the list; naming another one is refused.
+  let refused: PortalList['refused'];
+  const filters: { field: ScopeField; value: string }[] = [];
+  const applied: Record<string, string> = {};
+  for (const [name, value] of Object.entries(opts.filters ?? {})) {
+    if (!value) continue;
+    const field = filterFields.find((f) => f.api_name === name);
+    if (!field) {
+      refused = 'hidden_field';
+      continue;
+    }
+    filters.push({ field: scopeField(field), value: value.slice(0, 200) });
+    applied[name] = value;
+  }
+  let sortField: Field | undefined;
+  if (opts.sort && opts.sort !== 'created') {
+    sortField = sortFields.find((f) => f.api_name === opts.sort);
+    if (!sortField) refused = 'hidden_field';
+  }
+  const dir = opts.dir === 'asc' || opts.dir === 'desc' ? opts.dir : sortField ? 'asc' : 'desc';
+  const q = (opts.q ?? '').trim().slice(0, 200);
+  const words = q.split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
+  const narrowing = { words, searchIn, filters };
+  const after = refused ? undefined : decodeCursor(opts.after);
+
+  const [page, total, design] = await Promise.all([
+    pageInScope(db, ctx, moduleId, { ...narrowing, sort: sortField ? scopeField(sortField) : undefined, dir, after, limit: PORTAL_PAGE_SIZE }),
+    cappedCountInScope(db, ctx, moduleId, narrowing),
+    tab.viewMode === 'canvas' ? getCanvasDesign(db, moduleId) : Promise.resolve(undefined),
+  ]);
+  const rows = page.rows.map((r) => ({
+    id: r.id,
+    state: r.state,
+    data: maskRecordData(maskOf(r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>,
+  }));
   const visibleSomewhere = (id: string | null) => (id && tab.layoutIds.some((l) => maskOf(l).visible.has(id)) ? id : null);
   const card = design
     ? {
@@ -196,18 +267,21 @@ export async function portalList(
         badgeFieldId: visibleSomewhere(design.badgeFieldId),
       }
     : undefined;
-  const last = records.length > PORTAL_PAGE_SIZE ? page.at(-1) : undefined;
   const names = await lookupTargets(db, ctx, collectLookupIds(meta, rows, meta.fields), opts.href);
   return {
     meta,
     tab,
-    actions: shownActions(ctx, meta.module.id),
+    actions: shownActions(ctx, moduleId),
     inert: ctx.readOnly,
     columns,
     card,
+    filterFields,
+    sortFields,
+    query: { q, filters: applied, sort: sortField?.api_name ?? 'created', dir },
+    refused,
     rows,
     total,
-    next: last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : undefined,
+    next: page.next ? encodeCursor(page.next) : undefined,
     names,
   };
 }

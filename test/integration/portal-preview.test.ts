@@ -143,8 +143,8 @@ describe('preview as a user type, standing in for a record', () => {
     expect(html).toContain('Invoice copy');
     expect(html).not.toContain('Dora’s outage');
     expect(html).not.toContain('Secret staff analysis');
-    expect(html).toContain('<th scope="col">Status</th>');
-    expect(html).not.toContain('<th scope="col">Priority</th>');
+    expect(html).toContain('aria-label="Order by Status">Status</a></th>');
+    expect(html).not.toContain('Priority');
   });
 
   it('shows a record with read-only fields marked, shared notes and files, and nothing hidden or internal', async () => {

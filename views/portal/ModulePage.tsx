@@ -1,5 +1,5 @@
 import type { StoredValue } from '../../src/crm/field-types.js';
-import { fieldLabel, moduleLabel } from '../../src/crm/metadata.js';
+import { fieldLabel, moduleLabel, picklistLabel } from '../../src/crm/metadata.js';
 import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalList, PortalRow } from '../../src/portals/portal-pages.js';
@@ -16,13 +16,33 @@ export type ModulePageProps = {
   notice?: 'deleted' | undefined;
 };
 
+/** The list's address with some of its query changed (sorting, paging), the rest kept. */
+export function listHref(href: string, query: PortalList['query'], change: Record<string, string | undefined>): string {
+  const p = new URLSearchParams();
+  if (query.q) p.set('q', query.q);
+  for (const [k, v] of Object.entries(query.filters)) p.set(`f.${k}`, v);
+  if (query.sort !== 'created' || query.dir !== 'desc') {
+    p.set('sort', query.sort);
+    p.set('dir', query.dir);
+  }
+  for (const [k, v] of Object.entries(change)) {
+    if (v === undefined) p.delete(k);
+    else p.set(k, v);
+  }
+  const qs = p.toString();
+  return qs ? `${href}?${qs}` : href;
+}
+
 /** A portal tab: the records in the user's scope as a list or as cards, with only the fields they may see. */
-export function ModulePage({ view, list, href, currency, notice }: ModulePageProps) {
+export function ModulePage(props: ModulePageProps) {
+  const { view, list, href, currency, notice } = props;
   const { t, lang } = view;
   const plural = moduleLabel(t, lang, list.meta.module, 'plural');
+  const narrowed = list.query.q !== '' || Object.keys(list.query.filters).length > 0;
   return (
     <section class="portal-module" aria-labelledby="module-title">
       {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
+      {list.refused && <Alert kind="error">{t(`portal:list.refused.${list.refused}`)}</Alert>}
       <div class="page-head">
         <h1 id="module-title">{plural}</h1>
         {list.actions.create && (
@@ -31,24 +51,113 @@ export function ModulePage({ view, list, href, currency, notice }: ModulePagePro
           </a>
         )}
       </div>
-      <p class="muted" id="module-count">
-        {t('portal:list.count', { count: list.total })}
-      </p>
-      {list.rows.length === 0 ? (
-        <p>{t('portal:list.empty')}</p>
-      ) : list.card ? (
-        <Cards view={view} list={list} href={href} currency={currency} />
-      ) : (
-        <Table view={view} list={list} href={href} currency={currency} />
-      )}
-      {list.next && (
-        <nav class="pagination" aria-label={t('portal:list.pages')}>
-          <a href={`${href}?after=${encodeURIComponent(list.next)}`} rel="next">
-            {t('portal:list.next')}
-          </a>
-        </nav>
-      )}
+      <ListControls {...props} />
+      <div id="portal-results" aria-live="polite">
+        <p class="muted" id="module-count">
+          {list.total.capped
+            ? t('portal:list.countCapped', { formatted: view.fmt.number(list.total.count) })
+            : narrowed
+              ? t('portal:list.matches', { count: list.total.count })
+              : t('portal:list.count', { count: list.total.count })}
+        </p>
+        {list.rows.length === 0 ? (
+          <p>{narrowed ? t('portal:list.noMatch') : t('portal:list.empty')}</p>
+        ) : list.card ? (
+          <Cards {...props} />
+        ) : (
+          <Table {...props} />
+        )}
+        {list.next && (
+          <nav class="pagination" aria-label={t('portal:list.pages')}>
+            <a href={listHref(href, list.query, { after: list.next })} rel="next">
+              {t('portal:list.next')}
+            </a>
+          </nav>
+        )}
+      </div>
     </section>
+  );
+}
+
+/** Search, filters and order: a plain GET form; with htmx the results follow as one types. */
+function ListControls({ view, list, href }: ModulePageProps) {
+  const { t, lang } = view;
+  const { query } = list;
+  const sortValue = `${query.sort}.${query.dir}`;
+  return (
+    <search>
+      <form
+        method="get"
+        action={href}
+        class="list-controls"
+        hx-get={href}
+        hx-trigger="submit, change, input changed delay:300ms from:#list-q"
+        hx-target="#portal-results"
+        hx-select="#portal-results"
+        hx-swap="outerHTML"
+        hx-push-url="true"
+      >
+        <div class="field">
+          <label for="list-q">{t('portal:list.search')}</label>
+          <input id="list-q" name="q" type="search" value={query.q} maxlength={200} />
+        </div>
+        {list.filterFields.map((f) => (
+          <div class="field">
+            <label for={`filter-${f.api_name}`}>{fieldLabel(t, lang, f)}</label>
+            <select id={`filter-${f.api_name}`} name={`f.${f.api_name}`}>
+              <option value="">{t('portal:list.any')}</option>
+              {(f.options.values ?? []).map((v) => (
+                <option value={v.value} selected={query.filters[f.api_name] === v.value}>
+                  {picklistLabel(t, lang, v)}
+                </option>
+              ))}
+            </select>
+          </div>
+        ))}
+        <div class="field">
+          <label for="list-sort">{t('portal:list.sort')}</label>
+          <select id="list-sort" name="order">
+            <option value="created.desc" selected={sortValue === 'created.desc'}>
+              {t('portal:list.newest')}
+            </option>
+            <option value="created.asc" selected={sortValue === 'created.asc'}>
+              {t('portal:list.oldest')}
+            </option>
+            {list.sortFields.flatMap((f) =>
+              (['asc', 'desc'] as const).map((dir) => (
+                <option value={`${f.api_name}.${dir}`} selected={sortValue === `${f.api_name}.${dir}`}>
+                  {t(`portal:list.${dir}`, { name: fieldLabel(t, lang, f) })}
+                </option>
+              )),
+            )}
+          </select>
+        </div>
+        <button type="submit" class="button secondary">
+          {t('portal:list.apply')}
+        </button>
+      </form>
+    </search>
+  );
+}
+
+/** A column heading that orders the list by its field: ascending first, then the other way. */
+function SortHeading({ view, list, href, field }: ModulePageProps & { field: Field }) {
+  const { t, lang } = view;
+  const label = fieldLabel(t, lang, field);
+  const sortable = list.sortFields.some((f) => f.id === field.id);
+  const active = list.query.sort === field.api_name;
+  const dir = active && list.query.dir === 'asc' ? 'desc' : 'asc';
+  return (
+    <th scope="col" aria-sort={active ? (list.query.dir === 'asc' ? 'ascending' : 'descending') : undefined}>
+      {sortable ? (
+        <a href={listHref(href, list.query, { sort: field.api_name, dir, after: undefined })} aria-label={t('portal:list.sortBy', { name: label })}>
+          {label}
+          {active && <span aria-hidden="true">{list.query.dir === 'asc' ? ' ▲' : ' ▼'}</span>}
+        </a>
+      ) : (
+        label
+      )}
+    </th>
   );
 }
 
@@ -65,7 +174,8 @@ function value(view: ViewContext, list: PortalList, row: PortalRow, field: Field
   );
 }
 
-function Table({ view, list, href, currency }: ModulePageProps) {
+function Table(props: ModulePageProps) {
+  const { view, list, href, currency } = props;
   const { t, lang } = view;
   const [first, ...rest] = list.columns;
   // Its own horizontal scroll on a phone: a wide table never widens the page.
@@ -75,9 +185,9 @@ function Table({ view, list, href, currency }: ModulePageProps) {
         <caption class="visually-hidden">{moduleLabel(t, lang, list.meta.module, 'plural')}</caption>
         <thead>
           <tr>
-            <th scope="col">{first ? fieldLabel(t, lang, first) : t('portal:list.name')}</th>
+            {first ? <SortHeading {...props} field={first} /> : <th scope="col">{t('portal:list.name')}</th>}
             {rest.map((f) => (
-              <th scope="col">{fieldLabel(t, lang, f)}</th>
+              <SortHeading {...props} field={f} />
             ))}
           </tr>
         </thead>

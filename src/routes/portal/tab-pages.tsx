@@ -101,8 +101,15 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.get('/m/:module', async (c) => {
     const s = surfaceOf(c);
     const nav = await navOf(c);
+    const q = c.req.query();
+    const filters = Object.fromEntries(Object.entries(q).flatMap(([k, v]) => (k.startsWith('f.') ? [[k.slice(2), v]] : [])));
     const list = await portalList(c.get('deps').db, s.ctx, c.req.param('module'), {
-      after: c.req.query('after'),
+      q: q.q,
+      filters,
+      // The form's one "order" choice, or a column heading's sort and dir.
+      sort: q.order ? q.order.slice(0, q.order.lastIndexOf('.')) : q.sort,
+      dir: q.order ? q.order.slice(q.order.lastIndexOf('.') + 1) : q.dir,
+      after: q.after,
       href: (api, id) => `${s.base}/m/${api}/${id}`,
     });
     if (!list) return notFound(c, nav);
@@ -110,6 +117,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const shell = s.shell(nav);
     return page(c, {
       title: `${moduleLabel(t, lang, list.meta.module, 'plural')} · ${shell.name}`,
+      status: list.refused ? 422 : 200,
       portal: shell,
       body: (
         <ModulePage
