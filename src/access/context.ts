@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.js';
-import type { PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
+import type { Labels, PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
 
 // Everything the engine needs about one portal user, read fresh on every
 // request: access is never cached across requests (ACCESS.md, "Changes take
@@ -20,6 +20,8 @@ export type TabConfig = {
   viewMode: 'list' | 'canvas';
   notes: TabAccess;
   attachments: TabAccess;
+  /** The tab's own name per language, over the module's plural label. */
+  labels: Labels;
 };
 
 export type FieldPermission = { visible: boolean; readOnly: boolean; required: boolean };
@@ -116,6 +118,7 @@ export type TabRowConfig = Pick<
   | 'view_mode'
   | 'notes'
   | 'attachments'
+  | 'labels'
 >;
 
 /** One field permission row of a layout as stored in `portal_type_fields`, whether saved or proposed. */
@@ -211,6 +214,7 @@ async function buildContext(
       viewMode: t.view_mode,
       notes: t.notes,
       attachments: t.attachments,
+      labels: t.labels ?? {},
     });
   }
   const fields = new Map<string, Map<string, FieldPermission>>();

@@ -96,7 +96,10 @@ export function labelOf(
   return pickLabel(item.labels, lang) ?? fallback;
 }
 
-export function moduleLabel(t: T, lang: string, module: Module, form: 'singular' | 'plural'): string {
+/** The module's name in `lang`; a portal tab's own plural name (`tabLabels`) comes first where one is given. */
+export function moduleLabel(t: T, lang: string, module: Module, form: 'singular' | 'plural', tabLabels?: Labels): string {
+  const own = form === 'plural' ? tabLabels?.[lang]?.trim() : undefined;
+  if (own) return own;
   if (module.label_key) return t(`modules:${module.label_key}.${form}`);
   return pickLabel(Object.fromEntries(Object.entries(module.labels).map(([l, v]) => [l, v?.[form]])), lang) ?? module.api_name;
 }

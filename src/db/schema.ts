@@ -313,6 +313,8 @@ export interface PortalTypeTabsTable {
   notes: Generated<TabAccess>;
   attachments: Generated<TabAccess>;
   position: Generated<number>;
+  /** The tab's own name per language; absent ones use the module's plural label. */
+  labels: ColumnType<Labels, Labels | string | undefined, Labels | string>;
 }
 
 export interface PortalTypeFieldsTable {

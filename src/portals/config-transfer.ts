@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
+import { LANGUAGES } from '../i18n/languages.js';
+import { TAB_LABEL_MAX } from './tabs.js';
 
 // A portal configuration as a file: every portal, user type, tab, field
 // permission, web tab and card design, naming modules, fields and layouts by
@@ -30,6 +32,7 @@ const tabSchema = z.object({
   notes: access,
   attachments: access,
   position: z.number().int(),
+  labels: z.partialRecord(z.enum(LANGUAGES), z.string().max(TAB_LABEL_MAX)).optional(),
 });
 
 const fieldSchema = z.object({ module: apiName, layout: apiName, field: apiName, visible: z.boolean(), readOnly: z.boolean() });
@@ -134,6 +137,7 @@ export async function exportPortalConfig(db: Database, now = new Date()): Promis
               notes: tab.notes,
               attachments: tab.attachments,
               position: tab.position,
+              labels: tab.labels,
             })),
           fields: fields
             .filter((f) => f.user_type_id === t.id && names.fields.has(f.field_id) && names.layouts.has(f.layout_id))
@@ -300,6 +304,7 @@ export async function importPortalConfig(db: Database, actor: Actor, text: strin
                 notes: tab.notes,
                 attachments: tab.attachments,
                 position: tab.position,
+                labels: JSON.stringify(tab.labels ?? {}),
               })),
             )
             .execute();

@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import type { AccessContext, TabConfig } from '../access/context.js';
 import {
   type Actions,
   allowedActions,
   attachmentsInScope,
+  COUNT_CAP,
   cappedCountInScope,
   type FieldMask,
   fieldMask,
@@ -17,7 +19,7 @@ import {
 } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
-import { collectLookupIds, displayName, lookupNames } from '../crm/records.js';
+import { collectLookupIds, displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Module, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -74,7 +76,8 @@ export function ownRecordHref(nav: PortalNav, ctx: AccessContext | undefined, ba
   return own && ctx ? `${base}/m/${own.module.api_name}/${ctx.recordId}` : undefined;
 }
 
-export type LookupTargets = Map<string, { name: string; href?: string | undefined }>;
+/** A lookup's target as U may see it: a name from its visible name fields (empty: the module's neutral label), a link when in scope. */
+export type LookupTargets = Map<string, { name: string; href?: string | undefined; module?: Module | undefined }>;
 
 /**
  * What U gets on M, for drawing buttons and forms. A preview shows exactly
@@ -85,43 +88,74 @@ export function shownActions(ctx: AccessContext, moduleId: string, record?: { id
 }
 
 /**
- * Names of the records the visible lookups point at; a name links only when
- * its record is itself in U's scope (one query per target module).
+ * The records the visible lookups point at, in one statement: each named from
+ * the name fields U's type makes visible for its module and layout (never the
+ * stored display name; none visible, or no tab for its module: the module's
+ * neutral label), linked only when the target is itself in U's scope.
  */
 export async function lookupTargets(db: Database, ctx: AccessContext, ids: string[], href: RecordHref): Promise<LookupTargets> {
-  const names = await lookupNames(db, ids);
-  const byModule = new Map<string, string[]>();
-  for (const [id, n] of names) {
-    if (n.deleted) continue;
-    byModule.set(n.moduleId, [...(byModule.get(n.moduleId) ?? []), id]);
-  }
-  // Targets U can reach through a tab link to it and are named from their visible name fields only.
-  const linkable = new Map<string, { api: string; name: string }>();
-  const reachable = visibleTabs(ctx).filter((t) => byModule.has(t.moduleId));
+  const unique = [...new Set(ids.filter(isUuid))];
+  const out: LookupTargets = new Map();
+  if (unique.length === 0) return out;
+  const tabs = visibleTabs(ctx);
+  const rows = await db
+    .selectFrom('records')
+    .innerJoin('modules', 'modules.id', 'records.module_id')
+    .selectAll('modules')
+    .select(['records.id as record_id', 'records.layout_id as record_layout', 'records.data as record_data', 'records.deleted_at as record_deleted_at'])
+    .select((eb) => sql<boolean>`${tabs.length ? eb.or(tabs.map((tab) => rowScope(ctx, tab.moduleId)(eb as never))) : sql`false`}`.as('reachable'))
+    .where('records.id', 'in', unique)
+    .execute();
+  const metas = new Map<string, ModuleMeta>();
   await Promise.all(
-    reachable.map(async (tab) => {
-      const [meta, rows] = await Promise.all([
-        loadModuleMetaById(db, tab.moduleId),
-        db
-          .selectFrom('records')
-          .select(['records.id', 'records.data', 'records.layout_id'])
-          .where('records.id', 'in', byModule.get(tab.moduleId) ?? [])
-          .where(rowScope(ctx, tab.moduleId))
-          .execute(),
-      ]);
-      if (!meta) return;
-      for (const r of rows) {
-        const visible = maskRecordData(fieldMask(ctx, tab.moduleId, r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>;
-        linkable.set(r.id, { api: meta.module.api_name, name: displayName(meta, visible) });
-      }
+    [...new Set(rows.filter((r) => tabs.some((t) => t.moduleId === r.id)).map((r) => r.id))].map(async (moduleId) => {
+      const meta = await loadModuleMetaById(db, moduleId);
+      if (meta) metas.set(moduleId, meta);
     }),
   );
-  const out: LookupTargets = new Map();
-  for (const [id, n] of names) {
-    const reached = linkable.get(id);
-    out.set(id, reached ? { name: reached.name, href: href(reached.api, id) } : { name: n.name, href: undefined });
+  for (const { record_id, record_layout, record_data, record_deleted_at, reachable, ...module } of rows) {
+    const meta = metas.get(module.id);
+    const visible =
+      meta && !record_deleted_at
+        ? (maskRecordData(fieldMask(ctx, module.id, record_layout), meta, record_data as Record<string, unknown>) as Record<string, StoredValue>)
+        : {};
+    out.set(record_id, {
+      name: meta ? displayName(meta, visible) : '',
+      href: reachable ? href(module.api_name, record_id) : undefined,
+      module,
+    });
   }
   return out;
+}
+
+/** At most this many targets are offered in a lookup's list; a search narrows them. */
+export const LOOKUP_CHOICES = 100;
+
+export type LookupChoice = { id: string; name: string };
+
+/**
+ * The records a lookup field of a portal form may point at: its target
+ * module's records in U's scope, named from visible fields, newest first,
+ * narrowed by a search over their visible text fields.
+ */
+export async function lookupChoices(
+  db: Database,
+  ctx: AccessContext,
+  field: Field,
+  q = '',
+): Promise<{ choices: LookupChoice[]; more: boolean; module: Module } | undefined> {
+  const target = field.options.targetModuleId;
+  const tab = target ? visibleTabs(ctx).find((t) => t.moduleId === target) : undefined;
+  const meta = tab ? await loadModuleMetaById(db, tab.moduleId) : undefined;
+  if (!meta) return undefined;
+  const words = q.trim().slice(0, 200).split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
+  const searchIn = meta.fields.filter((f) => SEARCHABLE.has(f.type) && layoutsShowing(ctx, meta.module.id, f.id).length > 0).map(scopeField);
+  const page = await pageInScope(db, ctx, meta.module.id, { words, searchIn, dir: 'desc', limit: LOOKUP_CHOICES });
+  const choices = page.rows.map((r) => {
+    const visible = maskRecordData(fieldMask(ctx, meta.module.id, r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>;
+    return { id: r.id, name: displayName(meta, visible) };
+  });
+  return { choices, more: page.next !== undefined, module: meta.module };
 }
 
 export type PortalRow = { id: string; data: Record<string, StoredValue>; state: string };
@@ -338,5 +372,77 @@ export async function portalRecord(
     names,
     notes: notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, authorKind: n.author_kind })),
     attachments: attachments?.map((a) => ({ id: a.id, filename: a.filename, size: a.size, createdAt: a.created_at })),
+  };
+}
+
+/** How many of a tab's records the home page lists as the most recent. */
+const RECENT_ON_HOME = 5;
+
+export type PortalHome = {
+  tiles: { module: Module; tab: TabConfig; count: number; capped: boolean }[];
+  recent: { module: Module; id: string; name: string; updatedAt: Date }[];
+};
+
+/**
+ * The portal's home: each tab with its count (capped, all in one statement)
+ * and the records in scope changed most recently, named from visible fields.
+ */
+export async function portalHome(db: Database, ctx: AccessContext | undefined, nav: PortalNav): Promise<PortalHome> {
+  if (!ctx || nav.modules.length === 0) return { tiles: [], recent: [] };
+  const modules = nav.modules;
+  const counts = await db
+    .selectNoFrom((eb) =>
+      modules.map((m, i) =>
+        eb
+          .selectFrom((inner) =>
+            inner
+              .selectFrom('records')
+              .select(sql`1`.as('one'))
+              .where(rowScope(ctx, m.module.id))
+              .limit(COUNT_CAP + 1)
+              .as('matches'),
+          )
+          .select((c) => c.fn.countAll<string>().as('n'))
+          .as(`m${i}`),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  const recentRows = await modules
+    .map((m, i) =>
+      db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('records')
+            .select(['records.id', 'records.module_id', 'records.layout_id', 'records.data', 'records.updated_at'])
+            .where(rowScope(ctx, m.module.id))
+            .orderBy('records.updated_at', 'desc')
+            .limit(RECENT_ON_HOME)
+            .as(`r${i}`),
+        )
+        .selectAll(),
+    )
+    .reduce((all, q) => all.unionAll(q))
+    .orderBy('updated_at', 'desc')
+    .limit(RECENT_ON_HOME)
+    .execute();
+  const metas = new Map<string, ModuleMeta>();
+  await Promise.all(
+    [...new Set(recentRows.map((r) => r.module_id))].map(async (id) => {
+      const meta = await loadModuleMetaById(db, id);
+      if (meta) metas.set(id, meta);
+    }),
+  );
+  const row = counts as Record<string, string | number | bigint>;
+  return {
+    tiles: modules.map((m, i) => {
+      const n = Number(row[`m${i}`] ?? 0);
+      return { module: m.module, tab: m.tab, count: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
+    }),
+    recent: recentRows.flatMap((r) => {
+      const meta = metas.get(r.module_id);
+      if (!meta) return [];
+      const visible = maskRecordData(fieldMask(ctx, r.module_id, r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>;
+      return [{ module: meta.module, id: r.id, name: displayName(meta, visible), updatedAt: r.updated_at }];
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import type { AccessContext, TabConfig } from '../access/context.js';
-import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope } from '../access/engine.js';
+import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
@@ -16,9 +16,9 @@ import {
   validateRecordInput,
 } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, Field, Layout } from '../db/schema.js';
+import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
-import { type LookupTargets, lookupTargets, type RecordHref, shownActions, tabModule } from './portal-pages.js';
+import { type LookupChoice, type LookupTargets, lookupChoices, lookupTargets, type RecordHref, shownActions, tabModule } from './portal-pages.js';
 
 // The one write path of the portal: every create and edit a portal user makes
 // goes through here, asking the engine first (allowed action, allowed layout,
@@ -56,7 +56,11 @@ export function allowedLayouts(meta: ModuleMeta, tab: TabConfig): Layout[] {
 }
 
 export function formFields(ctx: AccessContext, meta: ModuleMeta, layout: Layout | undefined): PortalFormFields {
-  const mask = fieldMask(ctx, meta.module.id, layout?.id ?? null);
+  const given = fieldMask(ctx, meta.module.id, layout?.id ?? null);
+  // A lookup into a module U has no tab for offers nothing to choose: it is shown, read-only.
+  const reachable = new Set(visibleTabs(ctx).map((t) => t.moduleId));
+  const fixed = meta.fields.filter((f) => f.type === 'lookup' && !reachable.has(f.options.targetModuleId ?? '')).map((f) => f.id);
+  const mask = { ...given, readOnly: new Set([...given.readOnly, ...fixed.filter((id) => given.visible.has(id))]) };
   const sections = layoutSections(meta, layout)
     .map((s) => ({ ...s, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
     .filter((s) => s.fields.length > 0);
@@ -91,7 +95,19 @@ async function validated(
   timeZone: string,
   existing?: RecordData,
 ) {
-  const checked = await validateRecordInput(db, meta, fields.editable, form.input, { timeZone, existing, lookupScope: lookupScopeOf(ctx) });
+  // A lookup is chosen by id among the targets in scope, never by typed name (a name could confirm hidden fields);
+  // one left as it was keeps its stored target, even one U cannot reach.
+  const input: RecordInput = { ...form.input };
+  const unchanged = new Set<string>();
+  for (const f of fields.editable) {
+    if (f.type !== 'lookup') continue;
+    const raw = input[f.api_name];
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String(raw.id ?? '') : '';
+    if (existing && id !== '' && existing[f.api_name] === id) unchanged.add(f.id);
+    input[f.api_name] = { text: '', id };
+  }
+  const validating = fields.editable.filter((f) => !unchanged.has(f.id));
+  const checked = await validateRecordInput(db, meta, validating, input, { timeZone, existing, lookupScope: lookupScopeOf(ctx) });
   const errors: RecordErrors = checked.ok ? {} : { ...checked.errors };
   const data = checked.data;
   // The filter-by lookup is the user's own record, or one they stand for; never anything else.
@@ -114,7 +130,10 @@ function echo(fields: PortalFormFields, data: RecordData, input: RecordInput): R
   const out: Record<string, unknown> = {};
   for (const f of fields.sections.flatMap((s) => s.fields)) {
     if (Object.hasOwn(data, f.api_name)) out[f.api_name] = data[f.api_name];
-    if (f.type === 'lookup' && fields.editable.some((e) => e.id === f.id)) out[f.api_name] = input[f.api_name];
+    if (f.type === 'lookup' && fields.editable.some((e) => e.id === f.id)) {
+      const raw = input[f.api_name];
+      out[f.api_name] = typeof raw === 'object' && raw !== null && 'id' in raw ? raw.id || null : null;
+    }
   }
   return out;
 }
@@ -190,6 +209,7 @@ export async function updatePortalRecord(
 /** What a new or edit form of a portal tab draws. */
 export type PortalFormPage = {
   meta: ModuleMeta;
+  tab: TabConfig;
   mode: 'create' | 'edit';
   /** The layouts U may choose from (create). */
   layouts: Layout[];
@@ -200,7 +220,22 @@ export type PortalFormPage = {
   record: { id: string } | undefined;
   /** A preview: drawn exactly, but disabled. */
   inert: boolean;
+  /** Per editable lookup field id: the targets in scope it may point at. */
+  choices: Map<string, { choices: LookupChoice[]; more: boolean; module: Module }>;
 };
+
+async function choicesFor(db: Database, ctx: AccessContext, form: PortalFormFields): Promise<PortalFormPage['choices']> {
+  const out: PortalFormPage['choices'] = new Map();
+  await Promise.all(
+    form.editable
+      .filter((f) => f.type === 'lookup')
+      .map(async (f) => {
+        const found = await lookupChoices(db, ctx, f);
+        if (found) out.set(f.id, found);
+      }),
+  );
+  return out;
+}
 
 /** The form for a new record of M, or for editing one in scope; undefined (404) when U would not get it. */
 export async function portalFormPage(
@@ -227,17 +262,24 @@ export async function portalFormPage(
       const visible = maskRecordData(fieldMask(ctx, meta.module.id, source.layout_id), meta, source.data as Record<string, unknown>);
       values = { ...values, ...cloneValues(form, visible) };
     }
-    const names = await lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href);
-    return { meta, mode: 'create', layouts, form, values, names, version: undefined, record: undefined, inert: ctx.readOnly };
+    const [names, choices] = await Promise.all([
+      lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href),
+      choicesFor(db, ctx, form),
+    ]);
+    return { meta, tab, mode: 'create', layouts, form, values, names, version: undefined, record: undefined, inert: ctx.readOnly, choices };
   }
   if (!isUuid(opts.id)) return undefined;
   const record = await findInScope(db, ctx, meta.module.id, opts.id);
   if (!record || !shownActions(ctx, meta.module.id, record).edit) return undefined;
   const form = formFields(ctx, meta, layoutFor(meta, record.layout_id));
   const values = maskRecordData(form.mask, meta, record.data as Record<string, unknown>);
-  const names = await lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href);
+  const [names, choices] = await Promise.all([
+    lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href),
+    choicesFor(db, ctx, form),
+  ]);
   return {
     meta,
+    tab,
     mode: 'edit',
     layouts: [],
     form,
@@ -246,7 +288,41 @@ export async function portalFormPage(
     version: record.version,
     record: { id: record.id },
     inert: ctx.readOnly,
+    choices,
   };
+}
+
+/**
+ * A lookup's choices narrowed by a search, for a form U would get: the module
+ * allows create or edit and some allowed layout lets U set the field. The
+ * stored target the form holds (`current`) is kept, named as U may see it.
+ */
+export async function portalLookupSearch(
+  db: Database,
+  ctx: AccessContext,
+  apiName: string,
+  fieldName: string,
+  opts: { q: string; current: string },
+): Promise<{ choices: LookupChoice[]; module: Module; value: string; current: { id: string; name: string } | undefined } | undefined> {
+  const found = await tabModule(db, ctx, apiName);
+  if (!found) return undefined;
+  const { meta, tab } = found;
+  const actions = shownActions(ctx, meta.module.id);
+  const field = meta.fields.find((f) => f.api_name === fieldName && f.type === 'lookup');
+  if (!field || !(actions.create || tab.canEdit)) return undefined;
+  const settable = tab.layoutIds.some((l) =>
+    formFields(
+      ctx,
+      meta,
+      meta.layouts.find((x) => x.id === l),
+    ).editable.some((f) => f.id === field.id),
+  );
+  const result = settable ? await lookupChoices(db, ctx, field, opts.q) : undefined;
+  if (!result) return undefined;
+  const keep = isUuid(opts.current) && !result.choices.some((c) => c.id === opts.current) ? opts.current : undefined;
+  const named = keep ? (await lookupTargets(db, ctx, [keep], () => '')).get(keep) : undefined;
+  const value = isUuid(opts.current) ? opts.current : '';
+  return { choices: result.choices, module: result.module, value, current: keep && named ? { id: keep, name: named.name } : undefined };
 }
 
 export type SmallWrite = { ok: true } | { ok: false; status: 403 | 404 } | { ok: false; status: 422; problem: NoteProblem };

@@ -1,6 +1,7 @@
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
-import type { Field, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
+import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
+import { LANGUAGES } from '../i18n/languages.js';
 import { publicModules, relatedModules } from './user-types.js';
 
 export type TabOption = {
@@ -13,6 +14,9 @@ export type TabOption = {
   /** Products shared so that users can pick them on quote and invoice line items (a public tab, view only). */
   forLineItems: boolean;
 };
+
+/** The longest name a tab may be given. */
+export const TAB_LABEL_MAX = 40;
 
 /** The module whose records quote and invoice line items pick. */
 export const PRODUCTS_MODULE = 'products';
@@ -28,6 +32,8 @@ export type TabInput = {
   viewMode: string;
   notes: string;
   attachments: string;
+  /** The tab's own name per language (empty: the module's). */
+  labels?: Record<string, string>;
 };
 
 /**
@@ -117,6 +123,7 @@ export type TabRow = {
   notes: TabAccess;
   attachments: TabAccess;
   position: number;
+  labels: Labels;
 };
 
 function check(option: TabOption, input: TabInput | undefined, position: number): { row?: TabRow; errors: Record<string, string> } {
@@ -139,6 +146,12 @@ function check(option: TabOption, input: TabInput | undefined, position: number)
   if (!isAccess(input.notes)) errors.notes = 'portaltabs:errors.accessInvalid';
   if (!isAccess(input.attachments)) errors.attachments = 'portaltabs:errors.accessInvalid';
   if (isBase && input.delete) errors.delete = 'portaltabs:errors.baseNoDelete';
+  const labels: Labels = {};
+  for (const lang of LANGUAGES) {
+    const label = input.labels?.[lang]?.trim() ?? '';
+    if (label.length > TAB_LABEL_MAX) errors[`label.${lang}`] = 'portaltabs:errors.labelTooLong';
+    else if (label) labels[lang] = label;
+  }
   if (Object.keys(errors).length) return { errors };
   const viewOnly = option.kind === 'public';
   return {
@@ -157,6 +170,7 @@ function check(option: TabOption, input: TabInput | undefined, position: number)
       notes: input.notes as TabAccess,
       attachments: input.attachments as TabAccess,
       position,
+      labels,
     },
   };
 }

@@ -116,7 +116,7 @@ async function behaviour(db: Database) {
       const byName = (ids: Set<string>) => [...ids].map((id) => m.byId.get(id)?.api_name).sort();
       modules[name] = list
         ? {
-            total: list.total,
+            total: list.total.count,
             view: list.tab.viewMode,
             columns: list.columns.map((f) => f.api_name),
             rows: list.rows

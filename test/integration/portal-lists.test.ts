@@ -36,7 +36,7 @@ beforeAll(async () => {
     const subject = `Ticket ${String(i).padStart(2, '0')} ${i % 2 ? 'router' : 'billing'}`;
     subjects.push(subject);
     await createRecord(t.db, w.staff, w.cases, {
-      data: { subject, status: statuses[i % 4], priority: i % 3 ? 'low' : 'high', description: `zebra-${i}`, contact: w.records.carla },
+      data: { subject, status: statuses[i % 4] as string, priority: i % 3 ? 'low' : 'high', description: `zebra-${i}`, contact: w.records.carla },
       layoutId: w.cases.defaultLayout?.id as string,
       ownerId: w.adminId,
     });

@@ -125,7 +125,10 @@ describe('preview as a user type, standing in for a record', () => {
     const go = await ana.get(`${PREVIEW}?type=${ids.type}&record=${ids.carla}`);
     expect(go.headers.get('Location')).toBe(asCarla());
     const landing = await ana.get(asCarla());
-    expect(landing.headers.get('Location')).toBe(`${asCarla()}/m/contacts`);
+    expect(landing.status).toBe(200);
+    const home = await landing.text();
+    expect(home).toContain(`<a class="tile" href="${asCarla()}/m/contacts">`);
+    expect(home).toContain(`href="${asCarla()}/m/cases/`);
   });
 
   it('shows exactly the configured tabs, with the banner', async () => {

@@ -66,8 +66,10 @@ describe('portal sign-in', () => {
     expect(after.last_login_at).toBeInstanceOf(Date);
 
     const home = await client.get(HELP);
-    expect(home.status).toBe(303);
-    expect(home.headers.get('Location')).toBe(`${HELP}/m/contacts`);
+    expect(home.status).toBe(200);
+    const welcome = await home.text();
+    expect(welcome).toContain('<h1 id="home-title">Welcome, Carla Núñez</h1>');
+    expect(welcome).toContain(`<a class="tile" href="${HELP}/m/contacts"><span class="tile-label">Contacts</span><span class="tile-count">1 record</span></a>`);
     const page = await client.get(`${HELP}/m/contacts`);
     expect(page.status).toBe(200);
     expect(page.headers.get('Cache-Control')).toBe('no-store');

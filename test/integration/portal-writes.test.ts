@@ -103,10 +103,15 @@ describe('creating a case from the portal', () => {
 
   it('refuses a contact outside the records she stands for', async () => {
     const before = await caseCount();
-    const res = await newCase({ subject: 'Not mine', contact: w.records.dora });
+    const res = await newCase({ subject: 'Not mine', contact__id: w.records.dora });
     expect(res.status).toBe(422);
     expect(await res.text()).not.toContain('Ortiz');
     expect(await caseCount()).toBe(before);
+    // A typed name is never looked up: it could confirm a hidden one. With no id chosen, the lookup is her own record.
+    const typed = await newCase({ subject: 'Typed name', contact: 'Dora Ortiz' });
+    expect(typed.status).toBe(303);
+    const id = /\/m\/cases\/([0-9a-f-]{36})/.exec(typed.headers.get('Location') ?? '')?.[1] as string;
+    expect((await recordOf(id)).data).toMatchObject({ contact: w.records.carla });
   });
 
   it('answers 404 for a form she would not get: new contacts, another portal’s module', async () => {
@@ -305,8 +310,8 @@ describe('attaching files', () => {
     await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
     const html = await (await ana.get(`/admin/m/cases/${w.records.carlaCase2}`)).text();
     expect(html).toContain('The copy never arrived.');
-    expect(html).toContain(`${carla.email} (Portal user)`);
-    expect(html).toContain('receipt.pdf');
+    expect(html).toMatch(new RegExp(`class="notes"[\\s\\S]*The copy never arrived\\.[\\s\\S]*${carla.email} \\(Portal user\\)`));
+    expect(html).toMatch(new RegExp(`receipt\\.pdf</a> <span class="hint">\\([^)]*\\) · ${carla.email} \\(Portal user\\)`));
   });
 
   it('refuses an upload on a record outside her scope', async () => {

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page, type Route } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,6 +56,27 @@ export async function expectAccessible(page: Page) {
     serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
     `axe on ${page.url()}`,
   ).toEqual([]);
+}
+
+/**
+ * axe for a page of a context with JavaScript disabled, where axe cannot run
+ * (no timer ever fires there): the page's document as it stands, scripts
+ * removed, is served again at its own address to `auditor`, a page that runs
+ * scripts, and checked there with the same stylesheets.
+ */
+export async function expectAccessibleWithoutJs(page: Page, auditor: Page) {
+  const address = page.url().replace(/#.*$/, '');
+  const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '');
+  const serve = (route: Route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+  const isAddress = (url: URL) => url.href.replace(/#.*$/, '') === address;
+  await auditor.route(isAddress, serve);
+  try {
+    await auditor.goto(address);
+  } finally {
+    await auditor.unroute(isAddress, serve);
+  }
+  expect(await auditor.evaluate(() => document.scripts.length)).toBe(0);
+  await expectAccessible(auditor);
 }
 
 /**

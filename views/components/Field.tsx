@@ -25,8 +25,8 @@ function Messages({ name, error, hint }: { name: string; error?: string | undefi
 }
 
 /** A labelled input with its hint and its error beside it. */
-export function TextField(props: Common & { type?: string; value?: string | undefined; autocomplete?: string; inputmode?: string }) {
-  const { name, label, error, hint, required, type = 'text', value, autocomplete } = props;
+export function TextField(props: Common & { type?: string; value?: string | undefined; autocomplete?: string; inputmode?: string; maxlength?: number }) {
+  const { name, label, error, hint, required, type = 'text', value, autocomplete, maxlength } = props;
   return (
     <div class={error ? 'field has-error' : 'field'}>
       <label for={name}>
@@ -40,6 +40,7 @@ export function TextField(props: Common & { type?: string; value?: string | unde
         value={type === 'password' ? undefined : value}
         required={required}
         autocomplete={autocomplete}
+        maxlength={maxlength}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy(name, error, hint)}
       />

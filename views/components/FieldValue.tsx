@@ -1,10 +1,11 @@
 import type { StoredValue, SubformRow } from '../../src/crm/field-types.js';
-import { fieldLabel, picklistValueLabel } from '../../src/crm/metadata.js';
-import type { Field } from '../../src/db/schema.js';
+import { fieldLabel, moduleLabel, picklistValueLabel } from '../../src/crm/metadata.js';
+import type { Field, Module } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 
 /** Where a lookup's target can be opened; undefined when the viewer may not open it. */
-export type LookupLink = { name: string; href?: string | undefined };
+/** With `module`, a target shown without a name is labelled by its module's singular name. */
+export type LookupLink = { name: string; href?: string | undefined; module?: Module | undefined };
 export type LookupNames = Map<string, LookupLink>;
 
 export type ValueProps = {
@@ -56,7 +57,8 @@ export function FieldValue({ view, field, value, names, currency, children }: Va
     case 'lookup': {
       const target = names.get(String(value));
       if (!target) return <span class="empty">{t('crm:missingRecord')}</span>;
-      return target.href ? <a href={target.href}>{target.name || t('crm:untitled')}</a> : <span>{target.name || t('crm:untitled')}</span>;
+      const name = target.name || (target.module ? moduleLabel(t, view.lang, target.module, 'singular') : t('crm:untitled'));
+      return target.href ? <a href={target.href}>{name}</a> : <span>{name}</span>;
     }
     case 'subform':
       // hono/jsx hands a one-element `children` array over as the element itself.

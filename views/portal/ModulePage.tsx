@@ -37,7 +37,7 @@ export function listHref(href: string, query: PortalList['query'], change: Recor
 export function ModulePage(props: ModulePageProps) {
   const { view, list, href, currency, notice } = props;
   const { t, lang } = view;
-  const plural = moduleLabel(t, lang, list.meta.module, 'plural');
+  const plural = moduleLabel(t, lang, list.meta.module, 'plural', list.tab.labels);
   const narrowed = list.query.q !== '' || Object.keys(list.query.filters).length > 0;
   return (
     <section class="portal-module" aria-labelledby="module-title">
@@ -182,7 +182,7 @@ function Table(props: ModulePageProps) {
   return (
     <div class="table-wrap">
       <table class="records">
-        <caption class="visually-hidden">{moduleLabel(t, lang, list.meta.module, 'plural')}</caption>
+        <caption class="visually-hidden">{moduleLabel(t, lang, list.meta.module, 'plural', list.tab.labels)}</caption>
         <thead>
           <tr>
             {first ? <SortHeading {...props} field={first} /> : <th scope="col">{t('portal:list.name')}</th>}

@@ -1,5 +1,6 @@
 import type { StoredValue } from '../../src/crm/field-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
+import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { FormRefusal, PortalFormPage } from '../../src/portals/portal-writes.js';
 import { Alert } from '../components/Alert.js';
@@ -34,7 +35,7 @@ export function RecordFormPage(props: RecordFormPageProps) {
   return (
     <section class="portal-form" aria-labelledby="form-title">
       <p>
-        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, p.meta.module, 'plural') })}</a>
+        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, p.meta.module, 'plural', p.tab.labels) })}</a>
       </p>
       <h1 id="form-title">{title}</h1>
       {p.inert && <Alert kind="info">{t('portalpreview:readOnly.message')}</Alert>}
@@ -67,6 +68,8 @@ export function RecordFormPage(props: RecordFormPageProps) {
                       />
                     </p>
                   </div>
+                ) : f.type === 'lookup' ? (
+                  <LookupSelect {...props} field={f} error={errors[f.api_name]} />
                 ) : (
                   <FieldInput
                     view={view}
@@ -93,5 +96,89 @@ export function RecordFormPage(props: RecordFormPageProps) {
         </fieldset>
       </form>
     </section>
+  );
+}
+
+/**
+ * A lookup of a portal form: a plain select of the targets in the user's
+ * scope (works without JavaScript); with more than a list can hold, a search
+ * narrows the options through htmx. A stored target out of reach stays
+ * selectable as it is, under its neutral name.
+ */
+function LookupSelect(props: RecordFormPageProps & { field: Field; error: string | undefined }) {
+  const { view, page: p, field, error } = props;
+  const { t, lang } = view;
+  const found = p.choices.get(field.id);
+  const value = typeof p.values[field.api_name] === 'string' ? (p.values[field.api_name] as string) : '';
+  const id = `f-${field.api_name}`;
+  const current = value && !found?.choices.some((c) => c.id === value) ? p.names.get(value) : undefined;
+  const neutral = (name: string) => name || (found ? moduleLabel(t, lang, found.module, 'singular') : t('crm:untitled'));
+  const described = [found?.more ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {fieldLabel(t, lang, field)}
+        {field.required && <span aria-hidden="true"> *</span>}
+      </label>
+      {found?.more && (
+        <input
+          type="search"
+          class="lookup-search"
+          aria-label={t('portal:form.lookupSearch', { field: fieldLabel(t, lang, field) })}
+          name={`__search_${field.api_name}`}
+          hx-get={`${props.href}/lookup/${field.api_name}`}
+          hx-trigger="input changed delay:250ms"
+          hx-target={`#${id}`}
+          hx-swap="innerHTML"
+          hx-include={`#${id}`}
+          autocomplete="off"
+        />
+      )}
+      <select id={id} name={`${field.api_name}__id`} aria-invalid={error ? 'true' : undefined} aria-describedby={described}>
+        <LookupOptions
+          view={view}
+          choices={found?.choices ?? []}
+          value={value}
+          current={current && { id: value, name: neutral(current.name) }}
+          neutral={neutral}
+        />
+      </select>
+      {found?.more && (
+        <p class="hint" id={`${id}-hint`}>
+          {t('portal:form.lookupMore', { count: found.choices.length })}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {t(error)}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A lookup select's options: none, the stored target when it is not among the choices, then the choices. */
+export function LookupOptions(props: {
+  view: ViewContext;
+  choices: { id: string; name: string }[];
+  value: string;
+  current?: { id: string; name: string } | undefined;
+  neutral: (name: string) => string;
+}) {
+  const { view, choices, value, current, neutral } = props;
+  return (
+    <>
+      <option value="">{view.t('portal:form.lookupNone')}</option>
+      {current && (
+        <option value={current.id} selected>
+          {current.name}
+        </option>
+      )}
+      {choices.map((c) => (
+        <option value={c.id} selected={c.id === value}>
+          {neutral(c.name)}
+        </option>
+      ))}
+    </>
   );
 }

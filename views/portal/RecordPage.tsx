@@ -31,7 +31,7 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
   return (
     <article class="portal-record" aria-labelledby="record-title">
       <p>
-        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural') })}</a>
+        <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural', rec.tab.labels) })}</a>
       </p>
       {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
       <div class="page-head">

@@ -78,6 +78,7 @@ recordRoutes.get('/:module/:id', async (c) => {
   ]);
   const people = await actorNames(db, [
     ...notes.map((n) => ({ kind: n.author_kind, id: n.author_id })),
+    ...attachments.map((a) => ({ kind: a.author_kind, id: a.author_id })),
     ...history.map((h) => ({ kind: h.actor_kind, id: h.actor_id })),
     { kind: 'staff', id: record.owner_id },
   ]);
@@ -105,7 +106,7 @@ recordRoutes.get('/:module/:id', async (c) => {
       children={meta.children}
       related={related}
       notes={notes.map((n) => ({ ...n, author: who(n.author_kind, n.author_id) }))}
-      attachments={attachments}
+      attachments={attachments.map((a) => ({ ...a, author: who(a.author_kind, a.author_id) }))}
       history={history.map((h) => ({ ...h, actor: who(h.actor_kind, h.actor_id) }))}
       fieldsById={meta.byId}
       perms={{ ...ctx.perms, modify, remove: mayModify(staff, meta.module, ctx.perms, record, 'delete') }}

@@ -99,7 +99,7 @@ export function portalShell(c: Context<AppEnv>, nav?: PortalNav): PortalShell {
     base: p.base,
     tabs: nav
       ? [
-          ...nav.modules.map((m) => ({ href: `${p.base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural') })),
+          ...nav.modules.map((m) => ({ href: `${p.base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural', m.tab.labels) })),
           ...nav.webTabs.map((w) => ({ href: `${p.base}/tabs/${w.id}`, label: w.name })),
         ]
       : [],

@@ -1,7 +1,8 @@
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { DeleteConfirmPage } from '../../../views/portal/DeleteConfirmPage.js';
+import { HomePage } from '../../../views/portal/HomePage.js';
 import { ModulePage } from '../../../views/portal/ModulePage.js';
-import { RecordFormPage } from '../../../views/portal/RecordFormPage.js';
+import { LookupOptions, RecordFormPage } from '../../../views/portal/RecordFormPage.js';
 import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
@@ -13,7 +14,7 @@ import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import { isUuid } from '../../mail/outbox.js';
-import { type PortalNav, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
+import { type PortalNav, portalHome, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
 import {
   addPortalAttachment,
   addPortalNote,
@@ -21,6 +22,7 @@ import {
   deletePortalRecord,
   type PortalWrite,
   portalFormPage,
+  portalLookupSearch,
   updatePortalRecord,
 } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
@@ -91,11 +93,14 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.get('/', async (c) => {
     const s = surfaceOf(c);
     const nav = await navOf(c);
-    const first = nav.modules[0];
-    if (first) return c.redirect(`${s.base}/m/${first.module.api_name}`, 303);
-    const web = nav.webTabs[0];
-    if (web) return c.redirect(`${s.base}/tabs/${web.id}`, 303);
-    return surfaceMessage(c, s, nav, 200, s.shell(nav).name, c.get('t')('portalauth:home.noTabs'));
+    const shell = s.shell(nav);
+    if (nav.modules.length === 0 && nav.webTabs.length === 0) return surfaceMessage(c, s, nav, 200, shell.name, c.get('t')('portalauth:home.noTabs'));
+    const home = await portalHome(c.get('deps').db, s.ctx, nav);
+    return page(c, {
+      title: shell.name,
+      portal: shell,
+      body: <HomePage view={c.get('view')} home={home} nav={nav} base={s.base} portalName={shell.name} userName={shell.userName} />,
+    });
   });
 
   tabs.get('/m/:module', async (c) => {
@@ -116,7 +121,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const { t, lang } = c.get('view');
     const shell = s.shell(nav);
     return page(c, {
-      title: `${moduleLabel(t, lang, list.meta.module, 'plural')} · ${shell.name}`,
+      title: `${moduleLabel(t, lang, list.meta.module, 'plural', list.tab.labels)} · ${shell.name}`,
       status: list.refused ? 422 : 200,
       portal: shell,
       body: (
@@ -211,6 +216,21 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     // Drawn again in the layout it was submitted in.
     if (!result.ok) return refused(c, result, { layoutId });
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
+  });
+
+  // A lookup's options narrowed by a search (htmx), from the targets in scope only.
+  tabs.get('/m/:module/lookup/:field', async (c) => {
+    const s = surfaceOf(c);
+    const name = c.req.param('field');
+    const found = await portalLookupSearch(c.get('deps').db, s.ctx, c.req.param('module'), name, {
+      q: c.req.query(`__search_${name}`) ?? '',
+      current: c.req.query(`${name}__id`) ?? '',
+    });
+    if (!found) return notFound(c, await navOf(c));
+    const { t, lang } = c.get('view');
+    const neutral = (n: string) => n || moduleLabel(t, lang, found.module, 'singular');
+    const kept = found.current && { id: found.current.id, name: neutral(found.current.name) };
+    return c.html(<LookupOptions view={c.get('view')} choices={found.choices} value={found.value} current={kept} neutral={neutral} />);
   });
 
   tabs.get('/m/:module/:id/edit', (c) => formPage(c, { id: c.req.param('id') }));

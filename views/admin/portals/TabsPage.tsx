@@ -1,8 +1,9 @@
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
 import type { ViewContext } from '../../../src/http/env.js';
-import type { TabErrors, TabInput, TabOption } from '../../../src/portals/tabs.js';
+import { LANGUAGES } from '../../../src/i18n/languages.js';
+import { TAB_LABEL_MAX, type TabErrors, type TabInput, type TabOption } from '../../../src/portals/tabs.js';
 import { Alert } from '../../components/Alert.js';
-import { SelectField } from '../../components/Field.js';
+import { SelectField, TextField } from '../../components/Field.js';
 import { NextStep, SetupSteps, type StepPlace } from './SetupSteps.js';
 
 export type TabsPageProps = {
@@ -31,6 +32,7 @@ function current(option: TabOption, values: Record<string, TabInput> | undefined
     viewMode: tab?.view_mode ?? 'list',
     notes: tab?.notes ?? 'none',
     attachments: tab?.attachments ?? 'none',
+    labels: Object.fromEntries(Object.entries(tab?.labels ?? {}).map(([l, v]) => [l, v ?? ''])),
   };
 }
 
@@ -127,6 +129,19 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
               </fieldset>
               <SelectField name={n('notes')} label={t('portaltabs:notes')} options={access} value={v.notes} error={err('notes')} />
               <SelectField name={n('attachments')} label={t('portaltabs:attachments')} options={access} value={v.attachments} error={err('attachments')} />
+              <details class="tab-labels" open={LANGUAGES.some((l) => v.labels?.[l] || err(`label.${l}`))}>
+                <summary>{t('portaltabs:labels.title')}</summary>
+                <p class="hint">{t('portaltabs:labels.hint', { module: moduleLabel(t, lang, option.module, 'plural') })}</p>
+                {LANGUAGES.map((l) => (
+                  <TextField
+                    name={n(`label.${l}`)}
+                    label={t('portaltabs:labels.in', { language: view.fmt.languageName(l) })}
+                    value={v.labels?.[l] ?? ''}
+                    maxlength={TAB_LABEL_MAX}
+                    error={err(`label.${l}`)}
+                  />
+                ))}
+              </details>
             </fieldset>
           );
         })}

@@ -9,7 +9,7 @@ import { FieldValue, type LookupNames } from '../../components/FieldValue.js';
 import type { FormSection } from './RecordForm.js';
 
 export type RelatedListView = { title: string; fieldLabel: string; base: string; records: CrmRecord[]; total: number; createHref?: string | undefined };
-export type AttachmentRow = { id: string; filename: string; size: number; content_type: string; created_at: Date; internal: boolean };
+export type AttachmentRow = { id: string; filename: string; size: number; content_type: string; created_at: Date; internal: boolean; author: string };
 export type StaffOption = { id: string; name: string };
 
 export type RecordDetailProps = {
@@ -234,7 +234,10 @@ function Attachments({ view, attachments, url, perms }: RecordDetailProps & { ur
         {attachments.map((a) => (
           <li>
             <a href={`${url}/attachments/${a.id}`}>{a.filename}</a>{' '}
-            <span class="hint">({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })})</span>
+            <span class="hint">
+              ({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })}) · {a.author} ·{' '}
+              <time datetime={a.created_at.toISOString()}>{fmt.dateTime(a.created_at)}</time>
+            </span>
             {a.internal && <span class="badge"> {t('crm:notes.internal')}</span>}
           </li>
         ))}

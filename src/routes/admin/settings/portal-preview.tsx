@@ -59,7 +59,7 @@ const previewSurface: SurfaceResolver = async (c) => {
     name: portalName,
     base,
     tabs: [
-      ...nav.modules.map((m) => ({ href: `${base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural') })),
+      ...nav.modules.map((m) => ({ href: `${base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural', m.tab.labels) })),
       ...nav.webTabs.map((w) => ({ href: `${base}/tabs/${w.id}`, label: w.name })),
     ],
     previewBanner: banner,

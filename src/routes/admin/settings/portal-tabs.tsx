@@ -3,6 +3,7 @@ import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js'
 import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
+import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
@@ -32,6 +33,7 @@ function readInput(body: Body, moduleIds: string[]): Record<string, TabInput> {
       viewMode: one(body, f('viewMode')) || 'list',
       notes: one(body, f('notes')) || 'none',
       attachments: one(body, f('attachments')) || 'none',
+      labels: Object.fromEntries(LANGUAGES.map((lang) => [lang, one(body, f(`label.${lang}`))])),
     };
   }
   return input;
