@@ -33,7 +33,12 @@ export type AccessUser = {
   portalId: string;
   invitedBy: string;
   status: PortalUserStatus;
+  /** Their own record (R_U) is in the recycle bin: until it is restored they get nothing. */
+  recordDeleted: boolean;
 };
+
+/** Whether U gets anything at all: active, with their own record not in the recycle bin. */
+export const getsAnything = (user: AccessUser | undefined): user is AccessUser => user?.status === 'active' && !user.recordDeleted;
 
 export type AccessContext = {
   /** Undefined when previewing a user type rather than a portal user. */
@@ -57,7 +62,7 @@ export type AccessContext = {
  */
 export async function loadAccessContext(db: Database, opts: { portalUserId: string; portalId: string }): Promise<AccessContext | undefined> {
   const user = await loadAccessUser(db, opts.portalUserId);
-  if (user?.status !== 'active' || user.portalId !== opts.portalId) return undefined;
+  if (!getsAnything(user) || user.portalId !== opts.portalId) return undefined;
   return buildContext(db, user.userTypeId, user.recordId, user, false);
 }
 
@@ -67,7 +72,8 @@ export async function loadAccessUser(db: Database, portalUserId: string): Promis
     .selectFrom('portal_users as u')
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
     .innerJoin('portals as p', (j) => j.onRef('p.id', '=', 't.portal_id').onRef('p.id', '=', 'u.portal_id'))
-    .select(['u.id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status'])
+    .leftJoin('records as own', 'own.id', 'u.record_id')
+    .select(['u.id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status', 'own.deleted_at as own_deleted_at'])
     .where('u.id', '=', portalUserId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -78,6 +84,7 @@ export async function loadAccessUser(db: Database, portalUserId: string): Promis
     portalId: row.portal_id,
     invitedBy: row.invited_by,
     status: row.status,
+    recordDeleted: row.own_deleted_at !== null,
   };
 }
 
@@ -99,7 +106,7 @@ export function typeContext(db: Database, userTypeId: string): Promise<AccessCon
 /** A read-only context showing exactly what an existing portal user sees (undefined when they see nothing). */
 export async function previewUserContext(db: Database, portalUserId: string): Promise<AccessContext | undefined> {
   const user = await loadAccessUser(db, portalUserId);
-  if (user?.status !== 'active') return undefined;
+  if (!getsAnything(user)) return undefined;
   return buildContext(db, user.userTypeId, user.recordId, user, true);
 }
 
@@ -212,8 +219,9 @@ async function buildContext(
       canEdit: t.can_edit,
       canDelete: t.can_delete,
       viewMode: t.view_mode,
-      notes: t.notes,
-      attachments: t.attachments,
+      // A public module is view only: its notes and files too.
+      notes: t.kind === 'public' && t.notes === 'add' ? 'view' : t.notes,
+      attachments: t.kind === 'public' && t.attachments === 'add' ? 'view' : t.attachments,
       labels: t.labels ?? {},
     });
   }

@@ -3,7 +3,7 @@ import type { ModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { DB, RecordState } from '../db/schema.js';
-import { type AccessContext, buildUserContext, loadAccessUser, type TabConfig } from './context.js';
+import { type AccessContext, buildUserContext, getsAnything, loadAccessUser, type TabConfig } from './context.js';
 
 // The one place that decides what a portal user may see and do; the rules are
 // in ACCESS.md. Everything that reaches records does so through rowScope, so
@@ -69,7 +69,8 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
                           .selectFrom('records as xu')
                           .select('xu.id')
                           .where('xu.module_id', '=', ctx.baseModuleId)
-                          .where('xu.created_by_portal_user_id', '=', userId),
+                          .where('xu.created_by_portal_user_id', '=', userId)
+                          .where('xu.deleted_at', 'is', null),
                       ),
                     ]
                   : []),
@@ -194,6 +195,7 @@ export async function forcedLookup(db: Database, ctx: AccessContext, moduleId: s
         .where('id', '=', submitted)
         .where('module_id', '=', ctx.baseModuleId)
         .where('created_by_portal_user_id', '=', userId)
+        .where('deleted_at', 'is', null)
         .executeTakeFirst()
     : undefined;
   return created ? { ok: true, fieldId, value: submitted } : { ok: false, status: 422, reason: 'lookup_outside_scope' };
@@ -524,6 +526,6 @@ export async function explainAccess(db: Database, who: AccessContext | { portalU
 /** Explain looks at the user wherever the request comes from; only their status and configuration matter. */
 async function contextForExplain(db: Database, portalUserId: string): Promise<AccessContext | undefined> {
   const user = await loadAccessUser(db, portalUserId);
-  if (user?.status !== 'active') return undefined;
+  if (!getsAnything(user)) return undefined;
   return buildUserContext(db, user);
 }

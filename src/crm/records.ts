@@ -62,13 +62,13 @@ export async function validateRecordInput(
       continue;
     }
     const children = meta.children.get(field.id);
-    const value = field.type === 'subform' ? await resolveRowLookups(db, children ?? [], raw as RawValue) : (raw as RawValue);
+    const value = field.type === 'subform' ? await resolveRowLookups(db, children ?? [], raw as RawValue, ctx.lookupScope) : (raw as RawValue);
     const parsed = parseFieldValue(field, value, { timeZone: ctx.timeZone, children } satisfies ParseContext);
     if (parsed.ok) data[field.api_name] = parsed.value;
     else errors[field.api_name] = parsed.error;
   }
   await resolveLookups(db, lookups, data, errors, ctx.lookupScope);
-  await checkSubformLookups(db, meta, fields, data, errors);
+  await checkSubformLookups(db, meta, fields, data, errors, ctx.lookupScope);
   applyComputed(meta, data);
   return Object.keys(errors).length > 0 ? { ok: false, errors, data } : { ok: true, data };
 }
@@ -110,7 +110,7 @@ async function resolveLookups(
  * id the row was drawn with while its name is unchanged, else by exact name.
  * A name that matches no record, or several, is left as typed and fails validation.
  */
-async function resolveRowLookups(db: Db, children: Field[], raw: RawValue): Promise<RawValue> {
+async function resolveRowLookups(db: Db, children: Field[], raw: RawValue, lookupScope?: (targetModuleId: string) => Scope | undefined): Promise<RawValue> {
   if (!Array.isArray(raw)) return raw;
   const lookups = children.filter((c) => c.type === 'lookup' && c.options.targetModuleId);
   const rows = (raw as Record<string, string | string[]>[]).map((r) => ({ ...r }));
@@ -121,12 +121,14 @@ async function resolveRowLookups(db: Db, children: Field[], raw: RawValue): Prom
       if (text && !isUuid(text)) wanted.set(text.toLowerCase(), undefined);
     }
     if (wanted.size === 0) continue;
+    const scope = lookupScope?.(child.options.targetModuleId as string);
     const found = await db
       .selectFrom('records')
       .select(['id', 'display_name'])
       .where('module_id', '=', child.options.targetModuleId as string)
       .where('deleted_at', 'is', null)
       .where(sql<string>`lower(display_name)`, 'in', [...wanted.keys()])
+      .$if(scope !== undefined, (q) => q.where(scope as Scope))
       .execute();
     const byName = new Map<string, string[]>();
     for (const r of found) byName.set(r.display_name.toLowerCase(), [...(byName.get(r.display_name.toLowerCase()) ?? []), r.id]);
@@ -142,7 +144,14 @@ async function resolveRowLookups(db: Db, children: Field[], raw: RawValue): Prom
   return rows;
 }
 
-async function checkSubformLookups(db: Db, meta: ModuleMeta, fields: Field[], data: RecordData, errors: RecordErrors) {
+async function checkSubformLookups(
+  db: Db,
+  meta: ModuleMeta,
+  fields: Field[],
+  data: RecordData,
+  errors: RecordErrors,
+  lookupScope?: (targetModuleId: string) => Scope | undefined,
+) {
   for (const field of fields) {
     if (field.type !== 'subform' || errors[field.api_name]) continue;
     const children = meta.children.get(field.id) ?? [];
@@ -151,12 +160,15 @@ async function checkSubformLookups(db: Db, meta: ModuleMeta, fields: Field[], da
         ...new Set(((data[field.api_name] as SubformRow[] | null) ?? []).map((r) => r[child.api_name]).filter((v): v is string => typeof v === 'string')),
       ];
       if (ids.length === 0 || !child.options.targetModuleId) continue;
+      // Through a portal, only products (or other targets) in the user's scope.
+      const scope = lookupScope?.(child.options.targetModuleId);
       const found = await db
         .selectFrom('records')
         .select('id')
         .where('id', 'in', ids)
         .where('module_id', '=', child.options.targetModuleId)
         .where('deleted_at', 'is', null)
+        .$if(scope !== undefined, (q) => q.where(scope as Scope))
         .execute();
       if (found.length !== ids.length) errors[field.api_name] = 'crm:errors.subformRow';
     }

@@ -21,7 +21,7 @@ import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { Field, Labels, Module, RecordState } from '../db/schema.js';
+import type { Field, Labels, Layout, Module, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { type CanvasDesign, getCanvasDesign } from './canvas.js';
 import { listWebTabs, type WebTab } from './web-tabs.js';
@@ -78,6 +78,30 @@ export function ownRecordHref(nav: PortalNav, ctx: AccessContext | undefined, ba
 
 /** A lookup's target as U may see it: a name from its visible name fields (empty: the module's neutral label), a link when in scope. */
 export type LookupTargets = Map<string, { name: string; href?: string | undefined; module?: Module | undefined }>;
+
+/**
+ * The layouts U may create records of M in, the module's default first: those
+ * the tab allows, except any whose mask hides a field the CRM requires (such a
+ * record could never be valid). The filter-by lookup is set for them, so it does not count.
+ */
+export function creatableLayouts(ctx: AccessContext, meta: ModuleMeta, tab: TabConfig): Layout[] {
+  return meta.layouts
+    .filter((l) => tab.layoutIds.includes(l.id))
+    .filter((l) => {
+      const mask = fieldMask(ctx, meta.module.id, l.id);
+      return layoutSections(meta, l)
+        .flatMap((s) => s.fields)
+        .every((f) => !f.required || f.options.computed || f.id === tab.filterFieldId || mask.visible.has(f.id));
+    })
+    .sort((a, b) => Number(b.is_default) - Number(a.is_default) || a.position - b.position);
+}
+
+/** What U may do on M with a record page's or list's buttons: create and clone need a layout to create in. */
+function pageActions(ctx: AccessContext, meta: ModuleMeta, tab: TabConfig, record?: { id: string; state: RecordState }): Actions {
+  const actions = shownActions(ctx, meta.module.id, record);
+  if (actions.create && creatableLayouts(ctx, meta, tab).length === 0) return { ...actions, create: false, clone: false };
+  return actions;
+}
 
 /**
  * What U gets on M, for drawing buttons and forms. A preview shows exactly
@@ -305,7 +329,7 @@ export async function portalList(
   return {
     meta,
     tab,
-    actions: shownActions(ctx, moduleId),
+    actions: pageActions(ctx, meta, tab),
     inert: ctx.readOnly,
     columns,
     card,
@@ -347,7 +371,7 @@ export async function portalRecord(
   const { meta, tab } = found;
   const record = await findInScope(db, ctx, meta.module.id, id);
   if (!record) return undefined;
-  const actions = shownActions(ctx, meta.module.id, record);
+  const actions = pageActions(ctx, meta, tab, record);
   if (!actions.view) return undefined;
   const mask = fieldMask(ctx, meta.module.id, record.layout_id);
   const data = maskRecordData(mask, meta, record.data as Record<string, unknown>) as Record<string, StoredValue>;

@@ -18,7 +18,16 @@ import {
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
-import { type LookupChoice, type LookupTargets, lookupChoices, lookupTargets, type RecordHref, shownActions, tabModule } from './portal-pages.js';
+import {
+  creatableLayouts,
+  type LookupChoice,
+  type LookupTargets,
+  lookupChoices,
+  lookupTargets,
+  type RecordHref,
+  shownActions,
+  tabModule,
+} from './portal-pages.js';
 
 // The one write path of the portal: every create and edit a portal user makes
 // goes through here, asking the engine first (allowed action, allowed layout,
@@ -50,16 +59,12 @@ export type PortalFormFields = {
   editable: Field[];
 };
 
-/** The layouts U may create records in, the module's default first. */
-export function allowedLayouts(meta: ModuleMeta, tab: TabConfig): Layout[] {
-  return meta.layouts.filter((l) => tab.layoutIds.includes(l.id)).sort((a, b) => Number(b.is_default) - Number(a.is_default) || a.position - b.position);
-}
-
 export function formFields(ctx: AccessContext, meta: ModuleMeta, layout: Layout | undefined): PortalFormFields {
   const given = fieldMask(ctx, meta.module.id, layout?.id ?? null);
   // A lookup into a module U has no tab for offers nothing to choose: it is shown, read-only.
   const reachable = new Set(visibleTabs(ctx).map((t) => t.moduleId));
-  const fixed = meta.fields.filter((f) => f.type === 'lookup' && !reachable.has(f.options.targetModuleId ?? '')).map((f) => f.id);
+  const filterBy = ctx.tabs.get(meta.module.id)?.filterFieldId;
+  const fixed = meta.fields.filter((f) => f.type === 'lookup' && f.id !== filterBy && !reachable.has(f.options.targetModuleId ?? '')).map((f) => f.id);
   const mask = { ...given, readOnly: new Set([...given.readOnly, ...fixed.filter((id) => given.visible.has(id))]) };
   const sections = layoutSections(meta, layout)
     .map((s) => ({ ...s, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
@@ -106,18 +111,19 @@ async function validated(
     if (existing && id !== '' && existing[f.api_name] === id) unchanged.add(f.id);
     input[f.api_name] = { text: '', id };
   }
-  const validating = fields.editable.filter((f) => !unchanged.has(f.id));
+  // The filter-by lookup is the user's own record, or one they stand for (X_U), decided by the engine alone:
+  // empty means their own record; on an edit that does not offer it, or leaves it as it was, the stored value stands.
+  const filter = ctx.tabs.get(meta.module.id)?.filterFieldId;
+  const field = filter ? meta.byId.get(filter) : undefined;
+  const validating = fields.editable.filter((f) => !unchanged.has(f.id) && f.id !== field?.id);
   const checked = await validateRecordInput(db, meta, validating, input, { timeZone, existing, lookupScope: lookupScopeOf(ctx) });
   const errors: RecordErrors = checked.ok ? {} : { ...checked.errors };
   const data = checked.data;
-  // The filter-by lookup is the user's own record, or one they stand for; never anything else.
-  const filter = ctx.tabs.get(meta.module.id)?.filterFieldId;
-  const field = filter ? meta.byId.get(filter) : undefined;
-  // On an edit that does not offer the lookup, the stored value stands: the user did not choose it.
   const offered = field !== undefined && (existing === undefined || fields.editable.some((e) => e.id === field.id));
-  if (field && offered && !errors[field.api_name]) {
-    const submitted = data[field.api_name];
-    const forced = await forcedLookup(db, ctx, meta.module.id, typeof submitted === 'string' ? submitted : null);
+  if (field && offered && !unchanged.has(field.id)) {
+    const raw = input[field.api_name];
+    const submitted = typeof raw === 'object' && raw !== null && 'id' in raw && raw.id ? String(raw.id) : null;
+    const forced = await forcedLookup(db, ctx, meta.module.id, submitted);
     if (forced.ok && forced.fieldId) data[field.api_name] = forced.value;
     else if (!forced.ok) errors[field.api_name] = 'portal:form.lookupOutsideScope';
   }
@@ -149,9 +155,10 @@ export async function createPortalRecord(
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
   const { meta, tab } = found;
-  if (!allowedActions(ctx, meta.module.id).create || !actor) return { ok: false, status: 403 };
+  // No layout to create in (each hides a required field): no create at all, as no button is drawn.
+  const layouts = creatableLayouts(ctx, meta, tab);
+  if (!allowedActions(ctx, meta.module.id).create || !actor || layouts.length === 0) return { ok: false, status: 403 };
   const form = await read(meta.fields);
-  const layouts = allowedLayouts(meta, tab);
   const layout = form.layoutId ? layouts.find((l) => l.id === form.layoutId) : layouts[0];
   if (!layout) return { ok: false, status: 422, errors: {}, values: {}, refusal: 'layout_not_allowed' };
   const fields = formFields(ctx, meta, layout);
@@ -249,7 +256,7 @@ export async function portalFormPage(
   const { meta, tab } = found;
   if (opts.id === undefined) {
     if (!shownActions(ctx, meta.module.id).create) return undefined;
-    const layouts = allowedLayouts(meta, tab);
+    const layouts = creatableLayouts(ctx, meta, tab);
     const layout = layouts.find((l) => l.id === opts.layoutId) ?? layouts[0];
     if (!layout) return undefined;
     const form = formFields(ctx, meta, layout);
@@ -353,7 +360,7 @@ export async function addPortalNote(db: Database, ctx: AccessContext, apiName: s
   const found = await recordInTab(db, ctx, apiName, id);
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
-  if (found.tab.notes !== 'add' || ctx.readOnly || !actor) return { ok: false, status: 403 };
+  if (found.tab.notes !== 'add' || found.tab.kind === 'public' || ctx.readOnly || !actor) return { ok: false, status: 403 };
   const problem = noteProblem(body);
   if (problem) return { ok: false, status: 422, problem };
   await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false);
@@ -380,7 +387,7 @@ export async function addPortalAttachment(
   const found = await recordInTab(db, ctx, apiName, id);
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
-  if (found.tab.attachments !== 'add' || ctx.readOnly || !actor) return { ok: false, status: 403 };
+  if (found.tab.attachments !== 'add' || found.tab.kind === 'public' || ctx.readOnly || !actor) return { ok: false, status: 403 };
   if (!file) return { ok: false, status: 422, problem: 'missing' };
   const checked = checkUpload(file.name, file.bytes);
   if (!checked.ok) return { ok: false, status: checked.problem === 'too_large' ? 413 : 422, problem: checked.problem };
