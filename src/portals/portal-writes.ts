@@ -17,6 +17,8 @@ import {
 } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
+import { autoInvite } from '../invitations/auto-invite.js';
+import type { InviteDeps } from '../invitations/invite.js';
 import { isUuid } from '../mail/outbox.js';
 import {
   creatableLayouts,
@@ -45,7 +47,8 @@ export type FormReader = (fields: Field[]) => Promise<PortalForm>;
 export type FormRefusal = 'hidden_field' | 'read_only_field' | 'layout_not_allowed';
 
 export type PortalWrite =
-  | { ok: true; record: CrmRecord }
+  /** `inviteError`: the save stands, but the automatic invitation it triggered failed (to log). */
+  | { ok: true; record: CrmRecord; inviteError?: unknown }
   | { ok: false; status: 404 }
   | { ok: false; status: 403 }
   | { ok: false; status: 409; values: Record<string, unknown> }
@@ -149,7 +152,7 @@ export async function createPortalRecord(
   ctx: AccessContext,
   apiName: string,
   read: FormReader,
-  opts: { timeZone: string },
+  opts: { timeZone: string; invite?: InviteDeps | undefined },
 ): Promise<PortalWrite> {
   const found = await tabModule(db, ctx, apiName);
   const actor = portalActor(ctx);
@@ -176,7 +179,7 @@ export async function createPortalRecord(
     await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_created', { type: 'record', id: created.id }, { module: meta.module.api_name });
     return created;
   });
-  return { ok: true, record };
+  return { ok: true, record, inviteError: await autoInviteAfter(opts.invite, actor, meta, record, undefined) };
 }
 
 export async function updatePortalRecord(
@@ -185,7 +188,7 @@ export async function updatePortalRecord(
   apiName: string,
   id: string,
   read: FormReader,
-  opts: { timeZone: string },
+  opts: { timeZone: string; invite?: InviteDeps | undefined },
 ): Promise<PortalWrite> {
   const found = await tabModule(db, ctx, apiName);
   const actor = portalActor(ctx);
@@ -210,7 +213,28 @@ export async function updatePortalRecord(
     return updated;
   });
   if (!result.ok) return result.reason === 'gone' ? { ok: false, status: 404 } : { ok: false, status: 409, values: echo(fields, data, form.input) };
-  return { ok: true, record: result.record };
+  return { ok: true, record: result.record, inviteError: await autoInviteAfter(opts.invite, actor, meta, result.record, record.data as RecordData) };
+}
+
+/**
+ * A portal write obeys the automatic invitation rules as any other write: a
+ * record of a base module that now matches a rule is invited, by the staff
+ * user who invited the portal user. A failure never undoes the save.
+ */
+async function autoInviteAfter(
+  deps: InviteDeps | undefined,
+  actor: Extract<Actor, { kind: 'portal' }>,
+  meta: ModuleMeta,
+  record: CrmRecord,
+  before: RecordData | undefined,
+): Promise<unknown> {
+  if (!deps) return undefined;
+  try {
+    await autoInvite(deps, actor.ownerId, meta, record, before);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
 /** What a new or edit form of a portal tab draws. */

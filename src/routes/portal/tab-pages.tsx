@@ -13,6 +13,7 @@ import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
+import type { InviteDeps } from '../../invitations/invite.js';
 import { isUuid } from '../../mail/outbox.js';
 import { type PortalNav, portalHome, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
 import {
@@ -39,6 +40,14 @@ function surfaceOf(c: Context<AppEnv>): PortalSurface {
 }
 
 const currencyOf = (c: Context<AppEnv>) => c.get('org')?.currency ?? 'EUR';
+
+const inviteDeps = (c: Context<AppEnv>): InviteDeps => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
+
+/** A save that triggered an automatic invitation which failed: the save stands, the failure is logged. */
+function logInviteError(c: Context<AppEnv>, result: Extract<PortalWrite, { ok: true }>) {
+  if (result.inviteError)
+    c.get('deps').log.error({ err: result.inviteError, recordId: result.record.id, reqId: c.get('requestId') }, 'automatic invitation failed');
+}
 
 /** A short page in the surface's frame, linking back to the portal's home. */
 function surfaceMessage(c: Context<AppEnv>, surface: PortalSurface, nav: PortalNav, status: 200 | 403 | 404, title: string, message: string) {
@@ -211,10 +220,11 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
         layoutId = form.layoutId;
         return form;
       },
-      { timeZone: timeZoneOf(c) },
+      { timeZone: timeZoneOf(c), invite: inviteDeps(c) },
     );
     // Drawn again in the layout it was submitted in.
     if (!result.ok) return refused(c, result, { layoutId });
+    logInviteError(c, result);
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
   });
 
@@ -238,8 +248,12 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.post('/m/:module/:id/edit', async (c) => {
     const s = surfaceOf(c);
     const id = c.req.param('id');
-    const result = await updatePortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), id, readForm(c), { timeZone: timeZoneOf(c) });
+    const result = await updatePortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), id, readForm(c), {
+      timeZone: timeZoneOf(c),
+      invite: inviteDeps(c),
+    });
     if (!result.ok) return refused(c, result, { id });
+    logInviteError(c, result);
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
   });
 
