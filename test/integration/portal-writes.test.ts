@@ -314,6 +314,16 @@ describe('attaching files', () => {
     expect(html).toMatch(new RegExp(`receipt\\.pdf</a> <span class="hint">\\([^)]*\\) · ${carla.email} \\(Portal user\\)`));
   });
 
+  it('refuses a body over the upload ceiling before reading it, leading back to the portal, never to the staff side', async () => {
+    const form = new FormData();
+    form.append('file', new File([new Uint8Array(27 * 1024 * 1024)], 'huge.pdf'));
+    const res = await client.request(`${HELP}/m/cases/${w.records.carlaCase2}/attachments`, { method: 'POST', body: form });
+    expect(res.status).toBe(413);
+    const html = await res.text();
+    expect(html).toContain(`<a href="${HELP}">Back to the portal’s home page</a>`);
+    expect(html).not.toContain('href="/admin');
+  });
+
   it('refuses an upload on a record outside her scope', async () => {
     const form = new FormData();
     form.append('file', new File([new TextEncoder().encode('%PDF-1.7')], 'x.pdf'));

@@ -119,6 +119,11 @@ export function portalMessage(c: Context<AppEnv>, status: 200 | 401 | 403 | 404 
       <section>
         <h1>{title}</h1>
         <p>{message}</p>
+        {(status === 403 || status === 404) && (
+          <p>
+            <a href={portalOf(c).base}>{c.get('t')('portal:backHome')}</a>
+          </p>
+        )}
       </section>
     ),
   });
