@@ -96,11 +96,15 @@ const subjectColumns: Subject = { recordId: sql.ref<string>('pu.record_id'), use
 
 /** The active users of the context's type, as `portal_users as pu`. */
 function activeUsersOf(eb: RecordsEb, ctx: AccessContext) {
-  return eb
-    .selectFrom('portal_users as pu')
-    .where('pu.user_type_id', '=', ctx.userTypeId)
-    .where('pu.portal_id', '=', ctx.portalId)
-    .where('pu.status', '=', 'active');
+  return (
+    eb
+      .selectFrom('portal_users as pu')
+      // Whose own record is in the recycle bin gets nothing.
+      .innerJoin('records as own', (j) => j.onRef('own.id', '=', 'pu.record_id').on('own.deleted_at', 'is', null))
+      .where('pu.user_type_id', '=', ctx.userTypeId)
+      .where('pu.portal_id', '=', ctx.portalId)
+      .where('pu.status', '=', 'active')
+  );
 }
 
 /**
@@ -133,6 +137,7 @@ export async function usersReaching(db: Database, ctx: AccessContext, record: { 
     .where('pu.user_type_id', '=', ctx.userTypeId)
     .where('pu.portal_id', '=', ctx.portalId)
     .where('pu.status', '=', 'active')
+    .where('own.deleted_at', 'is', null)
     .where((eb) =>
       eb.exists(
         eb

@@ -35,7 +35,7 @@ export function listHref(href: string, query: PortalList['query'], change: Recor
 
 /** A portal tab: the records in the user's scope as a list or as cards, with only the fields they may see. */
 export function ModulePage(props: ModulePageProps) {
-  const { view, list, href, currency, notice } = props;
+  const { view, list, href, notice } = props;
   const { t, lang } = view;
   const plural = moduleLabel(t, lang, list.meta.module, 'plural', list.tab.labels);
   const narrowed = list.query.q !== '' || Object.keys(list.query.filters).length > 0;
