@@ -71,8 +71,8 @@ describe('converting a lead with a new account and a deal', () => {
       ['consent_channels', 'email'],
       ['consent_channels', 'phone'],
     ]);
-    expect((await ana.post(`/admin/m/leads/${leadId}/notes`, { body: 'Wants a demo in May.' })).status).toBe(303);
-    expect((await ana.post(`/admin/m/leads/${leadId}/notes`, { body: 'Budget approved internally.', internal: 'on' })).status).toBe(303);
+    expect((await ana.post(`/admin/m/leads/${leadId}/notes`, { body: 'Wants a demo in May.', visibility: 'customer' })).status).toBe(303);
+    expect((await ana.post(`/admin/m/leads/${leadId}/notes`, { body: 'Budget approved internally.' })).status).toBe(303);
     const upload = new FormData();
     upload.set('file', new File([new TextEncoder().encode('requirements')], 'requirements.txt', { type: 'text/plain' }));
     expect((await ana.request(`/admin/m/leads/${leadId}/attachments`, { method: 'POST', body: upload })).status).toBe(303);

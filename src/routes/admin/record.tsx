@@ -252,16 +252,19 @@ recordRoutes.post('/:module/:id/owner', async (c) => {
   return c.redirect(`${ctx.base}/${ctx.record.id}?reassigned=1`, 303);
 });
 
+/** A staff note or file is internal unless "visible to the customer" was chosen explicitly. */
+const staffOnly = (visibility: string | undefined) => visibility !== 'customer';
+
 recordRoutes.post('/:module/:id/notes', async (c) => {
   const ctx = await recordContext(c);
   if (ctx instanceof Response) return ctx;
-  const { body, internal } = await formValues(c, ['body', 'internal']);
+  const { body, visibility } = await formValues(c, ['body', 'visibility']);
   const problem = noteProblem(body ?? '');
   if (problem) {
     const t = c.get('t');
     return errorPage(c, 422, t('errors:formHasErrors'), t(`crm:notes.errors.${problem}`));
   }
-  await addNote(c.get('deps').db, ctx.record.id, actorOf(ctx), body ?? '', internal === 'on');
+  await addNote(c.get('deps').db, ctx.record.id, actorOf(ctx), body ?? '', staffOnly(visibility));
   return c.redirect(`${ctx.base}/${ctx.record.id}?noted=1#notes`, 303);
 });
 
@@ -278,7 +281,7 @@ recordRoutes.post('/:module/:id/attachments', async (c) => {
     ctx.record.id,
     actorOf(ctx),
     { name: file.name, type: file.type, bytes: new Uint8Array(await file.arrayBuffer()) },
-    form.internal === 'on',
+    staffOnly(typeof form.visibility === 'string' ? form.visibility : undefined),
   );
   return c.redirect(`${ctx.base}/${ctx.record.id}?attached=1#attachments`, 303);
 });

@@ -211,10 +211,7 @@ function Notes({ view, notes, url, perms }: RecordDetailProps & { url: string })
             <label for="note-body">{t('crm:notes.add')}</label>
             <textarea id="note-body" name="body" rows={3} required></textarea>
           </div>
-          <div class="field checkbox">
-            <input type="checkbox" id="note-internal" name="internal" value="on" />
-            <label for="note-internal">{t('crm:notes.internalHint')}</label>
-          </div>
+          <Visibility view={view} name="visibility" id="note" />
           <button type="submit" class="button secondary small">
             {t('crm:notes.save')}
           </button>
@@ -249,10 +246,7 @@ function Attachments({ view, attachments, url, perms }: RecordDetailProps & { ur
             <input id="attachment-file" name="file" type="file" required />
             <p class="hint">{t('crm:attachments.limit')}</p>
           </div>
-          <div class="field checkbox">
-            <input type="checkbox" id="attachment-internal" name="internal" value="on" />
-            <label for="attachment-internal">{t('crm:notes.internalHint')}</label>
-          </div>
+          <Visibility view={view} name="visibility" id="attachment" />
           <button type="submit" class="button secondary small">
             {t('crm:attachments.upload')}
           </button>
@@ -303,5 +297,21 @@ function History({ view, history, fieldsById, names, currency, staffOptions }: R
         ))}
       </ol>
     </section>
+  );
+}
+
+/** Who sees a staff note or file: staff only unless "visible to the customer" is chosen. */
+function Visibility({ view, name, id }: { view: ViewContext; name: string; id: string }) {
+  const { t } = view;
+  return (
+    <fieldset class="choices visibility">
+      <legend>{t('crm:notes.visibility')}</legend>
+      <label class="choice" for={`${id}-internal`}>
+        <input type="radio" id={`${id}-internal`} name={name} value="internal" checked /> {t('crm:notes.internalHint')}
+      </label>
+      <label class="choice" for={`${id}-customer`}>
+        <input type="radio" id={`${id}-customer`} name={name} value="customer" /> {t('crm:notes.customerVisible')}
+      </label>
+    </fieldset>
   );
 }
