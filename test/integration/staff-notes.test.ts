@@ -21,7 +21,7 @@ beforeAll(async () => {
   const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: {}, cases: { notes: 'view', attachments: 'view' } });
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
   // A note added before, shown to customers: it keeps what it has.
-  await addNote(t.db, w.records.carlaCase1, w.staff, 'Earlier visible note', false);
+  await addNote(t.db, w.records.carlaCase1, { kind: 'staff', id: w.adminId }, 'Earlier visible note', false);
   earlierVisible = (await t.db.selectFrom('notes').select('id').where('body', '=', 'Earlier visible note').executeTakeFirstOrThrow()).id;
   ana = browserClient(t.app);
   expect((await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password })).status).toBe(303);
