@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { Note } from '../db/schema.js';
+import type { DB, Note } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { type Actor, logChange } from './records.js';
 
@@ -23,10 +24,19 @@ export function noteProblem(body: string): NoteProblem | undefined {
   return undefined;
 }
 
-export async function addNote(db: Database, recordId: string, author: Author, body: string, internal: boolean): Promise<void> {
+export async function addNote(
+  db: Database,
+  recordId: string,
+  author: Author,
+  body: string,
+  internal: boolean,
+  /** What follows the note in its transaction (a case's status rule). */
+  then?: (trx: Transaction<DB>) => Promise<void>,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('notes').values({ record_id: recordId, author_kind: author.kind, author_id: author.id, body: body.trim(), internal }).execute();
     await logChange(trx, recordId, author as Actor, 'note');
+    await then?.(trx);
   });
 }
 

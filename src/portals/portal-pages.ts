@@ -6,6 +6,7 @@ import {
   attachmentsInScope,
   COUNT_CAP,
   cappedCountInScope,
+  countsByValueInScope,
   type FieldMask,
   fieldMask,
   findInScope,
@@ -17,6 +18,7 @@ import {
   type ScopeField,
   visibleTabs,
 } from '../access/engine.js';
+import { type CaseActions, caseActions, closedAt, isCaseModule } from '../cases/status.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
@@ -210,6 +212,8 @@ export type PortalList = {
   /** The query as applied: a refused part is dropped, and `refused` says so. */
   query: { q: string; filters: Record<string, string>; sort: string; dir: 'asc' | 'desc' };
   refused: 'hidden_field' | undefined;
+  /** A case list with its status visible: how many of the user's cases are in each status (links that filter). */
+  statusCounts: { value: string; count: number }[] | undefined;
   rows: PortalRow[];
   total: { count: number; capped: boolean };
   next: string | undefined;
@@ -307,10 +311,12 @@ export async function portalList(
   const narrowing = { words, searchIn, filters };
   const after = refused ? undefined : decodeCursor(opts.after);
 
-  const [page, total, design] = await Promise.all([
+  const statusField = isCaseModule(meta) ? filterFields.find((f) => f.api_name === 'status') : undefined;
+  const [page, total, design, statusCounts] = await Promise.all([
     pageInScope(db, ctx, moduleId, { ...narrowing, sort: sortField ? scopeField(sortField) : undefined, dir, after, limit: PORTAL_PAGE_SIZE }),
     cappedCountInScope(db, ctx, moduleId, narrowing),
     tab.viewMode === 'canvas' ? getCanvasDesign(db, moduleId) : Promise.resolve(undefined),
+    statusField ? countsByValueInScope(db, ctx, moduleId, scopeField(statusField)) : Promise.resolve(undefined),
   ]);
   const rows = page.rows.map((r) => ({
     id: r.id,
@@ -337,6 +343,7 @@ export async function portalList(
     sortFields,
     query: { q, filters: applied, sort: sortField?.api_name ?? 'created', dir },
     refused,
+    statusCounts: statusField ? (statusField.options.values ?? []).map((v) => ({ value: v.value, count: statusCounts?.get(v.value) ?? 0 })) : undefined,
     rows,
     total,
     next: page.next ? encodeCursor(page.next) : undefined,
@@ -355,6 +362,8 @@ export type PortalRecord = {
   required: Set<string>;
   names: LookupTargets;
   notes: { id: string; body: string; createdAt: Date; authorKind: string }[] | undefined;
+  /** A case: whether the customer may close or reopen it (drawn inert in a preview). */
+  caseActions: CaseActions | undefined;
   attachments: { id: string; filename: string; size: number; createdAt: Date }[] | undefined;
 };
 
@@ -378,10 +387,12 @@ export async function portalRecord(
   const sections = layoutSections(meta, layoutFor(meta, record.layout_id))
     .map((s) => ({ id: s.id, labelKey: s.labelKey, labels: s.labels, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
     .filter((s) => s.fields.length > 0);
-  const [names, notes, attachments] = await Promise.all([
+  const userCase = isCaseModule(meta) && tab.kind !== 'public';
+  const [names, notes, attachments, closed] = await Promise.all([
     lookupTargets(db, ctx, collectLookupIds(meta, [{ data }], meta.fields), opts.href),
     tab.notes === 'none' ? undefined : notesInScope(db, ctx, meta.module.id, record.id),
     tab.attachments === 'none' ? undefined : attachmentsInScope(db, ctx, meta.module.id, record.id),
+    userCase ? closedAt(db, meta, record) : undefined,
   ]);
   return {
     meta,
@@ -396,6 +407,7 @@ export async function portalRecord(
     names,
     notes: notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, authorKind: n.author_kind })),
     attachments: attachments?.map((a) => ({ id: a.id, filename: a.filename, size: a.size, createdAt: a.created_at })),
+    caseActions: userCase ? caseActions(record, closed) : undefined,
   };
 }
 

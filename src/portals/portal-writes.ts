@@ -1,6 +1,7 @@
 import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
+import { afterCustomerReply } from '../cases/status.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
 import { addAttachment, addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
@@ -387,7 +388,8 @@ export async function addPortalNote(db: Database, ctx: AccessContext, apiName: s
   if (found.tab.notes !== 'add' || found.tab.kind === 'public' || ctx.readOnly || !actor) return { ok: false, status: 403 };
   const problem = noteProblem(body);
   if (problem) return { ok: false, status: 422, problem };
-  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false);
+  // A reply to a case waiting for the customer puts it back In Progress, in the same transaction.
+  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false, (trx) => afterCustomerReply(trx, actor, found.meta, found.record.id));
   return { ok: true };
 }
 

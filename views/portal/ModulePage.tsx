@@ -1,5 +1,5 @@
 import type { StoredValue } from '../../src/crm/field-types.js';
-import { fieldLabel, moduleLabel, picklistLabel } from '../../src/crm/metadata.js';
+import { fieldLabel, moduleLabel, picklistLabel, picklistValueLabel } from '../../src/crm/metadata.js';
 import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalList, PortalRow } from '../../src/portals/portal-pages.js';
@@ -51,6 +51,7 @@ export function ModulePage(props: ModulePageProps) {
           </a>
         )}
       </div>
+      {list.statusCounts && <StatusCounts {...props} />}
       <ListControls {...props} />
       <div id="portal-results" aria-live="polite">
         <p class="muted" id="module-count">
@@ -76,6 +77,34 @@ export function ModulePage(props: ModulePageProps) {
         )}
       </div>
     </section>
+  );
+}
+
+/** A case list's statuses with how many cases are in each, each a link filtering the list by it. */
+function StatusCounts({ view, list, href }: ModulePageProps) {
+  const { t, lang } = view;
+  const field = list.meta.byName.get('status');
+  const current = list.query.filters.status;
+  return (
+    <nav class="status-counts" aria-label={t('portal:cases.byStatus')}>
+      <ul>
+        {(list.statusCounts ?? []).map((s) => {
+          const value = field?.options.values?.find((v) => v.value === s.value);
+          const label = value ? picklistLabel(t, lang, value) : s.value;
+          return (
+            <li>
+              <a
+                href={listHref(href, list.query, { 'f.status': current === s.value ? undefined : s.value, after: undefined })}
+                aria-current={current === s.value ? 'true' : undefined}
+                class={`status-count status-${s.value}`}
+              >
+                <span class="status-label">{label}</span> <span class="status-number">{view.fmt.number(s.count)}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
   );
 }
 
@@ -162,6 +191,9 @@ function SortHeading({ view, list, href, field }: ModulePageProps & { field: Fie
 }
 
 function value(view: ViewContext, list: PortalList, row: PortalRow, field: Field, currency: string) {
+  const raw = row.data[field.api_name];
+  if (list.statusCounts && field.api_name === 'status' && typeof raw === 'string')
+    return <span class={`badge status-${raw}`}>{picklistValueLabel(view.t, view.lang, field, raw)}</span>;
   return (
     <FieldValue
       view={view}

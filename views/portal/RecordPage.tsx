@@ -1,3 +1,4 @@
+import { REOPEN_DAYS } from '../../src/cases/status.js';
 import type { StoredValue } from '../../src/crm/field-types.js';
 import { UPLOAD_EXTENSIONS } from '../../src/crm/file-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
@@ -14,7 +15,7 @@ export type RecordPageProps = {
   href: string;
   currency: string;
   /** After a save: what the user just did. */
-  notice?: 'created' | 'saved' | 'noted' | 'attached' | undefined;
+  notice?: 'created' | 'saved' | 'noted' | 'attached' | 'closed' | 'reopened' | 'statusUnchanged' | undefined;
   /** A refused note: its message (a locale key) and the text kept. */
   noteError?: string | undefined;
   noteBody?: string | undefined;
@@ -33,7 +34,7 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       <p>
         <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural', rec.tab.labels) })}</a>
       </p>
-      {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`)}</Alert>}
+      {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`, { days: REOPEN_DAYS })}</Alert>}
       <div class="page-head">
         <h1 id="record-title">{record.name || moduleLabel(t, lang, meta.module, 'singular')}</h1>
         <div class="actions">
@@ -51,6 +52,20 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
             <a class="button secondary danger" href={`${href}/${record.id}/delete`}>
               {t('portal:record.delete')}
             </a>
+          )}
+          {rec.caseActions?.close && (
+            <form method="post" action={`${href}/${record.id}/close`} class="inline-form">
+              <button type="submit" class="button secondary" disabled={rec.inert}>
+                {t('portal:cases.close')}
+              </button>
+            </form>
+          )}
+          {rec.caseActions?.reopen && (
+            <form method="post" action={`${href}/${record.id}/reopen`} class="inline-form">
+              <button type="submit" class="button secondary" disabled={rec.inert}>
+                {t('portal:cases.reopen')}
+              </button>
+            </form>
           )}
         </div>
       </div>

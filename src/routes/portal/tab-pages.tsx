@@ -6,6 +6,7 @@ import { LookupOptions, RecordFormPage } from '../../../views/portal/RecordFormP
 import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
+import { changeCaseStatus } from '../../cases/status.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
@@ -15,7 +16,7 @@ import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import type { InviteDeps } from '../../invitations/invite.js';
 import { isUuid } from '../../mail/outbox.js';
-import { type PortalNav, portalHome, portalList, portalNav, portalRecord } from '../../portals/portal-pages.js';
+import { type PortalNav, portalHome, portalList, portalNav, portalRecord, tabModule } from '../../portals/portal-pages.js';
 import {
   addPortalAttachment,
   addPortalNote,
@@ -266,7 +267,8 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (!rec) return notFound(c, nav);
     const shell = s.shell(nav);
     const q = c.req.query();
-    const notice = q.created === '1' ? 'created' : q.saved === '1' ? 'saved' : q.noted === '1' ? 'noted' : q.attached === '1' ? 'attached' : undefined;
+    const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged'] as const;
+    const notice = notices.find((n) => q[n] === '1');
     return page(c, {
       title: `${rec.record.name || moduleLabel(c.get('t'), c.get('lang'), rec.meta.module, 'singular')} · ${shell.name}`,
       status: opts.status ?? 200,
@@ -312,6 +314,18 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (result.status === 413 || result.status === 422) return recordPage(c, { status: result.status, fileError: `portal:upload.${result.problem}` });
     return refusedSmall(c, result.status);
   });
+
+  // The customer closes or reopens their case; the page says so.
+  for (const change of ['close', 'reopen'] as const)
+    tabs.post(`/m/:module/:id/${change}`, async (c) => {
+      const s = surfaceOf(c);
+      const found = await tabModule(c.get('deps').db, s.ctx, c.req.param('module'));
+      const result = found && isUuid(c.req.param('id')) ? await changeCaseStatus(c.get('deps').db, s.ctx, found.meta, c.req.param('id'), change) : undefined;
+      if (!result || (!result.ok && result.status === 404)) return notFound(c, await navOf(c));
+      if (!result.ok && result.status === 403) return refusedSmall(c, 403);
+      const notice = result.ok ? (change === 'close' ? 'closed' : 'reopened') : 'statusUnchanged';
+      return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?${notice}=1`, 303);
+    });
 
   tabs.get('/m/:module/:id/delete', async (c) => {
     const s = surfaceOf(c);
