@@ -438,7 +438,16 @@ export async function attachmentsInScope(db: Database, ctx: AccessContext | unde
   if (!tab || tab.attachments === 'none') return [];
   return db
     .selectFrom('attachments')
-    .select(['attachments.id', 'attachments.record_id', 'attachments.filename', 'attachments.content_type', 'attachments.size', 'attachments.created_at'])
+    .select([
+      'attachments.id',
+      'attachments.record_id',
+      'attachments.filename',
+      'attachments.content_type',
+      'attachments.size',
+      'attachments.created_at',
+      'attachments.author_kind',
+      'attachments.author_id',
+    ])
     .where('attachments.record_id', '=', recordId)
     .where('attachments.internal', '=', false)
     .where((eb) =>

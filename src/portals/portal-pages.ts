@@ -351,6 +351,9 @@ export async function portalList(
   };
 }
 
+/** Who wrote a note or added a file, as a portal user may see it. */
+export type Author = { kind: 'you' } | { kind: 'staff'; name: string | undefined } | { kind: 'portal' };
+
 export type PortalRecord = {
   meta: ModuleMeta;
   tab: TabConfig;
@@ -361,10 +364,17 @@ export type PortalRecord = {
   readOnly: Set<string>;
   required: Set<string>;
   names: LookupTargets;
-  notes: { id: string; body: string; createdAt: Date; authorKind: string }[] | undefined;
+  notes: { id: string; body: string; createdAt: Date; author: Author }[] | undefined;
   /** A case: whether the customer may close or reopen it (drawn inert in a preview). */
   caseActions: CaseActions | undefined;
-  attachments: { id: string; filename: string; size: number; createdAt: Date }[] | undefined;
+  attachments: { id: string; filename: string; size: number; createdAt: Date; author: Author }[] | undefined;
+  /** A case: its conversation, the notes and files U may see in time order. */
+  conversation:
+    | (
+        | { kind: 'note'; id: string; body: string; createdAt: Date; author: Author }
+        | { kind: 'file'; id: string; filename: string; size: number; createdAt: Date; author: Author }
+      )[]
+    | undefined;
 };
 
 /** One record of a tab, undefined (404) when it is outside U's scope: never loaded first and checked afterwards. */
@@ -394,6 +404,21 @@ export async function portalRecord(
     tab.attachments === 'none' ? undefined : attachmentsInScope(db, ctx, meta.module.id, record.id),
     userCase ? closedAt(db, meta, record) : undefined,
   ]);
+  // Who wrote: U themselves, a staff member by name, or another portal user (never their address).
+  const staffIds = [...new Set([...(notes ?? []), ...(attachments ?? [])].filter((x) => x.author_kind === 'staff').map((x) => x.author_id))];
+  const staffNames = new Map(
+    staffIds.length ? (await db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute()).map((s) => [s.id, s.name]) : [],
+  );
+  const authorOf = (kind: string, id: string): Author =>
+    kind === 'staff' ? { kind: 'staff', name: staffNames.get(id) } : kind === 'portal' && id === ctx.user?.id ? { kind: 'you' } : { kind: 'portal' };
+  const noteRows = notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, author: authorOf(n.author_kind, n.author_id) }));
+  const fileRows = attachments?.map((a) => ({
+    id: a.id,
+    filename: a.filename,
+    size: a.size,
+    createdAt: a.created_at,
+    author: authorOf(a.author_kind, a.author_id),
+  }));
   return {
     meta,
     tab,
@@ -405,8 +430,15 @@ export async function portalRecord(
     readOnly: mask.readOnly,
     required: mask.required,
     names,
-    notes: notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, authorKind: n.author_kind })),
-    attachments: attachments?.map((a) => ({ id: a.id, filename: a.filename, size: a.size, createdAt: a.created_at })),
+    notes: noteRows,
+    attachments: fileRows,
+    // Where the notes are shown: where they are not, the files keep their own list.
+    conversation:
+      userCase && noteRows
+        ? [...(noteRows ?? []).map((n) => ({ kind: 'note' as const, ...n })), ...(fileRows ?? []).map((f) => ({ kind: 'file' as const, ...f }))].sort(
+            (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+          )
+        : undefined,
     caseActions: userCase ? caseActions(record, closed) : undefined,
   };
 }

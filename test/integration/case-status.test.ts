@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REOPEN_DAYS } from '../../src/cases/status.js';
+import { addNote } from '../../src/crm/notes.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
@@ -18,7 +19,7 @@ beforeAll(async () => {
   t = await startTestApp();
   w = await seedPortalWorld(t);
   carlaId = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
-  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: {}, cases: { create: true, notes: 'add' } });
+  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: {}, cases: { create: true, notes: 'add', attachments: 'add' } });
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
   const rows = w.cases.fields.map((f) => ({
     fieldId: f.id,
@@ -60,6 +61,37 @@ describe('her cases by status', () => {
     expect(filtered).toContain('aria-current="true" class="status-count status-waiting"');
     expect(filtered).toContain('Invoice copy');
     expect(filtered).not.toContain('Printer jam</a>');
+  });
+});
+
+describe('the conversation on a case', () => {
+  it('shows staff replies and hers in time order with who wrote and when, files among them; internal notes never', async () => {
+    const id = w.records.carlaCase1;
+    const staff = { kind: 'staff' as const, id: w.adminId };
+    await addNote(t.db, id, staff, 'Staff only: check the ledger.', true);
+    await addNote(t.db, id, staff, 'Could you send the invoice number?', false);
+    expect((await client.post(`${casePage(id)}/notes`, { body: 'It is 2027-118.' })).status).toBe(303);
+    const form = new FormData();
+    form.append('file', new File([new TextEncoder().encode('%PDF-1.7 invoice')], 'invoice.pdf'));
+    expect((await client.request(`${casePage(id)}/attachments`, { method: 'POST', body: form })).status).toBe(303);
+    const html = await (await client.get(casePage(id))).text();
+    expect(html).toContain('<h2 id="notes-title">Conversation</h2>');
+    expect(html).not.toContain('check the ledger');
+    const entries = [...html.matchAll(/<li class="entry entry-(\w+)">([\s\S]*?)<\/li>/g)].map((m) => [
+      m[1],
+      m[2]
+        ?.replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    ]);
+    // The manual staff attached when the case was opened comes first.
+    expect(entries.map(([kind]) => kind)).toEqual(['staff', 'staff', 'you', 'you']);
+    expect(entries[0]?.[1]).toMatch(/^manual\.txt \(1 KB\) Ana Admin \(Acme Iberia\) · \S/);
+    expect(entries[1]?.[1]).toMatch(/^Could you send the invoice number\? Ana Admin \(Acme Iberia\) · \S/);
+    expect(entries[2]?.[1]).toMatch(/^It is 2027-118\. You · /);
+    expect(entries[3]?.[1]).toMatch(/^invoice\.pdf \(1 KB\) You · \S/);
+    // Times in her time zone (the organization's: Europe/Madrid).
+    expect(html).toMatch(/<time datetime="[^"]+Z">[^<]+<\/time>/);
   });
 });
 

@@ -258,7 +258,7 @@ describe('cloning, deleting and notes', () => {
     expect(notes).toEqual([{ body: 'The copy never arrived.', author_kind: 'portal', author_id: carlaId, internal: false }]);
     const page = await (await client.get(`${HELP}/m/cases/${w.records.carlaCase2}`)).text();
     expect(page).toContain('The copy never arrived.');
-    expect(page).toContain('Added in the portal');
+    expect(page).toMatch(/<li class="entry entry-you"><p class="multiline">[^<]*<\/p><p class="muted">You · /);
     expect((await client.post(`${HELP}/m/cases/${w.records.doraCase}/notes`, { body: 'Hi' })).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@ import { UPLOAD_EXTENSIONS } from '../../src/crm/file-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
 import { ATTACHMENT_MAX_BYTES } from '../../src/crm/notes.js';
 import type { ViewContext } from '../../src/http/env.js';
-import type { PortalRecord } from '../../src/portals/portal-pages.js';
+import type { Author, PortalRecord } from '../../src/portals/portal-pages.js';
 import { Alert } from '../components/Alert.js';
 import { FieldValue } from '../components/FieldValue.js';
 
@@ -102,21 +102,29 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       ))}
       {rec.notes && (
         <section class="card" id="notes" aria-labelledby="notes-title">
-          <h2 id="notes-title">{t('portal:record.notes')}</h2>
-          {rec.notes.length === 0 ? (
+          <h2 id="notes-title">{t(rec.conversation ? 'portal:cases.conversation' : 'portal:record.notes')}</h2>
+          {(rec.conversation ?? rec.notes).length === 0 ? (
             <p>{t('portal:record.noNotes')}</p>
           ) : (
-            <ul class="notes">
-              {rec.notes.map((n) => (
-                <li>
-                  <p class="multiline">{n.body}</p>
+            <ol class="notes conversation">
+              {(rec.conversation ?? rec.notes.map((n) => ({ kind: 'note' as const, ...n }))).map((entry) => (
+                <li class={`entry entry-${entry.author.kind}`}>
+                  {entry.kind === 'note' ? (
+                    <p class="multiline">{entry.body}</p>
+                  ) : (
+                    <p>
+                      <a href={`${href}/${record.id}/files/${entry.id}`} download>
+                        {entry.filename}
+                      </a>{' '}
+                      <span class="hint">({t('crm:attachments.size', { size: fmt.number(Math.ceil(entry.size / 1024)) })})</span>
+                    </p>
+                  )}
                   <p class="muted">
-                    {n.authorKind === 'portal' ? t('portal:record.fromPortal') : (view.orgName ?? '')} ·{' '}
-                    <time datetime={n.createdAt.toISOString()}>{fmt.dateTime(n.createdAt)}</time>
+                    {authorLabel(view, entry.author)} · <time datetime={entry.createdAt.toISOString()}>{fmt.dateTime(entry.createdAt)}</time>
                   </p>
                 </li>
               ))}
-            </ul>
+            </ol>
           )}
           {rec.tab.notes === 'add' && (
             <form method="post" action={`${href}/${record.id}/notes`} class="note-form">
@@ -150,7 +158,9 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       {rec.attachments && (
         <section class="card" id="attachments" aria-labelledby="attachments-title">
           <h2 id="attachments-title">{t('portal:record.attachments')}</h2>
-          {rec.attachments.length === 0 ? (
+          {rec.conversation ? (
+            <p class="hint">{t('portal:cases.filesInConversation')}</p>
+          ) : rec.attachments.length === 0 ? (
             <p>{t('portal:record.noAttachments')}</p>
           ) : (
             <ul>
@@ -196,4 +206,12 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       )}
     </article>
   );
+}
+
+/** Who wrote a note or added a file: "You", a staff member of the organization, or someone else in the portal. */
+function authorLabel(view: ViewContext, author: Author): string {
+  const { t } = view;
+  if (author.kind === 'you') return t('portal:record.you');
+  if (author.kind === 'portal') return t('portal:record.fromPortal');
+  return author.name && view.orgName ? `${author.name} (${view.orgName})` : (author.name ?? view.orgName ?? '');
 }
