@@ -1,7 +1,8 @@
 import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
-import { afterCustomerReply } from '../cases/status.js';
+import { afterCustomerReply, isCaseModule } from '../cases/status.js';
+import { knowledgeBase } from '../cases/suggestions.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
 import { addAttachment, addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
@@ -252,6 +253,8 @@ export type PortalFormPage = {
   record: { id: string } | undefined;
   /** A preview: drawn exactly, but disabled. */
   inert: boolean;
+  /** A new case: the knowledge base whose articles are suggested as the subject is typed. */
+  knowledgeBase: Module | undefined;
   /** Per editable lookup field id: the targets in scope it may point at. */
   choices: Map<string, { choices: LookupChoice[]; more: boolean; module: Module }>;
 };
@@ -294,11 +297,26 @@ export async function portalFormPage(
       const visible = maskRecordData(fieldMask(ctx, meta.module.id, source.layout_id), meta, source.data as Record<string, unknown>);
       values = { ...values, ...cloneValues(form, visible) };
     }
-    const [names, choices] = await Promise.all([
+    const [names, choices, kb] = await Promise.all([
       lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href),
       choicesFor(db, ctx, form),
+      isCaseModule(meta) ? knowledgeBase(db, ctx) : undefined,
     ]);
-    return { meta, tab, mode: 'create', layouts, form, values, names, version: undefined, record: undefined, inert: ctx.readOnly, choices };
+    const knowledge = kb?.module;
+    return {
+      meta,
+      tab,
+      mode: 'create',
+      layouts,
+      form,
+      values,
+      names,
+      version: undefined,
+      record: undefined,
+      inert: ctx.readOnly,
+      choices,
+      knowledgeBase: knowledge,
+    };
   }
   if (!isUuid(opts.id)) return undefined;
   const record = await findInScope(db, ctx, meta.module.id, opts.id);
@@ -321,6 +339,7 @@ export async function portalFormPage(
     record: { id: record.id },
     inert: ctx.readOnly,
     choices,
+    knowledgeBase: undefined,
   };
 }
 

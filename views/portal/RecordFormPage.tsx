@@ -1,4 +1,5 @@
 import type { StoredValue } from '../../src/crm/field-types.js';
+import type { ModuleMeta } from '../../src/crm/metadata.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
 import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
@@ -13,6 +14,8 @@ export type RecordFormPageProps = {
   page: PortalFormPage;
   /** The module's address in this portal (or the preview's). */
   href: string;
+  /** The portal's base address (or the preview's). */
+  base: string;
   action: string;
   cancel: string;
   errors: Record<string, string>;
@@ -51,7 +54,7 @@ export function RecordFormPage(props: RecordFormPageProps) {
           {p.form.sections.map((s) => (
             <fieldset>
               <legend>{labelOf(t, lang, s, t('crm:sections.details'))}</legend>
-              {s.fields.map((f) =>
+              {s.fields.map((f) => [
                 p.form.mask.readOnly.has(f.id) || f.options.computed ? (
                   <div class="field read-only-field" data-field={f.api_name}>
                     <p class="field-label">
@@ -82,7 +85,24 @@ export function RecordFormPage(props: RecordFormPageProps) {
                     lookupSuggestUrl={() => undefined}
                   />
                 ),
-              )}
+                f.api_name === 'subject' && p.knowledgeBase && p.mode === 'create' && (
+                  <aside
+                    id="case-suggestions"
+                    class="case-suggestions"
+                    aria-live="polite"
+                    aria-label={t('portal:cases.suggestions')}
+                    hx-get={`${props.href}/suggest`}
+                    hx-trigger="input changed delay:400ms from:#f-subject"
+                    hx-include="#f-subject"
+                    hx-target="this"
+                    hx-swap="innerHTML"
+                  >
+                    <p class="hint">
+                      {t('portal:cases.suggestHint')} <a href={`${props.base}/m/${p.knowledgeBase.api_name}`}>{t('portal:cases.searchKnowledge')}</a>
+                    </p>
+                  </aside>
+                ),
+              ])}
             </fieldset>
           ))}
           <div class="form-actions">
@@ -179,6 +199,42 @@ export function LookupOptions(props: {
           {neutral(c.name)}
         </option>
       ))}
+    </>
+  );
+}
+
+/** The articles suggested for a case's subject, each opening in the knowledge base. */
+export function CaseSuggestions({
+  view,
+  base,
+  meta,
+  articles,
+}: {
+  view: ViewContext;
+  base: string;
+  meta: ModuleMeta;
+  articles: { id: string; name: string }[];
+}) {
+  const { t, lang } = view;
+  if (articles.length === 0)
+    return (
+      <p class="hint">
+        {t('portal:cases.suggestHint')} <a href={`${base}/m/${meta.module.api_name}`}>{t('portal:cases.searchKnowledge')}</a>
+      </p>
+    );
+  return (
+    <>
+      <p class="suggestions-title">{t('portal:cases.suggested')}</p>
+      <ul>
+        {articles.map((a) => (
+          <li>
+            <a href={`${base}/m/${meta.module.api_name}/${a.id}?from=case`} target="_blank" rel="noopener">
+              {a.name || moduleLabel(t, lang, meta.module, 'singular')}
+              <span class="visually-hidden"> ({t('portal:cases.newTab')})</span>
+            </a>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -2,11 +2,12 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { DeleteConfirmPage } from '../../../views/portal/DeleteConfirmPage.js';
 import { HomePage } from '../../../views/portal/HomePage.js';
 import { ModulePage } from '../../../views/portal/ModulePage.js';
-import { LookupOptions, RecordFormPage } from '../../../views/portal/RecordFormPage.js';
+import { CaseSuggestions, LookupOptions, RecordFormPage } from '../../../views/portal/RecordFormPage.js';
 import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
-import { changeCaseStatus } from '../../cases/status.js';
+import { changeCaseStatus, isCaseModule } from '../../cases/status.js';
+import { suggestArticles } from '../../cases/suggestions.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
@@ -184,6 +185,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
           view={c.get('view')}
           page={form}
           href={href}
+          base={s.base}
           action={opts.id ? `${href}/${opts.id}/edit` : href}
           cancel={opts.id ? `${href}/${opts.id}` : href}
           errors={failed?.status === 422 ? failed.errors : {}}
@@ -227,6 +229,15 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (!result.ok) return refused(c, result, { layoutId });
     logInviteError(c, result);
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
+  });
+
+  // Knowledge-base articles matching what the customer types as a case's subject (htmx fragment).
+  tabs.get('/m/:module/suggest', async (c) => {
+    const s = surfaceOf(c);
+    const found = await tabModule(c.get('deps').db, s.ctx, c.req.param('module'));
+    const result = found && isCaseModule(found.meta) ? await suggestArticles(c.get('deps').db, s.ctx, (c.req.query('subject') ?? '').slice(0, 300)) : undefined;
+    if (!result) return notFound(c, await navOf(c));
+    return c.html(<CaseSuggestions view={c.get('view')} base={s.base} meta={result.meta} articles={result.articles} />);
   });
 
   // A lookup's options narrowed by a search (htmx), from the targets in scope only.

@@ -1,0 +1,61 @@
+import type { AccessContext } from '../access/context.js';
+import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
+import type { StoredValue } from '../crm/field-types.js';
+import { loadModuleMeta, type ModuleMeta } from '../crm/metadata.js';
+import { displayName } from '../crm/records.js';
+import type { Database } from '../db/database.js';
+
+// Suggested answers while a customer types a case's subject: public
+// knowledge-base articles (the Solutions module, shared as a public tab)
+// matching its words, read through the engine like any list.
+
+export const KNOWLEDGE_BASE_MODULE = 'solutions';
+export const MAX_SUGGESTIONS = 5;
+const SEARCHABLE = new Set(['text', 'textarea']);
+/** Words shorter than this match too much to suggest anything useful. */
+const MIN_WORD = 3;
+
+export type Suggestion = { id: string; name: string };
+
+/** The knowledge base U can read: the Solutions module when their type shares it as a public tab. */
+export async function knowledgeBase(db: Database, ctx: AccessContext | undefined): Promise<ModuleMeta | undefined> {
+  const meta = await loadModuleMeta(db, KNOWLEDGE_BASE_MODULE);
+  const tab = meta ? visibleTabs(ctx).find((t) => t.moduleId === meta.module.id) : undefined;
+  return tab?.kind === 'public' ? meta : undefined;
+}
+
+/**
+ * Up to five articles matching any of the subject's words in their visible
+ * text fields, named from their visible name fields.
+ */
+export async function suggestArticles(
+  db: Database,
+  ctx: AccessContext | undefined,
+  subject: string,
+): Promise<{ meta: ModuleMeta; articles: Suggestion[] } | undefined> {
+  const meta = await knowledgeBase(db, ctx);
+  if (!ctx || !meta) return undefined;
+  const words = subject
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= MIN_WORD)
+    .slice(0, 8);
+  if (words.length === 0) return { meta, articles: [] };
+  const searchIn: ScopeField[] = meta.fields
+    .filter((f) => SEARCHABLE.has(f.type) && layoutsShowing(ctx, meta.module.id, f.id).length > 0)
+    .map((f) => ({ id: f.id, apiName: f.api_name, kind: 'text' }));
+  // Articles holding every word, else (at most one more statement) those holding the longest one.
+  const ordered = [...new Set(words)].sort((a, b) => b.length - a.length);
+  const attempts = ordered.length > 1 ? [ordered, ordered.slice(0, 1)] : [ordered];
+  for (const [i, attempt] of attempts.entries()) {
+    const page = await pageInScope(db, ctx, meta.module.id, { words: attempt, searchIn, dir: 'desc', limit: MAX_SUGGESTIONS });
+    if (page.rows.length > 0 || i === attempts.length - 1) {
+      const articles = page.rows.map((r) => {
+        const visible = maskRecordData(fieldMask(ctx, meta.module.id, r.layout_id), meta, r.data as Record<string, unknown>) as Record<string, StoredValue>;
+        return { id: r.id, name: displayName(meta, visible) };
+      });
+      return { meta, articles };
+    }
+  }
+  return { meta, articles: [] };
+}
