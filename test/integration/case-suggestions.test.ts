@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
 import { createRecord } from '../../src/crm/records.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
-import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
+import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 
@@ -16,7 +16,7 @@ let client: BrowserClient;
 const ids: Record<string, string> = {};
 
 async function configure(withKnowledgeBase: boolean) {
-  const shown = withKnowledgeBase ? { contacts: {}, cases: { create: true }, solutions: {} } : { contacts: {}, cases: { create: true } };
+  const shown: Record<string, Partial<TabInput>> = { contacts: {}, cases: { create: true }, ...(withKnowledgeBase ? { solutions: {} } : {}) };
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], shown))).toEqual({ ok: true });
 }
 
