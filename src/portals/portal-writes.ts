@@ -1,6 +1,7 @@
 import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
+import { type NotifyDeps, notifyOwner } from '../cases/notifications.js';
 import { afterCustomerReply, isCaseModule } from '../cases/status.js';
 import { knowledgeBase } from '../cases/suggestions.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
@@ -159,6 +160,7 @@ export async function createPortalRecord(
   const found = await tabModule(db, ctx, apiName);
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
+  const notify = opts.invite;
   const { meta, tab } = found;
   // No layout to create in (each hides a required field): no create at all, as no button is drawn.
   const layouts = creatableLayouts(ctx, meta, tab);
@@ -179,6 +181,11 @@ export async function createPortalRecord(
   const record = await db.transaction().execute(async (trx) => {
     const created = await createRecordIn(trx, actor, meta, { data, layoutId: layout.id, ownerId: actor.ownerId });
     await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_created', { type: 'record', id: created.id }, { module: meta.module.api_name });
+    // A new case reaches its owner by email, with the case.
+    if (notify && isCaseModule(meta)) {
+      const description = (created.data as RecordData).description;
+      await notifyOwner(trx, notify, meta, created, 'opened', actor.id, typeof description === 'string' ? description : '');
+    }
     return created;
   });
   return { ok: true, record, inviteError: await autoInviteAfter(opts.invite, actor, meta, record, undefined) };
@@ -400,7 +407,7 @@ export async function deletePortalRecord(db: Database, ctx: AccessContext, apiNa
 }
 
 /** A note by U on a record whose tab lets them add notes; never internal, the author recorded as U. */
-export async function addPortalNote(db: Database, ctx: AccessContext, apiName: string, id: string, body: string): Promise<SmallWrite> {
+export async function addPortalNote(db: Database, ctx: AccessContext, apiName: string, id: string, body: string, notify?: NotifyDeps): Promise<SmallWrite> {
   const found = await recordInTab(db, ctx, apiName, id);
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
@@ -408,7 +415,11 @@ export async function addPortalNote(db: Database, ctx: AccessContext, apiName: s
   const problem = noteProblem(body);
   if (problem) return { ok: false, status: 422, problem };
   // A reply to a case waiting for the customer puts it back In Progress, in the same transaction.
-  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false, (trx) => afterCustomerReply(trx, actor, found.meta, found.record.id));
+  // The case's owner hears of it too.
+  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false, async (trx) => {
+    await afterCustomerReply(trx, actor, found.meta, found.record.id);
+    if (notify && isCaseModule(found.meta)) await notifyOwner(trx, notify, found.meta, found.record, 'replied', actor.id, body.trim());
+  });
   return { ok: true };
 }
 

@@ -1,6 +1,8 @@
 import { type Context, Hono } from 'hono';
 import { RecordDetail, type RelatedListView } from '../../../views/admin/records/RecordDetail.js';
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
+import { notifyCustomer } from '../../cases/notifications.js';
+import { caseStatus, isCaseModule } from '../../cases/status.js';
 import { referencingFields, relatedRecords } from '../../crm/list.js';
 import { fieldLabel, layoutFor, layoutSections, loadModuleMetaById, moduleLabel } from '../../crm/metadata.js';
 import { ATTACHMENT_MAX_BYTES, actorNames, addAttachment, addNote, findAttachment, listAttachments, listNotes, noteProblem } from '../../crm/notes.js';
@@ -192,6 +194,10 @@ recordRoutes.post('/:module/:id', async (c) => {
   const result = await updateRecord(db, actorOf(ctx), meta, record, checked.data, Number.isInteger(version) ? version : -1);
   if (!result.ok) return renderEdit(c, { ...ctx, record }, { ...checked.data, ...lookupEcho(fields, input) }, {}, { status: 409, conflict: true });
   const invited = await autoInviteAfterSave(c, meta, result.record, record.data as RecordData);
+  // A case's customer hears of its new status.
+  const status = caseStatus(result.record);
+  if (isCaseModule(meta) && status && status !== caseStatus(record))
+    await db.transaction().execute((trx) => notifyCustomer(trx, notifyDeps(c), meta, result.record, 'status', status));
   return c.redirect(`${base}/${record.id}?saved=1${invited}`, 303);
 });
 
@@ -252,6 +258,8 @@ recordRoutes.post('/:module/:id/owner', async (c) => {
   return c.redirect(`${ctx.base}/${ctx.record.id}?reassigned=1`, 303);
 });
 
+const notifyDeps = (c: Context<AppEnv>) => ({ boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
+
 /** A staff note or file is internal unless "visible to the customer" was chosen explicitly. */
 const staffOnly = (visibility: string | undefined) => visibility !== 'customer';
 
@@ -264,7 +272,12 @@ recordRoutes.post('/:module/:id/notes', async (c) => {
     const t = c.get('t');
     return errorPage(c, 422, t('errors:formHasErrors'), t(`crm:notes.errors.${problem}`));
   }
-  await addNote(c.get('deps').db, ctx.record.id, actorOf(ctx), body ?? '', staffOnly(visibility));
+  const internal = staffOnly(visibility);
+  // A reply visible to a case's customer is emailed to them with the note, in the note's transaction.
+  const tellCustomer = !internal && isCaseModule(ctx.meta);
+  await addNote(c.get('deps').db, ctx.record.id, actorOf(ctx), body ?? '', internal, (trx) =>
+    tellCustomer ? notifyCustomer(trx, notifyDeps(c), ctx.meta, ctx.record, 'reply', (body ?? '').trim()) : Promise.resolve(),
+  );
   return c.redirect(`${ctx.base}/${ctx.record.id}?noted=1#notes`, 303);
 });
 

@@ -304,7 +304,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.post('/m/:module/:id/notes', async (c) => {
     const s = surfaceOf(c);
     const { body } = await formValues(c, ['body']);
-    const result = await addPortalNote(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), body ?? '');
+    const result = await addPortalNote(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), body ?? '', inviteDeps(c));
     if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?noted=1#notes`, 303);
     if (result.status === 422) return recordPage(c, { status: 422, noteError: `crm:notes.errors.${result.problem}`, noteBody: body ?? '' });
     return refusedSmall(c, result.status);

@@ -1,0 +1,52 @@
+import type { EmailTemplate } from '../../src/mail/render.js';
+import { EmailButton, EmailLayout } from './EmailLayout.js';
+
+/** What happened on a case: for the customer a staff reply or a status change; for staff a new case or a customer reply. */
+export type CaseUpdateKind = 'reply' | 'status' | 'opened' | 'replied';
+
+export type CaseUpdateProps = {
+  kind: CaseUpdateKind;
+  subject: string;
+  /** The reply's text (reply, replied), or the new status's label (status). */
+  detail: string;
+  /** Who opened or replied (staff emails): the portal user's address. */
+  who: string;
+  url: string;
+  portalName: string;
+  orgName: string;
+};
+
+/** One email for every step of a case's conversation, in the recipient's language. */
+export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
+  name: 'case-update',
+  subject: (t, p) => t(`email:caseUpdate.${p.kind}.subject`, { subject: p.subject, portalName: p.portalName, status: p.detail }),
+  html: (t, p) => (
+    <EmailLayout
+      lang={t('common:langCode')}
+      title={t(`email:caseUpdate.${p.kind}.subject`, { subject: p.subject, portalName: p.portalName, status: p.detail })}
+      footer={t('email:footer', { orgName: p.orgName })}
+    >
+      <h1 style="font-size:20px;margin:0 0 16px;">{p.subject}</h1>
+      <p>{t(`email:caseUpdate.${p.kind}.body`, { who: p.who, status: p.detail, portalName: p.portalName })}</p>
+      {p.kind !== 'status' && p.detail && (
+        <blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #cbd2d9;white-space:pre-wrap;">{p.detail}</blockquote>
+      )}
+      <EmailButton href={p.url}>{t('email:caseUpdate.button')}</EmailButton>
+      <p style="font-size:13px;color:#52606d;">
+        {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
+      </p>
+    </EmailLayout>
+  ),
+  text: (t, p) =>
+    [
+      p.subject,
+      '',
+      t(`email:caseUpdate.${p.kind}.body`, { who: p.who, status: p.detail, portalName: p.portalName }),
+      ...(p.kind !== 'status' && p.detail ? ['', ...p.detail.split('\n').map((l) => `> ${l}`)] : []),
+      '',
+      `${t('email:caseUpdate.button')}: ${p.url}`,
+      '',
+      '-- ',
+      t('email:footer', { orgName: p.orgName }),
+    ].join('\n'),
+};
