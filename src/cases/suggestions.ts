@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { loadModuleMeta, type ModuleMeta } from '../crm/metadata.js';
 import { displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
+import { CASE_MODULE } from './status.js';
 
 // Suggested answers while a customer types a case's subject: public
 // knowledge-base articles (the Solutions module, shared as a public tab)
@@ -58,4 +60,41 @@ export async function suggestArticles(
     }
   }
   return { meta, articles: [] };
+}
+
+/** How long after opening an article a case from the same customer still means the article did not answer. */
+const DEFLECTION_WINDOW = '1 day';
+
+/** A customer opened a suggested article (from a new case's form): it may answer them. */
+export async function recordSuggestionOpened(db: Database, ctx: AccessContext, articleId: string): Promise<void> {
+  if (!ctx.user || ctx.readOnly) return;
+  await db.insertInto('case_deflections').values({ portal_id: ctx.portalId, portal_user_id: ctx.user.id, article_id: articleId }).execute();
+}
+
+/**
+ * Cases deflected in a portal over the last `days`: customers who opened a
+ * suggested article and opened no case within a day after (each customer
+ * and article once).
+ */
+export async function deflectedCases(db: Database, portalId: string, days = 30): Promise<number> {
+  const row = await db
+    .selectFrom('case_deflections as d')
+    .select(sql<string>`count(distinct (d.portal_user_id, d.article_id))`.as('n'))
+    .where('d.portal_id', '=', portalId)
+    .where('d.opened_at', '>', sql<Date>`now() - make_interval(days => ${days})`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('records as r')
+            .innerJoin('modules as m', 'm.id', 'r.module_id')
+            .select(sql`1`.as('one'))
+            .where('m.api_name', '=', CASE_MODULE)
+            .whereRef('r.created_by_portal_user_id', '=', 'd.portal_user_id')
+            .whereRef('r.created_at', '>=', 'd.opened_at')
+            .where('r.created_at', '<=', sql<Date>`d.opened_at + ${DEFLECTION_WINDOW}::interval`),
+        ),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -61,6 +61,14 @@ export interface LoginAttemptsTable {
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'held';
 
+export interface CaseDeflectionsTable {
+  id: Generated<string>;
+  portal_id: string;
+  portal_user_id: string;
+  article_id: string;
+  opened_at: Generated<Date>;
+}
+
 export interface EmailOutboxTable {
   id: Generated<string>;
   to_address: string;
@@ -454,6 +462,7 @@ export interface DB {
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   email_outbox: EmailOutboxTable;
+  case_deflections: CaseDeflectionsTable;
   audit_log: AuditLogTable;
   modules: ModulesTable;
   records: RecordsTable;

@@ -4,6 +4,7 @@ import { createRecord } from '../../src/crm/records.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { acme } from '../support/fixtures.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 
 // As Carla types a new case's subject, answers from the knowledge base (the
@@ -64,6 +65,22 @@ describe('suggested answers on a new case', () => {
     expect(linked(html)).toEqual([]);
     expect(html).toContain('Search the knowledge base');
     expect(linked(await suggest('a b'))).toEqual([]);
+  });
+
+  it('counts an article opened from the suggestions as a deflected case unless she opens a case within a day', async () => {
+    const ana = browserClient(t.app);
+    expect((await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password })).status).toBe(303);
+    const count = async () => /deflected (\d+) case/.exec(await (await ana.get(`/admin/settings/portals/${w.helpId}`)).text())?.[1];
+    expect(await count()).toBe('0');
+    expect((await client.get(`${HELP}/m/solutions/${ids.jam}?from=case`)).status).toBe(200);
+    expect((await client.get(`${HELP}/m/solutions/${ids.jam}?from=case`)).status).toBe(200);
+    expect((await client.get(`${HELP}/m/solutions/${ids.toner}`)).status).toBe(200);
+    expect(await count()).toBe('1');
+    // She read the toner article from the suggestions, then opened a case anyway: neither reading answered her.
+    expect((await client.get(`${HELP}/m/solutions/${ids.toner}?from=case`)).status).toBe(200);
+    const opened = await client.post(`${HELP}/m/cases`, { __layout: w.cases.defaultLayout?.id as string, subject: 'Toner still faded', status: 'open' });
+    expect(opened.status).toBe(303);
+    expect(await count()).toBe('0');
   });
 
   it('is absent where the type does not share the knowledge base', async () => {

@@ -7,7 +7,7 @@ import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
 import { changeCaseStatus, isCaseModule } from '../../cases/status.js';
-import { suggestArticles } from '../../cases/suggestions.js';
+import { KNOWLEDGE_BASE_MODULE, recordSuggestionOpened, suggestArticles } from '../../cases/suggestions.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
@@ -278,6 +278,9 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (!rec) return notFound(c, nav);
     const shell = s.shell(nav);
     const q = c.req.query();
+    // An article opened from a new case's suggestions: it may answer the customer (counted for the admin).
+    if (q.from === 'case' && c.req.method === 'GET' && rec.meta.module.api_name === KNOWLEDGE_BASE_MODULE && rec.tab.kind === 'public')
+      await recordSuggestionOpened(c.get('deps').db, s.ctx, rec.record.id);
     const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged'] as const;
     const notice = notices.find((n) => q[n] === '1');
     return page(c, {

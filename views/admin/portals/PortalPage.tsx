@@ -15,6 +15,8 @@ export type PortalPageProps = {
   oldSlugs: string[];
   types: UserTypeWithCounts[];
   baseModules: Module[];
+  /** Cases the knowledge-base suggestions answered over the last 30 days. */
+  deflected?: number;
   notice?: string | undefined;
   values?: { name?: string; slug?: string; typeName?: string; baseModule?: string };
   portalErrors?: PortalErrors | undefined;
@@ -22,7 +24,18 @@ export type PortalPageProps = {
 };
 
 /** A portal: its name and address, and its user types with their licences. */
-export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice, values = {}, portalErrors = {}, typeErrors = {} }: PortalPageProps) {
+export function PortalPage({
+  view,
+  portal,
+  oldSlugs,
+  types,
+  baseModules,
+  deflected,
+  notice,
+  values = {},
+  portalErrors = {},
+  typeErrors = {},
+}: PortalPageProps) {
   const { t, lang } = view;
   const base = `${PORTALS_PATH}/${portal.id}`;
   const first = types[0];
@@ -62,6 +75,12 @@ export function PortalPage({ view, portal, oldSlugs, types, baseModules, notice,
         </button>
       </form>
 
+      {deflected !== undefined && (
+        <section aria-labelledby="deflections-title">
+          <h2 id="deflections-title">{t('portals:deflections.title')}</h2>
+          <p>{t('portals:deflections.count', { count: deflected })}</p>
+        </section>
+      )}
       <h2 id="types-title">{t('portals:types.title')}</h2>
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
       <p>

@@ -4,6 +4,7 @@ import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
 import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
 import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
+import { deflectedCases } from '../../../cases/suggestions.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
@@ -73,11 +74,27 @@ settingsPortalsRoutes.post('/', async (c) => {
 /** The portal page, with a form's rejected values and messages when given. */
 export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalPageProps> = {}, status: 200 | 422 = 200) {
   const db = c.get('deps').db;
-  const [old, types, baseModules] = await Promise.all([oldSlugs(db, portal.id), userTypesOf(db, [portal.id]), baseModuleChoices(db)]);
+  const [old, types, baseModules, deflected] = await Promise.all([
+    oldSlugs(db, portal.id),
+    userTypesOf(db, [portal.id]),
+    baseModuleChoices(db),
+    deflectedCases(db, portal.id),
+  ]);
   return page(c, {
     title: portal.name,
     status,
-    body: <PortalPage view={c.get('view')} portal={portal} oldSlugs={old} types={types} baseModules={baseModules} notice={noticeOf(c)} {...extra} />,
+    body: (
+      <PortalPage
+        view={c.get('view')}
+        portal={portal}
+        oldSlugs={old}
+        types={types}
+        baseModules={baseModules}
+        deflected={deflected}
+        notice={noticeOf(c)}
+        {...extra}
+      />
+    ),
   });
 }
 
