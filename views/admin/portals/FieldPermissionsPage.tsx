@@ -36,6 +36,7 @@ export function FieldPermissionsPage(props: FieldPermissionsPageProps) {
       <SetupSteps view={view} current="fields" at={props.steps} />
       <h1>{title}</h1>
       <p>{t('portalfields:intro')}</p>
+      <p class="hint">{t('portalfields:portalField')}</p>
       {props.saved && <Alert kind="success">{t('portalfields:saved')}</Alert>}
       {props.error && <Alert kind="error">{props.error}</Alert>}
       {props.warnings.map((w) => (
