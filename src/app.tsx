@@ -27,6 +27,7 @@ import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
 import { portalAutoInviteRoutes } from './routes/admin/settings/portal-auto-invite.js';
 import { portalCardsRoutes } from './routes/admin/settings/portal-cards.js';
 import { portalConfigRoutes } from './routes/admin/settings/portal-config.js';
+import { portalDashboardsRoutes } from './routes/admin/settings/portal-dashboards.js';
 import { portalExplainRoutes } from './routes/admin/settings/portal-explain.js';
 import { portalFieldsRoutes } from './routes/admin/settings/portal-fields.js';
 import { portalInvitationEmailRoutes } from './routes/admin/settings/portal-invitation-email.js';
@@ -103,6 +104,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/portal-config', portalConfigRoutes);
   app.route('/admin/settings/portal-cards', portalCardsRoutes);
   app.route('/admin/settings/portal-web-tabs', portalWebTabsRoutes);
+  app.route('/admin/settings/portal-dashboards', portalDashboardsRoutes);
   app.route('/admin/settings/portal-tabs', portalTabsRoutes);
   app.route('/admin/settings/portal-fields', portalFieldsRoutes);
   app.route('/admin/settings/portal-preview', portalPreviewRoutes);

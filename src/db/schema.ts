@@ -61,6 +61,18 @@ export interface LoginAttemptsTable {
 
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'held';
 
+export interface PortalIndicatorsTable {
+  id: Generated<string>;
+  user_type_id: string;
+  module_id: string;
+  measure: 'count' | 'sum';
+  sum_field_id: string | null;
+  /** NULL: grouped by owner. */
+  group_field_id: string | null;
+  position: Generated<number>;
+  created_at: Generated<Date>;
+}
+
 export interface CaseDeflectionsTable {
   id: Generated<string>;
   portal_id: string;
@@ -463,6 +475,7 @@ export interface DB {
   login_attempts: LoginAttemptsTable;
   email_outbox: EmailOutboxTable;
   case_deflections: CaseDeflectionsTable;
+  portal_indicators: PortalIndicatorsTable;
   audit_log: AuditLogTable;
   modules: ModulesTable;
   records: RecordsTable;

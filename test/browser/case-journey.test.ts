@@ -267,9 +267,12 @@ describe.skipIf(!hasChromium)('a customer’s case, from the portal to the CRM a
         const staffReply = `${lang === 'fr' ? 'Bonjour' : 'Olá'} ${who.first}, ${js ? 'check the tray' : 'check the cable'}.`;
         await staffPage.goto(`${url}/admin/m/cases/${caseId}`);
         await visited(staffPage);
-        await staffPage.getByLabel(en('crm:notes.add'), { exact: true }).fill(staffReply);
-        await staffPage.getByRole('radio', { name: en('crm:notes.customerVisible'), exact: true }).check();
-        await staffPage.getByRole('button', { name: en('crm:notes.save'), exact: true }).click();
+        const notesSection = staffPage
+          .locator('section')
+          .filter({ has: staffPage.getByRole('heading', { level: 2, name: en('crm:notes.title'), exact: true }) });
+        await notesSection.getByLabel(en('crm:notes.add'), { exact: true }).fill(staffReply);
+        await notesSection.getByRole('radio', { name: en('crm:notes.customerVisible'), exact: true }).check();
+        await notesSection.getByRole('button', { name: en('crm:notes.save'), exact: true }).click();
         await staffPage.waitForURL(`${url}/admin/m/cases/${caseId}?noted=1#notes`);
         await visited(staffPage);
         const notes = await db().selectFrom('notes').select(['body', 'internal']).where('record_id', '=', caseId).execute();
@@ -288,7 +291,12 @@ describe.skipIf(!hasChromium)('a customer’s case, from the portal to the CRM a
       it('3) the customer sees the reply in the conversation, Waiting for Response; their answer puts the case In Progress', async () => {
         await page.goto(`${url}${casePath()}`);
         await visited();
-        expect(await conversation().getByRole('listitem').filter({ hasText: `${lang === 'fr' ? 'Bonjour' : 'Olá'} ${who.first}` }).count()).toBe(1);
+        expect(
+          await conversation()
+            .getByRole('listitem')
+            .filter({ hasText: `${lang === 'fr' ? 'Bonjour' : 'Olá'} ${who.first}` })
+            .count(),
+        ).toBe(1);
         expect(await statusShown()).toBe(status('waiting'));
         await page.getByLabel(t('portal:record.addNote'), { exact: true }).fill(who.reply);
         await page.getByRole('button', { name: t('portal:record.saveNote'), exact: true }).click();
@@ -318,7 +326,10 @@ describe.skipIf(!hasChromium)('a customer’s case, from the portal to the CRM a
       it('5) the outbox holds the customer’s emails in their language and the owner’s in theirs', async () => {
         const mine = await outbox(who.email);
         expect(mine.map((m) => m.subject).sort()).toEqual(
-          [t('email:caseUpdate.reply.subject', { subject: who.subject }), t('email:caseUpdate.status.subject', { subject: who.subject, status: status('waiting') })].sort(),
+          [
+            t('email:caseUpdate.reply.subject', { subject: who.subject }),
+            t('email:caseUpdate.status.subject', { subject: who.subject, status: status('waiting') }),
+          ].sort(),
         );
         expect(new Set(mine.map((m) => m.language))).toEqual(new Set([lang]));
 

@@ -384,16 +384,19 @@ describe.skipIf(!hasChromium)('a contact’s own writes in the customer portal',
         await page.waitForURL(`${url}${BASE}/m/cases/${mine.case}?noted=1#notes`);
         await visited();
         expect(await notice()).toBe(t('portal:recordNotice.noted'));
-        const notes = page.getByRole('region', { name: t('portal:record.notes'), exact: true });
-        expect(await notes.getByRole('listitem').filter({ hasText: note }).textContent()).toContain(t('portal:record.fromPortal'));
+        // On a case the notes are its conversation, her own marked as hers.
+        const conversation = page.getByRole('region', { name: t('portal:cases.conversation'), exact: true });
+        expect(await conversation.getByRole('listitem').filter({ hasText: note }).textContent()).toContain(t('portal:record.you'));
 
         await page.getByLabel(t('portal:upload.label'), { exact: true }).setInputFiles({ name: file, mimeType: 'application/pdf', buffer: PDF });
         await page.getByRole('button', { name: t('portal:upload.submit'), exact: true }).click();
         await page.waitForURL(`${url}${BASE}/m/cases/${mine.case}?attached=1#attachments`);
         await visited();
         expect(await notice()).toBe(t('portal:recordNotice.attached'));
-        const files = page.getByRole('region', { name: t('portal:record.attachments'), exact: true });
-        expect(await files.getByRole('link', { name: file, exact: true }).count()).toBe(1);
+        // Her file is in the conversation, after her note.
+        const entries = conversation.getByRole('listitem');
+        expect(await entries.last().getByRole('link', { name: file, exact: true }).count()).toBe(1);
+        expect(await entries.last().textContent()).toContain(t('portal:record.you'));
         expect(await attachmentsOf(mine.case)).toEqual([
           { filename: file, content_type: 'application/pdf', author_kind: 'portal', author_id: mine.user, internal: false },
         ]);

@@ -1,6 +1,8 @@
-import { moduleLabel } from '../../src/crm/metadata.js';
+import { fieldLabel, moduleLabel, picklistValueLabel } from '../../src/crm/metadata.js';
+import type { IndicatorResult } from '../../src/dashboards/indicators.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { PortalHome, PortalNav } from '../../src/portals/portal-pages.js';
+import { type Bar, BarChart } from '../components/charts/BarChart.js';
 
 export type HomePageProps = {
   view: ViewContext;
@@ -10,10 +12,12 @@ export type HomePageProps = {
   base: string;
   portalName: string;
   userName: string | undefined;
+  indicators: IndicatorResult[];
+  currency: string;
 };
 
 /** A portal's first page: a welcome, the tabs as tiles with their counts, and what changed last. */
-export function HomePage({ view, home, nav, base, portalName, userName }: HomePageProps) {
+export function HomePage({ view, home, nav, base, portalName, userName, indicators, currency }: HomePageProps) {
   const { t, lang, fmt } = view;
   return (
     <section class="portal-home" aria-labelledby="home-title">
@@ -39,6 +43,13 @@ export function HomePage({ view, home, nav, base, portalName, userName }: HomePa
           </li>
         ))}
       </ul>
+      {indicators.length > 0 && (
+        <section class="dashboards" aria-label={t('portal:dashboards.label')}>
+          {indicators.map((i) => (
+            <BarChart view={view} id={`indicator-${i.id}`} title={indicatorTitle(view, i)} bars={barsOf(view, i, currency)} />
+          ))}
+        </section>
+      )}
       <h2>{t('portal:home.recent')}</h2>
       {home.recent.length === 0 ? (
         <p>{t('portal:list.empty')}</p>
@@ -57,4 +68,23 @@ export function HomePage({ view, home, nav, base, portalName, userName }: HomePa
       )}
     </section>
   );
+}
+
+/** "Deals by stage", "Amount of deals by owner". */
+function indicatorTitle(view: ViewContext, i: IndicatorResult): string {
+  const { t, lang } = view;
+  const module = moduleLabel(t, lang, i.module, 'plural');
+  const group = i.groupField ? fieldLabel(t, lang, i.groupField) : t('portal:dashboards.owner');
+  return i.measure === 'sum' && i.sumField
+    ? t('portal:dashboards.sumTitle', { field: fieldLabel(t, lang, i.sumField), module, group })
+    : t('portal:dashboards.countTitle', { module, group });
+}
+
+function barsOf(view: ViewContext, i: IndicatorResult, currency: string): Bar[] {
+  const { t, lang, fmt } = view;
+  return i.groups.map((g) => ({
+    label: i.groupField ? picklistValueLabel(t, lang, i.groupField, g.key) : (g.label ?? t('portal:dashboards.noOwner')),
+    value: g.value,
+    shown: i.measure === 'sum' ? fmt.currency(g.value, currency) : fmt.number(g.value),
+  }));
 }

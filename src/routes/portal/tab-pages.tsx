@@ -9,6 +9,7 @@ import { attachmentInScope } from '../../access/engine.js';
 import { changeCaseStatus, isCaseModule } from '../../cases/status.js';
 import { KNOWLEDGE_BASE_MODULE, recordSuggestionOpened, suggestArticles } from '../../cases/suggestions.js';
 import { moduleLabel } from '../../crm/metadata.js';
+import { computeIndicators } from '../../dashboards/indicators.js';
 import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
@@ -106,11 +107,22 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const nav = await navOf(c);
     const shell = s.shell(nav);
     if (nav.modules.length === 0 && nav.webTabs.length === 0) return surfaceMessage(c, s, nav, 200, shell.name, c.get('t')('portalauth:home.noTabs'));
-    const home = await portalHome(c.get('deps').db, s.ctx, nav);
+    const [home, indicators] = await Promise.all([portalHome(c.get('deps').db, s.ctx, nav), computeIndicators(c.get('deps').db, s.ctx)]);
     return page(c, {
       title: shell.name,
       portal: shell,
-      body: <HomePage view={c.get('view')} home={home} nav={nav} base={s.base} portalName={shell.name} userName={shell.userName} />,
+      body: (
+        <HomePage
+          view={c.get('view')}
+          home={home}
+          nav={nav}
+          base={s.base}
+          portalName={shell.name}
+          userName={shell.userName}
+          indicators={indicators}
+          currency={currencyOf(c)}
+        />
+      ),
     });
   });
 
