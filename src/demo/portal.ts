@@ -2,6 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import { hashPassword } from '../auth/passwords.js';
 import { loadModuleMeta, type ModuleMeta } from '../crm/metadata.js';
 import { type Actor, createRecord, type RecordData } from '../crm/records.js';
+import { addIndicator } from '../dashboards/indicators.js';
 import type { Database } from '../db/database.js';
 import { inviteMany } from '../invitations/invite.js';
 import { saveCanvasDesign } from '../portals/canvas.js';
@@ -142,6 +143,16 @@ export async function seedDemoPortal(deps: Deps, adminId: string): Promise<boole
       const rows = m.fields.map((f) => ({ fieldId: f.id, visible: spec.visible.includes(f.api_name), readOnly: spec.readOnly?.includes(f.api_name) ?? false }));
       await saveFieldPermissions(db, actor, type.id, m.module.id, layout.id, rows);
     }
+  }
+  // The customer's home shows deals by stage, by owner, and cases by status.
+  const id = (m: ModuleMeta, name: string) => m.byName.get(name)?.id ?? '';
+  for (const indicator of [
+    { moduleId: deals.module.id, measure: 'sum', sumFieldId: id(deals, 'amount'), groupBy: id(deals, 'stage') },
+    { moduleId: deals.module.id, measure: 'count', sumFieldId: '', groupBy: 'owner' },
+    { moduleId: cases.module.id, measure: 'count', sumFieldId: '', groupBy: id(cases, 'status') },
+  ]) {
+    const added = await addIndicator(db, actor, type.id, indicator);
+    if (!added.ok) throw new Error(`a demo indicator was refused: ${JSON.stringify(added.errors)}`);
   }
 
   const bruno = await contactId('bruno@acme.example');

@@ -14,7 +14,8 @@ const WIDTH = 480;
 export function BarChart({ view, title, bars, id }: { view: ViewContext; title: string; bars: Bar[]; id: string }) {
   const max = Math.max(0, ...bars.map((b) => b.value));
   const height = Math.max(1, bars.length) * ROW;
-  const barSpace = WIDTH - LABEL_WIDTH - 70;
+  // Room after the longest bar for its printed value (a currency amount).
+  const barSpace = WIDTH - LABEL_WIDTH - 120;
   return (
     <figure class="chart" aria-labelledby={`${id}-title`}>
       <figcaption id={`${id}-title`}>{title}</figcaption>
