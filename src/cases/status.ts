@@ -14,8 +14,26 @@ import type { CrmRecord, DB } from '../db/schema.js';
 
 export const CASE_MODULE = 'cases';
 export type CaseStatus = 'open' | 'in_progress' | 'waiting' | 'closed';
-/** Days after closing in which the customer may reopen a case. */
+/** Days after closing in which the customer may reopen a case, unless the portal says otherwise. */
 export const REOPEN_DAYS = 30;
+export const MAX_REOPEN_DAYS = 365;
+
+/** The portal's reopening window, in days. */
+export async function reopenDays(db: Database, portalId: string): Promise<number> {
+  const row = await db.selectFrom('portals').select('reopen_days').where('id', '=', portalId).executeTakeFirst();
+  return row?.reopen_days ?? REOPEN_DAYS;
+}
+
+/** Sets a portal's reopening window: a whole number of days from 0 (never) to 365. */
+export async function setReopenDays(db: Database, actor: Actor, portalId: string, raw: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  const days = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(days) || days < 0 || days > MAX_REOPEN_DAYS) return { ok: false, error: 'portals:cases.errors.reopenDays' };
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('portals').set({ reopen_days: days, updated_at: new Date() }).where('id', '=', portalId).execute();
+    await audit(trx, actor, 'portal.reopen_days_set', { type: 'portal', id: portalId }, { days });
+  });
+  return { ok: true };
+}
 
 /** Whether M is the case module: a status picklist with the four help-desk states. */
 export function isCaseModule(meta: ModuleMeta): boolean {
@@ -47,10 +65,10 @@ export async function closedAt(db: Database, meta: ModuleMeta, record: CrmRecord
 export type CaseActions = { close: boolean; reopen: boolean };
 
 /** What the customer may do with the status of a case they see: close it while open, reopen it within the window. */
-export function caseActions(record: Pick<CrmRecord, 'data' | 'state'>, closed: Date | undefined, now = new Date()): CaseActions {
+export function caseActions(record: Pick<CrmRecord, 'data' | 'state'>, closed: Date | undefined, days: number, now = new Date()): CaseActions {
   const status = caseStatus(record);
   if (record.state !== 'active') return { close: false, reopen: false };
-  const withinWindow = closed !== undefined && now.getTime() - closed.getTime() <= REOPEN_DAYS * 86_400_000;
+  const withinWindow = closed !== undefined && now.getTime() - closed.getTime() <= days * 86_400_000;
   return { close: status !== 'closed', reopen: status === 'closed' && withinWindow };
 }
 
@@ -75,7 +93,8 @@ export async function changeCaseStatus(db: Database, ctx: AccessContext, meta: M
   const user = ctx.user;
   const tab = ctx.tabs.get(meta.module.id);
   if (!user || ctx.readOnly || tab?.kind === 'public') return { ok: false, status: 403 };
-  const allowed = caseActions(record, await closedAt(db, meta, record));
+  const [closed, days] = await Promise.all([closedAt(db, meta, record), reopenDays(db, ctx.portalId)]);
+  const allowed = caseActions(record, closed, days);
   if (!allowed[change]) return { ok: false, status: 409 };
   const actor: Actor = { kind: 'portal', id: user.id, ownerId: user.invitedBy };
   const status: CaseStatus = change === 'close' ? 'closed' : 'open';

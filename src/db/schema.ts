@@ -294,6 +294,8 @@ export interface PortalsTable {
   position: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Days after closing in which a customer may reopen a case. */
+  reopen_days: Generated<number>;
 }
 
 export interface PortalSlugsTable {

@@ -18,7 +18,7 @@ import {
   type ScopeField,
   visibleTabs,
 } from '../access/engine.js';
-import { type CaseActions, caseActions, closedAt, isCaseModule } from '../cases/status.js';
+import { type CaseActions, caseActions, closedAt, isCaseModule, REOPEN_DAYS, reopenDays } from '../cases/status.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
@@ -365,8 +365,9 @@ export type PortalRecord = {
   required: Set<string>;
   names: LookupTargets;
   notes: { id: string; body: string; createdAt: Date; author: Author }[] | undefined;
-  /** A case: whether the customer may close or reopen it (drawn inert in a preview). */
+  /** A case: whether the customer may close or reopen it (drawn inert in a preview), and the portal's reopening window. */
   caseActions: CaseActions | undefined;
+  reopenDays: number;
   attachments: { id: string; filename: string; size: number; createdAt: Date; author: Author }[] | undefined;
   /** A case: its conversation, the notes and files U may see in time order. */
   conversation:
@@ -398,11 +399,12 @@ export async function portalRecord(
     .map((s) => ({ id: s.id, labelKey: s.labelKey, labels: s.labels, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
     .filter((s) => s.fields.length > 0);
   const userCase = isCaseModule(meta) && tab.kind !== 'public';
-  const [names, notes, attachments, closed] = await Promise.all([
+  const [names, notes, attachments, closed, days] = await Promise.all([
     lookupTargets(db, ctx, collectLookupIds(meta, [{ data }], meta.fields), opts.href),
     tab.notes === 'none' ? undefined : notesInScope(db, ctx, meta.module.id, record.id),
     tab.attachments === 'none' ? undefined : attachmentsInScope(db, ctx, meta.module.id, record.id),
     userCase ? closedAt(db, meta, record) : undefined,
+    userCase ? reopenDays(db, ctx.portalId) : REOPEN_DAYS,
   ]);
   // Who wrote: U themselves, a staff member by name, or another portal user (never their address).
   const staffIds = [...new Set([...(notes ?? []), ...(attachments ?? [])].filter((x) => x.author_kind === 'staff').map((x) => x.author_id))];
@@ -439,7 +441,8 @@ export async function portalRecord(
             (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
           )
         : undefined,
-    caseActions: userCase ? caseActions(record, closed) : undefined,
+    caseActions: userCase ? caseActions(record, closed, days) : undefined,
+    reopenDays: days,
   };
 }
 

@@ -5,6 +5,7 @@ import { addNote } from '../../src/crm/notes.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { acme } from '../support/fixtures.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 
 // Carla follows her cases: how many are in each status, a reply that puts a
@@ -141,6 +142,30 @@ describe('status rules', () => {
     expect(await (await client.get(casePage(id))).text()).not.toContain('/reopen"');
     expect((await client.post(`${casePage(id)}/reopen`, {})).headers.get('Location')).toBe(`${casePage(id)}?statusUnchanged=1`);
     expect(await statusOf(id)).toBe('closed');
+  });
+
+  it('follows the window the admin sets for the portal: 0 days means a closed case stays closed', async () => {
+    const ana = browserClient(t.app);
+    expect((await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password })).status).toBe(303);
+    const settings = `/admin/settings/portals/${w.helpId}`;
+    expect(await (await ana.get(settings)).text()).toContain('name="reopenDays" type="number" value="30"');
+    for (const bad of ['400', '-1', 'two', '1.5']) {
+      const refused = await ana.post(`${settings}/cases`, { reopenDays: bad });
+      expect(refused.status, bad).toBe(422);
+      expect(await refused.text()).toContain('Enter a whole number of days from 0 to 365.');
+    }
+    expect((await t.db.selectFrom('portals').select('reopen_days').where('id', '=', w.helpId).executeTakeFirstOrThrow()).reopen_days).toBe(30);
+    expect((await ana.post(`${settings}/cases`, { reopenDays: '0' })).headers.get('Location')).toBe(`${settings}?done=casesSaved`);
+    try {
+      const id = w.records.carlaCase2;
+      expect((await client.post(`${casePage(id)}/close`, {})).status).toBe(303);
+      const page = await (await client.get(`${casePage(id)}?closed=1`)).text();
+      expect(page).toContain('The case is closed.');
+      expect(page).not.toContain('/reopen"');
+      expect((await client.post(`${casePage(id)}/reopen`, {})).headers.get('Location')).toBe(`${casePage(id)}?statusUnchanged=1`);
+    } finally {
+      expect((await ana.post(`${settings}/cases`, { reopenDays: '30' })).status).toBe(303);
+    }
   });
 
   it('answers 404 for a case outside her scope, changing nothing', async () => {

@@ -1,4 +1,3 @@
-import { REOPEN_DAYS } from '../../src/cases/status.js';
 import type { StoredValue } from '../../src/crm/field-types.js';
 import { UPLOAD_EXTENSIONS } from '../../src/crm/file-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
@@ -34,7 +33,11 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
       <p>
         <a href={href}>{t('portal:record.back', { module: moduleLabel(t, lang, meta.module, 'plural', rec.tab.labels) })}</a>
       </p>
-      {notice && <Alert kind="success">{t(`portal:recordNotice.${notice}`, { days: REOPEN_DAYS })}</Alert>}
+      {notice && (
+        <Alert kind="success">
+          {t(`portal:recordNotice.${notice === 'closed' && rec.reopenDays === 0 ? 'closedFinal' : notice}`, { days: rec.reopenDays })}
+        </Alert>
+      )}
       <div class="page-head">
         <h1 id="record-title">{record.name || moduleLabel(t, lang, meta.module, 'singular')}</h1>
         <div class="actions">

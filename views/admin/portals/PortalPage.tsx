@@ -18,7 +18,7 @@ export type PortalPageProps = {
   /** Cases the knowledge-base suggestions answered over the last 30 days. */
   deflected?: number;
   notice?: string | undefined;
-  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string };
+  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string; reopenDays?: string };
   portalErrors?: PortalErrors | undefined;
   typeErrors?: TypeErrors | undefined;
 };
@@ -75,12 +75,24 @@ export function PortalPage({
         </button>
       </form>
 
-      {deflected !== undefined && (
-        <section aria-labelledby="deflections-title">
-          <h2 id="deflections-title">{t('portals:deflections.title')}</h2>
-          <p>{t('portals:deflections.count', { count: deflected })}</p>
-        </section>
-      )}
+      <section aria-labelledby="cases-title">
+        <h2 id="cases-title">{t('portals:cases.title')}</h2>
+        <form method="post" action={`${base}/cases`}>
+          <TextField
+            name="reopenDays"
+            type="number"
+            label={t('portals:cases.reopenDays')}
+            hint={t('portals:cases.reopenHint')}
+            value={values.reopenDays ?? String(portal.reopen_days)}
+            error={say(view, portalErrors.reopenDays)}
+            required
+          />
+          <button type="submit" class="button">
+            {t('portals:cases.submit')}
+          </button>
+        </form>
+        {deflected !== undefined && <p>{t('portals:deflections.count', { count: deflected })}</p>}
+      </section>
       <h2 id="types-title">{t('portals:types.title')}</h2>
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
       <p>

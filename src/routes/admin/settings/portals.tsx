@@ -4,6 +4,7 @@ import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
 import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
 import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
+import { setReopenDays } from '../../../cases/status.js';
 import { deflectedCases } from '../../../cases/suggestions.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
@@ -22,7 +23,7 @@ export const settingsPortalsRoutes = new Hono<AppEnv>();
 settingsPortalsRoutes.use('*', requireManagePortals());
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
-const NOTICES = ['created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted'] as const;
+const NOTICES = ['casesSaved', 'created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted'] as const;
 const noticeOf = (c: Context<AppEnv>) => {
   const done = c.req.query('done');
   return NOTICES.find((n) => n === done) ? c.get('t')(`portals:done.${done}`) : undefined;
@@ -134,6 +135,16 @@ settingsPortalsRoutes.post('/:id/slug', async (c) => {
   const result = await changeSlug(db, actorOf(c), portal.id, slug);
   if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=slugChanged`, 303);
   return renderPortalPage(c, portal, { values: { slug }, portalErrors: result.errors }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/cases', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { reopenDays = '' } = await formValues(c, ['reopenDays']);
+  const result = await setReopenDays(db, actorOf(c), portal.id, reopenDays);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=casesSaved`, 303);
+  return renderPortalPage(c, portal, { values: { reopenDays }, portalErrors: { reopenDays: { key: result.error } } }, 422);
 });
 
 settingsPortalsRoutes.post('/:id/types', async (c) => {
