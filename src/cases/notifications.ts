@@ -3,11 +3,13 @@ import type { PgBoss } from 'pg-boss';
 import { type CaseUpdateKind, caseUpdateEmail } from '../../views/emails/case-update.js';
 import { type ModuleMeta, picklistValueLabel } from '../crm/metadata.js';
 import type { RecordData } from '../crm/records.js';
+import type { Database } from '../db/database.js';
 import type { CrmRecord, DB } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
+import { caseStatus, isCaseModule } from './status.js';
 
 // Who hears about a case, through the outbox in the same transaction as what
 // happened: the customer (each active portal user whose own record the case
@@ -62,6 +64,13 @@ export async function notifyCustomer(trx: Transaction<DB>, deps: NotifyDeps, met
     );
     await enqueueEmail(trx, deps.boss, { address: u.email }, email);
   }
+}
+
+/** After staff saved a case: its customer hears of a new status (in its own transaction, after the save). */
+export async function notifyStatusChange(db: Database, deps: NotifyDeps, meta: ModuleMeta, before: CrmRecord, after: CrmRecord): Promise<void> {
+  const status = caseStatus(after);
+  if (!isCaseModule(meta) || !status || status === caseStatus(before)) return;
+  await db.transaction().execute((trx) => notifyCustomer(trx, deps, meta, after, 'status', status));
 }
 
 /** The case's owner hears of a new case or of a customer's reply. */

@@ -129,6 +129,7 @@ export async function lookupTargets(db: Database, ctx: AccessContext, ids: strin
     .innerJoin('modules', 'modules.id', 'records.module_id')
     .selectAll('modules')
     .select(['records.id as record_id', 'records.layout_id as record_layout', 'records.data as record_data', 'records.deleted_at as record_deleted_at'])
+    // rowScope is written for `records` alone; the join adds only `modules`, which it never names.
     .select((eb) => sql<boolean>`${tabs.length ? eb.or(tabs.map((tab) => rowScope(ctx, tab.moduleId)(eb as never))) : sql`false`}`.as('reachable'))
     .where('records.id', 'in', unique)
     .execute();

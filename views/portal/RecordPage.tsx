@@ -216,5 +216,5 @@ function authorLabel(view: ViewContext, author: Author): string {
   const { t } = view;
   if (author.kind === 'you') return t('portal:record.you');
   if (author.kind === 'portal') return t('portal:record.fromPortal');
-  return author.name && view.orgName ? `${author.name} (${view.orgName})` : (author.name ?? view.orgName ?? '');
+  return author.name && view.orgName ? t('portal:record.staffAuthor', { name: author.name, org: view.orgName }) : (author.name ?? view.orgName ?? '');
 }

@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
 import { RecordDetail, type RelatedListView } from '../../../views/admin/records/RecordDetail.js';
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
-import { notifyCustomer } from '../../cases/notifications.js';
-import { caseStatus, isCaseModule } from '../../cases/status.js';
+import { notifyCustomer, notifyStatusChange } from '../../cases/notifications.js';
+import { isCaseModule } from '../../cases/status.js';
 import { referencingFields, relatedRecords } from '../../crm/list.js';
 import { fieldLabel, layoutFor, layoutSections, loadModuleMetaById, moduleLabel } from '../../crm/metadata.js';
 import { ATTACHMENT_MAX_BYTES, actorNames, addAttachment, addNote, findAttachment, listAttachments, listNotes, noteProblem } from '../../crm/notes.js';
@@ -194,10 +194,7 @@ recordRoutes.post('/:module/:id', async (c) => {
   const result = await updateRecord(db, actorOf(ctx), meta, record, checked.data, Number.isInteger(version) ? version : -1);
   if (!result.ok) return renderEdit(c, { ...ctx, record }, { ...checked.data, ...lookupEcho(fields, input) }, {}, { status: 409, conflict: true });
   const invited = await autoInviteAfterSave(c, meta, result.record, record.data as RecordData);
-  // A case's customer hears of its new status.
-  const status = caseStatus(result.record);
-  if (isCaseModule(meta) && status && status !== caseStatus(record))
-    await db.transaction().execute((trx) => notifyCustomer(trx, notifyDeps(c), meta, result.record, 'status', status));
+  await notifyStatusChange(db, notifyDeps(c), meta, record, result.record);
   return c.redirect(`${base}/${record.id}?saved=1${invited}`, 303);
 });
 
