@@ -41,6 +41,7 @@ import { settingsPrivacyRoutes } from './routes/admin/settings/privacy.js';
 import { settingsProfilesRoutes } from './routes/admin/settings/profiles.js';
 import { settingsUsersRoutes } from './routes/admin/settings/users.js';
 import { staffTwoFactorRoutes, staffTwoFactorSignInRoutes } from './routes/admin/two-factor.js';
+import { inboundRoutes } from './routes/inbound.js';
 import { langRoutes } from './routes/lang.js';
 import { portalRoutes } from './routes/portal/index.js';
 import { portalRedirectRoutes } from './routes/portal/redirect.js';
@@ -67,6 +68,8 @@ export function createApp(deps: Deps) {
     c.header('Cache-Control', 'no-store');
     return c.json({ status: ok ? 'ok' : 'unavailable', database: ok }, ok ? 200 : 503);
   });
+  // Mail providers post here: no session, no browser, its own secret.
+  app.route('/inbound', inboundRoutes);
 
   app.use(requestContext());
   app.use(csrfGuard(() => allowedOrigins));

@@ -14,6 +14,12 @@ export type Config = {
   embeddedPort: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Replies to case emails go to this address with a token after a plus sign (replies+token@…). */
+  inboundAddress: string;
+  /** The built-in SMTP listener for replies; 0: not started. */
+  inboundSmtpPort: number;
+  /** Shared secret for the HTTP endpoint that takes raw inbound messages; unset: no endpoint. */
+  inboundSecret: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sessionDays: number;
   /** How many proxies in front of Porta append to X-Forwarded-For (0: use the socket address). */
@@ -60,6 +66,19 @@ const schema = z.object({
       message: 'must be an address such as crm@example.com or "Name <crm@example.com>"',
     })
     .default('Porta <no-reply@localhost>'),
+  INBOUND_ADDRESS: z
+    .string()
+    .refine((v) => /^[^\s@<>+"]+@[^\s@<>]+\.?[^\s@<>]*$/.test(v.trim()), {
+      message: 'must be a plain address without a plus sign, such as replies@support.example.com',
+    })
+    .optional(),
+  INBOUND_SMTP_PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 (off) and 65535')
+    .max(65535, 'must be between 0 (off) and 65535')
+    .default(2525),
+  INBOUND_SECRET: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' })
     .optional(),
@@ -104,6 +123,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPort: e.EMBEDDED_PG_PORT,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    inboundAddress: (e.INBOUND_ADDRESS ?? `replies@${mailDomain(e.MAIL_FROM)}`).trim().toLowerCase(),
+    inboundSmtpPort: e.INBOUND_SMTP_PORT,
+    inboundSecret: e.INBOUND_SECRET,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     sessionDays: e.SESSION_DAYS,
     trustProxyHops: e.TRUST_PROXY ?? (production ? 1 : 0),
@@ -111,6 +133,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     workerInProcess: e.WORKER_IN_PROCESS,
   };
+}
+
+/** The address customers' replies go to, when Porta receives mail (its SMTP listener or the HTTP endpoint). */
+export function replyInbox(config: Config): string | undefined {
+  return config.inboundSmtpPort > 0 || config.inboundSecret ? config.inboundAddress : undefined;
+}
+
+/** The domain of MAIL_FROM's address ("Porta <no-reply@localhost>" → localhost). */
+function mailDomain(from: string): string {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
+  return address.slice(address.lastIndexOf('@') + 1);
 }
 
 function showValue(key: PropertyKey | undefined, env: Record<string, string | undefined>): string {

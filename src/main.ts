@@ -1,5 +1,6 @@
 import { createApp } from './app.js';
 import { findStaffByEmail } from './auth/staff.js';
+import { startReplyListener } from './cases/email-replies.js';
 import { loadConfig } from './config.js';
 import { migrateToLatest } from './db/migrate.js';
 import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, DEMO_PORTAL_USERS, seedDemoPortal } from './demo/portal.js';
@@ -28,7 +29,10 @@ async function main() {
   if (demoSeeded && demoAdmin) await seedDemoPortal({ db: runtime.deps.db, boss: runtime.deps.boss, baseUrl: config.baseUrl }, demoAdmin.id);
   const app = createApp(runtime.deps);
   const http = await listen(app, config.port, config.host);
+  // Replies to case emails; a port already taken leaves this process without it, said below.
+  const inbound = config.inboundSmtpPort > 0 ? await startReplyListener(runtime.deps).catch((err: NodeJS.ErrnoException) => err) : undefined;
   onShutdownSignal(log, async () => {
+    if (inbound && !(inbound instanceof Error)) await inbound.close();
     await http.close(config.shutdownTimeoutMs);
     await runtime.stop();
   });
@@ -39,6 +43,11 @@ async function main() {
     runtime.embedded ? `  Database: embedded PostgreSQL, data in ${runtime.embedded.dataDir} (port ${runtime.embedded.port})` : '  Database: DATABASE_URL',
   ];
   if (runtime.embedded?.relocated) lines.push(`    ${EMBEDDED_RELOCATED_NOTE}`);
+  if (inbound instanceof Error)
+    lines.push(
+      `  Replies by email: the SMTP listener could not listen on port ${config.inboundSmtpPort} (${inbound.code ?? inbound.message}); set INBOUND_SMTP_PORT`,
+    );
+  else if (inbound) lines.push(`  Replies by email: SMTP on port ${inbound.port}, for ${config.inboundAddress}`);
   if (demoAdmin) {
     lines.push(
       `  Demo staff sign-in: ${config.baseUrl}/admin/login`,

@@ -9,14 +9,20 @@ import { translator } from '../i18n/i18n.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
-import { caseStatus, isCaseModule } from './status.js';
+import { issueReplyToken, replyAddress } from './reply-tokens.js';
+import { caseSetup, caseState } from './status.js';
 
 // Who hears about a case, through the outbox in the same transaction as what
 // happened: the customer (each active portal user whose own record the case
 // is linked to, in a portal showing cases) when staff reply or change the
 // status; the case's owner when a customer opens a case or replies.
 
-export type NotifyDeps = { boss: PgBoss; baseUrl: string };
+export type NotifyDeps = {
+  boss: PgBoss;
+  baseUrl: string;
+  /** Where customers' replies by email go (replies@…), when Porta receives mail; each email gets its own reply address. */
+  inboundAddress?: string | undefined;
+};
 
 const languageOf = (preferred: string | null | undefined, fallback: string): Language =>
   isLanguage(preferred) ? preferred : isLanguage(fallback) ? fallback : 'en';
@@ -39,12 +45,12 @@ export async function notifyCustomer(trx: Transaction<DB>, deps: NotifyDeps, met
       .innerJoin('record_refs as rr', (j) =>
         j.onRef('rr.field_id', '=', 'tab.filter_field_id').onRef('rr.target_id', '=', 'u.record_id').on('rr.record_id', '=', record.id),
       )
-      .select(['u.email', 'u.language', 'p.slug', 'p.name as portal_name'])
+      .select(['u.id', 'u.email', 'u.language', 'p.slug', 'p.name as portal_name'])
       .where('u.status', '=', 'active')
       .execute(),
     trx.selectFrom('org').select(['name', 'default_language']).executeTakeFirstOrThrow(),
   ]);
-  const status = meta.byName.get('status');
+  const status = caseSetup(meta)?.status;
   for (const u of users) {
     const language = languageOf(u.language, org.default_language);
     const t = translator(language);
@@ -59,18 +65,25 @@ export async function notifyCustomer(trx: Transaction<DB>, deps: NotifyDeps, met
         url: `${deps.baseUrl}/p/${u.slug}/m/${meta.module.api_name}/${record.id}`,
         portalName: u.portal_name,
         orgName: org.name,
+        replyByEmail: deps.inboundAddress !== undefined,
       },
       language,
     );
-    await enqueueEmail(trx, deps.boss, { address: u.email }, email);
+    // A reply to this email answers the case: its own reply address, matched back to this user and case.
+    const reply = deps.inboundAddress ? issueReplyToken(trx, record.id, u.id) : undefined;
+    const outboxId = await enqueueEmail(trx, deps.boss, { address: u.email }, email, {
+      replyTo: reply && deps.inboundAddress ? replyAddress(deps.inboundAddress, reply.token) : undefined,
+    });
+    await reply?.link(outboxId);
   }
 }
 
 /** After staff saved a case: its customer hears of a new status (in its own transaction, after the save). */
 export async function notifyStatusChange(db: Database, deps: NotifyDeps, meta: ModuleMeta, before: CrmRecord, after: CrmRecord): Promise<void> {
-  const status = caseStatus(after);
-  if (!isCaseModule(meta) || !status || status === caseStatus(before)) return;
-  await db.transaction().execute((trx) => notifyCustomer(trx, deps, meta, after, 'status', status));
+  const setup = caseSetup(meta);
+  const status = caseState(meta, after);
+  if (!setup || !status || status === caseState(meta, before)) return;
+  await db.transaction().execute((trx) => notifyCustomer(trx, deps, meta, after, 'status', setup.values[status]));
 }
 
 /** The case's owner hears of a new case or of a customer's reply. */
@@ -105,6 +118,7 @@ export async function notifyOwner(
       url: `${deps.baseUrl}/admin/m/${meta.module.api_name}/${record.id}`,
       portalName: from.portal_name,
       orgName: org.name,
+      replyByEmail: false,
     },
     language,
   );

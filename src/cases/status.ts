@@ -3,9 +3,9 @@ import type { AccessContext } from '../access/context.js';
 import { allowedActions, findInScope } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import type { ModuleMeta } from '../crm/metadata.js';
-import { type Actor, type RecordData, updateRecordIn } from '../crm/records.js';
+import { type Actor, createRecordIn, type RecordData, updateRecordIn } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, DB } from '../db/schema.js';
+import type { CrmRecord, DB, Field } from '../db/schema.js';
 
 // A case is a record of the case module; its status follows the help-desk
 // norms: a customer's reply to a case waiting for them puts it back In
@@ -35,27 +35,49 @@ export async function setReopenDays(db: Database, actor: Actor, portalId: string
   return { ok: true };
 }
 
-/** Whether M is the case module: a status picklist with the four help-desk states. */
-export function isCaseModule(meta: ModuleMeta): boolean {
-  const status = meta.byName.get('status');
-  const values = new Set(status?.type === 'picklist' ? (status.options.values ?? []).map((v) => v.value) : []);
-  return meta.module.api_name === CASE_MODULE && ['open', 'in_progress', 'waiting', 'closed'].every((v) => values.has(v));
+export const CASE_STATES: readonly CaseStatus[] = ['open', 'in_progress', 'waiting', 'closed'];
+
+/** A case module's status field and the picklist value that stands for each state. */
+export type CaseSetup = { status: Field; values: Record<CaseStatus, string>; stateOf: Map<string, CaseStatus> };
+
+/**
+ * M's case set-up: the status picklist its configuration names, when every
+ * state maps to a live value of it (the Cases module by default; any module
+ * an admin configures). Undefined for any other module.
+ */
+export function caseSetup(meta: ModuleMeta): CaseSetup | undefined {
+  const config = meta.module.case_config;
+  const status = config ? meta.byId.get(config.statusFieldId) : undefined;
+  if (!config || status?.type !== 'picklist' || status.parent_field_id) return undefined;
+  const live = new Set((status.options.values ?? []).map((v) => v.value));
+  if (!CASE_STATES.every((s) => live.has(config.states[s]))) return undefined;
+  return { status, values: config.states, stateOf: new Map(CASE_STATES.map((s) => [config.states[s], s])) };
 }
 
-export const caseStatus = (record: Pick<CrmRecord, 'data'>): string | undefined => {
-  const value = (record.data as RecordData).status;
-  return typeof value === 'string' ? value : undefined;
-};
+/** Whether M is a case module. */
+export const isCaseModule = (meta: ModuleMeta): boolean => caseSetup(meta) !== undefined;
+
+/** The state of a case record, read through its module's set-up. */
+export function caseState(meta: ModuleMeta, record: Pick<CrmRecord, 'data'>): CaseStatus | undefined {
+  const setup = caseSetup(meta);
+  const value = setup ? (record.data as RecordData)[setup.status.api_name] : undefined;
+  return typeof value === 'string' ? setup?.stateOf.get(value) : undefined;
+}
+
+/** The record's data with its status set to a state. */
+function withState(setup: CaseSetup, record: CrmRecord, state: CaseStatus): RecordData {
+  return { ...(record.data as RecordData), [setup.status.api_name]: setup.values[state] };
+}
 
 /** When the case was last closed, from its history (undefined when it is not closed). */
 export async function closedAt(db: Database, meta: ModuleMeta, record: CrmRecord): Promise<Date | undefined> {
-  const status = meta.byName.get('status');
-  if (caseStatus(record) !== 'closed' || !status) return undefined;
+  const setup = caseSetup(meta);
+  if (!setup || caseState(meta, record) !== 'closed') return undefined;
   const row = await db
     .selectFrom('record_changes')
     .select('at')
     .where('record_id', '=', record.id)
-    .where(sql<boolean>`changes @> ${JSON.stringify([{ field: status.id, new: 'closed' }])}::jsonb`)
+    .where(sql<boolean>`changes @> ${JSON.stringify([{ field: setup.status.id, new: setup.values.closed }])}::jsonb`)
     .orderBy('at', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -65,19 +87,66 @@ export async function closedAt(db: Database, meta: ModuleMeta, record: CrmRecord
 export type CaseActions = { close: boolean; reopen: boolean };
 
 /** What the customer may do with the status of a case they see: close it while open, reopen it within the window. */
-export function caseActions(record: Pick<CrmRecord, 'data' | 'state'>, closed: Date | undefined, days: number, now = new Date()): CaseActions {
-  const status = caseStatus(record);
+export function caseActions(
+  meta: ModuleMeta,
+  record: Pick<CrmRecord, 'data' | 'state'>,
+  closed: Date | undefined,
+  days: number,
+  now = new Date(),
+): CaseActions {
+  const status = caseState(meta, record);
   if (record.state !== 'active') return { close: false, reopen: false };
   const withinWindow = closed !== undefined && now.getTime() - closed.getTime() <= days * 86_400_000;
   return { close: status !== 'closed', reopen: status === 'closed' && withinWindow };
 }
 
-/** A customer's reply to a case waiting for them puts it back In Progress (in the reply's transaction). */
+/**
+ * What a customer's reply does to a case (the case module only): a case
+ * waiting for them goes back In Progress; a closed one within the reopening
+ * window is reopened; a closed one past it stays closed and the reply opens a
+ * new case instead, linked to it.
+ */
+export type ReplyEffect = 'note' | 'follow_up';
+
+export async function replyEffect(db: Database, portalId: string, meta: ModuleMeta, record: CrmRecord): Promise<ReplyEffect> {
+  if (caseState(meta, record) !== 'closed') return 'note';
+  const [closed, days] = await Promise.all([closedAt(db, meta, record), reopenDays(db, portalId)]);
+  return caseActions(meta, record, closed, days).reopen ? 'note' : 'follow_up';
+}
+
+/** After a customer's reply, in its transaction: waiting → In Progress, closed (within the window) → Open. */
 export async function afterCustomerReply(trx: Transaction<DB>, actor: Actor, meta: ModuleMeta, recordId: string): Promise<void> {
-  if (!isCaseModule(meta)) return;
+  const setup = caseSetup(meta);
+  if (!setup) return;
   const record = await trx.selectFrom('records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst();
-  if (!record || caseStatus(record) !== 'waiting') return;
-  await updateRecordIn(trx, actor, meta, record, { ...(record.data as RecordData), status: 'in_progress' }, record.version);
+  const state = record ? caseState(meta, record) : undefined;
+  if (!record || (state !== 'waiting' && state !== 'closed')) return;
+  await updateRecordIn(trx, actor, meta, record, withState(setup, record, state === 'waiting' ? 'in_progress' : 'open'), record.version);
+}
+
+/**
+ * The case a reply to a case closed too long ago opens: the old case's
+ * values (so it stays linked to the same customer and owner), Open, the reply
+ * as its description, no resolution, and the old case as its previous case.
+ */
+export async function openFollowUpCase(
+  trx: Transaction<DB>,
+  actor: Actor & { kind: 'portal' },
+  meta: ModuleMeta,
+  previous: CrmRecord,
+  body: string,
+): Promise<CrmRecord> {
+  const setup = caseSetup(meta);
+  if (!setup) throw new Error('not a case module');
+  const data = withState(setup, previous, 'open');
+  const description = meta.byName.get('description');
+  if (description?.type === 'textarea' || description?.type === 'text') data[description.api_name] = body.trim();
+  if (meta.byName.has('resolution')) delete data.resolution;
+  const link = meta.byName.get('previous_case');
+  if (link?.type === 'lookup' && link.options.targetModuleId === meta.module.id) data[link.api_name] = previous.id;
+  const created = await createRecordIn(trx, { ...actor, ownerId: previous.owner_id }, meta, { data, layoutId: previous.layout_id, ownerId: previous.owner_id });
+  await audit(trx, { kind: 'portal', id: actor.id }, 'portal.case_followed_up', { type: 'record', id: created.id }, { previous: previous.id });
+  return created;
 }
 
 export type StatusChange = { ok: true } | { ok: false; status: 403 | 404 | 409 };
@@ -94,12 +163,13 @@ export async function changeCaseStatus(db: Database, ctx: AccessContext, meta: M
   const tab = ctx.tabs.get(meta.module.id);
   if (!user || ctx.readOnly || tab?.kind === 'public') return { ok: false, status: 403 };
   const [closed, days] = await Promise.all([closedAt(db, meta, record), reopenDays(db, ctx.portalId)]);
-  const allowed = caseActions(record, closed, days);
-  if (!allowed[change]) return { ok: false, status: 409 };
+  const setup = caseSetup(meta);
+  const allowed = caseActions(meta, record, closed, days);
+  if (!setup || !allowed[change]) return { ok: false, status: 409 };
   const actor: Actor = { kind: 'portal', id: user.id, ownerId: user.invitedBy };
-  const status: CaseStatus = change === 'close' ? 'closed' : 'open';
+  const state: CaseStatus = change === 'close' ? 'closed' : 'open';
   const result = await db.transaction().execute(async (trx) => {
-    const updated = await updateRecordIn(trx, actor, meta, record, { ...(record.data as RecordData), status }, record.version);
+    const updated = await updateRecordIn(trx, actor, meta, record, withState(setup, record, state), record.version);
     if (updated.ok)
       await audit(trx, { kind: 'portal', id: user.id }, `portal.case_${change === 'close' ? 'closed' : 'reopened'}`, { type: 'record', id: record.id }, {});
     return updated;

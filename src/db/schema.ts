@@ -95,6 +95,34 @@ export interface EmailOutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  /** Where a reply goes: a case's per-email reply address. */
+  reply_to: string | null;
+}
+
+export interface CaseReplyTokensTable {
+  /** SHA-256 of the token in the reply address, hex. */
+  token_hash: string;
+  record_id: string;
+  portal_user_id: string;
+  outbox_id: string | null;
+  created_at: Timestamp;
+}
+
+export type InboundOutcome = 'accepted' | 'refused' | 'duplicate';
+
+export interface InboundMailTable {
+  id: Generated<string>;
+  received_at: Timestamp;
+  via: 'smtp' | 'http';
+  message_id: string | null;
+  from_address: string | null;
+  subject: string | null;
+  outcome: InboundOutcome;
+  reason: string | null;
+  record_id: string | null;
+  portal_user_id: string | null;
+  attachments: Generated<number>;
+  details: Json<Record<string, unknown>>;
 }
 
 export interface AuditLogTable {
@@ -121,7 +149,11 @@ export interface ModulesTable {
   name_fields: ColumnType<string[], string[] | undefined, string[]>;
   created_at: Timestamp;
   deleted_at: NullableTimestamp;
+  /** Set on a case module: its status picklist and which of its values are the four help-desk states. */
+  case_config: ColumnType<CaseConfig | null, CaseConfig | string | null | undefined, CaseConfig | string | null>;
 }
+
+export type CaseConfig = { statusFieldId: string; states: Record<'open' | 'in_progress' | 'waiting' | 'closed', string> };
 
 export type FieldType =
   | 'text'
@@ -296,6 +328,8 @@ export interface PortalsTable {
   updated_at: Timestamp;
   /** Days after closing in which a customer may reopen a case. */
   reopen_days: Generated<number>;
+  /** The public module whose articles are suggested beside a new case (Solutions when unset). */
+  knowledge_base_module_id: string | null;
 }
 
 export interface PortalSlugsTable {
@@ -476,6 +510,8 @@ export interface DB {
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   email_outbox: EmailOutboxTable;
+  case_reply_tokens: CaseReplyTokensTable;
+  inbound_mail: InboundMailTable;
   case_deflections: CaseDeflectionsTable;
   portal_indicators: PortalIndicatorsTable;
   audit_log: AuditLogTable;

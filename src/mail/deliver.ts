@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { OutboxEmail } from '../db/schema.js';
 import { MAIL_RETRY_LIMIT } from '../jobs/boss.js';
 import { type MailDeliverJob, QUEUES } from '../jobs/queues.js';
-import type { MailTransport } from './transport.js';
+import { LOOP_HEADER, type MailTransport } from './transport.js';
 
 export type DeliveryOutcome = 'sent' | 'held' | 'already-done' | 'missing' | 'retry' | 'failed';
 
@@ -67,6 +67,9 @@ export async function deliverOutboxEmail(
         html: email.html,
         text: email.text,
         messageId: `<${outboxId}@${from.slice(from.lastIndexOf('@') + 1).replace(/[^A-Za-z0-9.-]/g, '') || 'porta.invalid'}>`,
+        ...(email.reply_to ? { replyTo: email.reply_to } : {}),
+        // Sent by a program (RFC 3834): auto-responders leave it alone, and it is recognised if it comes back.
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply', [LOOP_HEADER]: '1' },
       },
       attempt.signal,
     );

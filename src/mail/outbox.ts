@@ -12,19 +12,30 @@ export type Recipient = { address: string; name?: string | null };
  * caller's transaction: the email exists if and only if the change that caused
  * it committed, and a delivery job exists for every outbox row.
  */
-export async function enqueueEmail(trx: Transaction<DB>, boss: PgBoss, to: Recipient, email: RenderedEmail): Promise<string> {
-  const [id] = await enqueueEmails(trx, boss, [{ to, email }]);
+export async function enqueueEmail(
+  trx: Transaction<DB>,
+  boss: PgBoss,
+  to: Recipient,
+  email: RenderedEmail,
+  opts: { replyTo?: string | undefined } = {},
+): Promise<string> {
+  const [id] = await enqueueEmails(trx, boss, [{ to, email, replyTo: opts.replyTo }]);
   if (!id) throw new Error('the email was not written to the outbox');
   return id;
 }
 
 /** Several emails written and queued at once, inside the caller's transaction (bulk work). */
-export async function enqueueEmails(trx: Transaction<DB>, boss: PgBoss, emails: { to: Recipient; email: RenderedEmail }[]): Promise<string[]> {
+export async function enqueueEmails(
+  trx: Transaction<DB>,
+  boss: PgBoss,
+  emails: { to: Recipient; email: RenderedEmail; replyTo?: string | undefined }[],
+): Promise<string[]> {
   if (emails.length === 0) return [];
   const rows = await trx
     .insertInto('email_outbox')
     .values(
-      emails.map(({ to, email }) => ({
+      emails.map(({ to, email, replyTo }) => ({
+        reply_to: replyTo ?? null,
         to_address: to.address,
         to_name: to.name ?? null,
         subject: email.subject,
@@ -44,7 +55,7 @@ export async function enqueueEmails(trx: Transaction<DB>, boss: PgBoss, emails: 
   return rows.map((r) => r.id);
 }
 
-export type OutboxPage = { emails: Omit<OutboxEmail, 'html' | 'text'>[]; next: string | undefined };
+export type OutboxPage = { emails: Omit<OutboxEmail, 'html' | 'text' | 'reply_to'>[]; next: string | undefined };
 
 /** Newest first, keyset-paginated on (created_at, id). */
 export async function listOutbox(db: Database, after?: string, limit = 50): Promise<OutboxPage> {

@@ -1,5 +1,8 @@
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 
+/** Every email Porta sends carries this header; a message that has it is our own, come back. */
+export const LOOP_HEADER = 'X-Porta-Loop';
+
 export type MailMessage = {
   from: string;
   to: string;
@@ -8,6 +11,8 @@ export type MailMessage = {
   text: string;
   /** The same for every attempt at one outbox email, so a repeated delivery is recognisable as the same message. */
   messageId?: string;
+  replyTo?: string | undefined;
+  headers?: Record<string, string>;
 };
 
 export type MailTransport = {

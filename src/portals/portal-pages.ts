@@ -18,7 +18,7 @@ import {
   type ScopeField,
   visibleTabs,
 } from '../access/engine.js';
-import { type CaseActions, caseActions, closedAt, isCaseModule, REOPEN_DAYS, reopenDays } from '../cases/status.js';
+import { type CaseActions, type CaseStatus, caseActions, caseSetup, closedAt, isCaseModule, REOPEN_DAYS, reopenDays } from '../cases/status.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
@@ -214,7 +214,9 @@ export type PortalList = {
   query: { q: string; filters: Record<string, string>; sort: string; dir: 'asc' | 'desc' };
   refused: 'hidden_field' | undefined;
   /** A case list with its status visible: how many of the user's cases are in each status (links that filter). */
-  statusCounts: { value: string; count: number }[] | undefined;
+  statusCounts: { value: string; state: CaseStatus | undefined; count: number }[] | undefined;
+  /** A case list's status field (its values are the four states). */
+  statusField: Field | undefined;
   rows: PortalRow[];
   total: { count: number; capped: boolean };
   next: string | undefined;
@@ -312,7 +314,8 @@ export async function portalList(
   const narrowing = { words, searchIn, filters };
   const after = refused ? undefined : decodeCursor(opts.after);
 
-  const statusField = isCaseModule(meta) ? filterFields.find((f) => f.api_name === 'status') : undefined;
+  const setup = caseSetup(meta);
+  const statusField = setup ? filterFields.find((f) => f.id === setup.status.id) : undefined;
   const [page, total, design, statusCounts] = await Promise.all([
     pageInScope(db, ctx, moduleId, { ...narrowing, sort: sortField ? scopeField(sortField) : undefined, dir, after, limit: PORTAL_PAGE_SIZE }),
     cappedCountInScope(db, ctx, moduleId, narrowing),
@@ -344,7 +347,10 @@ export async function portalList(
     sortFields,
     query: { q, filters: applied, sort: sortField?.api_name ?? 'created', dir },
     refused,
-    statusCounts: statusField ? (statusField.options.values ?? []).map((v) => ({ value: v.value, count: statusCounts?.get(v.value) ?? 0 })) : undefined,
+    statusCounts: statusField
+      ? (statusField.options.values ?? []).map((v) => ({ value: v.value, state: setup?.stateOf.get(v.value), count: statusCounts?.get(v.value) ?? 0 }))
+      : undefined,
+    statusField,
     rows,
     total,
     next: page.next ? encodeCursor(page.next) : undefined,
@@ -442,7 +448,7 @@ export async function portalRecord(
             (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
           )
         : undefined,
-    caseActions: userCase ? caseActions(record, closed, days) : undefined,
+    caseActions: userCase ? caseActions(meta, record, closed, days) : undefined,
     reopenDays: days,
   };
 }

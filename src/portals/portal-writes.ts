@@ -2,7 +2,7 @@ import type { AccessContext, TabConfig } from '../access/context.js';
 import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import { type NotifyDeps, notifyOwner } from '../cases/notifications.js';
-import { afterCustomerReply, isCaseModule } from '../cases/status.js';
+import { afterCustomerReply, isCaseModule, openFollowUpCase, replyEffect } from '../cases/status.js';
 import { knowledgeBase } from '../cases/suggestions.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
@@ -406,19 +406,39 @@ export async function deletePortalRecord(db: Database, ctx: AccessContext, apiNa
   return { ok: true };
 }
 
-/** A note by U on a record whose tab lets them add notes; never internal, the author recorded as U. */
-export async function addPortalNote(db: Database, ctx: AccessContext, apiName: string, id: string, body: string, notify?: NotifyDeps): Promise<SmallWrite> {
+export type NoteWrite =
+  | { ok: true; followUpId?: string }
+  | { ok: false; status: 403 | 404 }
+  | { ok: false; status: 409 | 422; problem: NoteProblem | 'case_closed' };
+
+/**
+ * A note by U on a record whose tab lets them add notes; never internal, the
+ * author recorded as U. On a case it is a reply, with the case's status rules
+ * in the same transaction (waiting → In Progress, closed → reopened) and its
+ * owner told; a reply to a case closed past its reopening window opens a new
+ * case linked to it instead (when U may open cases; otherwise 409).
+ */
+export async function addPortalNote(db: Database, ctx: AccessContext, apiName: string, id: string, body: string, notify?: NotifyDeps): Promise<NoteWrite> {
   const found = await recordInTab(db, ctx, apiName, id);
   const actor = portalActor(ctx);
   if (!found) return { ok: false, status: 404 };
   if (found.tab.notes !== 'add' || found.tab.kind === 'public' || ctx.readOnly || !actor) return { ok: false, status: 403 };
   const problem = noteProblem(body);
   if (problem) return { ok: false, status: 422, problem };
-  // A reply to a case waiting for the customer puts it back In Progress, in the same transaction.
-  // The case's owner hears of it too.
-  await addNote(db, found.record.id, { kind: 'portal', id: actor.id }, body, false, async (trx) => {
-    await afterCustomerReply(trx, actor, found.meta, found.record.id);
-    if (notify && isCaseModule(found.meta)) await notifyOwner(trx, notify, found.meta, found.record, 'replied', actor.id, body.trim());
+  const { meta, record } = found;
+  const isCase = isCaseModule(meta);
+  if (isCase && (await replyEffect(db, ctx.portalId, meta, record)) === 'follow_up') {
+    if (!allowedActions(ctx, meta.module.id).create) return { ok: false, status: 409, problem: 'case_closed' };
+    const created = await db.transaction().execute(async (trx) => {
+      const next = await openFollowUpCase(trx, actor, meta, record, body);
+      if (notify) await notifyOwner(trx, notify, meta, next, 'opened', actor.id, body.trim());
+      return next;
+    });
+    return { ok: true, followUpId: created.id };
+  }
+  await addNote(db, record.id, { kind: 'portal', id: actor.id }, body, false, async (trx) => {
+    await afterCustomerReply(trx, actor, meta, record.id);
+    if (notify && isCase) await notifyOwner(trx, notify, meta, record, 'replied', actor.id, body.trim());
   });
   return { ok: true };
 }

@@ -2,7 +2,7 @@ import type { OutboxEmail } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import { Alert } from '../components/Alert.js';
 
-type Row = Omit<OutboxEmail, 'html' | 'text'>;
+type Row = Omit<OutboxEmail, 'html' | 'text' | 'reply_to'>;
 
 function StatusBadge({ view, status }: { view: ViewContext; status: OutboxEmail['status'] }) {
   return <span class={`badge badge-${status}`}>{view.t(`admin:outbox.status.${status}`)}</span>;

@@ -14,6 +14,8 @@ export type CaseUpdateProps = {
   url: string;
   portalName: string;
   orgName: string;
+  /** Replying to this email answers the case (customer emails, when Porta receives mail). */
+  replyByEmail: boolean;
 };
 
 /** One email for every step of a case's conversation, in the recipient's language. */
@@ -26,11 +28,13 @@ export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
       title={t(`email:caseUpdate.${p.kind}.subject`, { subject: p.subject, portalName: p.portalName, status: p.detail })}
       footer={t('email:footer', { orgName: p.orgName })}
     >
+      {p.replyByEmail && <p style="font-size:12px;color:#52606d;margin:0 0 16px;">{t('email:caseUpdate.replyAbove')}</p>}
       <h1 style="font-size:20px;margin:0 0 16px;">{p.subject}</h1>
       <p>{t(`email:caseUpdate.${p.kind}.body`, { who: p.who, status: p.detail, portalName: p.portalName })}</p>
       {p.kind !== 'status' && p.detail && (
         <blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #cbd2d9;white-space:pre-wrap;">{p.detail}</blockquote>
       )}
+      {p.replyByEmail && <p>{t('email:caseUpdate.replyHint')}</p>}
       <EmailButton href={p.url}>{t('email:caseUpdate.button')}</EmailButton>
       <p style="font-size:13px;color:#52606d;">
         {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
@@ -39,11 +43,13 @@ export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
   ),
   text: (t, p) =>
     [
+      ...(p.replyByEmail ? [t('email:caseUpdate.replyAbove'), ''] : []),
       p.subject,
       '',
       t(`email:caseUpdate.${p.kind}.body`, { who: p.who, status: p.detail, portalName: p.portalName }),
       ...(p.kind !== 'status' && p.detail ? ['', ...p.detail.split('\n').map((l) => `> ${l}`)] : []),
       '',
+      ...(p.replyByEmail ? [t('email:caseUpdate.replyHint'), ''] : []),
       `${t('email:caseUpdate.button')}: ${p.url}`,
       '',
       '-- ',

@@ -83,8 +83,9 @@ export function ModulePage(props: ModulePageProps) {
 /** A case list's statuses with how many cases are in each, each a link filtering the list by it. */
 function StatusCounts({ view, list, href }: ModulePageProps) {
   const { t, lang } = view;
-  const field = list.meta.byName.get('status');
-  const current = list.query.filters.status;
+  const field = list.statusField;
+  const param = `f.${field?.api_name ?? 'status'}`;
+  const current = field ? list.query.filters[field.api_name] : undefined;
   return (
     <nav class="status-counts" aria-label={t('portal:cases.byStatus')}>
       <ul>
@@ -94,9 +95,9 @@ function StatusCounts({ view, list, href }: ModulePageProps) {
           return (
             <li>
               <a
-                href={listHref(href, list.query, { 'f.status': current === s.value ? undefined : s.value, after: undefined })}
+                href={listHref(href, list.query, { [param]: current === s.value ? undefined : s.value, after: undefined })}
                 aria-current={current === s.value ? 'true' : undefined}
-                class={`status-count status-${s.value}`}
+                class={`status-count status-${s.state ?? 'other'}`}
               >
                 <span class="status-label">{label}</span> <span class="status-number">{view.fmt.number(s.count)}</span>
               </a>
@@ -192,8 +193,12 @@ function SortHeading({ view, list, href, field }: ModulePageProps & { field: Fie
 
 function value(view: ViewContext, list: PortalList, row: PortalRow, field: Field, currency: string) {
   const raw = row.data[field.api_name];
-  if (list.statusCounts && field.api_name === 'status' && typeof raw === 'string')
-    return <span class={`badge status-${raw}`}>{picklistValueLabel(view.t, view.lang, field, raw)}</span>;
+  if (list.statusField?.id === field.id && typeof raw === 'string')
+    return (
+      <span class={`badge status-${list.statusCounts?.find((s) => s.value === raw)?.state ?? 'other'}`}>
+        {picklistValueLabel(view.t, view.lang, field, raw)}
+      </span>
+    );
   return (
     <FieldValue
       view={view}

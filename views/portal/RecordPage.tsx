@@ -14,7 +14,7 @@ export type RecordPageProps = {
   href: string;
   currency: string;
   /** After a save: what the user just did. */
-  notice?: 'created' | 'saved' | 'noted' | 'attached' | 'closed' | 'reopened' | 'statusUnchanged' | undefined;
+  notice?: 'created' | 'saved' | 'noted' | 'attached' | 'closed' | 'reopened' | 'statusUnchanged' | 'followup' | undefined;
   /** A refused note: its message (a locale key) and the text kept. */
   noteError?: string | undefined;
   noteBody?: string | undefined;
@@ -24,6 +24,9 @@ export type RecordPageProps = {
 
 /** One record as a portal user sees it: the visible fields of its layout, its notes and files when the tab shares them. */
 export function RecordPage({ view, rec, href, currency, notice, noteError, noteBody, fileError }: RecordPageProps) {
+  // A closed case: what a reply will do to it.
+  const replyHint =
+    rec.caseActions && !rec.caseActions.close ? (rec.caseActions.reopen ? 'portal:cases.replyReopens' : 'portal:cases.replyOpensNew') : undefined;
   const { t, lang, fmt } = view;
   const { record, meta } = rec;
   const locked = record.state === 'pending_approval' || record.state === 'under_review';
@@ -140,10 +143,15 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
                     rows={4}
                     maxlength={10000}
                     aria-invalid={noteError ? 'true' : undefined}
-                    aria-describedby={noteError ? 'note-body-error' : undefined}
+                    aria-describedby={[noteError && 'note-body-error', replyHint && 'note-body-hint'].filter(Boolean).join(' ') || undefined}
                   >
                     {noteBody ?? ''}
                   </textarea>
+                  {replyHint && (
+                    <p class="hint" id="note-body-hint">
+                      {t(replyHint)}
+                    </p>
+                  )}
                   {noteError && (
                     <p class="field-error" id="note-body-error">
                       {t(noteError)}

@@ -3,6 +3,7 @@ import { RecordDetail, type RelatedListView } from '../../../views/admin/records
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
 import { notifyCustomer, notifyStatusChange } from '../../cases/notifications.js';
 import { isCaseModule } from '../../cases/status.js';
+import { replyInbox } from '../../config.js';
 import { referencingFields, relatedRecords } from '../../crm/list.js';
 import { fieldLabel, layoutFor, layoutSections, loadModuleMetaById, moduleLabel } from '../../crm/metadata.js';
 import { ATTACHMENT_MAX_BYTES, actorNames, addAttachment, addNote, findAttachment, listAttachments, listNotes, noteProblem } from '../../crm/notes.js';
@@ -255,7 +256,11 @@ recordRoutes.post('/:module/:id/owner', async (c) => {
   return c.redirect(`${ctx.base}/${ctx.record.id}?reassigned=1`, 303);
 });
 
-const notifyDeps = (c: Context<AppEnv>) => ({ boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
+const notifyDeps = (c: Context<AppEnv>) => ({
+  boss: c.get('deps').boss,
+  baseUrl: c.get('deps').config.baseUrl,
+  inboundAddress: replyInbox(c.get('deps').config),
+});
 
 /** A staff note or file is internal unless "visible to the customer" was chosen explicitly. */
 const staffOnly = (visibility: string | undefined) => visibility !== 'customer';

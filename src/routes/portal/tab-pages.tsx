@@ -281,7 +281,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
   });
 
-  async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 413 | 422; noteError?: string; noteBody?: string; fileError?: string } = {}) {
+  async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 409 | 413 | 422; noteError?: string; noteBody?: string; fileError?: string } = {}) {
     const s = surfaceOf(c);
     const nav = await navOf(c);
     const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module') ?? '', c.req.param('id') ?? '', {
@@ -293,7 +293,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     // An article opened from a new case's suggestions: it may answer the customer (counted for the admin).
     if (q.from === 'case' && c.req.method === 'GET' && rec.meta.module.api_name === KNOWLEDGE_BASE_MODULE && rec.tab.kind === 'public')
       await recordSuggestionOpened(c.get('deps').db, s.ctx, rec.record.id);
-    const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged'] as const;
+    const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged', 'followup'] as const;
     const notice = notices.find((n) => q[n] === '1');
     return page(c, {
       title: `${rec.record.name || moduleLabel(c.get('t'), c.get('lang'), rec.meta.module, 'singular')} · ${shell.name}`,
@@ -320,7 +320,9 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const s = surfaceOf(c);
     const { body } = await formValues(c, ['body']);
     const result = await addPortalNote(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), body ?? '', inviteDeps(c));
+    if (result.ok && result.followUpId) return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.followUpId}?followup=1`, 303);
     if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?noted=1#notes`, 303);
+    if (result.status === 409) return recordPage(c, { status: 409, noteError: 'portal:cases.closedForGood', noteBody: body ?? '' });
     if (result.status === 422) return recordPage(c, { status: 422, noteError: `crm:notes.errors.${result.problem}`, noteBody: body ?? '' });
     return refusedSmall(c, result.status);
   });
