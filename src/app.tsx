@@ -6,6 +6,7 @@ import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { loggablePath } from './http/log-path.js';
+import { portalHostResolver, servePortalHosts } from './http/portal-hosts.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
 import { fallbackTranslator, requestContext } from './http/middleware/context.js';
 import { refuseControlCharacters } from './http/middleware/control-characters.js';
@@ -52,9 +53,12 @@ import { staticRoutes } from './routes/static.js';
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   const allowedOrigins = [new URL(deps.config.baseUrl).origin];
+  const portalHosts = portalHostResolver(deps.db, deps.config.baseUrl);
+  servePortalHosts(app, portalHosts, deps.config.baseUrl);
 
   app.use(async (c, next) => {
     c.set('deps', deps);
+    c.set('portalHosts', portalHosts);
     await next();
   });
   app.use(requestLog());

@@ -4,12 +4,12 @@ import { portalPasswordResetEmail } from '../../views/emails/portal-password-res
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
 import type { FieldErrors } from '../org/setup-input.js';
 import { hashPassword, passwordProblem } from './passwords.js';
-import { portalBase } from './portal-session.js';
 import { createSession, generateSessionToken, invalidateUserSessions, sessionIdFromToken } from './sessions.js';
 import { hasTwoFactor } from './two-factor.js';
 
@@ -49,7 +49,8 @@ export async function requestPortalPasswordReset(
       name: user.display_name,
       portalName: portal.name,
       orgName: org?.name ?? portal.name,
-      resetUrl: `${opts.baseUrl}${portalBase(portal.slug)}/password/reset/${token}`,
+      resetUrl: `${portalPublicUrl(opts.baseUrl, portal)}/password/reset/${token}`,
+      brand: emailBrand(opts.baseUrl, portal),
       minutes: RESET_MINUTES,
     },
     language,

@@ -5,7 +5,7 @@ import { type AccessContext, loadAccessContext } from '../access/context.js';
 import { fieldMask } from '../access/engine.js';
 import type { Database } from '../db/database.js';
 import type { Portal, Session, TimeFormat } from '../db/schema.js';
-import type { AppEnv } from '../http/env.js';
+import { type AppEnv, portalHostOf } from '../http/env.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { createSession, generateSessionToken, invalidateSession, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
@@ -26,13 +26,14 @@ export function setPortalCookie(c: Context<AppEnv>, slug: string, token: string,
     httpOnly: true,
     sameSite: 'Lax',
     secure: c.get('deps').config.env === 'production',
-    path: portalBase(slug),
+    // On a portal's own host name only that portal lives, and its paths may not start with /p/:slug.
+    path: portalHostOf(c) ? '/' : portalBase(slug),
     expires: expiresAt,
   });
 }
 
 export function clearPortalCookie(c: Context<AppEnv>, slug: string) {
-  deleteCookie(c, PORTAL_COOKIE, { path: portalBase(slug), secure: c.get('deps').config.env === 'production', httpOnly: true, sameSite: 'Lax' });
+  deleteCookie(c, PORTAL_COOKIE, { path: portalHostOf(c) ? '/' : portalBase(slug), secure: c.get('deps').config.env === 'production', httpOnly: true, sameSite: 'Lax' });
 }
 
 export function findPortalBySlug(db: Database, slug: string): Promise<Portal | undefined> {

@@ -5,6 +5,7 @@ import { type ModuleMeta, picklistValueLabel } from '../crm/metadata.js';
 import type { RecordData } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB } from '../db/schema.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
@@ -45,7 +46,7 @@ export async function notifyCustomer(trx: Transaction<DB>, deps: NotifyDeps, met
       .innerJoin('record_refs as rr', (j) =>
         j.onRef('rr.field_id', '=', 'tab.filter_field_id').onRef('rr.target_id', '=', 'u.record_id').on('rr.record_id', '=', record.id),
       )
-      .select(['u.id', 'u.email', 'u.language', 'p.slug', 'p.name as portal_name'])
+      .select(['u.id', 'u.email', 'u.language', 'p.slug', 'p.name', 'p.name as portal_name', 'p.domain', 'p.accent_color', 'p.logo_hash'])
       .where('u.status', '=', 'active')
       .execute(),
     trx.selectFrom('org').select(['name', 'default_language']).executeTakeFirstOrThrow(),
@@ -62,7 +63,8 @@ export async function notifyCustomer(trx: Transaction<DB>, deps: NotifyDeps, met
         subject: subjectOf(record),
         detail: shown,
         who: '',
-        url: `${deps.baseUrl}/p/${u.slug}/m/${meta.module.api_name}/${record.id}`,
+        url: `${portalPublicUrl(deps.baseUrl, u)}/m/${meta.module.api_name}/${record.id}`,
+        brand: emailBrand(deps.baseUrl, u),
         portalName: u.portal_name,
         orgName: org.name,
         replyByEmail: deps.inboundAddress !== undefined,

@@ -2,10 +2,12 @@ import { sql } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
-import { loadModuleMeta, type ModuleMeta } from '../crm/metadata.js';
+import { loadModuleMeta, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import { CASE_MODULE } from './status.js';
+import { audit } from '../audit/audit.js';
+import { isUuid } from '../mail/outbox.js';
+import type { Actor } from '../crm/records.js';
 
 // Suggested answers while a customer types a case's subject: public
 // knowledge-base articles (the Solutions module, shared as a public tab)
@@ -19,9 +21,11 @@ const MIN_WORD = 3;
 
 export type Suggestion = { id: string; name: string };
 
-/** The knowledge base U can read: the Solutions module when their type shares it as a public tab. */
+/** The knowledge base U can read: the portal's (Solutions unless the admin chose another module) when their type shares it as a public tab. */
 export async function knowledgeBase(db: Database, ctx: AccessContext | undefined): Promise<ModuleMeta | undefined> {
-  const meta = await loadModuleMeta(db, KNOWLEDGE_BASE_MODULE);
+  if (!ctx) return undefined;
+  const portal = await db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', ctx.portalId).executeTakeFirst();
+  const meta = portal?.knowledge_base_module_id ? await loadModuleMetaById(db, portal.knowledge_base_module_id) : await loadModuleMeta(db, KNOWLEDGE_BASE_MODULE);
   const tab = meta ? visibleTabs(ctx).find((t) => t.moduleId === meta.module.id) : undefined;
   return tab?.kind === 'public' ? meta : undefined;
 }
@@ -62,6 +66,22 @@ export async function suggestArticles(
   return { meta, articles: [] };
 }
 
+/** Chooses the portal's knowledge base: a live module (Solutions when unset); it is suggested where a type shows it as a public tab. */
+export async function setKnowledgeBase(db: Database, actor: Actor, portalId: string, moduleId: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (moduleId && !isUuid(moduleId)) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
+  const module = moduleId ? await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
+  if (moduleId && !module) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('portals')
+      .set({ knowledge_base_module_id: module?.id ?? null, updated_at: new Date() })
+      .where('id', '=', portalId)
+      .execute();
+    await audit(trx, actor, 'portal.knowledge_base_set', { type: 'portal', id: portalId }, { module: module?.id ?? null });
+  });
+  return { ok: true };
+}
+
 /** How long after opening an article a case from the same customer still means the article did not answer. */
 const DEFLECTION_WINDOW = '1 day';
 
@@ -88,7 +108,7 @@ export async function deflectedCases(db: Database, portalId: string, days = 30):
           selectFrom('records as r')
             .innerJoin('modules as m', 'm.id', 'r.module_id')
             .select(sql`1`.as('one'))
-            .where('m.api_name', '=', CASE_MODULE)
+            .where('m.case_config', 'is not', null)
             .whereRef('r.created_by_portal_user_id', '=', 'd.portal_user_id')
             .whereRef('r.created_at', '>=', 'd.opened_at')
             .where('r.created_at', '<=', sql<Date>`d.opened_at + ${DEFLECTION_WINDOW}::interval`),

@@ -330,6 +330,20 @@ export interface PortalsTable {
   reopen_days: Generated<number>;
   /** The public module whose articles are suggested beside a new case (Solutions when unset). */
   knowledge_base_module_id: string | null;
+  /** #rrggbb, dark enough for white text (WCAG AA). */
+  accent_color: string | null;
+  /** The logo's SHA-256 (first 16 hex digits): its URL, cached for good. */
+  logo_hash: string | null;
+  /** A host name of its own (support.acme.com), lower case, besides /p/:slug. */
+  domain: string | null;
+}
+
+export interface PortalLogosTable {
+  portal_id: string;
+  hash: string;
+  content_type: string;
+  content: Buffer;
+  updated_at: Timestamp;
 }
 
 export interface PortalSlugsTable {
@@ -528,6 +542,7 @@ export interface DB {
   imports: ImportsTable;
   portals: PortalsTable;
   portal_slugs: PortalSlugsTable;
+  portal_logos: PortalLogosTable;
   portal_user_types: PortalUserTypesTable;
   portal_type_tabs: PortalTypeTabsTable;
   portal_type_fields: PortalTypeFieldsTable;

@@ -6,6 +6,7 @@ import type { Formatters } from '../i18n/format.js';
 import type { T } from '../i18n/i18n.js';
 import type { Language } from '../i18n/languages.js';
 import type { PortalSurface } from '../portals/surface.js';
+import type { PortalHost, PortalHosts } from './portal-hosts.js';
 
 /** What every view receives besides its own data: never a database, never the clock. */
 export type ViewContext = {
@@ -19,7 +20,12 @@ export type ViewContext = {
 };
 
 export type AppEnv = {
+  Bindings: {
+    /** Set when the request came for a portal's own host name (see servePortalHosts). */
+    portalHost?: PortalHost;
+  };
   Variables: {
+    portalHosts: PortalHosts;
     deps: Deps;
     requestId: string;
     org: Org | undefined;
@@ -35,3 +41,6 @@ export type AppEnv = {
     surface: PortalSurface | undefined;
   };
 };
+
+/** The portal host name a request came for, if any. */
+export const portalHostOf = (c: { env: AppEnv['Bindings'] | undefined }): PortalHost | undefined => c.env?.portalHost;

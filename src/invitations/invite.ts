@@ -7,7 +7,8 @@ import { generateSessionToken, sessionIdFromToken } from '../auth/sessions.js';
 import { activeStaffById } from '../auth/staff.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, DB, Org } from '../db/schema.js';
+import type { CrmRecord, DB, Org, Portal } from '../db/schema.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { createFormatters } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail, enqueueEmails, isUuid } from '../mail/outbox.js';
@@ -50,7 +51,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
     const type = await trx
       .selectFrom('portal_user_types as t')
       .innerJoin('portals as p', 'p.id', 't.portal_id')
-      .select(['t.id', 't.portal_id', 't.base_module_id', 't.user_limit', 'p.name as portal_name', 'p.slug'])
+      .select(['t.id', 't.portal_id', 't.base_module_id', 't.user_limit', 'p.name as portal_name', 'p.slug', 'p.domain', 'p.accent_color', 'p.logo_hash'])
       .where('t.id', '=', group.userTypeId)
       .forUpdate('t')
       .executeTakeFirst();
@@ -197,7 +198,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
         sends.map(async (s) => ({
           to: { address: s.email, name: s.record.display_name },
           email: await renderInvitationEmail(deps, {
-            portal: { name: type.portal_name, slug: type.slug },
+            portal: { name: type.portal_name, slug: type.slug, domain: type.domain, accent_color: type.accent_color, logo_hash: type.logo_hash },
             org,
             to: { address: s.email, name: s.record.display_name },
             language: s.language,
@@ -257,7 +258,7 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
 }
 
 export type InvitationMail = {
-  portal: { name: string; slug: string };
+  portal: Pick<Portal, 'name' | 'slug' | 'domain' | 'accent_color' | 'logo_hash'>;
   org: Pick<Org, 'name' | 'time_zone' | 'time_format'>;
   /** The address invited, greeted by the record's name. */
   to: { address: string; name: string };
@@ -276,10 +277,11 @@ export async function enqueueInvitationEmail(trx: Transaction<DB>, deps: Pick<In
 /** The invitation email with its personal link, in the invitee's language and the organization's time zone. */
 export function renderInvitationEmail(deps: Pick<InviteDeps, 'baseUrl'>, mail: InvitationMail): Promise<RenderedEmail> {
   const fmt = createFormatters({ language: mail.language, timeZone: mail.org.time_zone, timeFormat: mail.org.time_format });
-  const portalUrl = `${deps.baseUrl}/p/${mail.portal.slug}`;
+  const portalUrl = portalPublicUrl(deps.baseUrl, mail.portal);
   return renderEmail(
     invitationEmail,
     {
+      brand: emailBrand(deps.baseUrl, mail.portal),
       name: mail.to.name,
       portalName: mail.portal.name,
       orgName: mail.org.name,

@@ -2,6 +2,7 @@ import { INVITATION_PLACEHOLDERS, invitationEmail } from '../../views/emails/por
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { Portal } from '../db/schema.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { createFormatters } from '../i18n/format.js';
 import { translator } from '../i18n/i18n.js';
 import type { Language } from '../i18n/languages.js';
@@ -100,10 +101,11 @@ export async function previewInvitation(
 ): Promise<RenderedEmail> {
   const org = await db.selectFrom('org').select(['name', 'time_zone', 'time_format']).executeTakeFirstOrThrow();
   const fmt = createFormatters({ language, timeZone: org.time_zone, timeFormat: org.time_format });
-  const portalUrl = `${baseUrl}/p/${portal.slug}`;
+  const portalUrl = portalPublicUrl(baseUrl, portal);
   return renderEmail(
     invitationEmail,
     {
+      brand: emailBrand(baseUrl, portal),
       name: translator(language)('portalusers:email.sampleName'),
       portalName: portal.name,
       orgName: org.name,

@@ -4,7 +4,7 @@ import { audit } from '../audit/audit.js';
 import { revokePasswordResets } from '../auth/password-reset.js';
 import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
-import type { DB, PortalUserStatus } from '../db/schema.js';
+import type { DB, Portal, PortalUserStatus } from '../db/schema.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueInvitationEmail } from '../invitations/invite.js';
 import { issueInvitation } from '../invitations/tokens.js';
@@ -107,7 +107,7 @@ export async function applyPortalUserAction(deps: ActionDeps, req: ActionRequest
 
 type MailFacts = {
   org: { name: string; time_zone: string; time_format: '12h' | '24h'; default_language: string };
-  portal: { name: string; slug: string };
+  portal: Pick<Portal, 'name' | 'slug' | 'domain' | 'accent_color' | 'logo_hash'>;
   templates: { language: string; subject: string; body: string }[];
 };
 
@@ -159,7 +159,7 @@ async function sendNewLink(ctx: ActionContext, user: LockedUser) {
   if (!ctx.mail) {
     const [org, portal, templates] = await Promise.all([
       ctx.trx.selectFrom('org').select(['name', 'time_zone', 'time_format', 'default_language']).executeTakeFirstOrThrow(),
-      ctx.trx.selectFrom('portals').select(['name', 'slug']).where('id', '=', ctx.req.portalId).executeTakeFirstOrThrow(),
+      ctx.trx.selectFrom('portals').select(['name', 'slug', 'domain', 'accent_color', 'logo_hash']).where('id', '=', ctx.req.portalId).executeTakeFirstOrThrow(),
       ctx.trx.selectFrom('invitation_templates').select(['language', 'subject', 'body']).where('portal_id', '=', ctx.req.portalId).execute(),
     ]);
     ctx.mail = { org, portal, templates };

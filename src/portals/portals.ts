@@ -13,7 +13,7 @@ export const NAME_MAX = 80;
 const PORTALS_LOCK = 'portals:config';
 
 export type Message = { key: string; params?: Record<string, string | number> };
-export type PortalErrors = Partial<Record<'name' | 'slug' | 'form' | 'reopenDays', Message>>;
+export type PortalErrors = Partial<Record<'name' | 'slug' | 'form' | 'reopenDays' | 'knowledgeBase' | 'accent' | 'logo' | 'domain', Message>>;
 export type PortalResult = { ok: true; portal: Portal } | { ok: false; errors: PortalErrors };
 
 export type PortalSummary = Portal & { types: { id: string; name: string; is_default: boolean }[] };

@@ -2,6 +2,7 @@ import { type AccessContext, previewContext, previewUserContext } from '../acces
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import { isUuid } from '../mail/outbox.js';
+import { type PortalBrand, portalBrand } from './branding.js';
 
 // Preview: an admin sees the portal as a user type (standing in for one of
 // its base module's records) or as a portal user, through the same engine and
@@ -12,8 +13,8 @@ const SAMPLE_LIMIT = 100;
 const USER_LIMIT = 200;
 
 export type PreviewSubject =
-  | { kind: 'type'; ctx: AccessContext; portalName: string; typeName: string; recordName: string; base: string }
-  | { kind: 'user'; ctx: AccessContext; portalName: string; typeName: string; userName: string; email: string; base: string };
+  | { kind: 'type'; ctx: AccessContext; portalName: string; typeName: string; recordName: string; base: string; brand: PortalBrand }
+  | { kind: 'user'; ctx: AccessContext; portalName: string; typeName: string; userName: string; email: string; base: string; brand: PortalBrand };
 
 /** The preview of type T standing in for record R of its base module; undefined when either is unknown or R is not a live record of that module. */
 export async function previewAsType(db: Database, typeId: string, sampleId: string): Promise<PreviewSubject | undefined> {
@@ -22,7 +23,7 @@ export async function previewAsType(db: Database, typeId: string, sampleId: stri
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
     .innerJoin('records as r', (j) => j.onRef('r.module_id', '=', 't.base_module_id').on('r.id', '=', sampleId).on('r.deleted_at', 'is', null))
-    .select(['t.name as type_name', 'p.name as portal_name', 'r.display_name'])
+    .select(['t.name as type_name', 'p.name as portal_name', 'r.display_name', 'p.slug', 'p.accent_color', 'p.logo_hash'])
     .where('t.id', '=', typeId)
     .executeTakeFirst();
   const ctx = row ? await previewContext(db, { userTypeId: typeId, sampleRecordId: sampleId }) : undefined;
@@ -34,6 +35,7 @@ export async function previewAsType(db: Database, typeId: string, sampleId: stri
     typeName: row.type_name,
     recordName: row.display_name,
     base: `${PREVIEW_PATH}/type/${typeId}/${sampleId}`,
+    brand: portalBrand(row),
   };
 }
 
@@ -47,7 +49,7 @@ export async function previewAsUser(db: Database, portalUserId: string): Promise
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
     .innerJoin('portals as p', 'p.id', 'u.portal_id')
     .innerJoin('records as r', 'r.id', 'u.record_id')
-    .select(['u.email', 'u.status', 't.name as type_name', 'p.name as portal_name', 'r.display_name'])
+    .select(['u.email', 'u.status', 't.name as type_name', 'p.name as portal_name', 'r.display_name', 'p.slug', 'p.accent_color', 'p.logo_hash'])
     .where('u.id', '=', portalUserId)
     .executeTakeFirst();
   if (!row) return { ok: false, reason: 'not_found' };
@@ -63,6 +65,7 @@ export async function previewAsUser(db: Database, portalUserId: string): Promise
       userName: row.display_name,
       email: row.email,
       base: `${PREVIEW_PATH}/user/${portalUserId}`,
+      brand: portalBrand(row),
     },
   };
 }

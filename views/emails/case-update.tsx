@@ -1,5 +1,5 @@
 import type { EmailTemplate } from '../../src/mail/render.js';
-import { EmailButton, EmailLayout } from './EmailLayout.js';
+import { EmailButton, type EmailBrand, EmailLayout } from './EmailLayout.js';
 
 /** What happened on a case: for the customer a staff reply or a status change; for staff a new case or a customer reply. */
 export type CaseUpdateKind = 'reply' | 'status' | 'opened' | 'replied';
@@ -16,6 +16,8 @@ export type CaseUpdateProps = {
   orgName: string;
   /** Replying to this email answers the case (customer emails, when Porta receives mail). */
   replyByEmail: boolean;
+  /** The portal's look (customer emails). */
+  brand?: EmailBrand | undefined;
 };
 
 /** One email for every step of a case's conversation, in the recipient's language. */
@@ -24,6 +26,7 @@ export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
   subject: (t, p) => t(`email:caseUpdate.${p.kind}.subject`, { subject: p.subject, portalName: p.portalName, status: p.detail }),
   html: (t, p) => (
     <EmailLayout
+      brand={p.brand}
       lang={t('common:langCode')}
       title={t(`email:caseUpdate.${p.kind}.subject`, { subject: p.subject, portalName: p.portalName, status: p.detail })}
       footer={t('email:footer', { orgName: p.orgName })}
@@ -35,7 +38,7 @@ export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
         <blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #cbd2d9;white-space:pre-wrap;">{p.detail}</blockquote>
       )}
       {p.replyByEmail && <p>{t('email:caseUpdate.replyHint')}</p>}
-      <EmailButton href={p.url}>{t('email:caseUpdate.button')}</EmailButton>
+      <EmailButton href={p.url} accent={p.brand?.accent}>{t('email:caseUpdate.button')}</EmailButton>
       <p style="font-size:13px;color:#52606d;">
         {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
       </p>

@@ -1,6 +1,6 @@
 import type { T } from '../../src/i18n/i18n.js';
 import type { EmailTemplate } from '../../src/mail/render.js';
-import { EmailButton, EmailLayout } from './EmailLayout.js';
+import { EmailButton, type EmailBrand, EmailLayout } from './EmailLayout.js';
 
 export type InvitationEmailProps = {
   /** The record's name: never a generated user name. */
@@ -13,6 +13,8 @@ export type InvitationEmailProps = {
   expires: string;
   /** The portal's own wording for this language, when an admin wrote one. */
   custom?: { subject: string; body: string } | undefined;
+  /** The portal's look. */
+  brand?: EmailBrand | undefined;
 };
 
 export const INVITATION_PLACEHOLDERS = ['name', 'portal', 'organization', 'link', 'expires'] as const;
@@ -45,11 +47,11 @@ export const invitationEmail: EmailTemplate<InvitationEmailProps> = {
   name: 'portal-invitation',
   subject: (t, p) => (p.custom ? fillPlaceholders(p.custom.subject, p) : t('invitations:email.subject', { portal: p.portalName, organization: p.orgName })),
   html: (t, p) => (
-    <EmailLayout lang={t('common:langCode')} title={invitationEmail.subject(t, p)} footer={t('email:footer', { orgName: p.orgName })}>
+    <EmailLayout brand={p.brand} lang={t('common:langCode')} title={invitationEmail.subject(t, p)} footer={t('email:footer', { orgName: p.orgName })}>
       {bodyText(t, p).map((para) => (
         <p style="white-space:pre-line;">{para}</p>
       ))}
-      <EmailButton href={p.inviteUrl}>{t('invitations:email.button')}</EmailButton>
+      <EmailButton href={p.inviteUrl} accent={p.brand?.accent}>{t('invitations:email.button')}</EmailButton>
       <p>{t('invitations:email.expires', { expires: p.expires })}</p>
       <p>
         {t('invitations:email.portalAddress')} <a href={p.portalUrl}>{p.portalUrl}</a>

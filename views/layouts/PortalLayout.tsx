@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { ViewContext } from '../../src/http/env.js';
 import { AccountMenu, MainAndFooter } from '../components/PageFrame.js';
 import { Document } from './Document.js';
+import type { PortalBrand } from '../../src/portals/branding.js';
 
 export type PortalTab = { href: string; label: string };
 
@@ -10,6 +11,8 @@ export type PortalShell = {
   name: string;
   /** Base path of the portal, /p/:slug. */
   base: string;
+  /** The portal's logo and accent colour, when it has them. */
+  brand?: PortalBrand | undefined;
   tabs: PortalTab[];
   /** The signed-in portal user's display name; undefined on sign-in pages. */
   userName?: string | undefined;
@@ -27,7 +30,7 @@ export type PortalShell = {
 export function PortalLayout({ view, title, portal, children }: { view: ViewContext; title: string; portal: PortalShell; children: Child }) {
   const { t, path } = view;
   return (
-    <Document view={view} title={title} bodyClass="portal">
+    <Document view={view} title={title} bodyClass="portal" stylesheet={portal.brand?.themeHref}>
       {portal.previewBanner && (
         <p class="preview-banner" role="status">
           {portal.previewBanner}
@@ -41,6 +44,7 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
       )}
       <header class="topbar">
         <a class="brand" href={portal.base}>
+          {portal.brand?.logoSrc && <img src={portal.brand.logoSrc} alt="" class="brand-logo" height="32" />}
           {portal.name}
         </a>
         {portal.tabs.length > 0 && (

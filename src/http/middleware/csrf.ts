@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../env.js';
+import { type AppEnv, portalHostOf } from '../env.js';
 import { loggablePath } from '../log-path.js';
 import { errorPage } from '../render.js';
 
@@ -16,9 +16,12 @@ export function csrfGuard(allowedOrigins: () => string[]): MiddlewareHandler<App
     if (SAFE.has(c.req.method)) return next();
     const site = c.req.header('Sec-Fetch-Site');
     const origin = c.req.header('Origin');
+    // A portal's own host name accepts forms from exactly its own origin.
+    const portalHost = portalHostOf(c);
+    const fromOrigin = (o: string) => (portalHost ? o === portalHost.origin : allowedOrigins().includes(o) || o === new URL(c.req.url).origin);
     let ok: boolean;
-    if (site) ok = site === 'same-origin';
-    else if (origin && origin !== 'null') ok = allowedOrigins().includes(origin) || origin === new URL(c.req.url).origin;
+    if (origin && origin !== 'null') ok = fromOrigin(origin) && (!site || site === 'same-origin');
+    else if (site) ok = site === 'same-origin' && !portalHost;
     else ok = false;
     if (ok) return next();
     c.get('deps').log.warn({ method: c.req.method, path: loggablePath(c.req.path), origin, site }, 'cross-origin request refused');

@@ -15,6 +15,7 @@ import type { AppEnv } from '../../http/env.js';
 import { applyLocale } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { safeBackPath } from '../../http/request.js';
+import { portalBrand } from '../../portals/branding.js';
 import { ownRecordHref, type PortalNav } from '../../portals/portal-pages.js';
 
 /**
@@ -97,6 +98,7 @@ export function portalShell(c: Context<AppEnv>, nav?: PortalNav): PortalShell {
   return {
     name: p.portal.name,
     base: p.base,
+    brand: portalBrand(p.portal),
     tabs: nav
       ? [
           ...nav.modules.map((m) => ({ href: `${p.base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural', m.tab.labels) })),

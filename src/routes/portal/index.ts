@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
 import { portalNav } from '../../portals/portal-pages.js';
 import { portalAuthRoutes } from './auth.js';
+import { portalBrandRoutes } from './brand.js';
 import { loadPortal, portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';
 import { portalInvitationRoutes } from './invitation.js';
 import { portalPasswordRoutes } from './password.js';
@@ -17,6 +18,7 @@ export const portalRoutes = new Hono<AppEnv>();
 
 // Also matches /p/:slug itself.
 portalRoutes.use('/:slug/*', loadPortal());
+portalRoutes.route('/', portalBrandRoutes);
 portalRoutes.route('/', portalAuthRoutes);
 portalRoutes.route('/', portalPasswordRoutes);
 portalRoutes.route('/', portalInvitationRoutes);

@@ -7,7 +7,7 @@ import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
 import { changeCaseStatus, isCaseModule } from '../../cases/status.js';
-import { KNOWLEDGE_BASE_MODULE, recordSuggestionOpened, suggestArticles } from '../../cases/suggestions.js';
+import { knowledgeBase, recordSuggestionOpened, suggestArticles } from '../../cases/suggestions.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import { computeIndicators } from '../../dashboards/indicators.js';
 import type { Field } from '../../db/schema.js';
@@ -291,7 +291,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const shell = s.shell(nav);
     const q = c.req.query();
     // An article opened from a new case's suggestions: it may answer the customer (counted for the admin).
-    if (q.from === 'case' && c.req.method === 'GET' && rec.meta.module.api_name === KNOWLEDGE_BASE_MODULE && rec.tab.kind === 'public')
+    if (q.from === 'case' && c.req.method === 'GET' && rec.tab.kind === 'public' && (await knowledgeBase(c.get('deps').db, s.ctx))?.module.id === rec.meta.module.id)
       await recordSuggestionOpened(c.get('deps').db, s.ctx, rec.record.id);
     const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged', 'followup'] as const;
     const notice = notices.find((n) => q[n] === '1');

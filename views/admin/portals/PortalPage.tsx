@@ -3,6 +3,7 @@ import type { Module, Portal } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import type { PortalErrors } from '../../../src/portals/portals.js';
 import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-types.js';
+import { portalBrand } from '../../../src/portals/branding.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';
@@ -17,8 +18,10 @@ export type PortalPageProps = {
   baseModules: Module[];
   /** Cases the knowledge-base suggestions answered over the last 30 days. */
   deflected?: number;
+  /** Every live module, to choose the knowledge base from. */
+  modules?: Module[];
   notice?: string | undefined;
-  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string; reopenDays?: string };
+  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string; reopenDays?: string; accent?: string; domain?: string };
   portalErrors?: PortalErrors | undefined;
   typeErrors?: TypeErrors | undefined;
 };
@@ -31,6 +34,7 @@ export function PortalPage({
   types,
   baseModules,
   deflected,
+  modules = [],
   notice,
   values = {},
   portalErrors = {},
@@ -39,6 +43,7 @@ export function PortalPage({
   const { t, lang } = view;
   const base = `${PORTALS_PATH}/${portal.id}`;
   const first = types[0];
+  const logo = portalBrand(portal).logoSrc;
   const steps = { portalId: portal.id, typeId: first?.id, baseModule: first?.baseModule.api_name };
   return (
     <section>
@@ -91,7 +96,93 @@ export function PortalPage({
             {t('portals:cases.submit')}
           </button>
         </form>
+        <form method="post" action={`${base}/knowledge-base`}>
+          <SelectField
+            name="knowledgeBase"
+            label={t('portals:cases.knowledgeBase')}
+            hint={t('portals:cases.knowledgeBaseHint')}
+            value={portal.knowledge_base_module_id ?? ''}
+            error={say(view, portalErrors.knowledgeBase)}
+            options={[
+              { value: '', label: t('portals:cases.knowledgeBaseDefault') },
+              ...modules.filter((m) => m.api_name !== 'solutions').map((m) => ({ value: m.id, label: moduleLabel(t, lang, m, 'plural') })),
+            ]}
+          />
+          <button type="submit" class="button secondary">
+            {t('portals:cases.knowledgeBaseSubmit')}
+          </button>
+        </form>
         {deflected !== undefined && <p>{t('portals:deflections.count', { count: deflected })}</p>}
+      </section>
+
+      <section aria-labelledby="brand-title">
+        <h2 id="brand-title">{t('portals:branding.title')}</h2>
+        <p>{t('portals:branding.intro')}</p>
+        <form method="post" action={`${base}/accent`}>
+          <TextField
+            name="accent"
+            label={t('portals:branding.accent')}
+            hint={t('portals:branding.accentHint')}
+            value={values.accent ?? portal.accent_color ?? ''}
+            error={say(view, portalErrors.accent)}
+          />
+          <button type="submit" class="button">
+            {t('portals:branding.accentSubmit')}
+          </button>
+        </form>
+        {logo && (
+          <p>
+            {t('portals:branding.currentLogo')} <img src={logo} alt={t('portals:branding.logoAlt', { name: portal.name })} height="32" />
+          </p>
+        )}
+        <form method="post" action={`${base}/logo`} enctype="multipart/form-data">
+          <div class={portalErrors.logo ? 'field has-error' : 'field'}>
+            <label for="portal-logo">{t('portals:branding.logo')}</label>
+            <input
+              id="portal-logo"
+              type="file"
+              name="logo"
+              accept=".png,.jpg,.jpeg,.gif,.webp"
+              aria-describedby={portalErrors.logo ? 'portal-logo-hint portal-logo-error' : 'portal-logo-hint'}
+              aria-invalid={portalErrors.logo ? 'true' : undefined}
+            />
+            <p class="hint" id="portal-logo-hint">
+              {t('portals:branding.logoHint')}
+            </p>
+            {portalErrors.logo && (
+              <p class="field-error" id="portal-logo-error">
+                {say(view, portalErrors.logo)}
+              </p>
+            )}
+          </div>
+          <button type="submit" class="button">
+            {t('portals:branding.logoSubmit')}
+          </button>
+        </form>
+        {logo && (
+          <form method="post" action={`${base}/logo/remove`}>
+            <button type="submit" class="button secondary">
+              {t('portals:branding.logoRemove')}
+            </button>
+          </form>
+        )}
+      </section>
+
+      <section aria-labelledby="domain-title">
+        <h2 id="domain-title">{t('portals:domain.title')}</h2>
+        <p>{t('portals:domain.intro', { url: portalUrl(portal.slug) })}</p>
+        <form method="post" action={`${base}/domain`}>
+          <TextField
+            name="domain"
+            label={t('portals:domain.label')}
+            hint={t('portals:domain.hint')}
+            value={values.domain ?? portal.domain ?? ''}
+            error={say(view, portalErrors.domain)}
+          />
+          <button type="submit" class="button">
+            {t('portals:domain.submit')}
+          </button>
+        </form>
       </section>
       <h2 id="types-title">{t('portals:types.title')}</h2>
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />

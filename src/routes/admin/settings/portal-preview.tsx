@@ -54,10 +54,11 @@ const previewSurface: SurfaceResolver = async (c) => {
     subject.kind === 'type'
       ? t('portalpreview:banner.type', { type: subject.typeName, portal: subject.portalName, record: subject.recordName })
       : t('portalpreview:banner.user', { name: subject.userName, email: subject.email, type: subject.typeName, portal: subject.portalName });
-  const { base, portalName } = subject;
+  const { base, portalName, brand } = subject;
   const shell = (nav: PortalNav): PortalShell => ({
     name: portalName,
     base,
+    brand,
     tabs: [
       ...nav.modules.map((m) => ({ href: `${base}/m/${m.module.api_name}`, label: moduleLabel(t, lang, m.module, 'plural', m.tab.labels) })),
       ...nav.webTabs.map((w) => ({ href: `${base}/tabs/${w.id}`, label: w.name })),

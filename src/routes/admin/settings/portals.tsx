@@ -5,11 +5,13 @@ import { PortalPage, type PortalPageProps } from '../../../../views/admin/portal
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
 import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
 import { setReopenDays } from '../../../cases/status.js';
-import { deflectedCases } from '../../../cases/suggestions.js';
+import { deflectedCases, setKnowledgeBase } from '../../../cases/suggestions.js';
+import { listModules } from '../../../crm/metadata.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
+import { removeLogo, setAccentColor, setLogo, setPortalDomain } from '../../../portals/branding.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { changeSlug, createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, renamePortal, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
@@ -23,7 +25,7 @@ export const settingsPortalsRoutes = new Hono<AppEnv>();
 settingsPortalsRoutes.use('*', requireManagePortals());
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
-const NOTICES = ['casesSaved', 'created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted'] as const;
+const NOTICES = ['casesSaved', 'created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted', 'brandSaved', 'domainSaved'] as const;
 const noticeOf = (c: Context<AppEnv>) => {
   const done = c.req.query('done');
   return NOTICES.find((n) => n === done) ? c.get('t')(`portals:done.${done}`) : undefined;
@@ -75,11 +77,12 @@ settingsPortalsRoutes.post('/', async (c) => {
 /** The portal page, with a form's rejected values and messages when given. */
 export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalPageProps> = {}, status: 200 | 422 = 200) {
   const db = c.get('deps').db;
-  const [old, types, baseModules, deflected] = await Promise.all([
+  const [old, types, baseModules, deflected, modules] = await Promise.all([
     oldSlugs(db, portal.id),
     userTypesOf(db, [portal.id]),
     baseModuleChoices(db),
     deflectedCases(db, portal.id),
+    listModules(db),
   ]);
   return page(c, {
     title: portal.name,
@@ -92,6 +95,7 @@ export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra
         types={types}
         baseModules={baseModules}
         deflected={deflected}
+        modules={modules}
         notice={noticeOf(c)}
         {...extra}
       />
@@ -145,6 +149,56 @@ settingsPortalsRoutes.post('/:id/cases', async (c) => {
   const result = await setReopenDays(db, actorOf(c), portal.id, reopenDays);
   if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=casesSaved`, 303);
   return renderPortalPage(c, portal, { values: { reopenDays }, portalErrors: { reopenDays: { key: result.error } } }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/knowledge-base', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { knowledgeBase = '' } = await formValues(c, ['knowledgeBase']);
+  const result = await setKnowledgeBase(db, actorOf(c), portal.id, knowledgeBase);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=casesSaved#cases-title`, 303);
+  return renderPortalPage(c, portal, { portalErrors: { knowledgeBase: { key: result.error } } }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/accent', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { accent = '' } = await formValues(c, ['accent']);
+  const result = await setAccentColor(db, actorOf(c), portal.id, accent);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
+  return renderPortalPage(c, portal, { values: { accent }, portalErrors: { accent: { key: result.error } } }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/logo', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const file = body.logo instanceof File && body.logo.size > 0 ? body.logo : undefined;
+  const result = await setLogo(db, actorOf(c), portal.id, file ? { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) } : undefined);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
+  return renderPortalPage(c, portal, { portalErrors: { logo: { key: result.error } } }, 422);
+});
+
+settingsPortalsRoutes.post('/:id/logo/remove', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  await removeLogo(db, actorOf(c), portal.id);
+  return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
+});
+
+settingsPortalsRoutes.post('/:id/domain', async (c) => {
+  const db = c.get('deps').db;
+  const portal = await findPortal(db, c.req.param('id'));
+  if (!portal) return notFound(c);
+  const { domain = '' } = await formValues(c, ['domain']);
+  const result = await setPortalDomain(db, actorOf(c), portal.id, domain, c.get('deps').config.baseUrl);
+  if (!result.ok) return renderPortalPage(c, portal, { values: { domain }, portalErrors: { domain: { key: result.error } } }, 422);
+  c.get('portalHosts').forget();
+  return c.redirect(`${PORTALS_PATH}/${portal.id}?done=domainSaved#domain-title`, 303);
 });
 
 settingsPortalsRoutes.post('/:id/types', async (c) => {
