@@ -4,11 +4,11 @@ import { portalPasswordResetEmail } from '../../views/emails/portal-password-res
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
-import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
 import type { FieldErrors } from '../org/setup-input.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { createSession, generateSessionToken, invalidateUserSessions, sessionIdFromToken } from './sessions.js';
 import { hasTwoFactor } from './two-factor.js';

@@ -33,7 +33,12 @@ export function setPortalCookie(c: Context<AppEnv>, slug: string, token: string,
 }
 
 export function clearPortalCookie(c: Context<AppEnv>, slug: string) {
-  deleteCookie(c, PORTAL_COOKIE, { path: portalHostOf(c) ? '/' : portalBase(slug), secure: c.get('deps').config.env === 'production', httpOnly: true, sameSite: 'Lax' });
+  deleteCookie(c, PORTAL_COOKIE, {
+    path: portalHostOf(c) ? '/' : portalBase(slug),
+    secure: c.get('deps').config.env === 'production',
+    httpOnly: true,
+    sameSite: 'Lax',
+  });
 }
 
 export function findPortalBySlug(db: Database, slug: string): Promise<Portal | undefined> {

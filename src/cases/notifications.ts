@@ -5,11 +5,11 @@ import { type ModuleMeta, picklistValueLabel } from '../crm/metadata.js';
 import type { RecordData } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB } from '../db/schema.js';
-import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { issueReplyToken, replyAddress } from './reply-tokens.js';
 import { caseSetup, caseState } from './status.js';
 

@@ -54,6 +54,38 @@ export function caseSetup(meta: ModuleMeta): CaseSetup | undefined {
   return { status, values: config.states, stateOf: new Map(CASE_STATES.map((s) => [config.states[s], s])) };
 }
 
+export type CaseConfigResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Makes M a case module (or, with `undefined`, stops it being one): each of
+ * the four states chosen as `fieldId|value` of one top-level picklist of M,
+ * four different values.
+ */
+export async function setCaseConfig(db: Database, actor: Actor, meta: ModuleMeta, chosen: Record<CaseStatus, string> | undefined): Promise<CaseConfigResult> {
+  let config: { statusFieldId: string; states: Record<CaseStatus, string> } | null = null;
+  if (chosen) {
+    const parts = CASE_STATES.map((s) => (chosen[s] ?? '').split('|'));
+    if (parts.some((p) => p.length !== 2 || !p[0] || !p[1])) return { ok: false, error: 'settings:cases.errors.incomplete' };
+    const fieldIds = new Set(parts.map((p) => p[0]));
+    const field = meta.byId.get(parts[0]?.[0] ?? '');
+    if (fieldIds.size !== 1 || field?.type !== 'picklist' || field.parent_field_id || field.deleted_at)
+      return { ok: false, error: 'settings:cases.errors.sameField' };
+    const values = parts.map((p) => p[1] as string);
+    const live = new Set((field.options.values ?? []).map((v) => v.value));
+    if (new Set(values).size !== 4 || !values.every((v) => live.has(v))) return { ok: false, error: 'settings:cases.errors.distinct' };
+    config = { statusFieldId: field.id, states: Object.fromEntries(CASE_STATES.map((s, i) => [s, values[i]])) as Record<CaseStatus, string> };
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('modules')
+      .set({ case_config: config ? JSON.stringify(config) : null })
+      .where('id', '=', meta.module.id)
+      .execute();
+    await audit(trx, actor, 'module.case_config_set', { type: 'module', id: meta.module.id }, { config });
+  });
+  return { ok: true };
+}
+
 /** Whether M is a case module. */
 export const isCaseModule = (meta: ModuleMeta): boolean => caseSetup(meta) !== undefined;
 

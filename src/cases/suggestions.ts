@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
+import { audit } from '../audit/audit.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { loadModuleMeta, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
+import type { Actor } from '../crm/records.js';
 import { displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import { audit } from '../audit/audit.js';
 import { isUuid } from '../mail/outbox.js';
-import type { Actor } from '../crm/records.js';
 
 // Suggested answers while a customer types a case's subject: public
 // knowledge-base articles (the Solutions module, shared as a public tab)
@@ -25,7 +25,9 @@ export type Suggestion = { id: string; name: string };
 export async function knowledgeBase(db: Database, ctx: AccessContext | undefined): Promise<ModuleMeta | undefined> {
   if (!ctx) return undefined;
   const portal = await db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', ctx.portalId).executeTakeFirst();
-  const meta = portal?.knowledge_base_module_id ? await loadModuleMetaById(db, portal.knowledge_base_module_id) : await loadModuleMeta(db, KNOWLEDGE_BASE_MODULE);
+  const meta = portal?.knowledge_base_module_id
+    ? await loadModuleMetaById(db, portal.knowledge_base_module_id)
+    : await loadModuleMeta(db, KNOWLEDGE_BASE_MODULE);
   const tab = meta ? visibleTabs(ctx).find((t) => t.moduleId === meta.module.id) : undefined;
   return tab?.kind === 'public' ? meta : undefined;
 }
@@ -69,7 +71,9 @@ export async function suggestArticles(
 /** Chooses the portal's knowledge base: a live module (Solutions when unset); it is suggested where a type shows it as a public tab. */
 export async function setKnowledgeBase(db: Database, actor: Actor, portalId: string, moduleId: string): Promise<{ ok: true } | { ok: false; error: string }> {
   if (moduleId && !isUuid(moduleId)) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
-  const module = moduleId ? await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst() : undefined;
+  const module = moduleId
+    ? await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst()
+    : undefined;
   if (moduleId && !module) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
   await db.transaction().execute(async (trx) => {
     await trx

@@ -8,11 +8,11 @@ import { activeStaffById } from '../auth/staff.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Org, Portal } from '../db/schema.js';
-import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { createFormatters } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueEmail, enqueueEmails, isUuid } from '../mail/outbox.js';
 import { type RenderedEmail, renderEmail } from '../mail/render.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { emailField, emailOf, type FailureReason, failureReason, loadFacts } from './reasons.js';
 import { INVITATION_DAYS } from './tokens.js';
 

@@ -2,11 +2,11 @@ import { INVITATION_PLACEHOLDERS, invitationEmail } from '../../views/emails/por
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { Portal } from '../db/schema.js';
-import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { createFormatters } from '../i18n/format.js';
 import { translator } from '../i18n/i18n.js';
 import type { Language } from '../i18n/languages.js';
 import { type RenderedEmail, renderEmail } from '../mail/render.js';
+import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 import { INVITATION_DAYS } from './tokens.js';
 
 // A portal's own invitation email, per language: a subject and a plain-text

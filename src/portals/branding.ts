@@ -95,7 +95,13 @@ export const portalBrand = (portal: Pick<Portal, 'slug' | 'logo_hash' | 'accent_
 
 /** The stylesheet of an accent colour: it and a darker shade for hover and current states. */
 export function accentStylesheet(color: string): string {
-  const dark = `#${[1, 3, 5].map((i) => Math.round(Number.parseInt(color.slice(i, i + 2), 16) * 0.7).toString(16).padStart(2, '0')).join('')}`;
+  const dark = `#${[1, 3, 5]
+    .map((i) =>
+      Math.round(Number.parseInt(color.slice(i, i + 2), 16) * 0.7)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
   return `body.portal { --primary: ${color}; --primary-dark: ${dark}; }\n`;
 }
 

@@ -159,7 +159,11 @@ async function sendNewLink(ctx: ActionContext, user: LockedUser) {
   if (!ctx.mail) {
     const [org, portal, templates] = await Promise.all([
       ctx.trx.selectFrom('org').select(['name', 'time_zone', 'time_format', 'default_language']).executeTakeFirstOrThrow(),
-      ctx.trx.selectFrom('portals').select(['name', 'slug', 'domain', 'accent_color', 'logo_hash']).where('id', '=', ctx.req.portalId).executeTakeFirstOrThrow(),
+      ctx.trx
+        .selectFrom('portals')
+        .select(['name', 'slug', 'domain', 'accent_color', 'logo_hash'])
+        .where('id', '=', ctx.req.portalId)
+        .executeTakeFirstOrThrow(),
       ctx.trx.selectFrom('invitation_templates').select(['language', 'subject', 'body']).where('portal_id', '=', ctx.req.portalId).execute(),
     ]);
     ctx.mail = { org, portal, templates };

@@ -58,7 +58,7 @@ describe('the accent colour', () => {
 });
 
 describe('the logo', () => {
-  const upload = (name: string, bytes: Uint8Array, type = 'image/png') => {
+  const upload = (name: string, bytes: Uint8Array<ArrayBuffer>, type = 'image/png') => {
     const form = new FormData();
     form.set('logo', new File([bytes], name, { type }));
     return ana.request(`${portalPath}/logo`, { method: 'POST', body: form });
@@ -157,7 +157,7 @@ describe('a portal on its own host name', () => {
     const visitor = browserClient(t.app, CUSTOM);
     expect((await visitor.post(`${HELP}/login`, { email: carla.email, password: carla.password })).status).toBe(303);
     const before = await t.db.selectFrom('notes').select('id').where('record_id', '=', w.records.carlaCase1).execute();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Origin: 'http://porta.test', 'Sec-Fetch-Site': 'cross-site' },
       { Origin: 'http://porta.test', 'Sec-Fetch-Site': 'same-origin' },
       { Origin: 'http://porta.test' },

@@ -56,7 +56,17 @@ describe('field permissions per type, module and layout', () => {
   it('lists the layout’s fields in order, all hidden at first, with the CRM required flag', async () => {
     const grid = await fieldPermissionGrid(t.db, typeId, cases.module.id, layoutId);
     const rows = (grid ?? []).flatMap((s) => s.rows);
-    expect(rows.map((r) => r.field.api_name)).toEqual(['subject', 'status', 'priority', 'contact', 'account', 'product', 'previous_case', 'description', 'resolution']);
+    expect(rows.map((r) => r.field.api_name)).toEqual([
+      'subject',
+      'status',
+      'priority',
+      'contact',
+      'account',
+      'product',
+      'previous_case',
+      'description',
+      'resolution',
+    ]);
     expect(rows.every((r) => !r.visible && !r.readOnly)).toBe(true);
     expect(rows.filter((r) => r.required).map((r) => r.field.api_name)).toEqual(['subject', 'status']);
     expect(rows.find((r) => r.field.api_name === 'contact')?.type).toBe('lookup');

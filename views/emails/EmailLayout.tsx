@@ -8,7 +8,19 @@ const foot = 'max-width:560px;margin:16px auto 0;font-size:12px;color:#52606d;te
 /** A portal's look in its emails: its logo (an absolute URL), name and accent colour. */
 export type EmailBrand = { name: string; logoUrl?: string | undefined; accent?: string | undefined };
 
-export function EmailLayout({ lang, title, footer, brand, children }: { lang: string; title: string; footer: string; brand?: EmailBrand | undefined; children: Child }) {
+export function EmailLayout({
+  lang,
+  title,
+  footer,
+  brand,
+  children,
+}: {
+  lang: string;
+  title: string;
+  footer: string;
+  brand?: EmailBrand | undefined;
+  children: Child;
+}) {
   return (
     <html lang={lang}>
       <head>
@@ -35,7 +47,12 @@ export function EmailLayout({ lang, title, footer, brand, children }: { lang: st
 export function EmailButton({ href, accent, children }: { href: string; accent?: string | undefined; children: Child }) {
   return (
     <p style="margin:24px 0;">
-      <a href={href} style={`display:inline-block;background:${accent ?? '#1d4ed8'};color:#ffffff;`+'padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:bold;'}>
+      <a
+        href={href}
+        style={
+          `display:inline-block;background:${accent ?? '#1d4ed8'};color:#ffffff;` + 'padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:bold;'
+        }
+      >
         {children}
       </a>
     </p>

@@ -1,5 +1,5 @@
 import type { EmailTemplate } from '../../src/mail/render.js';
-import { EmailButton, type EmailBrand, EmailLayout } from './EmailLayout.js';
+import { type EmailBrand, EmailButton, EmailLayout } from './EmailLayout.js';
 
 /** What happened on a case: for the customer a staff reply or a status change; for staff a new case or a customer reply. */
 export type CaseUpdateKind = 'reply' | 'status' | 'opened' | 'replied';
@@ -38,7 +38,9 @@ export const caseUpdateEmail: EmailTemplate<CaseUpdateProps> = {
         <blockquote style="margin:16px 0;padding:8px 16px;border-left:3px solid #cbd2d9;white-space:pre-wrap;">{p.detail}</blockquote>
       )}
       {p.replyByEmail && <p>{t('email:caseUpdate.replyHint')}</p>}
-      <EmailButton href={p.url} accent={p.brand?.accent}>{t('email:caseUpdate.button')}</EmailButton>
+      <EmailButton href={p.url} accent={p.brand?.accent}>
+        {t('email:caseUpdate.button')}
+      </EmailButton>
       <p style="font-size:13px;color:#52606d;">
         {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
       </p>

@@ -1,6 +1,6 @@
 import type { T } from '../../src/i18n/i18n.js';
 import type { EmailTemplate } from '../../src/mail/render.js';
-import { EmailButton, type EmailBrand, EmailLayout } from './EmailLayout.js';
+import { type EmailBrand, EmailButton, EmailLayout } from './EmailLayout.js';
 
 export type InvitationEmailProps = {
   /** The record's name: never a generated user name. */
@@ -51,7 +51,9 @@ export const invitationEmail: EmailTemplate<InvitationEmailProps> = {
       {bodyText(t, p).map((para) => (
         <p style="white-space:pre-line;">{para}</p>
       ))}
-      <EmailButton href={p.inviteUrl} accent={p.brand?.accent}>{t('invitations:email.button')}</EmailButton>
+      <EmailButton href={p.inviteUrl} accent={p.brand?.accent}>
+        {t('invitations:email.button')}
+      </EmailButton>
       <p>{t('invitations:email.expires', { expires: p.expires })}</p>
       <p>
         {t('invitations:email.portalAddress')} <a href={p.portalUrl}>{p.portalUrl}</a>

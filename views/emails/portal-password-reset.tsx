@@ -1,5 +1,5 @@
 import type { EmailTemplate } from '../../src/mail/render.js';
-import { EmailButton, type EmailBrand, EmailLayout } from './EmailLayout.js';
+import { type EmailBrand, EmailButton, EmailLayout } from './EmailLayout.js';
 
 export type PortalPasswordResetProps = { name: string; portalName: string; orgName: string; resetUrl: string; minutes: number; brand?: EmailBrand };
 
@@ -16,7 +16,9 @@ export const portalPasswordResetEmail: EmailTemplate<PortalPasswordResetProps> =
     >
       <h1 style="font-size:20px;margin:0 0 16px;">{t('email:portalPasswordReset.greeting', { name: p.name })}</h1>
       <p>{t('email:portalPasswordReset.body', { portalName: p.portalName })}</p>
-      <EmailButton href={p.resetUrl} accent={p.brand?.accent}>{t('email:portalPasswordReset.button')}</EmailButton>
+      <EmailButton href={p.resetUrl} accent={p.brand?.accent}>
+        {t('email:portalPasswordReset.button')}
+      </EmailButton>
       <p>{t('email:portalPasswordReset.expiry', { count: p.minutes })}</p>
       <p>{t('email:portalPasswordReset.ignore')}</p>
       <p style="font-size:13px;color:#52606d;">

@@ -1,8 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { ViewContext } from '../../src/http/env.js';
+import type { PortalBrand } from '../../src/portals/branding.js';
 import { AccountMenu, MainAndFooter } from '../components/PageFrame.js';
 import { Document } from './Document.js';
-import type { PortalBrand } from '../../src/portals/branding.js';
 
 export type PortalTab = { href: string; label: string };
 

@@ -291,7 +291,12 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const shell = s.shell(nav);
     const q = c.req.query();
     // An article opened from a new case's suggestions: it may answer the customer (counted for the admin).
-    if (q.from === 'case' && c.req.method === 'GET' && rec.tab.kind === 'public' && (await knowledgeBase(c.get('deps').db, s.ctx))?.module.id === rec.meta.module.id)
+    if (
+      q.from === 'case' &&
+      c.req.method === 'GET' &&
+      rec.tab.kind === 'public' &&
+      (await knowledgeBase(c.get('deps').db, s.ctx))?.module.id === rec.meta.module.id
+    )
       await recordSuggestionOpened(c.get('deps').db, s.ctx, rec.record.id);
     const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged', 'followup'] as const;
     const notice = notices.find((n) => q[n] === '1');

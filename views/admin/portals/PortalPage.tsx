@@ -1,9 +1,9 @@
 import { moduleLabel } from '../../../src/crm/metadata.js';
 import type { Module, Portal } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
+import { portalBrand } from '../../../src/portals/branding.js';
 import type { PortalErrors } from '../../../src/portals/portals.js';
 import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-types.js';
-import { portalBrand } from '../../../src/portals/branding.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';

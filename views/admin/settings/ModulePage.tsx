@@ -1,4 +1,4 @@
-import { fieldLabel, moduleLabel } from '../../../src/crm/metadata.js';
+import { fieldLabel, moduleLabel, picklistLabel } from '../../../src/crm/metadata.js';
 import type { Field, Module } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
@@ -83,6 +83,8 @@ export function ModulePage(props: ModulePageProps) {
         </p>
       </section>
 
+      <CaseModuleCard {...props} base={base} />
+
       <section class="card">
         <h2>{t('settings:modules.settings')}</h2>
         {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
@@ -98,6 +100,56 @@ export function ModulePage(props: ModulePageProps) {
           </button>
         </form>
       </section>
+    </section>
+  );
+}
+
+const STATES = ['open', 'in_progress', 'waiting', 'closed'] as const;
+
+/** Whether the module is a case module: which picklist values are Open, In Progress, Waiting for Response and Closed. */
+function CaseModuleCard({ view, module, fields, base }: ModulePageProps & { base: string }) {
+  const { t, lang } = view;
+  const picklists = fields.filter((f) => f.type === 'picklist' && !f.parent_field_id && f.deleted_at === null);
+  if (picklists.length === 0) return null;
+  const config = module.case_config;
+  return (
+    <section class="card" aria-labelledby="case-module-title">
+      <h2 id="case-module-title">{t('settings:cases.title')}</h2>
+      <p>{config ? t('settings:cases.isCaseModule') : t('settings:cases.intro')}</p>
+      <form method="post" action={`${base}/case-module`}>
+        {STATES.map((state) => (
+          <div class="field">
+            <label for={`case-state-${state}`}>{t(`settings:cases.states.${state}`)}</label>
+            <select id={`case-state-${state}`} name={`state.${state}`}>
+              <option value="">{t('settings:cases.choose')}</option>
+              {picklists.map((f) => (
+                <optgroup label={fieldLabel(t, lang, f)}>
+                  {(f.options.values ?? []).map((v) => {
+                    const value = `${f.id}|${v.value}`;
+                    const selected = config?.statusFieldId === f.id && config.states[state] === v.value;
+                    return (
+                      <option value={value} selected={selected}>
+                        {picklistLabel(t, lang, v)}
+                      </option>
+                    );
+                  })}
+                </optgroup>
+              ))}
+            </select>
+          </div>
+        ))}
+        <button type="submit" class="button">
+          {t('settings:cases.submit')}
+        </button>
+      </form>
+      {config && (
+        <form method="post" action={`${base}/case-module`}>
+          <input type="hidden" name="clear" value="1" />
+          <button type="submit" class="button secondary">
+            {t('settings:cases.clear')}
+          </button>
+        </form>
+      )}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ModuleForm, type ModuleFormValues } from '../../../../views/admin/settings/ModuleForm.js';
 import { ModuleList } from '../../../../views/admin/settings/ModuleList.js';
 import { requireAdmin } from '../../../auth/guards.js';
+import { CASE_STATES, type CaseStatus, setCaseConfig } from '../../../cases/status.js';
 import { listModules } from '../../../crm/metadata.js';
 import { createCustomModule, type ModuleInput, updateModule } from '../../../crm/metadata-admin.js';
 import type { AppEnv } from '../../../http/env.js';
@@ -59,6 +60,16 @@ moduleSettingsRoutes.post('/:module', async (c) => {
   const result = await updateModule(c.get('deps').db, ctx.meta.module, input);
   if (!result.ok) return renderModulePage(c, ctx.meta.module, { values: formValues(input), errors: result.errors, status: 422 });
   return c.redirect(`${ctx.base}?done=moduleSaved`, 303);
+});
+
+moduleSettingsRoutes.post('/:module/case-module', async (c) => {
+  const ctx = await settingsModule(c);
+  if (ctx instanceof Response) return ctx;
+  const body = await readBody(c);
+  const chosen = body.clear ? undefined : (Object.fromEntries(CASE_STATES.map((s) => [s, one(body, `state.${s}`) ?? ''])) as Record<CaseStatus, string>);
+  const result = await setCaseConfig(c.get('deps').db, { kind: 'staff', id: c.get('staff')?.id ?? '' }, ctx.meta, chosen);
+  if (!result.ok) return renderModulePage(c, ctx.meta.module, { problem: result.error, status: 422 });
+  return c.redirect(`${ctx.base}?done=caseModuleSaved#case-module-title`, 303);
 });
 
 moduleSettingsRoutes.route('/', fieldSettingsRoutes);
