@@ -326,6 +326,21 @@ describe('the HTTP inbound endpoint', () => {
   });
 });
 
+describe('the staff view of what came in', () => {
+  it('lists every message with its outcome and reason in words, and links accepted ones to their case', async () => {
+    const res = await ana.get('/admin/outbox/inbound');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Sent from an address that is not the case&#39;s portal user.');
+    expect(html).toContain('An automatic reply.');
+    expect(html).toContain('A delivery failure notice.');
+    expect(html).toContain('Added to the case');
+    expect(html).toContain(`href="/admin/m/cases/${w.records.carlaCase1}"`);
+    // Only staff who may read the outbox see it.
+    expect((await browserClient(t.app).get('/admin/outbox/inbound')).status).toBe(303);
+  });
+});
+
 describe('a reply to a case closed past its reopening window', () => {
   it('opens a new case linked to the old one, owned as the old one, with the reply and its attachment', async () => {
     await t.db.updateTable('portals').set({ reopen_days: 0 }).where('id', '=', w.helpId).execute();

@@ -34,6 +34,52 @@ afterAll(() => t.close());
 const field = (name: string) => w.cases.fields.find((f) => f.api_name === name)?.id as string;
 const statusCounts = async () => (await (await customer.get(`${HELP}/m/cases`)).text()).includes('class="status-counts"');
 
+describe('a reply in the portal to a case closed past its reopening window', () => {
+  it('is refused in words when the customer may not open cases, and opens a new linked case when they may', async () => {
+    await t.db.updateTable('portals').set({ reopen_days: 0 }).where('id', '=', w.helpId).execute();
+    const old = await t.db.selectFrom('records').selectAll().where('id', '=', w.records.carlaCase1).executeTakeFirstOrThrow();
+    await t.db
+      .updateTable('records')
+      .set({ data: JSON.stringify({ ...(old.data as object), status: 'closed' }) })
+      .where('id', '=', old.id)
+      .execute();
+    const page = await (await customer.get(`${HELP}/m/cases/${old.id}`)).text();
+    expect(page).toContain('This case is closed for good: a reply opens a new case linked to it.');
+    const refused = await customer.post(`${HELP}/m/cases/${old.id}/notes`, { body: 'It broke again.' });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('This case was closed too long ago to reopen');
+    const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: {}, cases: { create: true, notes: 'add' } });
+    expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
+    const res = await customer.post(`${HELP}/m/cases/${old.id}/notes`, { body: 'It broke again.' });
+    expect(res.status).toBe(303);
+    const id = /\/m\/cases\/([0-9a-f-]{36})\?followup=1$/.exec(res.headers.get('Location') ?? '')?.[1] as string;
+    expect(id).toBeTruthy();
+    const created = await t.db.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(created.data).toMatchObject({ status: 'open', description: 'It broke again.', previous_case: old.id, contact: w.records.carla });
+    expect(await (await customer.get(`${HELP}/m/cases/${id}?followup=1`)).text()).toContain('your reply opened this new case');
+    expect((await t.db.selectFrom('notes').select('id').where('record_id', '=', old.id).where('body', '=', 'It broke again.').execute()).length).toBe(0);
+    await t.db.updateTable('portals').set({ reopen_days: 30 }).where('id', '=', w.helpId).execute();
+  });
+});
+
+describe('the portal’s knowledge base', () => {
+  it('is Solutions until the admin chooses another module, and refuses one that does not exist', async () => {
+    const base = `/admin/settings/portals/${w.helpId}`;
+    const bad = await ana.post(`${base}/knowledge-base`, { knowledgeBase: '00000000-0000-4000-8000-000000000000' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Choose a module from the list.');
+    const products = await t.db.selectFrom('modules').select('id').where('api_name', '=', 'products').executeTakeFirstOrThrow();
+    expect((await ana.post(`${base}/knowledge-base`, { knowledgeBase: products.id })).status).toBe(303);
+    expect(
+      (await t.db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', w.helpId).executeTakeFirstOrThrow()).knowledge_base_module_id,
+    ).toBe(products.id);
+    expect((await ana.post(`${base}/knowledge-base`, { knowledgeBase: '' })).status).toBe(303);
+    expect(
+      (await t.db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', w.helpId).executeTakeFirstOrThrow()).knowledge_base_module_id,
+    ).toBeNull();
+  });
+});
+
 describe('the case module setting', () => {
   it('shows the Cases module as a case module, its four states chosen', async () => {
     const html = await (await ana.get('/admin/settings/modules/cases')).text();

@@ -14,6 +14,9 @@ export function OutboxList({ view, emails, next, smtpConfigured }: { view: ViewC
     <section>
       <h1>{t('admin:outbox.title')}</h1>
       <p>{smtpConfigured ? t('admin:outbox.introSmtp') : t('admin:outbox.introNoSmtp')}</p>
+      <p>
+        <a href="/admin/outbox/inbound">{t('admin:inbound.link')}</a>
+      </p>
       {emails.length === 0 ? (
         <Alert kind="info">{t('admin:outbox.empty')}</Alert>
       ) : (
@@ -103,6 +106,70 @@ export function OutboxDetail({ view, email }: { view: ViewContext; email: Outbox
       ></iframe>
       <h2>{t('admin:outbox.text')}</h2>
       <pre class="email-text">{email.text}</pre>
+    </section>
+  );
+}
+
+export type InboundRow = {
+  id: string;
+  received_at: Date;
+  via: 'smtp' | 'http';
+  from_address: string | null;
+  subject: string | null;
+  outcome: 'accepted' | 'refused' | 'duplicate';
+  reason: string | null;
+  record_id: string | null;
+  attachments: number;
+  api_name: string | null;
+};
+
+/** Replies received by email, newest first: accepted into a case, refused with the reason, or a duplicate. */
+export function InboundList({ view, rows }: { view: ViewContext; rows: InboundRow[] }) {
+  const { t, fmt } = view;
+  return (
+    <section>
+      <p>
+        <a href="/admin/outbox">← {t('admin:outbox.title')}</a>
+      </p>
+      <h1>{t('admin:inbound.title')}</h1>
+      <p>{t('admin:inbound.intro')}</p>
+      {rows.length === 0 ? (
+        <Alert kind="info">{t('admin:inbound.empty')}</Alert>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <caption class="visually-hidden">{t('admin:inbound.title')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('admin:inbound.received')}</th>
+                <th scope="col">{t('admin:inbound.from')}</th>
+                <th scope="col">{t('admin:outbox.subject')}</th>
+                <th scope="col">{t('admin:inbound.outcome')}</th>
+                <th scope="col">{t('admin:inbound.case')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr>
+                  <td>
+                    <time datetime={r.received_at.toISOString()}>{fmt.dateTime(r.received_at)}</time> · {r.via.toUpperCase()}
+                  </td>
+                  <td>{r.from_address ?? '—'}</td>
+                  <td>{r.subject || '—'}</td>
+                  <td>
+                    <span class={`badge badge-${r.outcome === 'accepted' ? 'sent' : r.outcome === 'refused' ? 'failed' : 'held'}`}>
+                      {t(`admin:inbound.outcomes.${r.outcome}`)}
+                    </span>
+                    {r.reason && <> {t(`admin:inbound.reasons.${r.reason}`)}</>}
+                    {r.attachments > 0 && <> · {t('admin:inbound.files', { count: r.attachments })}</>}
+                  </td>
+                  <td>{r.record_id && r.api_name ? <a href={`/admin/m/${r.api_name}/${r.record_id}`}>{t('admin:inbound.open')}</a> : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
     </section>
   );
 }

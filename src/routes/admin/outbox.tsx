@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { OutboxDetail, OutboxList } from '../../../views/admin/OutboxPages.js';
+import { InboundList, OutboxDetail, OutboxList } from '../../../views/admin/OutboxPages.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { getOutboxEmail, listOutbox } from '../../mail/outbox.js';
@@ -13,6 +13,21 @@ outboxRoutes.get('/', async (c) => {
     title: c.get('t')('admin:outbox.title'),
     body: <OutboxList view={c.get('view')} emails={emails} next={next} smtpConfigured={Boolean(config.smtpUrl)} />,
   });
+});
+
+// What came in by email: every message received, accepted or refused, and why.
+outboxRoutes.get('/inbound', async (c) => {
+  const rows = await c
+    .get('deps')
+    .db.selectFrom('inbound_mail as i')
+    .leftJoin('records as r', 'r.id', 'i.record_id')
+    .leftJoin('modules as m', 'm.id', 'r.module_id')
+    .select(['i.id', 'i.received_at', 'i.via', 'i.from_address', 'i.subject', 'i.outcome', 'i.reason', 'i.record_id', 'i.attachments', 'm.api_name'])
+    .orderBy('i.received_at', 'desc')
+    .orderBy('i.id', 'desc')
+    .limit(200)
+    .execute();
+  return page(c, { title: c.get('t')('admin:inbound.title'), body: <InboundList view={c.get('view')} rows={rows} /> });
 });
 
 outboxRoutes.get('/:id', async (c) => {
