@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Labels, PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
+import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
 
 // Everything the engine needs about one portal user, read fresh on every
 // request: access is never cached across requests (ACCESS.md, "Changes take
@@ -149,6 +151,9 @@ function savedTabRows(db: Database, userTypeId: string): Promise<TabRowConfig[]>
 }
 
 /** The type's saved field rows, without those of `exceptLayoutId` when given. Removed fields and subform children never appear on their own. */
+/** With the organization's GDPR compliance off, privacy fields are in no portal, whatever the field permissions say. */
+const privacyFieldsOnlyWithCompliance = sql<boolean>`(f.api_name not in (${sql.join([...PRIVACY_FIELD_NAMES])}) or (select gdpr_enabled from org where id = 1))`;
+
 function savedFieldRows(db: Database, userTypeId: string, exceptLayoutId?: string): Promise<FieldRow[]> {
   return db
     .selectFrom('portal_type_fields as pf')
@@ -158,6 +163,7 @@ function savedFieldRows(db: Database, userTypeId: string, exceptLayoutId?: strin
     .where('pf.user_type_id', '=', userTypeId)
     .where('f.deleted_at', 'is', null)
     .where('f.parent_field_id', 'is', null)
+    .where(privacyFieldsOnlyWithCompliance)
     .$if(exceptLayoutId !== undefined, (q) => q.where('pf.layout_id', '<>', exceptLayoutId as string))
     .execute();
 }
@@ -176,6 +182,7 @@ async function proposedFieldRows(db: Database, layoutId: string, rows: FieldRowC
     )
     .where('f.deleted_at', 'is', null)
     .where('f.parent_field_id', 'is', null)
+    .where(privacyFieldsOnlyWithCompliance)
     .execute();
   const required = new Map(live.map((f) => [f.id, f.required]));
   return rows.flatMap((r) => {

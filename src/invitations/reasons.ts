@@ -4,6 +4,7 @@ import type { SignedInStaff } from '../auth/staff.js';
 import { modulePermissions, staffRecordScope } from '../crm/staff-access.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Field, Module, Org } from '../db/schema.js';
+import { consents } from '../privacy/consent.js';
 
 // Why a record cannot be invited, as stable codes checked in a fixed order of
 // precedence: the first that applies is the outcome. The same evaluation
@@ -118,18 +119,6 @@ export async function loadFacts(
     mayViewModule: Boolean(perms?.view),
     reachable: new Set(reachable.map((r) => r.id)),
   };
-}
-
-/**
- * With GDPR on, a record with consent fields must have given consent and not
- * asked to stop processing; modules without those fields carry no consent to check.
- */
-function consents(record: CrmRecord, fields: Field[]): boolean {
-  const data = record.data as Record<string, unknown>;
-  const has = (name: string) => fields.some((f) => f.api_name === name && !f.deleted_at && !f.parent_field_id);
-  if (has('stop_processing') && data.stop_processing === true) return false;
-  if (has('consent_status') && data.consent_status !== 'given') return false;
-  return true;
 }
 
 /** Licences in use: invited and active users of the type (deactivated and expired users free theirs). */

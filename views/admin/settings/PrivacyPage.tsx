@@ -11,26 +11,26 @@ export function PrivacyPage({ view, gdprEnabled, saved }: { view: ViewContext; g
       <p>
         <a href="/admin/settings">← {t('access:backToSettings')}</a>
       </p>
-      <h1>{t('access:privacy.title')}</h1>
-      {saved && <Alert kind="success">{t('access:privacy.saved')}</Alert>}
-      <p>{t('access:privacy.intro')}</p>
-      <h2>{t('access:privacy.recordsTitle')}</h2>
-      <p>{t('access:privacy.records')}</p>
+      <h1>{t('privacy:settings.title')}</h1>
+      {saved && <Alert kind="success">{t('privacy:settings.saved')}</Alert>}
+      <p>{t('privacy:settings.intro')}</p>
+      <h2>{t('privacy:settings.recordsTitle')}</h2>
+      <p>{t('privacy:settings.records')}</p>
       <ul>
-        <li>{t('access:privacy.basis')}</li>
-        <li>{t('access:privacy.consent')}</li>
-        <li>{t('access:privacy.stop')}</li>
+        <li>{t('privacy:settings.basis')}</li>
+        <li>{t('privacy:settings.consent')}</li>
+        <li>{t('privacy:settings.stop')}</li>
       </ul>
-      <h2>{t('access:privacy.switchTitle')}</h2>
+      <h2>{t('privacy:settings.switchTitle')}</h2>
       <p>
-        <strong>{t(gdprEnabled ? 'access:privacy.stateOn' : 'access:privacy.stateOff')}</strong>
+        <strong>{t(gdprEnabled ? 'privacy:settings.stateOn' : 'privacy:settings.stateOff')}</strong>
       </p>
       <form method="post" action={PRIVACY_PATH}>
         <div class="field checkbox">
           <input type="checkbox" id="gdpr" name="gdpr" value="on" checked={gdprEnabled} aria-describedby="gdpr-hint" />{' '}
-          <label for="gdpr">{t('access:privacy.switch')}</label>
+          <label for="gdpr">{t('privacy:settings.switch')}</label>
           <p class="hint" id="gdpr-hint">
-            {t('access:privacy.switchHint')}
+            {t('privacy:settings.switchHint')}
           </p>
         </div>
         <button type="submit" class="button">

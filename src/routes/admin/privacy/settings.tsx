@@ -4,7 +4,7 @@ import { requireAdmin } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { setGdprEnabled } from '../../../org/privacy.js';
+import { setGdprEnabled } from '../../../privacy/compliance.js';
 import { notFound } from '../record-context.js';
 
 export const settingsPrivacyRoutes = new Hono<AppEnv>();
@@ -15,7 +15,7 @@ settingsPrivacyRoutes.get('/', (c) => {
   const org = c.get('org');
   if (!org) return notFound(c);
   return page(c, {
-    title: c.get('t')('access:privacy.title'),
+    title: c.get('t')('privacy:settings.title'),
     body: <PrivacyPage view={c.get('view')} gdprEnabled={org.gdpr_enabled} saved={c.req.query('done') === 'saved'} />,
   });
 });
