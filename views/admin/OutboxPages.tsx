@@ -136,7 +136,7 @@ export function InboundList({ view, rows }: { view: ViewContext; rows: InboundRo
       {rows.length === 0 ? (
         <Alert kind="info">{t('admin:inbound.empty')}</Alert>
       ) : (
-        <div class="table-wrap" tabindex={0} role="region" aria-label={t('admin:inbound.title')}>
+        <section class="table-wrap" tabindex={0} aria-label={t('admin:inbound.title')}>
           <table>
             <caption class="visually-hidden">{t('admin:inbound.title')}</caption>
             <thead>
@@ -168,7 +168,7 @@ export function InboundList({ view, rows }: { view: ViewContext; rows: InboundRo
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
     </section>
   );
