@@ -19,6 +19,7 @@ import { convertRoutes } from './routes/admin/convert.js';
 import { adminHomeRoutes } from './routes/admin/home.js';
 import { importRoutes } from './routes/admin/import.js';
 import { outboxRoutes } from './routes/admin/outbox.js';
+import { privacyRequestRoutes } from './routes/admin/privacy/requests.js';
 import { settingsPrivacyRoutes } from './routes/admin/privacy/settings.js';
 import { profileRoutes } from './routes/admin/profile.js';
 import { recordRoutes } from './routes/admin/record.js';
@@ -100,6 +101,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/profiles', settingsProfilesRoutes);
   app.route('/admin/settings/users', settingsUsersRoutes);
   app.route('/admin/settings/privacy', settingsPrivacyRoutes);
+  app.route('/admin/privacy/requests', privacyRequestRoutes);
   // Before the configurator, whose guard (manage portals) would otherwise answer for these pages too.
   app.route('/admin/settings/portals/:id/invite', portalInviteRoutes);
   app.route('/admin/settings/portals/:id/users', portalUsersRoutes);

@@ -200,7 +200,13 @@ async function writeRecords(trx: Transaction<DB>, run: Run, checked: Checked[]):
   let written = 0;
   for (const r of checked) {
     if (r.errors) continue;
-    await createRecordIn(trx, run.actor, meta, { data: r.data, layoutId: meta.defaultLayout?.id ?? null, ownerId: run.imp.staff_id });
+    await createRecordIn(
+      trx,
+      run.actor,
+      meta,
+      { data: r.data, layoutId: meta.defaultLayout?.id ?? null, ownerId: run.imp.staff_id },
+      { consentSource: 'import' },
+    );
     written++;
   }
   return written;

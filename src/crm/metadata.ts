@@ -25,7 +25,7 @@ export async function loadModuleMeta(db: Database | Transaction<DB>, apiName: st
   return loadMetaFor(db, module);
 }
 
-export async function loadModuleMetaById(db: Database, id: string): Promise<ModuleMeta | undefined> {
+export async function loadModuleMetaById(db: Database | Transaction<DB>, id: string): Promise<ModuleMeta | undefined> {
   const module = await db.selectFrom('modules').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return module ? loadMetaFor(db, module) : undefined;
 }

@@ -1,7 +1,8 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
+import type { ConsentSource, CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
+import { logConsentChanges } from '../privacy/consent.js';
 import {
   lineItemsTotals,
   lookupIds,
@@ -250,11 +251,17 @@ export async function logChange(trx: Db, recordId: string, actor: Actor, action:
 
 export type NewRecord = { data: RecordData; layoutId: string | null; ownerId: string };
 
+/** Where a write comes from, for the consent history (by default: the actor's side). */
+export type WriteOptions = { consentSource?: ConsentSource };
+
+const consentSourceOf = (actor: Actor, opts: WriteOptions): ConsentSource => opts.consentSource ?? (actor.kind === 'portal' ? 'portal' : actor.kind);
+const auditActor = (actor: Actor) => (actor.kind === 'system' ? actor : { kind: actor.kind, id: actor.id });
+
 export async function createRecord(db: Database, actor: Actor, meta: ModuleMeta, rec: NewRecord): Promise<CrmRecord> {
   return db.transaction().execute((trx) => createRecordIn(trx, actor, meta, rec));
 }
 
-export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: ModuleMeta, rec: NewRecord): Promise<CrmRecord> {
+export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: ModuleMeta, rec: NewRecord, opts: WriteOptions = {}): Promise<CrmRecord> {
   applyComputed(meta, rec.data);
   const name = displayName(meta, rec.data);
   const row = await trx
@@ -274,6 +281,7 @@ export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: M
     .executeTakeFirstOrThrow();
   await writeRefs(trx, row.id, refsOf(meta, rec.data));
   await logChange(trx, row.id, actor, 'create', changesBetween(meta, {}, rec.data));
+  await logConsentChanges(trx, auditActor(actor), consentSourceOf(actor, opts), row.id, {}, rec.data);
   return row;
 }
 
@@ -299,6 +307,7 @@ export async function updateRecordIn(
   record: CrmRecord,
   data: RecordData,
   expectedVersion: number,
+  opts: WriteOptions = {},
 ): Promise<UpdateResult> {
   applyComputed(meta, data);
   const name = displayName(meta, data);
@@ -320,6 +329,7 @@ export async function updateRecordIn(
   await writeRefs(trx, record.id, refsOf(meta, data));
   const changes = changesBetween(meta, record.data as RecordData, data);
   if (changes.length > 0) await logChange(trx, record.id, actor, 'update', changes);
+  await logConsentChanges(trx, auditActor(actor), consentSourceOf(actor, opts), record.id, record.data as RecordData, data);
   return { ok: true, record: updated } as const;
 }
 

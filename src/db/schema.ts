@@ -16,6 +16,8 @@ export interface OrgTable {
   time_format: TimeFormat;
   country: string;
   gdpr_enabled: Generated<boolean>;
+  /** Where new data-privacy requests are emailed; every active admin when null. */
+  privacy_contact: string | null;
   currency: Generated<string>;
   created_at: Timestamp;
 }
@@ -59,7 +61,7 @@ export interface LoginAttemptsTable {
   created_at: Timestamp;
 }
 
-export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'held';
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'held' | 'blocked';
 
 export interface PortalIndicatorsTable {
   id: Generated<string>;
@@ -97,6 +99,67 @@ export interface EmailOutboxTable {
   sent_at: NullableTimestamp;
   /** Where a reply goes: a case's per-email reply address. */
   reply_to: string | null;
+  /** Why a `blocked` email is kept and not sent: the person may not be emailed (privacy). */
+  blocked_reason: string | null;
+}
+
+export type ConsentSource = 'portal' | 'staff' | 'import' | 'privacy_request' | 'system';
+
+export interface ConsentEventsTable {
+  id: Generated<string>;
+  record_id: string;
+  at: Timestamp;
+  actor_kind: 'staff' | 'portal' | 'system';
+  actor_id: string | null;
+  source: ConsentSource;
+  /** Field api name → [old, new]. */
+  changes: Json<Record<string, [unknown, unknown]>>;
+}
+
+export type PrivacyRequestKind = 'erasure' | 'stop_processing' | 'export' | 'rectification';
+export type PrivacyRequestStatus = 'submitted' | 'in_progress' | 'extended' | 'completed' | 'rejected';
+
+export interface PrivacyRequestsTable {
+  id: Generated<string>;
+  number: Generated<string>;
+  record_id: string;
+  kind: PrivacyRequestKind;
+  status: Generated<PrivacyRequestStatus>;
+  details: Generated<string>;
+  requested_by_kind: 'portal' | 'staff';
+  requested_by_id: string | null;
+  portal_user_id: string | null;
+  language: string;
+  submitted_at: Timestamp;
+  due_at: ColumnType<Date, Date | string, Date | string>;
+  extended_at: NullableTimestamp;
+  extension_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  rejection_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  closed_at: NullableTimestamp;
+  handled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  outcome: ColumnType<Record<string, unknown>, string | undefined, string>;
+  version: Generated<number>;
+}
+
+export interface PrivacyRequestEventsTable {
+  id: Generated<string>;
+  request_id: string;
+  at: Timestamp;
+  actor_kind: 'staff' | 'portal' | 'system';
+  actor_id: string | null;
+  event: string;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface PrivacyExportsTable {
+  request_id: string;
+  status: Generated<'queued' | 'ready' | 'failed' | 'expired'>;
+  filename: string | null;
+  size: number | null;
+  content: Buffer | null;
+  ready_at: NullableTimestamp;
+  expires_at: NullableTimestamp;
+  error: string | null;
 }
 
 export interface CaseReplyTokensTable {
@@ -557,6 +620,10 @@ export interface DB {
   password_resets: PasswordResetsTable;
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
+  consent_events: ConsentEventsTable;
+  privacy_requests: PrivacyRequestsTable;
+  privacy_request_events: PrivacyRequestEventsTable;
+  privacy_exports: PrivacyExportsTable;
 }
 
 export type Org = Selectable<OrgTable>;
@@ -565,6 +632,9 @@ export type NewStaffUser = Insertable<StaffUsersTable>;
 export type StaffUserUpdate = Updateable<StaffUsersTable>;
 export type Session = Selectable<SessionsTable>;
 export type OutboxEmail = Selectable<EmailOutboxTable>;
+export type ConsentEvent = Selectable<ConsentEventsTable>;
+export type PrivacyRequest = Selectable<PrivacyRequestsTable>;
+export type PrivacyRequestEvent = Selectable<PrivacyRequestEventsTable>;
 export type Module = Selectable<ModulesTable>;
 export type CrmRecord = Selectable<RecordsTable>;
 export type Field = Selectable<FieldsTable>;

@@ -1,4 +1,5 @@
 import { PgBoss } from 'pg-boss';
+import { ensurePrivacyQueue } from '../privacy/work.js';
 import { ensureImportQueue } from './import-job.js';
 import { ensureInviteQueue } from './invite-job.js';
 import { QUEUES } from './queues.js';
@@ -41,6 +42,7 @@ export async function startBoss(opts: BossOptions): Promise<PgBoss> {
   await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 1 });
   await ensureImportQueue(boss);
   await ensureInviteQueue(boss);
+  await ensurePrivacyQueue(boss);
   return boss;
 }
 

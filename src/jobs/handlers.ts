@@ -5,6 +5,7 @@ import { pruneLoginAttempts } from '../auth/throttle.js';
 import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
+import { expireExports, registerPrivacyWorker } from '../privacy/work.js';
 import { registerImportWorker } from './import-job.js';
 import { registerInvitationExpiry } from './invitation-expiry.js';
 import { registerInviteWorker } from './invite-job.js';
@@ -68,10 +69,12 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
   await boss.work(QUEUES.maintenance, async () => {
     const sessions = await deleteExpiredSessions(db);
     await pruneLoginAttempts(db);
-    log.info({ expiredSessions: sessions }, 'maintenance done');
+    const exports = await expireExports(db);
+    log.info({ expiredSessions: sessions, expiredExports: exports }, 'maintenance done');
   });
   await boss.schedule(QUEUES.maintenance, '17 * * * *');
   await registerImportWorker(boss, { db, log });
   await registerInviteWorker(boss, { db, boss, log, baseUrl: deps.baseUrl });
   await registerInvitationExpiry(boss, { db, log });
+  await registerPrivacyWorker(boss, { db, log, boss, baseUrl: deps.baseUrl });
 }

@@ -3,6 +3,7 @@ import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { DB, OutboxEmail } from '../db/schema.js';
 import { QUEUES } from '../jobs/queues.js';
+import { blockedAddresses } from '../privacy/consent.js';
 import type { RenderedEmail } from './render.js';
 
 export type Recipient = { address: string; name?: string | null };
@@ -24,17 +25,27 @@ export async function enqueueEmail(
   return id;
 }
 
-/** Several emails written and queued at once, inside the caller's transaction (bulk work). */
+/**
+ * Several emails written and queued at once, inside the caller's transaction
+ * (bulk work). An email to a person Porta may not email (they asked to stop
+ * processing, or consent is their basis and they gave none for email) is kept
+ * as `blocked` with the reason, and never queued.
+ */
 export async function enqueueEmails(
   trx: Transaction<DB>,
   boss: PgBoss,
   emails: { to: Recipient; email: RenderedEmail; replyTo?: string | undefined }[],
 ): Promise<string[]> {
   if (emails.length === 0) return [];
+  const blocked = await blockedAddresses(
+    trx,
+    emails.map((e) => e.to.address),
+  );
   const rows = await trx
     .insertInto('email_outbox')
     .values(
       emails.map(({ to, email, replyTo }) => ({
+        ...(blocked.has(to.address.toLowerCase()) ? { status: 'blocked' as const, blocked_reason: blocked.get(to.address.toLowerCase()) } : {}),
         reply_to: replyTo ?? null,
         to_address: to.address,
         to_name: to.name ?? null,
@@ -45,13 +56,16 @@ export async function enqueueEmails(
         template: email.template,
       })),
     )
-    .returning('id')
+    .returning(['id', 'status'])
     .execute();
-  await boss.insert(
-    QUEUES.mailDeliver,
-    rows.map((r) => ({ data: { outboxId: r.id } })),
-    { db: fromKysely(trx) },
-  );
+  const toSend = rows.filter((r) => r.status === 'pending');
+  if (toSend.length > 0) {
+    await boss.insert(
+      QUEUES.mailDeliver,
+      toSend.map((r) => ({ data: { outboxId: r.id } })),
+      { db: fromKysely(trx) },
+    );
+  }
   return rows.map((r) => r.id);
 }
 
@@ -61,7 +75,7 @@ export type OutboxPage = { emails: Omit<OutboxEmail, 'html' | 'text' | 'reply_to
 export async function listOutbox(db: Database, after?: string, limit = 50): Promise<OutboxPage> {
   let q = db
     .selectFrom('email_outbox')
-    .select(['id', 'to_address', 'to_name', 'subject', 'language', 'template', 'status', 'attempts', 'last_error', 'created_at', 'sent_at'])
+    .select(['id', 'to_address', 'to_name', 'subject', 'language', 'template', 'status', 'attempts', 'last_error', 'blocked_reason', 'created_at', 'sent_at'])
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);

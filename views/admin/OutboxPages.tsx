@@ -40,6 +40,7 @@ export function OutboxList({ view, emails, next, smtpConfigured }: { view: ViewC
                   <td>{e.to_name ? `${e.to_name} <${e.to_address}>` : e.to_address}</td>
                   <td>
                     <StatusBadge view={view} status={e.status} />
+                    {e.blocked_reason && <> {t(`privacy:outbox.reasons.${e.blocked_reason}`)}</>}
                   </td>
                   <td>
                     <time datetime={e.created_at.toISOString()}>{fmt.dateTime(e.created_at)}</time>
@@ -75,6 +76,7 @@ export function OutboxDetail({ view, email }: { view: ViewContext; email: Outbox
         <dt>{t('admin:outbox.statusLabel')}</dt>
         <dd>
           <StatusBadge view={view} status={email.status} />
+          {email.blocked_reason && <> {t(`privacy:outbox.reasons.${email.blocked_reason}`)}</>}
         </dd>
         <dt>{t('admin:outbox.created')}</dt>
         <dd>{fmt.dateTime(email.created_at)}</dd>

@@ -9,6 +9,7 @@ export function AccountMenu({
   profileHref,
   logoutAction,
   detailsHref,
+  privacyHref,
 }: {
   view: ViewContext;
   name: string;
@@ -16,12 +17,19 @@ export function AccountMenu({
   logoutAction: string;
   /** A portal user's own record ("My details"), when their type shows its tab. */
   detailsHref?: string | undefined;
+  /** A portal user's Data privacy page, when the organization complies with the GDPR. */
+  privacyHref?: string | undefined;
 }) {
   return (
     <div class="account">
       {detailsHref && (
         <a href={detailsHref} aria-current={view.path === detailsHref ? 'page' : undefined}>
           {view.t('portal:nav.myDetails')}
+        </a>
+      )}
+      {privacyHref && (
+        <a href={privacyHref} aria-current={view.path === privacyHref ? 'page' : undefined}>
+          {view.t('privacy:portal.title')}
         </a>
       )}
       <a class="account-name" href={profileHref} aria-current={view.path === profileHref ? 'page' : undefined}>

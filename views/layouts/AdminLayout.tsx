@@ -7,6 +7,7 @@ const NAV = [
   { href: '/admin', key: 'admin:nav.home', exact: true },
   { href: '/admin/m', key: 'admin:nav.records', exact: false },
   { href: '/admin/outbox', key: 'admin:nav.outbox', exact: false },
+  { href: '/admin/privacy/requests', key: 'admin:nav.privacy', exact: false, adminOnly: true },
   { href: '/admin/settings', key: 'admin:nav.settings', exact: false },
 ] as const;
 
@@ -21,7 +22,7 @@ export function AdminLayout({ view, title, children }: { view: ViewContext; titl
         </a>
         <nav aria-label={t('admin:nav.label')} hx-boost:inherited="true">
           <ul>
-            {NAV.map((item) => {
+            {NAV.filter((item) => !('adminOnly' in item) || staff?.isAdmin).map((item) => {
               const current = item.exact ? path === item.href : path.startsWith(item.href);
               return (
                 <li>

@@ -22,6 +22,8 @@ export type PortalShell = {
   previewExit?: string | undefined;
   /** The signed-in user's own record ("My details"), when their type shows its tab. */
   detailsHref?: string | undefined;
+  /** The Data privacy page, when the organization's GDPR compliance is on. */
+  privacyHref?: string | undefined;
   /** The portal's own language switcher address, which also saves the signed-in user's choice. */
   langAction?: string | undefined;
 };
@@ -67,6 +69,7 @@ export function PortalLayout({ view, title, portal, children }: { view: ViewCont
             profileHref={`${portal.base}/profile`}
             logoutAction={`${portal.base}/logout`}
             detailsHref={portal.detailsHref}
+            privacyHref={portal.privacyHref}
           />
         )}
       </header>

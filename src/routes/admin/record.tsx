@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { RecordPrivacyPanel } from '../../../views/admin/privacy/RecordPrivacy.js';
 import { RecordDetail, type RelatedListView } from '../../../views/admin/records/RecordDetail.js';
 import { RecordForm } from '../../../views/admin/records/RecordForm.js';
 import { notifyCustomer, notifyStatusChange } from '../../cases/notifications.js';
@@ -26,6 +27,7 @@ import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { errorPage, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
+import { recordPrivacy } from '../../privacy/record.js';
 import { forbidden, type ModuleContext, moduleContext, notFound, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave, portalAccessPanel } from './record-portal.js';
 import { lookupEcho, lookupSuggestUrl, namesFor } from './records.js';
@@ -96,7 +98,10 @@ recordRoutes.get('/:module/:id', async (c) => {
   const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds, ...(record.converted_to ? [record.converted_to] : [])]);
   const modify = mayModify(staff, meta.module, ctx.perms, record, 'edit');
   const convertedTo = record.converted_to ? names.get(record.converted_to) : undefined;
-  const portalAccess = await portalAccessPanel(c, meta, record, `${base}/${record.id}`);
+  const [portalAccess, privacy] = await Promise.all([
+    portalAccessPanel(c, meta, record, `${base}/${record.id}`),
+    recordPrivacy(db, Boolean(c.get('org')?.gdpr_enabled), meta, record),
+  ]);
   const body = (
     <RecordDetail
       view={c.get('view')}
@@ -120,6 +125,7 @@ recordRoutes.get('/:module/:id', async (c) => {
       convertedTo={convertedTo?.href ? { name: convertedTo.name, href: convertedTo.href } : undefined}
       portalAccessHref={staff.profile.is_admin || staff.profile.manage_portals ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
       portalAccess={portalAccess}
+      privacy={privacy && <RecordPrivacyPanel view={c.get('view')} apiName={meta.module.api_name} data={privacy} />}
     />
   );
   return page(c, { title: record.display_name || t('crm:untitled'), body });

@@ -6,6 +6,7 @@ import { portalBrandRoutes } from './brand.js';
 import { loadPortal, portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';
 import { portalInvitationRoutes } from './invitation.js';
 import { portalPasswordRoutes } from './password.js';
+import { portalPrivacyRoutes } from './privacy.js';
 import { portalProfileRoutes } from './profile.js';
 import { portalTabRoutes, type SurfaceResolver } from './tab-pages.js';
 
@@ -23,6 +24,7 @@ portalRoutes.route('/', portalAuthRoutes);
 portalRoutes.route('/', portalPasswordRoutes);
 portalRoutes.route('/', portalInvitationRoutes);
 portalRoutes.route('/', portalProfileRoutes);
+portalRoutes.route('/', portalPrivacyRoutes);
 
 // The tabs, for the signed-in user; the preview mounts the same routes with its own surface.
 for (const path of ['/:slug', '/:slug/m/*', '/:slug/tabs/*']) portalRoutes.use(path, requirePortalUser());

@@ -36,6 +36,8 @@ export type RecordDetailProps = {
   portalAccessHref?: string | undefined;
   /** The record's portal user or invitation, when a portal user type is based on its module. */
   portalAccess?: Child;
+  /** The person's data privacy: consent history and requests (leads and contacts, with GDPR compliance on). */
+  privacy?: Child;
 };
 
 export function RecordDetail(props: RecordDetailProps) {
@@ -121,6 +123,7 @@ export function RecordDetail(props: RecordDetailProps) {
       ))}
       {perms.modify && <RecordControls {...props} url={url} />}
       {props.portalAccess}
+      {props.privacy}
       {props.related.map((r) => (
         <section class="card related">
           <h2>

@@ -1,10 +1,23 @@
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
+import { TextField } from '../../components/Field.js';
 
 export const PRIVACY_PATH = '/admin/settings/privacy';
 
 /** The organization's GDPR switch, with what it stands for. */
-export function PrivacyPage({ view, gdprEnabled, saved }: { view: ViewContext; gdprEnabled: boolean; saved: boolean }) {
+export function PrivacyPage({
+  view,
+  gdprEnabled,
+  contact,
+  contactError,
+  saved,
+}: {
+  view: ViewContext;
+  gdprEnabled: boolean;
+  contact: string;
+  contactError?: string | undefined;
+  saved: boolean;
+}) {
   const { t } = view;
   return (
     <section>
@@ -33,6 +46,20 @@ export function PrivacyPage({ view, gdprEnabled, saved }: { view: ViewContext; g
             {t('privacy:settings.switchHint')}
           </p>
         </div>
+        <h2>{t('privacy:settings.contactTitle')}</h2>
+        <TextField
+          name="contact"
+          type="email"
+          label={t('privacy:settings.contact')}
+          hint={t('privacy:settings.contactHint')}
+          value={contact}
+          error={contactError}
+          autocomplete="email"
+          maxlength={254}
+        />
+        <p>
+          <a href="/admin/privacy/requests">{t('admin:nav.privacy')}</a>
+        </p>
         <button type="submit" class="button">
           {t('common:save')}
         </button>

@@ -1,0 +1,94 @@
+import type { Transaction } from 'kysely';
+import { fromKysely, type JobWithMetadata, type PgBoss } from 'pg-boss';
+import type { Logger } from 'pino';
+import { loadModuleMetaById } from '../crm/metadata.js';
+import { type RecordData, updateRecordIn } from '../crm/records.js';
+import type { Database } from '../db/database.js';
+import type { DB, PrivacyRequest } from '../db/schema.js';
+import { translator } from '../i18n/i18n.js';
+import { isLanguage } from '../i18n/languages.js';
+import { eraseSubject } from './erasure.js';
+import { expireExports, storeExport } from './export.js';
+import { finishWork, type PrivacyDeps, workFailed } from './requests.js';
+
+// The heavy steps of data-subject requests run as jobs: building an export
+// archive and erasing a person. Each is queued in the transaction that starts
+// it and completes the request in the transaction that does the work.
+
+export const PRIVACY_QUEUE = 'privacy.work';
+export type PrivacyJob = { requestId: string; staffId: string };
+
+const SETTINGS = { retryLimit: 2, retryDelay: 30, expireInSeconds: 1800 };
+
+export async function ensurePrivacyQueue(boss: PgBoss): Promise<void> {
+  if (await boss.getQueue(PRIVACY_QUEUE)) await boss.updateQueue(PRIVACY_QUEUE, SETTINGS);
+  else await boss.createQueue(PRIVACY_QUEUE, SETTINGS);
+}
+
+/** The staff side's hooks into the work a request's completion does. */
+export function requestWork(boss: PgBoss, staffId: string) {
+  return {
+    queue: async (trx: Transaction<DB>, request: PrivacyRequest) => {
+      if (request.kind === 'export') {
+        await trx
+          .insertInto('privacy_exports')
+          .values({ request_id: request.id, status: 'queued' })
+          .onConflict((oc) => oc.column('request_id').doUpdateSet({ status: 'queued', content: null, error: null }))
+          .execute();
+      }
+      await boss.send(PRIVACY_QUEUE, { requestId: request.id, staffId } satisfies PrivacyJob, { db: fromKysely(trx) });
+    },
+    stopProcessing: (trx: Transaction<DB>, request: PrivacyRequest) => stopProcessing(trx, staffId, request),
+  };
+}
+
+/** Sets the record's stop-processing flag: no invitation and no email reach the person from now on. */
+export async function stopProcessing(trx: Transaction<DB>, staffId: string, request: PrivacyRequest): Promise<void> {
+  const record = await trx.selectFrom('records').selectAll().where('id', '=', request.record_id).forUpdate().executeTakeFirstOrThrow();
+  const meta = await loadModuleMetaById(trx, record.module_id);
+  if (!meta) throw new Error('the record has no module');
+  const data = { ...(record.data as RecordData), stop_processing: true };
+  const saved = await updateRecordIn(trx, { kind: 'staff', id: staffId }, meta, record, data, record.version, { consentSource: 'privacy_request' });
+  if (!saved.ok) throw new Error(`the record could not be updated: ${saved.reason}`);
+}
+
+/** Does a queued request's work and completes it; run again after a crash it finds the request done and stops. */
+export async function runPrivacyWork(db: Database, deps: PrivacyDeps, job: PrivacyJob): Promise<'done' | 'nothing'> {
+  const request = await db.selectFrom('privacy_requests').selectAll().where('id', '=', job.requestId).executeTakeFirst();
+  if (!request || request.status === 'completed' || request.status === 'rejected' || !request.outcome.working) return 'nothing';
+  if (request.kind === 'export') {
+    const stored = await storeExport(db, request.id);
+    await db.transaction().execute((trx) => finishWork(trx, deps, request, { export: stored }, true));
+    return 'done';
+  }
+  if (request.kind === 'erasure') {
+    const org = await db.selectFrom('org').select('default_language').executeTakeFirstOrThrow();
+    const placeholder = translator(isLanguage(org.default_language) ? org.default_language : 'en')('privacy:erasure.placeholder');
+    await db.transaction().execute(async (trx) => {
+      const outcome = await eraseSubject(trx, request, job.staffId, placeholder);
+      // After an erasure Porta holds no address of the person's to write to.
+      await finishWork(trx, deps, request, { erased: outcome }, false);
+    });
+    return 'done';
+  }
+  return 'nothing';
+}
+
+export async function registerPrivacyWorker(boss: PgBoss, deps: PrivacyDeps & { db: Database; log: Logger }): Promise<void> {
+  const { db, log } = deps;
+  await ensurePrivacyQueue(boss);
+  await boss.work(PRIVACY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<PrivacyJob>[]) => {
+    for (const job of jobs) {
+      try {
+        const outcome = await runPrivacyWork(db, deps, job.data);
+        log.info({ job: job.id, requestId: job.data.requestId, outcome }, 'privacy request work');
+      } catch (err) {
+        log.error({ err, job: job.id, requestId: job.data.requestId, attempt: job.retryCount + 1 }, 'privacy request work failed');
+        if (job.retryCount >= job.retryLimit) await workFailed(db, job.data.requestId, err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+    }
+  });
+}
+
+export { expireExports };
