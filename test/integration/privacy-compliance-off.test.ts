@@ -59,4 +59,22 @@ describe('privacy fields and the organization’s compliance', () => {
     expect(await editForm()).toContain('name="consent_status"');
     await setGdprEnabled(t.db, w.staff as never, false);
   });
+
+  it('has no Data privacy page nor link while compliance is off, and both once it is on', async () => {
+    await setGdprEnabled(t.db, w.staff as never, false);
+    const home = await (await customer.get(`${HELP}/m/cases`)).text();
+    expect(home).not.toContain(`href="${HELP}/privacy"`);
+    for (const path of ['/privacy', `/privacy/requests/${w.records.carla}`]) expect((await customer.get(`${HELP}${path}`)).status).toBe(404);
+    const consent = await customer.post(`${HELP}/privacy/consent`, { record: w.records.carla, channel: 'email', give: '0', version: '1' });
+    expect(consent.status).toBe(404);
+    const filed = await customer.post(`${HELP}/privacy/requests`, { record: w.records.carla, kind: 'export', details: '' });
+    expect(filed.status).toBe(404);
+    expect(await t.db.selectFrom('privacy_requests').select('id').execute()).toEqual([]);
+    expect(await t.db.selectFrom('consent_events').select('id').where('source', '=', 'portal').execute()).toEqual([]);
+
+    await setGdprEnabled(t.db, w.staff as never, true);
+    expect(await (await customer.get(`${HELP}/m/cases`)).text()).toContain(`href="${HELP}/privacy"`);
+    expect((await customer.get(`${HELP}/privacy`)).status).toBe(200);
+    await setGdprEnabled(t.db, w.staff as never, false);
+  });
 });

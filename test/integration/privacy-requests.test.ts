@@ -270,3 +270,34 @@ describe('stop processing', () => {
     expect(smtp.receivedBy(dora.email).length).toBe(delivered);
   });
 });
+
+describe('erasure', () => {
+  it('asks staff to confirm, then a job erases the person, ends their portal access and completes the request', async () => {
+    const request = await t.db
+      .selectFrom('privacy_requests')
+      .selectAll()
+      .where('record_id', '=', w.records.carla)
+      .where('kind', '=', 'erasure')
+      .executeTakeFirstOrThrow();
+    const page = await (await staff.get(`/admin/privacy/requests/${request.id}`)).text();
+    const unconfirmed = await staff.post(`/admin/privacy/requests/${request.id}/complete`, { version: version(page) });
+    expect(unconfirmed.status).toBe(422);
+    expect(await unconfirmed.text()).toContain(escapeHtml(localeText('en', 'privacy:problems.confirm_erasure')));
+    expect((await dataOf(w.records.carla)).email).toBe(carla.email);
+
+    expect((await staff.post(`/admin/privacy/requests/${request.id}/complete`, { version: version(page), confirm: 'yes' })).status).toBe(303);
+    await waitFor(
+      async () => (await t.db.selectFrom('privacy_requests').select('status').where('id', '=', request.id).executeTakeFirstOrThrow()).status === 'completed',
+    );
+    const data = await dataOf(w.records.carla);
+    expect(data.last_name).toBe(localeText('en', 'privacy:erasure.placeholder'));
+    expect(data.email ?? null).toBeNull();
+    expect(await t.db.selectFrom('portal_users').select('id').where('id', '=', carlaUserId).executeTakeFirst()).toBeUndefined();
+    expect((await customer.get(`${HELP}/privacy`)).status).toBe(303);
+    expect(await t.db.selectFrom('privacy_exports').select('request_id').where('request_id', 'in', [request.id]).execute()).toEqual([]);
+    const entry = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'privacy.erasure').executeTakeFirstOrThrow();
+    expect(JSON.stringify(entry.details)).not.toContain(carla.email);
+    const done = await (await staff.get(`/admin/privacy/requests/${request.id}`)).text();
+    expect(done).toContain(escapeHtml(localeText('en', 'privacy:statuses.completed')));
+  });
+});

@@ -18,9 +18,16 @@ export function RecordPrivacyPanel({ view, apiName, data }: { view: ViewContext;
         <ul>
           {data.requests.map((r) => (
             <li>
-              <a href={`${REQUESTS_PATH}/${r.id}`}>
-                #{r.number} {t(`privacy:kinds.${r.kind}`)}
-              </a>{' '}
+              {/* Requests are handled by admins: others see them without a link they could not follow. */}
+              {view.staff?.isAdmin ? (
+                <a href={`${REQUESTS_PATH}/${r.id}`}>
+                  #{r.number} {t(`privacy:kinds.${r.kind}`)}
+                </a>
+              ) : (
+                <span>
+                  #{r.number} {t(`privacy:kinds.${r.kind}`)}
+                </span>
+              )}{' '}
               <RequestStatusBadge view={view} status={r.status} /> · {t('privacy:request.due')}{' '}
               <time datetime={r.due_at.toISOString()}>{fmt.date(r.due_at)}</time>
             </li>

@@ -3,7 +3,7 @@ import type { Field, PrivacyRequest, PrivacyRequestEvent } from '../../../src/db
 import type { ViewContext } from '../../../src/http/env.js';
 import { dueState, isOpen, REASON_MAX } from '../../../src/privacy/requests.js';
 import { Alert } from '../../components/Alert.js';
-import { RequestHistory, RequestStatusBadge } from '../../portal/privacy/parts.js';
+import { RequestDates, RequestHistory, RequestStatusBadge } from '../../portal/privacy/parts.js';
 import { REQUESTS_PATH } from './RequestQueue.js';
 
 export type StaffRequestView = {
@@ -59,7 +59,7 @@ export function StaffRequestPage({
   const action = (name: string) => `${REQUESTS_PATH}/${r.id}/${name}`;
   const version = <input type="hidden" name="version" value={String(r.version)} />;
   return (
-    <section>
+    <section id="privacy-request">
       <p>
         <a href={REQUESTS_PATH}>← {t('privacy:queue.title')}</a>
       </p>
@@ -79,21 +79,7 @@ export function StaffRequestPage({
         </dd>
         <dt>{t('privacy:request.requestedBy')}</dt>
         <dd>{t(r.requested_by_kind === 'portal' ? 'privacy:request.byPortal' : 'privacy:request.byStaff')}</dd>
-        <dt>{t('privacy:request.submitted')}</dt>
-        <dd>
-          <time datetime={r.submitted_at.toISOString()}>{fmt.dateTime(r.submitted_at)}</time>
-        </dd>
-        <dt>{t('privacy:request.due')}</dt>
-        <dd>
-          <time datetime={r.due_at.toISOString()}>{fmt.date(r.due_at)}</time>
-          {r.extension_reason && <p class="quote">{t('privacy:request.extendedBecause', { reason: r.extension_reason })}</p>}
-        </dd>
-        {r.rejection_reason && (
-          <>
-            <dt>{t('privacy:request.rejectedBecause')}</dt>
-            <dd class="quote">{r.rejection_reason}</dd>
-          </>
-        )}
+        <RequestDates view={view} request={r} />
         <dt>{t('privacy:request.details')}</dt>
         <dd class="quote">{r.details || t('privacy:request.noDetails')}</dd>
       </dl>
@@ -124,7 +110,7 @@ export function StaffRequestPage({
       )}
 
       {open && working && (
-        <p hx-get={`${REQUESTS_PATH}/${r.id}`} hx-trigger="every 2s" hx-select="main" hx-target="main" hx-swap="outerHTML">
+        <p hx-get={`${REQUESTS_PATH}/${r.id}`} hx-trigger="every 2s" hx-select="#privacy-request" hx-target="#privacy-request" hx-swap="outerHTML">
           {t('privacy:request.workingHint')} <a href={`${REQUESTS_PATH}/${r.id}`}>{t('privacy:request.refresh')}</a>
         </p>
       )}

@@ -148,9 +148,9 @@ export function PortalPrivacyPage({ view, base, subjects, history, requests, not
           <fieldset class={errors.kind ? 'field has-error' : 'field'} aria-describedby={errors.kind ? 'kind-error' : undefined}>
             <legend>{t('privacy:portal.requestKind')}</legend>
             {REQUEST_KINDS.map((kind) => (
-              <div class="choice">
+              <div class="choice-block">
                 <input type="radio" id={`kind-${kind}`} name="kind" value={kind} checked={form.kind === kind} required aria-describedby={`kind-${kind}-hint`} />
-                <label for={`kind-${kind}`}>{t(`privacy:kinds.${kind}`)}</label>
+                <label for={`kind-${kind}`}>{t(`privacy:kindChoices.${kind}`)}</label>
                 <p class="hint" id={`kind-${kind}-hint`}>
                   {t(`privacy:kindHints.${kind}`)}
                 </p>

@@ -3,7 +3,7 @@ import type { PrivacyRequest, PrivacyRequestEvent } from '../../../src/db/schema
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
 import { subjectTitle } from './PrivacyPage.js';
-import { RequestHistory, RequestStatusBadge } from './parts.js';
+import { RequestDates, RequestHistory, RequestStatusBadge } from './parts.js';
 
 export type PortalRequestView = PrivacyRequest & {
   export_status: string | null;
@@ -31,7 +31,7 @@ export function PortalRequestPage({
   const { t, fmt } = view;
   const ready = r.kind === 'export' && r.export_status === 'ready' && r.export_expires_at && r.export_expires_at > new Date();
   return (
-    <section>
+    <section id="privacy-request">
       <p>
         <a href={`${base}/privacy`}>← {t('privacy:portal.title')}</a>
       </p>
@@ -44,21 +44,7 @@ export function PortalRequestPage({
         <dd>
           <RequestStatusBadge view={view} status={r.status} />
         </dd>
-        <dt>{t('privacy:request.submitted')}</dt>
-        <dd>
-          <time datetime={r.submitted_at.toISOString()}>{fmt.dateTime(r.submitted_at)}</time>
-        </dd>
-        <dt>{t('privacy:request.due')}</dt>
-        <dd>
-          <time datetime={r.due_at.toISOString()}>{fmt.date(r.due_at)}</time>
-          {r.extension_reason && <p class="quote">{t('privacy:request.extendedBecause', { reason: r.extension_reason })}</p>}
-        </dd>
-        {r.rejection_reason && (
-          <>
-            <dt>{t('privacy:request.rejectedBecause')}</dt>
-            <dd class="quote">{r.rejection_reason}</dd>
-          </>
-        )}
+        <RequestDates view={view} request={r} />
         {r.details && (
           <>
             <dt>{t('privacy:request.details')}</dt>
@@ -78,8 +64,13 @@ export function PortalRequestPage({
         </section>
       )}
       {r.kind === 'export' && r.export_status === 'expired' && <Alert kind="info">{t('privacy:portal.archiveExpired')}</Alert>}
+      {Boolean(r.outcome.working) && (
+        <p hx-get={`${base}/privacy/requests/${r.id}`} hx-trigger="every 3s" hx-select="#privacy-request" hx-target="#privacy-request" hx-swap="outerHTML">
+          {t('privacy:portal.working')} <a href={`${base}/privacy/requests/${r.id}`}>{t('privacy:request.refresh')}</a>
+        </p>
+      )}
       <h2>{t('privacy:request.historyTitle')}</h2>
-      <RequestHistory view={view} events={events} />
+      <RequestHistory view={view} events={events} requesterLabel={t('privacy:portal.byYou')} />
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import type { ConsentEvent, PrivacyRequestEvent, PrivacyRequestStatus } from '../../../src/db/schema.js';
+import type { ConsentEvent, PrivacyRequest, PrivacyRequestEvent, PrivacyRequestStatus } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 
 /** A request's status as a badge, in words. */
@@ -74,13 +74,24 @@ export function ConsentHistoryList({
 }
 
 /** What happened to a request, in order. */
-export function RequestHistory({ view, events, names }: { view: ViewContext; events: PrivacyRequestEvent[]; names?: Map<string, string> | undefined }) {
+export function RequestHistory({
+  view,
+  events,
+  names,
+  requesterLabel,
+}: {
+  view: ViewContext;
+  events: PrivacyRequestEvent[];
+  names?: Map<string, string> | undefined;
+  /** How the requester is named (portal: "you"). */
+  requesterLabel?: string | undefined;
+}) {
   const { t, fmt } = view;
   const who = (e: PrivacyRequestEvent) =>
     e.actor_kind === 'staff'
       ? (e.actor_id && names?.get(e.actor_id)) || t('privacy:history.byStaff')
       : e.actor_kind === 'portal'
-        ? t('privacy:history.byRequester')
+        ? (requesterLabel ?? t('privacy:history.byRequester'))
         : t('privacy:history.bySystem');
   return (
     <ol class="request-history">
@@ -95,5 +106,29 @@ export function RequestHistory({ view, events, names }: { view: ViewContext; eve
         );
       })}
     </ol>
+  );
+}
+
+/** A request's dates and staff's reasons, as terms of its facts list: submitted, due (and why it was extended), why it was rejected. */
+export function RequestDates({ view, request: r }: { view: ViewContext; request: PrivacyRequest }) {
+  const { t, fmt } = view;
+  return (
+    <>
+      <dt>{t('privacy:request.submitted')}</dt>
+      <dd>
+        <time datetime={r.submitted_at.toISOString()}>{fmt.dateTime(r.submitted_at)}</time>
+      </dd>
+      <dt>{t('privacy:request.due')}</dt>
+      <dd>
+        <time datetime={r.due_at.toISOString()}>{fmt.date(r.due_at)}</time>
+        {r.extension_reason && <p class="quote">{t('privacy:request.extendedBecause', { reason: r.extension_reason })}</p>}
+      </dd>
+      {r.rejection_reason && (
+        <>
+          <dt>{t('privacy:request.rejectedBecause')}</dt>
+          <dd class="quote">{r.rejection_reason}</dd>
+        </>
+      )}
+    </>
   );
 }
