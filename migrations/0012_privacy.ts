@@ -77,6 +77,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('error', 'text')
     .execute();
 
+  // Whether an address may be emailed is asked on every email: by the address of a record or of a portal account.
+  await sql`create index records_email_idx on records (lower(data->>'email'))`.execute(db);
+  await sql`create index portal_users_lower_email_idx on portal_users (lower(email))`.execute(db);
+
   await sql`alter table email_outbox drop constraint email_outbox_status_check`.execute(db);
   await sql`alter table email_outbox add constraint email_outbox_status_check check (status in ('pending', 'sent', 'failed', 'held', 'blocked'))`.execute(db);
   await db.schema.alterTable('email_outbox').addColumn('blocked_reason', 'text').execute();

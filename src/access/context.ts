@@ -55,6 +55,8 @@ export type AccessContext = {
   fields: Map<string, Map<string, FieldPermission>>;
   /** Previews are read-only whatever the configuration grants. */
   readOnly: boolean;
+  /** With GDPR compliance on and privacy fields on the base module, U has a Data privacy page. */
+  privacyPage: boolean;
 };
 
 /**
@@ -203,6 +205,10 @@ async function buildContext(
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
     .select(['t.id', 't.portal_id', 't.base_module_id'])
+    .select(
+      sql<boolean>`(select gdpr_enabled from org where id = 1) and exists (select 1 from fields f where f.module_id = t.base_module_id
+        and f.api_name = 'stop_processing' and f.deleted_at is null and f.parent_field_id is null)`.as('privacy_page'),
+    )
     .where('t.id', '=', userTypeId)
     .executeTakeFirst();
   if (!type) return undefined;
@@ -241,5 +247,15 @@ async function buildContext(
     }
     perLayout.set(f.field_id, { visible: f.visible, readOnly: f.read_only, required: f.required });
   }
-  return { user, recordId, userTypeId, portalId: type.portal_id, baseModuleId: type.base_module_id, tabs, fields, readOnly };
+  return {
+    user,
+    recordId,
+    userTypeId,
+    portalId: type.portal_id,
+    baseModuleId: type.base_module_id,
+    tabs,
+    fields,
+    readOnly,
+    privacyPage: Boolean(type.privacy_page) && !readOnly,
+  };
 }

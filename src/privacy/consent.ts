@@ -123,19 +123,24 @@ export type EmailBlock = 'stop_processing' | 'no_consent';
 // account for it. With compliance on, one record of theirs that asked to stop
 // processing, or whose basis is consent without consent to email, blocks them.
 const blockedSql = (addresses: string[]) => sql<{ address: string; stopped: boolean; no_consent: boolean }>`
-  with a(address) as (select distinct lower(x) from unnest(${addresses}::text[]) as x)
-  select a.address,
-         bool_or(coalesce((r.data->>'stop_processing')::boolean, false)) as stopped,
-         bool_or(r.data->>'processing_basis' = 'consent' and not (
-           r.data->>'consent_status' = 'given'
-           and (coalesce(jsonb_array_length(case when jsonb_typeof(r.data->'consent_channels') = 'array' then r.data->'consent_channels' end), 0) = 0
-                or r.data->'consent_channels' ? 'email'))) as no_consent
-  from a
-  join records r on lower(r.data->>'email') = a.address
-    or r.id in (select u.record_id from portal_users u where lower(u.email) = a.address)
+  with a(address) as (select distinct lower(x) from unnest(${addresses}::text[]) as x),
+  hits as (
+    select a.address, r.module_id, r.data from a join records r on lower(r.data->>'email') = a.address
+    union all
+    select a.address, r.module_id, r.data from a
+      join portal_users u on lower(u.email) = a.address
+      join records r on r.id = u.record_id
+  )
+  select h.address,
+         bool_or(coalesce((h.data->>'stop_processing')::boolean, false)) as stopped,
+         bool_or(h.data->>'processing_basis' = 'consent' and not (
+           h.data->>'consent_status' = 'given'
+           and (coalesce(jsonb_array_length(case when jsonb_typeof(h.data->'consent_channels') = 'array' then h.data->'consent_channels' end), 0) = 0
+                or h.data->'consent_channels' ? 'email'))) as no_consent
+  from hits h
   where (select gdpr_enabled from org where id = 1)
-    and r.module_id in (select f.module_id from fields f where f.api_name = 'stop_processing' and f.deleted_at is null and f.parent_field_id is null)
-  group by a.address`;
+    and h.module_id in (select f.module_id from fields f where f.api_name = 'stop_processing' and f.deleted_at is null and f.parent_field_id is null)
+  group by h.address`;
 
 /** Addresses Porta may not email, each with why (stopped processing wins over consent). */
 export async function blockedAddresses(db: Database | Transaction<DB>, addresses: string[]): Promise<Map<string, EmailBlock>> {

@@ -107,7 +107,7 @@ export function portalShell(c: Context<AppEnv>, nav?: PortalNav): PortalShell {
       : [],
     userName: p.user?.name,
     detailsHref: nav ? ownRecordHref(nav, p.access, p.base) : undefined,
-    privacyHref: nav && p.access && c.get('org')?.gdpr_enabled ? `${p.base}/privacy` : undefined,
+    privacyHref: nav && p.access?.privacyPage ? `${p.base}/privacy` : undefined,
     langAction: `${p.base}/lang`,
   };
 }
