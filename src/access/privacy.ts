@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Field } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
 import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
 import { type AccessContext, getsAnything } from './context.js';
 import { fieldMask } from './engine.js';
@@ -90,6 +91,6 @@ export async function privacySubjects(db: Database, ctx: AccessContext | undefin
 
 /** One record whose privacy U may manage, or undefined (not theirs, binned, or compliance off). */
 export async function privacySubject(db: Database, ctx: AccessContext | undefined, id: string): Promise<PrivacySubject | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   return (await privacySubjects(db, ctx, id))[0];
 }

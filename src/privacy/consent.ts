@@ -52,7 +52,8 @@ export function consents(record: CrmRecord, fields: Field[]): boolean {
   const data = record.data as Record<string, unknown>;
   const has = (name: string) => fields.some((f) => f.api_name === name && !f.deleted_at && !f.parent_field_id);
   if (has('stop_processing') && data.stop_processing === true) return false;
-  if (has('consent_status') && data.consent_status !== 'given') return false;
+  // An invitation is an email: consent must be given, for email (the outbox's rule too).
+  if (has('consent_status') && !consentFor(privacyState(data), 'email')) return false;
   return true;
 }
 

@@ -1,5 +1,5 @@
 import { strToU8, zipSync } from 'fflate';
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
 import { type AccessContext, loadAccessContext, previewUserContext, type TabConfig } from '../access/context.js';
 import { fieldMask, maskRecordData, pageInScope, rowScope, visibleTabs } from '../access/engine.js';
 import { utcToZonedInput } from '../crm/field-types.js';
@@ -12,6 +12,7 @@ import { type T, translator } from '../i18n/i18n.js';
 import { type Language, matchLanguage } from '../i18n/languages.js';
 import { csvLine } from '../invitations/outcomes-csv.js';
 import { lookupTargets } from '../portals/portal-pages.js';
+import { PRIVACY_FIELD_NAMES } from './consent.js';
 
 // A person's copy of everything Porta holds about them (the GDPR right of
 // access): a zip of JSON and CSV files with a README in their language.
@@ -22,6 +23,13 @@ import { lookupTargets } from '../portals/portal-pages.js';
 // marked as themselves ({ kind: 'portal', self: true }); staff only as
 // { kind: 'staff' }, never by name or address; what other portal users wrote
 // is about other people and is left out.
+//
+// A request a portal user filed on behalf of a lead or contact they created
+// gets what that user may see of it, and no more: the record's fields their
+// portal shows (and its privacy fields, which their Data privacy page shows),
+// notes and files their portal shows on it (never internal ones) and those
+// they wrote there, its consent history and the requests they filed; never
+// the record's own portal accounts, invitations or audit trail.
 
 const EXPORT_DAYS = 7;
 /** Records read per query while walking a tab's scope. */
@@ -38,6 +46,8 @@ type Person = {
   accounts: Account[];
   /** The person's own portal user ids: what they did is marked as theirs. */
   self: Set<string>;
+  /** Filed by a portal user for a record they created: the archive holds what that user may see of it. */
+  behalf: { ctx: AccessContext | undefined; requesterId: string } | undefined;
   t: T;
   lang: Language;
   org: { name: string; time_zone: string };
@@ -72,7 +82,12 @@ export async function buildExportArchive(db: Database, requestId: string): Promi
 
 /** Builds the request's archive and keeps it for EXPORT_DAYS days, replacing an earlier one. */
 export async function storeExport(db: Database, requestId: string): Promise<{ filename: string; size: number }> {
-  const { filename, bytes } = await buildExportArchive(db, requestId);
+  const archive = await buildExportArchive(db, requestId);
+  return db.transaction().execute((trx) => saveExport(trx, requestId, archive));
+}
+
+/** Keeps a built archive for EXPORT_DAYS days, in the caller's transaction. */
+export async function saveExport(trx: Transaction<DB>, requestId: string, { filename, bytes }: { filename: string; bytes: Uint8Array }) {
   const ready = {
     status: 'ready' as const,
     filename,
@@ -82,7 +97,7 @@ export async function storeExport(db: Database, requestId: string): Promise<{ fi
     expires_at: sql<Date>`now() + make_interval(days => ${EXPORT_DAYS})`,
     error: null,
   };
-  await db
+  await trx
     .insertInto('privacy_exports')
     .values({ request_id: requestId, ...ready })
     .onConflict((oc) => oc.column('request_id').doUpdateSet(ready))
@@ -103,15 +118,27 @@ export async function expireExports(db: Database): Promise<number> {
 
 async function loadPerson(db: Database, requestId: string): Promise<Person> {
   const request = await db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
-  const [subject, accounts, org] = await Promise.all([
+  const [subject, ownAccounts, org, requester] = await Promise.all([
     db.selectFrom('records').selectAll().where('id', '=', request.record_id).executeTakeFirstOrThrow(),
     accountsOf(db, request.record_id),
     db.selectFrom('org').select(['name', 'time_zone']).where('id', '=', 1).executeTakeFirstOrThrow(),
+    request.portal_user_id
+      ? db.selectFrom('portal_users').select(['id', 'record_id', 'portal_id']).where('id', '=', request.portal_user_id).executeTakeFirst()
+      : undefined,
   ]);
   const meta = await loadModuleMetaById(db, subject.module_id);
   if (!meta) throw new Error(`privacy export ${request.number}: the module of record ${subject.id} is gone`);
   const lang = matchLanguage(request.language) ?? 'en';
-  return { request, subject, meta, accounts, self: new Set(accounts.map((a) => a.id)), t: translator(lang), lang, org };
+  const onBehalf = requester !== undefined && requester.record_id !== subject.id;
+  const behalf = onBehalf
+    ? {
+        requesterId: requester.id,
+        ctx: (await loadAccessContext(db, { portalUserId: requester.id, portalId: requester.portal_id })) ?? (await previewUserContext(db, requester.id)),
+      }
+    : undefined;
+  const accounts = behalf ? [] : ownAccounts;
+  const self = new Set(behalf ? [behalf.requesterId] : accounts.map((a) => a.id));
+  return { request, subject, meta, accounts, self, behalf, t: translator(lang), lang, org };
 }
 
 /** The person's portal accounts, column by column: a password hash or second-factor key is never read. */
@@ -180,15 +207,27 @@ function cellText(p: Person, field: Field | undefined, value: unknown): string {
 
 const column = (p: Person, name: string) => p.t(`privacy:export.columns.${name}`);
 
+/** The fields of the subject that go in the archive: all of them, or on behalf of someone what their portal shows. */
+function subjectFields(p: Person): Field[] {
+  if (!p.behalf) return p.meta.fields;
+  const mask = fieldMask(p.behalf.ctx, p.meta.module.id, p.subject.layout_id);
+  return p.meta.fields.filter((f) => mask.visible.has(f.id) || (PRIVACY_FIELD_NAMES as readonly string[]).includes(f.api_name));
+}
+
 async function recordEntry(db: Database, p: Person): Promise<Entry> {
   const { subject, meta } = p;
-  const found = await lookupNames(db, collectLookupIds(meta, [subject], meta.fields));
-  const names = new Map([...found].map(([id, target]) => [id, target.name]));
-  const fields = exportFields(meta, meta.fields, subject.data as Record<string, unknown>, names);
+  const shownFields = subjectFields(p);
+  const data = Object.fromEntries(shownFields.map((f) => [f.api_name, (subject.data as Record<string, unknown>)[f.api_name] ?? null]));
+  const ids = collectLookupIds(meta, [{ data }], shownFields);
+  const behalfCtx = p.behalf?.ctx;
+  const names = p.behalf
+    ? new Map([...(behalfCtx ? await lookupTargets(db, behalfCtx, ids, () => '') : [])].map(([id, target]) => [id, target.name]))
+    : new Map([...(await lookupNames(db, ids))].map(([id, target]) => [id, target.name]));
+  const fields = exportFields(meta, shownFields, data, names);
   const record = {
     id: subject.id,
     module: meta.module.api_name,
-    name: subject.display_name,
+    name: p.behalf ? displayName(meta, data as RecordData) : subject.display_name,
     created_at: subject.created_at,
     updated_at: subject.updated_at,
     fields,
@@ -197,8 +236,8 @@ async function recordEntry(db: Database, p: Person): Promise<Entry> {
     files: {
       'record.json': json(record),
       'record.csv': csv(
-        [column(p, 'id'), ...meta.fields.map((f) => fieldLabel(p.t, p.lang, f))],
-        [[subject.id, ...meta.fields.map((f) => cellText(p, f, fields[f.api_name]))]],
+        [column(p, 'id'), ...shownFields.map((f) => fieldLabel(p.t, p.lang, f))],
+        [[subject.id, ...shownFields.map((f) => cellText(p, f, fields[f.api_name]))]],
       ),
     },
     about: p.t('privacy:export.readme.files.record'),
@@ -280,6 +319,7 @@ async function accountRecords(db: Database, p: Person, account: Account, metaOf:
       .selectAll('records')
       .select('modules.api_name')
       .where('records.created_by_portal_user_id', '=', account.id)
+      .where('records.deleted_at', 'is', null)
       .orderBy('records.created_at')
       .orderBy('records.id')
       .execute(),
@@ -302,7 +342,8 @@ async function accountRecords(db: Database, p: Person, account: Account, metaOf:
       created_by_you: r.created_by_portal_user_id === account.id,
     });
     if (!ctx || !meta || !tabs.some((t) => t.moduleId === moduleId)) {
-      records.push(...rows.map((r) => ({ ...base(r), name: r.display_name })));
+      // No tab of theirs shows the module: its fields, its name among them, are not theirs to read.
+      records.push(...rows.map((r) => ({ ...base(r), name: '' })));
       continue;
     }
     const shown = rows.map((r) => {
@@ -333,21 +374,36 @@ async function allInScope(db: Database, ctx: AccessContext | undefined, moduleId
 /** The records on which some tab of the person's showed them notes (or attachments), as a condition on `records`. */
 const shownOn = (shown: Shown[]) => (eb: ExpressionBuilder<DB, 'records'>) => eb.or(shown.map(({ ctx, tab }) => rowScope(ctx, tab.moduleId)(eb)));
 
+/** On behalf of someone: whether the requester's portal shows notes (or files) on the subject's module. */
+function behalfShows(p: Person, what: 'notes' | 'attachments'): boolean {
+  const tab = visibleTabs(p.behalf?.ctx).find((t) => t.moduleId === p.subject.module_id);
+  return tab !== undefined && tab[what] !== 'none';
+}
+
 /** Notes about the person, by the rule at the top of this file, in one query. */
 async function notesEntry(db: Database, p: Person, shown: Shown[], names: Map<string, string>): Promise<Entry> {
   const self = [...p.self];
   const tabs = shown.filter((s) => s.tab.notes !== 'none');
+  const behalf = p.behalf && behalfShows(p, 'notes');
   const rows = await db
     .selectFrom('notes')
     .selectAll('notes')
-    .where((eb) =>
-      eb.or([
-        eb('notes.record_id', '=', p.subject.id),
-        ...(self.length ? [eb.and([eb('notes.author_kind', '=', 'portal'), eb('notes.author_id', 'in', self)])] : []),
-        ...(tabs.length
-          ? [eb.and([eb('notes.internal', '=', false), eb('notes.record_id', 'in', eb.selectFrom('records').select('records.id').where(shownOn(tabs)))])]
-          : []),
-      ]),
+    .$if(p.behalf !== undefined, (q) =>
+      q
+        .where('notes.record_id', '=', p.subject.id)
+        .where('notes.internal', '=', false)
+        .where((eb) => (behalf ? eb.val(true) : eb.and([eb('notes.author_kind', '=', 'portal'), eb('notes.author_id', 'in', self)]))),
+    )
+    .$if(p.behalf === undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('notes.record_id', '=', p.subject.id),
+          ...(self.length ? [eb.and([eb('notes.author_kind', '=', 'portal'), eb('notes.author_id', 'in', self)])] : []),
+          ...(tabs.length
+            ? [eb.and([eb('notes.internal', '=', false), eb('notes.record_id', 'in', eb.selectFrom('records').select('records.id').where(shownOn(tabs)))])]
+            : []),
+        ]),
+      ),
     )
     .where((eb) => eb.or([eb('notes.author_kind', '=', 'staff'), ...(self.length ? [eb('notes.author_id', 'in', self)] : [])]))
     .orderBy('notes.created_at')
@@ -379,22 +435,31 @@ async function notesEntry(db: Database, p: Person, shown: Shown[], names: Map<st
 async function attachmentEntries(db: Database, p: Person, shown: Shown[], names: Map<string, string>): Promise<Entry[]> {
   const self = [...p.self];
   const tabs = shown.filter((s) => s.tab.attachments !== 'none');
+  const behalf = p.behalf && behalfShows(p, 'attachments');
   const rows = await db
     .selectFrom('attachments')
     .selectAll('attachments')
-    .where((eb) =>
-      eb.or([
-        eb('attachments.record_id', '=', p.subject.id),
-        ...(self.length ? [eb.and([eb('attachments.author_kind', '=', 'portal'), eb('attachments.author_id', 'in', self)])] : []),
-        ...(tabs.length
-          ? [
-              eb.and([
-                eb('attachments.internal', '=', false),
-                eb('attachments.record_id', 'in', eb.selectFrom('records').select('records.id').where(shownOn(tabs))),
-              ]),
-            ]
-          : []),
-      ]),
+    .$if(p.behalf !== undefined, (q) =>
+      q
+        .where('attachments.record_id', '=', p.subject.id)
+        .where('attachments.internal', '=', false)
+        .where((eb) => (behalf ? eb.val(true) : eb.and([eb('attachments.author_kind', '=', 'portal'), eb('attachments.author_id', 'in', self)]))),
+    )
+    .$if(p.behalf === undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('attachments.record_id', '=', p.subject.id),
+          ...(self.length ? [eb.and([eb('attachments.author_kind', '=', 'portal'), eb('attachments.author_id', 'in', self)])] : []),
+          ...(tabs.length
+            ? [
+                eb.and([
+                  eb('attachments.internal', '=', false),
+                  eb('attachments.record_id', 'in', eb.selectFrom('records').select('records.id').where(shownOn(tabs))),
+                ]),
+              ]
+            : []),
+        ]),
+      ),
     )
     .where((eb) => eb.or([eb('attachments.author_kind', '=', 'staff'), ...(self.length ? [eb('attachments.author_id', 'in', self)] : [])]))
     .orderBy('attachments.created_at')
@@ -448,11 +513,12 @@ async function consentEntry(db: Database, p: Person): Promise<Entry> {
 }
 
 async function invitationsEntry(db: Database, p: Person): Promise<Entry> {
-  const rows = p.self.size
+  const accounts = p.accounts.map((a) => a.id);
+  const rows = accounts.length
     ? await db
         .selectFrom('portal_invitations')
         .select(['portal_user_id', 'created_at', 'expires_at', 'accepted_at', 'revoked_at'])
-        .where('portal_user_id', 'in', [...p.self])
+        .where('portal_user_id', 'in', accounts)
         .orderBy('created_at')
         .orderBy('id')
         .execute()
@@ -465,6 +531,7 @@ async function requestsEntry(db: Database, p: Person): Promise<Entry> {
     .selectFrom('privacy_requests')
     .selectAll()
     .where('record_id', '=', p.subject.id)
+    .$if(p.behalf !== undefined, (q) => q.where('portal_user_id', '=', p.behalf?.requesterId as string))
     .orderBy('submitted_at')
     .orderBy('number')
     .execute();
@@ -503,7 +570,8 @@ async function requestsEntry(db: Database, p: Person): Promise<Entry> {
 
 /** What the audit trail says of the person's record and accounts, and what their accounts did; nobody else's ids. */
 async function auditEntry(db: Database, p: Person): Promise<Entry> {
-  const self = [...p.self];
+  const self = p.accounts.map((a) => a.id);
+  if (p.behalf) return { files: { 'audit.json': json([]) }, about: p.t('privacy:export.readme.files.audit') };
   const rows = await db
     .selectFrom('audit_log')
     .select(['at', 'actor_kind', 'actor_id', 'action', 'target_type', 'target_id', 'details'])

@@ -5,6 +5,7 @@ import { loadModuleMetaById } from '../crm/metadata.js';
 import { type RecordData, updateRecordIn } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { ConsentEvent, PrivacyRequest, PrivacyRequestEvent } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
 import { CONSENT_CHANNELS, type ConsentChannel, withChannelConsent } from './consent.js';
 import { fileRequest, type PrivacyDeps } from './requests.js';
 
@@ -30,7 +31,8 @@ export async function portalPrivacy(db: Database, ctx: AccessContext | undefined
       .leftJoin('privacy_exports as x', 'x.request_id', 'r.id')
       .selectAll('r')
       .select(['x.status as export_status', 'x.expires_at as export_expires_at'])
-      .where((eb) => eb.or([eb('r.portal_user_id', '=', user.id), eb('r.record_id', 'in', ids)]))
+      // Only what they filed: a request the record's own person filed is theirs, not this user's.
+      .where('r.portal_user_id', '=', user.id)
       .orderBy('r.submitted_at', 'desc')
       .limit(200)
       .execute(),
@@ -85,19 +87,19 @@ export async function filePortalRequest(
   });
 }
 
-/** A request the user may follow: theirs, or about a record they speak for. */
+/** A request the user may follow: one they filed, while they still have a Data privacy page. */
 export async function portalRequest(db: Database, ctx: AccessContext | undefined, requestId: string) {
   const user = ctx?.user;
-  if (!user || !/^[0-9a-f-]{36}$/i.test(requestId)) return undefined;
+  if (!user || !isUuid(requestId)) return undefined;
   const subjects = await privacySubjects(db, ctx);
-  const ids = subjects.map((s) => s.id);
+  if (subjects.length === 0) return undefined;
   const request = await db
     .selectFrom('privacy_requests as r')
     .leftJoin('privacy_exports as x', 'x.request_id', 'r.id')
     .selectAll('r')
     .select(['x.status as export_status', 'x.expires_at as export_expires_at', 'x.filename as export_filename', 'x.size as export_size'])
     .where('r.id', '=', requestId)
-    .where((eb) => (ids.length > 0 ? eb.or([eb('r.portal_user_id', '=', user.id), eb('r.record_id', 'in', ids)]) : eb('r.portal_user_id', '=', user.id)))
+    .where('r.portal_user_id', '=', user.id)
     .executeTakeFirst();
   if (!request) return undefined;
   const events: PrivacyRequestEvent[] = await db

@@ -30,7 +30,7 @@ export const isOpen = (r: Pick<PrivacyRequest, 'status'>) => OPEN_STATUSES.inclu
 export type Requester = { kind: 'portal'; id: string; language: string } | { kind: 'staff'; id: string };
 export type PrivacyDeps = { boss: PgBoss; baseUrl: string };
 
-export type FileProblem = 'kind' | 'details_required' | 'details_too_long' | 'already_open';
+export type FileProblem = 'kind' | 'details_required' | 'details_too_long' | 'already_open' | 'subject';
 export type FileResult = { ok: true; request: PrivacyRequest } | { ok: false; problem: FileProblem };
 
 /**
@@ -48,13 +48,14 @@ export async function fileRequest(
   if (kind === 'rectification' && details === '') return { ok: false, problem: 'details_required' };
   if (details.length > DETAILS_MAX) return { ok: false, problem: 'details_too_long' };
   return db.transaction().execute(async (trx) => {
-    // One open request of a kind per record: the same ask twice is one piece of work.
+    // One open request of a kind per record and requester: the same ask twice is one piece of work.
     const locked = await trx.selectFrom('records').select('id').where('id', '=', input.recordId).forUpdate().executeTakeFirst();
-    if (!locked) return { ok: false, problem: 'kind' } as const;
+    if (!locked) return { ok: false, problem: 'subject' } as const;
     const open = await trx
       .selectFrom('privacy_requests')
       .select('id')
       .where('record_id', '=', input.recordId)
+      .where('requested_by_id', '=', input.requester.id)
       .where('kind', '=', kind)
       .where('status', 'in', OPEN_STATUSES)
       .executeTakeFirst();
@@ -152,7 +153,8 @@ async function tellPerson(trx: Transaction<DB>, deps: PrivacyDeps, request: Priv
     : await trx.selectFrom('records').select(sql<string | null>`data->>'email'`.as('email')).where('id', '=', request.record_id).executeTakeFirst();
   const address = user?.email ?? record?.email;
   if (!address) return;
-  const language = languageOf(request.language, org.default_language);
+  // The person's language today, else the one they filed the request in.
+  const language = languageOf(user?.language ?? request.language, org.default_language);
   const t = translator(language);
   const fmt = createFormatters({ language, timeZone: user?.time_zone ?? org.time_zone, timeFormat: user?.time_format ?? org.time_format });
   const email = await renderEmail(
@@ -164,7 +166,7 @@ async function tellPerson(trx: Transaction<DB>, deps: PrivacyDeps, request: Priv
       statusLabel: t(`privacy:statuses.${request.status}`),
       due: fmt.date(request.due_at),
       reason,
-      url: user ? `${portalPublicUrl(deps.baseUrl, user)}/privacy/requests/${request.id}` : deps.baseUrl,
+      url: user ? `${portalPublicUrl(deps.baseUrl, user)}/privacy/requests/${request.id}` : undefined,
       orgName: org.name,
       brand: user ? emailBrand(deps.baseUrl, user) : undefined,
     },
@@ -207,7 +209,8 @@ export async function actOnRequest(
     let queued: 'export' | 'erasure' | undefined;
     switch (action.kind) {
       case 'accept':
-        if (current.status !== 'submitted') return { ok: false, problem: 'not_submitted' };
+        if (current.status !== 'submitted' && !(current.status === 'extended' && !(await wasAccepted(trx, current.id))))
+          return { ok: false, problem: 'not_submitted' };
         request = await update.set({ ...bump, status: 'in_progress' }).executeTakeFirstOrThrow();
         await addEvent(trx, requestId, staff, 'accepted', {});
         break;
@@ -240,8 +243,9 @@ export async function actOnRequest(
           await addEvent(trx, requestId, staff, current.kind === 'export' ? 'export_started' : 'erasure_started', {});
           await work.queue(trx, request);
           queued = current.kind;
-          // The person hears when the job has done the work.
           await audit(trx, staff, `privacy.${current.kind}_started`, { type: 'privacy_request', id: requestId }, {});
+          // Work has started: the person hears of it now (once in progress), and again when the job has done it.
+          if (request.status !== current.status) await tellPerson(trx, deps, request, '');
           return { ok: true, request, work: queued };
         }
         if (current.kind === 'rectification') return { ok: false, problem: 'not_open' };
@@ -259,6 +263,12 @@ export async function actOnRequest(
     await tellPerson(trx, deps, request, reason);
     return { ok: true, request, work: queued };
   });
+}
+
+/** Whether staff accepted the request at some point (an extension can come first). */
+export async function wasAccepted(db: Database | Transaction<DB>, requestId: string): Promise<boolean> {
+  const row = await db.selectFrom('privacy_request_events').select('id').where('request_id', '=', requestId).where('event', '=', 'accepted').executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Marks an open request completed with what the work did, in the caller's transaction. */
@@ -297,6 +307,12 @@ export async function workFailed(db: Database, requestId: string, error: string)
       .where('id', '=', requestId)
       .execute();
     await addEvent(trx, requestId, { kind: 'system' }, 'work_failed', { error: error.slice(0, 500) });
+    await trx
+      .updateTable('privacy_exports')
+      .set({ status: 'failed', error: error.slice(0, 2000) })
+      .where('request_id', '=', requestId)
+      .execute();
+    await audit(trx, { kind: 'system' }, 'privacy.work_failed', { type: 'privacy_request', id: requestId }, {});
   });
 }
 

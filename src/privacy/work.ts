@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { fromKysely, type JobWithMetadata, type PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { loadModuleMetaById } from '../crm/metadata.js';
@@ -8,7 +8,7 @@ import type { DB, PrivacyRequest } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
 import { eraseSubject } from './erasure.js';
-import { expireExports, storeExport } from './export.js';
+import { buildExportArchive, expireExports, saveExport } from './export.js';
 import { finishWork, type PrivacyDeps, workFailed } from './requests.js';
 
 // The heavy steps of data-subject requests run as jobs: building an export
@@ -48,28 +48,57 @@ export async function stopProcessing(trx: Transaction<DB>, staffId: string, requ
   const meta = await loadModuleMetaById(trx, record.module_id);
   if (!meta) throw new Error('the record has no module');
   const data = { ...(record.data as RecordData), stop_processing: true };
-  const saved = await updateRecordIn(trx, { kind: 'staff', id: staffId }, meta, record, data, record.version, { consentSource: 'privacy_request' });
+  // The record service writes live records only: one in the recycle bin is flagged all the same, and stays there.
+  const binned = record.deleted_at;
+  if (binned) await trx.updateTable('records').set({ deleted_at: null }).where('id', '=', record.id).execute();
+  const saved = await updateRecordIn(trx, { kind: 'staff', id: staffId }, meta, { ...record, deleted_at: null }, data, record.version, {
+    consentSource: 'privacy_request',
+  });
   if (!saved.ok) throw new Error(`the record could not be updated: ${saved.reason}`);
+  if (binned) await trx.updateTable('records').set({ deleted_at: binned }).where('id', '=', record.id).execute();
 }
 
-/** Does a queued request's work and completes it; run again after a crash it finds the request done and stops. */
+/**
+ * Does a queued request's work and completes it. The request is locked while
+ * the work is written, and only a request still waiting for it is worked on:
+ * a job delivered twice, or one that outlived an erasure, does nothing.
+ */
 export async function runPrivacyWork(db: Database, deps: PrivacyDeps, job: PrivacyJob): Promise<'done' | 'nothing'> {
-  const request = await db.selectFrom('privacy_requests').selectAll().where('id', '=', job.requestId).executeTakeFirst();
-  if (!request || request.status === 'completed' || request.status === 'rejected' || !request.outcome.working) return 'nothing';
-  if (request.kind === 'export') {
-    const stored = await storeExport(db, request.id);
-    await db.transaction().execute((trx) => finishWork(trx, deps, request, { export: stored }, true));
-    return 'done';
+  const waiting = (r: PrivacyRequest | undefined): r is PrivacyRequest =>
+    r !== undefined && r.status !== 'completed' && r.status !== 'rejected' && Boolean(r.outcome.working);
+  const lock = (trx: Transaction<DB>) => trx.selectFrom('privacy_requests').selectAll().where('id', '=', job.requestId).forUpdate().executeTakeFirst();
+  const first = await db.selectFrom('privacy_requests').selectAll().where('id', '=', job.requestId).executeTakeFirst();
+  if (!waiting(first)) return 'nothing';
+  if (first.kind === 'export') {
+    // Built outside the transaction (it reads a lot); kept only if the request still waits for it.
+    const archive = await buildExportArchive(db, first.id);
+    return db.transaction().execute(async (trx) => {
+      const request = await lock(trx);
+      if (!waiting(request)) return 'nothing';
+      const stored = await saveExport(trx, request.id, archive);
+      await finishWork(trx, deps, request, { export: stored }, true);
+      return 'done';
+    });
   }
-  if (request.kind === 'erasure') {
+  if (first.kind === 'erasure') {
     const org = await db.selectFrom('org').select('default_language').executeTakeFirstOrThrow();
     const placeholder = translator(isLanguage(org.default_language) ? org.default_language : 'en')('privacy:erasure.placeholder');
-    await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
+      const request = await lock(trx);
+      if (!waiting(request)) return 'nothing';
+      // An export of the same person waiting to be built would hold the values erased: it is not built.
+      await trx
+        .updateTable('privacy_requests')
+        .set({ outcome: sql`outcome - 'working'`, version: sql<number>`version + 1` })
+        .where('record_id', '=', request.record_id)
+        .where('kind', '=', 'export')
+        .where(sql<boolean>`outcome ? 'working'`)
+        .execute();
       const outcome = await eraseSubject(trx, request, job.staffId, placeholder);
       // After an erasure Porta holds no address of the person's to write to.
       await finishWork(trx, deps, request, { erased: outcome }, false);
+      return 'done';
     });
-    return 'done';
   }
   return 'nothing';
 }

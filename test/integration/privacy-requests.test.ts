@@ -245,7 +245,11 @@ describe('stop processing', () => {
     expect((await dataOf(w.records.dora)).stop_processing).toBe(true);
     const events = await t.db.selectFrom('consent_events').selectAll().where('record_id', '=', w.records.dora).execute();
     expect(events.at(-1)).toMatchObject({ source: 'privacy_request', changes: { stop_processing: [null, true] } });
-    expect(await (await staff.get(`/admin/m/contacts/${w.records.dora}`)).text()).toContain('Processing stopped');
+    const recordPage = await (await staff.get(`/admin/m/contacts/${w.records.dora}`)).text();
+    expect(recordPage).toContain(escapeHtml(localeText('en', 'privacy:record.stopped')));
+    // The consent history on the record says who did it, from where.
+    expect(recordPage).toContain(`${acme.admin.name} · ${escapeHtml(localeText('en', 'privacy:sources.privacy_request'))}`);
+    expect(recordPage).toContain(escapeHtml(localeText('en', 'privacy:history.stopped')));
 
     const delivered = smtp.receivedBy(dora.email).length;
     // The request's own completion, a case notification and a password reset: each is kept, none is sent.

@@ -14,7 +14,8 @@ export type PrivacyRequestEmailProps = {
   due: string;
   /** Why it was rejected or extended, in staff's words. */
   reason: string;
-  url: string;
+  /** The request's page (staff, or the person's portal); without one the email has no button. */
+  url: string | undefined;
   orgName: string;
   brand?: EmailBrand | undefined;
 };
@@ -37,16 +38,26 @@ export const privacyRequestEmail: EmailTemplate<PrivacyRequestEmailProps> = {
       {lines(t, p).map((l) => (
         <p style="white-space:pre-wrap;">{l}</p>
       ))}
-      <EmailButton href={p.url} accent={p.brand?.accent}>
-        {t(`email:privacyRequest.${p.to}.button`)}
-      </EmailButton>
-      <p style="font-size:13px;color:#52606d;">
-        {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
-      </p>
+      {p.url && (
+        <>
+          <EmailButton href={p.url} accent={p.brand?.accent}>
+            {t(`email:privacyRequest.${p.to}.button`)}
+          </EmailButton>
+          <p style="font-size:13px;color:#52606d;">
+            {t('email:linkFallback')} <a href={p.url}>{p.url}</a>
+          </p>
+        </>
+      )}
     </EmailLayout>
   ),
   text: (t, p) =>
-    [subject(t, p), '', ...lines(t, p), '', `${t(`email:privacyRequest.${p.to}.button`)}: ${p.url}`, '', '-- ', t('email:footer', { orgName: p.orgName })].join(
-      '\n',
-    ),
+    [
+      subject(t, p),
+      '',
+      ...lines(t, p),
+      ...(p.url ? ['', `${t(`email:privacyRequest.${p.to}.button`)}: ${p.url}`] : []),
+      '',
+      '-- ',
+      t('email:footer', { orgName: p.orgName }),
+    ].join('\n'),
 };

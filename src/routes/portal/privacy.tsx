@@ -51,6 +51,7 @@ async function privacyPage(
       <PortalPrivacyPage
         view={c.get('view')}
         base={p.base}
+        userId={p.user?.id}
         subjects={data.subjects}
         history={data.history}
         requests={data.requests}
@@ -128,6 +129,7 @@ portalPrivacyRoutes.get('/:slug/privacy/requests/:id', async (c) => {
         subject={found.subject}
         events={found.events}
         filed={c.req.query('filed') === '1'}
+        now={new Date()}
       />
     ),
   });

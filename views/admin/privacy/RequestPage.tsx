@@ -14,6 +14,9 @@ export type StaffRequestView = {
   exportFile: { status: string; size: number | null; expires_at: Date | null } | undefined;
   /** Fields a rectification may correct, with their current values. */
   fields: { field: Field; value: string }[];
+  /** Staff accepted it at some point (an extension may have come first). */
+  accepted: boolean;
+  now: Date;
 };
 
 export type ActionErrors = Partial<Record<'reject' | 'extend' | 'complete' | 'rectify', string>> & { fields?: Record<string, string> };
@@ -54,7 +57,7 @@ export function StaffRequestPage({
   const r = data.request;
   const open = isOpen(r);
   const working = Boolean(r.outcome.working);
-  const due = dueState(r);
+  const due = dueState(r, data.now);
   const changes = (r.outcome.changes as { field: string; old: unknown; new: unknown }[] | undefined) ?? [];
   const action = (name: string) => `${REQUESTS_PATH}/${r.id}/${name}`;
   const version = <input type="hidden" name="version" value={String(r.version)} />;
@@ -183,7 +186,7 @@ export function StaffRequestPage({
                 </button>
               </form>
             )}
-            {r.status === 'submitted' && (
+            {(r.status === 'submitted' || (r.status === 'extended' && !data.accepted)) && (
               <form method="post" action={action('accept')} class="card">
                 <h3>{t('privacy:request.acceptTitle')}</h3>
                 <p>{t('privacy:request.acceptIntro')}</p>

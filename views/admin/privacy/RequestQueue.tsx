@@ -6,9 +6,20 @@ import { RequestStatusBadge } from '../../portal/privacy/parts.js';
 export const REQUESTS_PATH = '/admin/privacy/requests';
 
 /** The privacy-requests queue: counts, filters by kind, status and due date, oldest due first; overdue and due-this-week marked. */
-export function RequestQueuePage({ view, rows, counts, filter }: { view: ViewContext; rows: QueueRow[]; counts: QueueCounts; filter: QueueFilter }) {
+export function RequestQueuePage({
+  view,
+  rows,
+  counts,
+  filter,
+  now,
+}: {
+  view: ViewContext;
+  rows: QueueRow[];
+  counts: QueueCounts;
+  filter: QueueFilter;
+  now: Date;
+}) {
   const { t, fmt } = view;
-  const now = new Date();
   return (
     <section>
       <h1>{t('privacy:queue.title')}</h1>

@@ -12,6 +12,8 @@ export type RequestFormErrors = Partial<Record<'kind' | 'details' | 'recordId', 
 export type PortalPrivacyPageProps = {
   view: ViewContext;
   base: string;
+  /** The signed-in user: their own steps in a consent history are "you". */
+  userId: string | undefined;
   subjects: PrivacySubject[];
   history: Map<string, ConsentEvent[]>;
   requests: (PrivacyRequest & { export_status: string | null })[];
@@ -30,7 +32,7 @@ export function subjectTitle(view: ViewContext, s: PrivacySubject): string {
 }
 
 /** The customer's Data privacy page: consent per channel and its history for each record they speak for, their requests, a new request. */
-export function PortalPrivacyPage({ view, base, subjects, history, requests, notice, form, errors, formError }: PortalPrivacyPageProps) {
+export function PortalPrivacyPage({ view, base, userId, subjects, history, requests, notice, form, errors, formError }: PortalPrivacyPageProps) {
   const { t, fmt } = view;
   return (
     <section class="privacy">
@@ -78,6 +80,7 @@ export function PortalPrivacyPage({ view, base, subjects, history, requests, not
                 events={events}
                 selfLabel={t('privacy:portal.byYou')}
                 staffLabel={t('privacy:history.byStaff')}
+                selfId={userId}
               />
             </details>
           </section>

@@ -20,6 +20,7 @@ export function PortalRequestPage({
   subject,
   events,
   filed,
+  now,
 }: {
   view: ViewContext;
   base: string;
@@ -27,9 +28,10 @@ export function PortalRequestPage({
   subject: PrivacySubject | undefined;
   events: PrivacyRequestEvent[];
   filed: boolean;
+  now: Date;
 }) {
   const { t, fmt } = view;
-  const ready = r.kind === 'export' && r.export_status === 'ready' && r.export_expires_at && r.export_expires_at > new Date();
+  const ready = r.kind === 'export' && r.export_status === 'ready' && r.export_expires_at && r.export_expires_at > now;
   return (
     <section id="privacy-request">
       <p>

@@ -21,6 +21,7 @@ import {
   requestEvents,
   requestQueue,
   type StaffAction,
+  wasAccepted,
 } from '../../../privacy/requests.js';
 import { requestWork } from '../../../privacy/work.js';
 import { notFound, timeZoneOf } from '../record-context.js';
@@ -38,7 +39,10 @@ privacyRequestRoutes.get('/', async (c) => {
     due: q.due === 'overdue' || q.due === 'due_soon' ? q.due : undefined,
   };
   const { rows, counts } = await requestQueue(c.get('deps').db, filter);
-  return page(c, { title: c.get('t')('privacy:queue.title'), body: <RequestQueuePage view={c.get('view')} rows={rows} counts={counts} filter={filter} /> });
+  return page(c, {
+    title: c.get('t')('privacy:queue.title'),
+    body: <RequestQueuePage view={c.get('view')} rows={rows} counts={counts} filter={filter} now={new Date()} />,
+  });
 });
 
 async function requestView(db: Database, id: string): Promise<StaffRequestView | undefined> {
@@ -55,9 +59,10 @@ async function requestView(db: Database, id: string): Promise<StaffRequestView |
     db.selectFrom('privacy_exports').select(['status', 'size', 'expires_at']).where('request_id', '=', request.id).executeTakeFirst(),
   ]);
   const staffIds = [...new Set(events.filter((e) => e.actor_kind === 'staff' && e.actor_id).map((e) => e.actor_id as string))];
-  const [staff, meta] = await Promise.all([
+  const [staff, meta, accepted] = await Promise.all([
     staffIds.length > 0 ? db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute() : [],
     request.kind === 'rectification' ? loadModuleMetaById(db, record.module_id) : undefined,
+    wasAccepted(db, request.id),
   ]);
   const data = record.data as Record<string, unknown>;
   return {
@@ -69,6 +74,8 @@ async function requestView(db: Database, id: string): Promise<StaffRequestView |
     fields: meta
       ? rectifiableFields(meta).map((field) => ({ field, value: typeof data[field.api_name] === 'string' ? (data[field.api_name] as string) : '' }))
       : [],
+    accepted,
+    now: new Date(),
   };
 }
 
