@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { loggablePath } from './http/log-path.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
+import { configSnapshotForReads } from './http/middleware/config-snapshot.js';
 import { fallbackTranslator, requestContext } from './http/middleware/context.js';
 import { refuseControlCharacters } from './http/middleware/control-characters.js';
 import { csrfGuard } from './http/middleware/csrf.js';
@@ -76,6 +77,7 @@ export function createApp(deps: Deps) {
   // Mail providers post here: no session, no browser, its own secret.
   app.route('/inbound', inboundRoutes);
 
+  app.use(configSnapshotForReads());
   app.use(requestContext());
   app.use(csrfGuard(() => allowedOrigins));
   app.use(bodySizeLimit());

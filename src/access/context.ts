@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type ConfigSnapshot, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Labels, PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
 import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
@@ -201,6 +202,8 @@ async function buildContext(
   readOnly: boolean,
   proposed?: ProposedConfig,
 ): Promise<AccessContext | undefined> {
+  const snapshot = proposed ? undefined : snapshotFor(db);
+  if (snapshot) return contextFromSnapshot(snapshot, userTypeId, recordId, user, readOnly);
   const type = await db
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
@@ -219,6 +222,22 @@ async function buildContext(
     savedFieldRows(db, userTypeId, proposedFields?.layoutId),
     proposedFields ? proposedFieldRows(db, proposedFields.layoutId, proposedFields.fields) : [],
   ]);
+  const { tabs, fields } = assemble(tabRows, [...fieldRows, ...replacedFieldRows]);
+  return {
+    user,
+    recordId,
+    userTypeId,
+    portalId: type.portal_id,
+    baseModuleId: type.base_module_id,
+    tabs,
+    fields,
+    readOnly,
+    privacyPage: Boolean(type.privacy_page) && !readOnly,
+  };
+}
+
+/** The context's tabs and field permissions from their rows. */
+function assemble(tabRows: TabRowConfig[], fieldRows: FieldRow[]) {
   const tabs = new Map<string, TabConfig>();
   for (const t of tabRows) {
     tabs.set(t.module_id, {
@@ -239,7 +258,7 @@ async function buildContext(
     });
   }
   const fields = new Map<string, Map<string, FieldPermission>>();
-  for (const f of [...fieldRows, ...replacedFieldRows]) {
+  for (const f of fieldRows) {
     let perLayout = fields.get(f.layout_id);
     if (!perLayout) {
       perLayout = new Map();
@@ -247,15 +266,31 @@ async function buildContext(
     }
     perLayout.set(f.field_id, { visible: f.visible, readOnly: f.read_only, required: f.required });
   }
+  return { tabs, fields };
+}
+
+/** The same context from the request's configuration snapshot: no statement at all. */
+function contextFromSnapshot(
+  snapshot: ConfigSnapshot,
+  userTypeId: string,
+  recordId: string,
+  user: AccessUser | undefined,
+  readOnly: boolean,
+): AccessContext | undefined {
+  const type = snapshot.types.get(userTypeId);
+  if (!type || !snapshot.portalsById.has(type.portalId)) return undefined;
+  const { tabs, fields } = assemble(type.tabs, type.fields);
+  const base = snapshot.byId.get(type.baseModuleId);
+  const privacyPage = Boolean(snapshot.org?.gdpr_enabled) && Boolean(base?.fields.some((f) => f.api_name === 'stop_processing' && !f.parent_field_id));
   return {
     user,
     recordId,
     userTypeId,
-    portalId: type.portal_id,
-    baseModuleId: type.base_module_id,
+    portalId: type.portalId,
+    baseModuleId: type.baseModuleId,
     tabs,
     fields,
     readOnly,
-    privacyPage: Boolean(type.privacy_page) && !readOnly,
+    privacyPage: privacyPage && !readOnly,
   };
 }

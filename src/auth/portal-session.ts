@@ -1,13 +1,22 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { sql } from 'kysely';
-import { type AccessContext, loadAccessContext } from '../access/context.js';
+import { type AccessContext, type AccessUser, buildUserContext, getsAnything, loadAccessContext } from '../access/context.js';
 import { fieldMask } from '../access/engine.js';
+import { type ConfigSnapshot, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { Portal, Session, TimeFormat } from '../db/schema.js';
+import type { Field, Portal, Session, TimeFormat } from '../db/schema.js';
 import { type AppEnv, portalHostOf } from '../http/env.js';
 import { decoyHash, verifyPassword } from './passwords.js';
-import { createSession, generateSessionToken, invalidateSession, type ValidSession, validateSessionToken } from './sessions.js';
+import {
+  checkSession,
+  createSession,
+  generateSessionToken,
+  invalidateSession,
+  sessionIdFromToken,
+  type ValidSession,
+  validateSessionToken,
+} from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
 import { hasTwoFactor } from './two-factor.js';
 
@@ -43,6 +52,8 @@ export function clearPortalCookie(c: Context<AppEnv>, slug: string) {
 
 export function findPortalBySlug(db: Database, slug: string): Promise<Portal | undefined> {
   if (!/^[a-z0-9-]{1,60}$/.test(slug)) return Promise.resolve(undefined);
+  const snapshot = snapshotFor(db);
+  if (snapshot) return Promise.resolve(snapshot.portalsBySlug.get(slug));
   return db.selectFrom('portals').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
 
@@ -130,6 +141,8 @@ export type ResolvedPortalSession =
  * signed out and their session ended.
  */
 export async function resolvePortalSession(db: Database, token: string, portal: Portal, lifetimeDays: number): Promise<ResolvedPortalSession> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return resolveFromSnapshot(db, snapshot, token, portal, lifetimeDays);
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'portal') return { state: 'signed_out' };
   const access = await loadAccessContext(db, { portalUserId: session.user_id, portalId: portal.id });
@@ -139,6 +152,79 @@ export async function resolvePortalSession(db: Database, token: string, portal: 
     return { state: 'signed_out' };
   }
   return { state: 'signed_in', session, user, access: session.two_factor_pending ? undefined : access };
+}
+
+/**
+ * resolvePortalSession for a page read: the session, its user, their own
+ * record and whether they use two-factor sign-in in one statement; their type's
+ * configuration comes from the request's snapshot.
+ */
+async function resolveFromSnapshot(
+  db: Database,
+  snapshot: ConfigSnapshot,
+  token: string,
+  portal: Portal,
+  lifetimeDays: number,
+): Promise<ResolvedPortalSession> {
+  if (!/^[a-z2-7]{32}$/.test(token)) return { state: 'signed_out' };
+  const row = await db
+    .selectFrom('sessions as s')
+    .leftJoin('portal_users as u', (j) => j.onRef('u.id', '=', 's.user_id').on('s.user_kind', '=', 'portal'))
+    .leftJoin('records as own', 'own.id', 'u.record_id')
+    .selectAll('s')
+    .select(['u.id as u_id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status', 'u.email', 'u.language', 'u.time_zone'])
+    .select([
+      'u.time_format',
+      'u.country',
+      'own.deleted_at as own_deleted_at',
+      'own.data as own_data',
+      'own.layout_id as own_layout',
+      'own.module_id as own_module',
+    ])
+    .select(
+      sql<boolean>`exists (select 1 from two_factor tf where tf.user_kind = 'portal' and tf.user_id = u.id and tf.enabled_at is not null)`.as('two_factor'),
+    )
+    .where('s.id', '=', sessionIdFromToken(token))
+    .executeTakeFirst();
+  if (!row) return { state: 'signed_out' };
+  const { u_id, record_id, user_type_id, portal_id, invited_by, status, email, language, time_zone, time_format, country, ...rest } = row;
+  const { own_deleted_at, own_data, own_layout, own_module, two_factor, ...session } = rest;
+  const valid = await checkSession(db, session, lifetimeDays);
+  if (valid?.user_kind !== 'portal') return { state: 'signed_out' };
+  const type = user_type_id ? snapshot.types.get(user_type_id) : undefined;
+  const user: AccessUser | undefined =
+    u_id && record_id && user_type_id && portal_id && invited_by && status && type?.portalId === portal_id && snapshot.portalsById.has(portal_id)
+      ? { id: u_id, recordId: record_id, userTypeId: user_type_id, portalId: portal_id, invitedBy: invited_by, status, recordDeleted: own_deleted_at !== null }
+      : undefined;
+  const access = getsAnything(user) && user.portalId === portal.id ? await buildUserContext(db, user, false) : undefined;
+  if (!access || !user || !email) {
+    await invalidateSession(db, valid.id);
+    return { state: 'signed_out' };
+  }
+  // Their name as their own pages may show it: from the name fields their type makes visible, else their address.
+  const meta = own_module ? snapshot.byId.get(own_module) : undefined;
+  const mask = fieldMask(access, access.baseModuleId, own_layout ?? null);
+  const data = (own_data ?? {}) as Record<string, unknown>;
+  const name = (meta?.module.name_fields ?? [])
+    .map((n) => meta?.byName.get(n))
+    .filter((f): f is Field => f !== undefined && mask.visible.has(f.id))
+    .map((f) => data[f.api_name])
+    .filter((v): v is string | number => (typeof v === 'string' && v.trim() !== '') || typeof v === 'number')
+    .join(' ');
+  const account: PortalAccount = {
+    id: user.id,
+    email,
+    name: name || email,
+    recordId: user.recordId,
+    userTypeId: user.userTypeId,
+    language: language ?? null,
+    timeZone: time_zone ?? null,
+    timeFormat: time_format ?? null,
+    country: country ?? null,
+    twoFactorRequired: snapshot.typeRequiresTwoFactor.get(user.userTypeId) ?? false,
+    twoFactorEnabled: Boolean(two_factor),
+  };
+  return { state: 'signed_in', session: valid, user: account, access: valid.two_factor_pending ? undefined : access };
 }
 
 /** Whom a portal user asks about their account: the staff user who invited them, at the organization. */

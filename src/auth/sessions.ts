@@ -59,7 +59,12 @@ export async function validateSessionToken(db: Database, token: string, lifetime
   if (!/^[a-z2-7]{32}$/.test(token)) return undefined;
   const id = sessionIdFromToken(token);
   const session = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!session) return undefined;
+  return session ? checkSession(db, session, lifetimeDays) : undefined;
+}
+
+/** A session row read by the caller: ended when expired, its expiry moved on when past half its lifetime. */
+export async function checkSession(db: Database, session: Session, lifetimeDays: number): Promise<ValidSession | undefined> {
+  const id = session.id;
   const now = Date.now();
   if (now >= session.expires_at.getTime()) {
     await db.deleteFrom('sessions').where('id', '=', id).execute();

@@ -4,6 +4,7 @@ import { allowedActions, findInScope } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import type { ModuleMeta } from '../crm/metadata.js';
 import { type Actor, createRecordIn, type RecordData, updateRecordIn } from '../crm/records.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Field } from '../db/schema.js';
 
@@ -20,6 +21,8 @@ export const MAX_REOPEN_DAYS = 365;
 
 /** The portal's reopening window, in days. */
 export async function reopenDays(db: Database, portalId: string): Promise<number> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return snapshot.portalsById.get(portalId)?.reopen_days ?? REOPEN_DAYS;
   const row = await db.selectFrom('portals').select('reopen_days').where('id', '=', portalId).executeTakeFirst();
   return row?.reopen_days ?? REOPEN_DAYS;
 }

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Field, Labels, Layout, Module, PicklistValue } from '../db/schema.js';
 import type { T } from '../i18n/i18n.js';
@@ -16,16 +17,25 @@ export type ModuleMeta = {
 };
 
 export function listModules(db: Database): Promise<Module[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot)
+    return Promise.resolve(
+      snapshot.modules.map((m) => m.module).sort((a, b) => a.position - b.position || (a.api_name < b.api_name ? -1 : a.api_name > b.api_name ? 1 : 0)),
+    );
   return db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('api_name').execute();
 }
 
 export async function loadModuleMeta(db: Database | Transaction<DB>, apiName: string): Promise<ModuleMeta | undefined> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return snapshot.byApiName.get(apiName);
   const module = await db.selectFrom('modules').selectAll().where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
   if (!module) return undefined;
   return loadMetaFor(db, module);
 }
 
 export async function loadModuleMetaById(db: Database | Transaction<DB>, id: string): Promise<ModuleMeta | undefined> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return snapshot.byId.get(id);
   const module = await db.selectFrom('modules').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return module ? loadMetaFor(db, module) : undefined;
 }

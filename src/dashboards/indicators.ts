@@ -3,6 +3,7 @@ import { type AccessContext, typeContext } from '../access/context.js';
 import { layoutsShowing, rowScope, visibleTabs } from '../access/engine.js';
 import { type Actor, audit } from '../audit/audit.js';
 import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Module } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -41,7 +42,10 @@ export async function indicatorOptions(db: Database, userTypeId: string): Promis
 }
 
 export async function listIndicators(db: Database, userTypeId: string): Promise<Indicator[]> {
-  const rows = await db.selectFrom('portal_indicators').selectAll().where('user_type_id', '=', userTypeId).orderBy('position').orderBy('created_at').execute();
+  const snapshot = snapshotFor(db);
+  const rows = snapshot
+    ? (snapshot.types.get(userTypeId)?.indicators ?? [])
+    : await db.selectFrom('portal_indicators').selectAll().where('user_type_id', '=', userTypeId).orderBy('position').orderBy('created_at').execute();
   return rows.map((r) => ({ id: r.id, moduleId: r.module_id, measure: r.measure, sumFieldId: r.sum_field_id, groupFieldId: r.group_field_id }));
 }
 

@@ -581,7 +581,14 @@ export interface RecoveryCodesTable {
   used_at: NullableTimestamp;
 }
 
+/** Moved on by triggers with every configuration change (see migrations/0013). */
+export interface ConfigVersionTable {
+  id: Generated<number>;
+  version: string;
+}
+
 export interface DB {
+  config_version: ConfigVersionTable;
   org: OrgTable;
   staff_users: StaffUsersTable;
   sessions: SessionsTable;
@@ -648,6 +655,7 @@ export type PortalUserType = Selectable<PortalUserTypesTable>;
 export type PortalTypeTab = Selectable<PortalTypeTabsTable>;
 export type PortalTypeField = Selectable<PortalTypeFieldsTable>;
 export type PortalUser = Selectable<PortalUsersTable>;
+export type PortalIndicator = Selectable<PortalIndicatorsTable>;
 export type PortalInvitation = Selectable<PortalInvitationsTable>;
 export type InvitationBatch = Selectable<InvitationBatchesTable>;
 export type InvitationResult = Selectable<InvitationResultsTable>;

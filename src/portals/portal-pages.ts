@@ -22,6 +22,7 @@ import { type CaseActions, type CaseStatus, caseActions, caseSetup, closedAt, is
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Layout, Module, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -43,17 +44,20 @@ export type PortalNav = { modules: { module: Module; tab: TabConfig }[]; webTabs
 export async function portalNav(db: Database, ctx: AccessContext | undefined): Promise<PortalNav> {
   const tabs = visibleTabs(ctx);
   if (!ctx || tabs.length === 0) return { modules: [], webTabs: [] };
+  const snapshot = snapshotFor(db);
   const [modules, webTabs] = await Promise.all([
-    db
-      .selectFrom('modules')
-      .selectAll()
-      .where(
-        'id',
-        'in',
-        tabs.map((t) => t.moduleId),
-      )
-      .where('deleted_at', 'is', null)
-      .execute(),
+    snapshot
+      ? tabs.flatMap((t) => snapshot.byId.get(t.moduleId)?.module ?? [])
+      : db
+          .selectFrom('modules')
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            tabs.map((t) => t.moduleId),
+          )
+          .where('deleted_at', 'is', null)
+          .execute(),
     listWebTabs(db, ctx.userTypeId),
   ]);
   const byId = new Map(modules.map((m) => [m.id, m]));
@@ -66,7 +70,10 @@ export async function portalNav(db: Database, ctx: AccessContext | undefined): P
 /** A module of the portal by its api name, only when U has a tab for it. */
 export async function tabModule(db: Database, ctx: AccessContext | undefined, apiName: string): Promise<{ meta: ModuleMeta; tab: TabConfig } | undefined> {
   if (!ctx) return undefined;
-  const module = await db.selectFrom('modules').select('id').where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
+  const snapshot = snapshotFor(db);
+  const module = snapshot
+    ? snapshot.byApiName.get(apiName)?.module
+    : await db.selectFrom('modules').select('id').where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
   const tab = module ? visibleTabs(ctx).find((t) => t.moduleId === module.id) : undefined;
   const meta = tab ? await loadModuleMetaById(db, tab.moduleId) : undefined;
   return meta && tab ? { meta, tab } : undefined;

@@ -1,4 +1,5 @@
 import type { Transaction } from 'kysely';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 
@@ -76,5 +77,7 @@ export async function currentSlugFor(db: Database, oldSlug: string): Promise<str
 }
 
 export async function isCurrentSlug(db: Database, slug: string): Promise<boolean> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return snapshot.portalsBySlug.has(slug);
   return Boolean(await db.selectFrom('portals').select('id').where('slug', '=', slug).executeTakeFirst());
 }

@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit.js';
 import { audit } from '../audit/audit.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import { isUuid } from '../mail/outbox.js';
 
@@ -9,6 +10,8 @@ export type WebTab = { id: string; name: string; url: string; position: number }
 export type WebTabErrors = Record<string, string>;
 
 export function listWebTabs(db: Database, userTypeId: string): Promise<WebTab[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return Promise.resolve(snapshot.types.get(userTypeId)?.webTabs ?? []);
   return db
     .selectFrom('web_tabs')
     .select(['id', 'name', 'url', 'position'])

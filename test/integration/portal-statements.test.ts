@@ -65,7 +65,7 @@ describe('statements per portal page', () => {
     expect(many.list).toBe(few.list);
     expect(many.record).toBe(few.record);
     // A ceiling that catches a read per row or per lookup creeping in.
-    for (const [name, n] of Object.entries(many)) expect(n, name).toBeLessThanOrEqual(30);
+    for (const [name, n] of Object.entries(many)) expect(n, name).toBeLessThanOrEqual(6);
     console.log('statements per portal page', JSON.stringify(many));
   });
 });

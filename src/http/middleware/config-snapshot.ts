@@ -1,0 +1,17 @@
+import type { MiddlewareHandler } from 'hono';
+import { configSnapshot, configVersion, withConfigSnapshot } from '../../db/config-snapshot.js';
+import type { AppEnv } from '../env.js';
+
+/**
+ * A page request (GET or HEAD) reads configuration from the process's
+ * snapshot of its current version; writes read it from the database, in
+ * their transaction, so what they check is never a copy.
+ */
+export function configSnapshotForReads(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
+    const { db } = c.get('deps');
+    const snapshot = await configSnapshot(db, await configVersion(db));
+    await withConfigSnapshot(db, snapshot, () => next());
+  };
+}
