@@ -417,6 +417,57 @@ export async function cappedCountInScope(db: Database, ctx: AccessContext | unde
   return n > COUNT_CAP ? { count: COUNT_CAP, capped: true } : { count: n, capped: false };
 }
 
+/**
+ * cappedCountInScope and countsByValueInScope in one statement: how many
+ * records match (up to COUNT_CAP + 1), and how many in scope hold each value
+ * of F (where F is visible in their layout).
+ */
+export async function countAndValuesInScope(
+  db: Database,
+  ctx: AccessContext | undefined,
+  moduleId: string,
+  query: Omit<ScopeQuery, 'dir' | 'limit'>,
+  field: ScopeField,
+): Promise<{ total: { count: number; capped: boolean }; byValue: Map<string, number> }> {
+  if (!ctx) return { total: { count: 0, capped: false }, byValue: new Map() };
+  const layouts = layoutsShowing(ctx, moduleId, field.id);
+  const value = sql<string | null>`records.data->>${field.apiName}`;
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom((sub) =>
+          sub
+            .selectFrom('records')
+            .select(sql`1`.as('one'))
+            .where(narrowed(ctx, moduleId, query))
+            .limit(COUNT_CAP + 1)
+            .as('matches'),
+        )
+        .select((c) => c.fn.countAll<string>().as('n'))
+        .as('n'),
+      layouts.length === 0
+        ? sql<Record<string, number> | null>`null`.as('by_value')
+        : eb
+            .selectFrom((sub) =>
+              sub
+                .selectFrom('records')
+                .select([value.as('value'), (c) => c.fn.countAll<string>().as('n')])
+                .where(rowScope(ctx, moduleId))
+                .where('records.layout_id', 'in', layouts)
+                .groupBy(sql`1`)
+                .as('g'),
+            )
+            .select(sql<Record<string, number> | null>`json_object_agg(g.value, g.n) filter (where g.value is not null)`.as('v'))
+            .as('by_value'),
+    ])
+    .executeTakeFirstOrThrow();
+  const n = Number(row.n);
+  return {
+    total: n > COUNT_CAP ? { count: COUNT_CAP, capped: true } : { count: n, capped: false },
+    byValue: new Map(Object.entries(row.by_value ?? {}).map(([k, v]) => [k, Number(v)])),
+  };
+}
+
 /** The record's notes U may read: never internal ones, and only with the tab's notes setting on. */
 export async function notesInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string) {
   const tab = ctx ? usableTab(ctx, moduleId) : undefined;

@@ -3,7 +3,7 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import { sql } from 'kysely';
 import { type AccessContext, type AccessUser, buildUserContext, getsAnything, loadAccessContext } from '../access/context.js';
 import { fieldMask } from '../access/engine.js';
-import { type ConfigSnapshot, snapshotFor } from '../db/config-snapshot.js';
+import { type ConfigSnapshot, prefetchedPortalSession, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Portal, Session, TimeFormat } from '../db/schema.js';
 import { type AppEnv, portalHostOf } from '../http/env.js';
@@ -154,24 +154,22 @@ export async function resolvePortalSession(db: Database, token: string, portal: 
   return { state: 'signed_in', session, user, access: session.two_factor_pending ? undefined : access };
 }
 
+export const isSessionToken = (token: string) => /^[a-z2-7]{32}$/.test(token);
+
 /**
- * resolvePortalSession for a page read: the session, its user, their own
- * record and whether they use two-factor sign-in in one statement; their type's
- * configuration comes from the request's snapshot.
+ * The configuration's version and, when the token names a session, that
+ * session with its portal user, their own record and whether they use
+ * two-factor sign-in: all a signed-in portal page needs before its data, in
+ * one statement.
  */
-async function resolveFromSnapshot(
-  db: Database,
-  snapshot: ConfigSnapshot,
-  token: string,
-  portal: Portal,
-  lifetimeDays: number,
-): Promise<ResolvedPortalSession> {
-  if (!/^[a-z2-7]{32}$/.test(token)) return { state: 'signed_out' };
+export async function portalSessionRow(db: Database, token: string) {
   const row = await db
-    .selectFrom('sessions as s')
+    .selectFrom('config_version as cv')
+    .leftJoin('sessions as s', (j) => j.on('s.id', '=', sessionIdFromToken(token)))
     .leftJoin('portal_users as u', (j) => j.onRef('u.id', '=', 's.user_id').on('s.user_kind', '=', 'portal'))
     .leftJoin('records as own', 'own.id', 'u.record_id')
-    .selectAll('s')
+    .select('cv.version')
+    .select(['s.id', 's.user_kind', 's.user_id', 's.expires_at', 's.created_at', 's.ip', 's.user_agent', 's.two_factor_pending'])
     .select(['u.id as u_id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status', 'u.email', 'u.language', 'u.time_zone'])
     .select([
       'u.time_format',
@@ -184,12 +182,33 @@ async function resolveFromSnapshot(
     .select(
       sql<boolean>`exists (select 1 from two_factor tf where tf.user_kind = 'portal' and tf.user_id = u.id and tf.enabled_at is not null)`.as('two_factor'),
     )
-    .where('s.id', '=', sessionIdFromToken(token))
-    .executeTakeFirst();
+    .where('cv.id', '=', 1)
+    .executeTakeFirstOrThrow();
+  const { version, ...session } = row;
+  return { version: String(version), session: session.id ? session : undefined };
+}
+
+export type PortalSessionRow = NonNullable<Awaited<ReturnType<typeof portalSessionRow>>['session']>;
+
+/**
+ * resolvePortalSession for a page read: the session, its user, their own
+ * record and whether they use two-factor sign-in in one statement; their type's
+ * configuration comes from the request's snapshot.
+ */
+async function resolveFromSnapshot(
+  db: Database,
+  snapshot: ConfigSnapshot,
+  token: string,
+  portal: Portal,
+  lifetimeDays: number,
+): Promise<ResolvedPortalSession> {
+  if (!isSessionToken(token)) return { state: 'signed_out' };
+  const read = prefetchedPortalSession(token);
+  const row = read === undefined ? (await portalSessionRow(db, token)).session : (read ?? undefined);
   if (!row) return { state: 'signed_out' };
   const { u_id, record_id, user_type_id, portal_id, invited_by, status, email, language, time_zone, time_format, country, ...rest } = row;
-  const { own_deleted_at, own_data, own_layout, own_module, two_factor, ...session } = rest;
-  const valid = await checkSession(db, session, lifetimeDays);
+  const { own_deleted_at, own_data, own_layout, own_module, two_factor, ...columns } = rest;
+  const valid = await checkSession(db, columns as Session, lifetimeDays);
   if (valid?.user_kind !== 'portal') return { state: 'signed_out' };
   const type = user_type_id ? snapshot.types.get(user_type_id) : undefined;
   const user: AccessUser | undefined =

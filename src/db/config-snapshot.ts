@@ -1,7 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Selectable } from 'kysely';
+import type { PortalSessionRow } from '../auth/portal-session.js';
 import { buildMeta, type ModuleMeta } from '../crm/metadata.js';
 import type { Database } from './database.js';
-import type { Org, Portal, PortalIndicator, PortalTypeTab } from './schema.js';
+import type { CanvasDesignsTable, Org, Portal, PortalIndicator, PortalTypeTab } from './schema.js';
+
+type CanvasDesignRow = Selectable<CanvasDesignsTable>;
 
 // Configuration kept in memory per process and per database pool: the
 // organization, modules with their fields and layouts, portals, user types,
@@ -35,6 +39,7 @@ export type ConfigSnapshot = {
   portalsBySlug: Map<string, Portal>;
   portalsById: Map<string, Portal>;
   types: Map<string, TypeConfig>;
+  canvasDesigns: Map<string, CanvasDesignRow>;
   /** User types whose users must sign in with a second factor. */
   typeRequiresTwoFactor: Map<string, boolean>;
 };
@@ -42,7 +47,7 @@ export type ConfigSnapshot = {
 const PRIVACY_FIELDS = new Set(['processing_basis', 'consent_status', 'consent_date', 'consent_channels', 'stop_processing']);
 
 async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapshot> {
-  const [org, modules, fields, layouts, portals, types, tabs, perms, webTabs, indicators] = await Promise.all([
+  const [org, modules, fields, layouts, portals, types, tabs, perms, webTabs, indicators, designs] = await Promise.all([
     db.selectFrom('org').selectAll().where('id', '=', 1).executeTakeFirst(),
     db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
     db.selectFrom('fields').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
@@ -54,6 +59,7 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
     db.selectFrom('portal_type_fields').select(['user_type_id', 'layout_id', 'field_id', 'visible', 'read_only']).execute(),
     db.selectFrom('web_tabs').select(['id', 'user_type_id', 'name', 'url', 'position']).orderBy('position').orderBy('name').execute(),
     db.selectFrom('portal_indicators').selectAll().orderBy('position').orderBy('created_at').execute(),
+    db.selectFrom('canvas_designs').selectAll().execute(),
   ]);
   const metas = modules.map((m) =>
     buildMeta(
@@ -90,12 +96,14 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
     portalsBySlug: new Map(portals.map((p) => [p.slug, p])),
     portalsById: new Map(portals.map((p) => [p.id, p])),
     typeRequiresTwoFactor: new Map(types.map((t) => [t.id, t.require_two_factor])),
+    canvasDesigns: new Map(designs.map((d) => [d.module_id, d])),
     types: typeConfigs,
   };
 }
 
 const kept = new WeakMap<Database, Promise<ConfigSnapshot>>();
-const current = new AsyncLocalStorage<{ db: Database; snapshot: ConfigSnapshot }>();
+type RequestReads = { db: Database; snapshot: ConfigSnapshot; portalSession?: { token: string; row: PortalSessionRow | undefined } | undefined };
+const current = new AsyncLocalStorage<RequestReads>();
 
 /** The snapshot for the configuration's current version, loaded when it moved on (once, however many requests ask at a time). */
 export async function configSnapshot(db: Database, version: string): Promise<ConfigSnapshot> {
@@ -122,8 +130,19 @@ export async function configVersion(db: Database): Promise<string> {
 }
 
 /** Runs a request's reads against the snapshot of the version it was given (read with its session). */
-export function withConfigSnapshot<T>(db: Database, snapshot: ConfigSnapshot, run: () => Promise<T>): Promise<T> {
-  return current.run({ db, snapshot }, run);
+export function withConfigSnapshot<T>(
+  db: Database,
+  snapshot: ConfigSnapshot,
+  run: () => Promise<T>,
+  portalSession?: RequestReads['portalSession'],
+): Promise<T> {
+  return current.run({ db, snapshot, portalSession }, run);
+}
+
+/** The portal session read with the version at the start of this request, for this token: null when it named none, undefined when not read. */
+export function prefetchedPortalSession(token: string): PortalSessionRow | null | undefined {
+  const reads = current.getStore()?.portalSession;
+  return reads?.token === token ? (reads.row ?? null) : undefined;
 }
 
 /** The snapshot of this request when it reads through this very pool (a transaction, or another pool, reads the database). */

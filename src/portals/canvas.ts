@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/audit.js';
 import { audit } from '../audit/audit.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field } from '../db/schema.js';
 
@@ -12,7 +13,10 @@ export function cardFields(fields: Field[]): Field[] {
 }
 
 export async function getCanvasDesign(db: Database, moduleId: string): Promise<CanvasDesign> {
-  const row = await db.selectFrom('canvas_designs').selectAll().where('module_id', '=', moduleId).executeTakeFirst();
+  const snapshot = snapshotFor(db);
+  const row = snapshot
+    ? snapshot.canvasDesigns.get(moduleId)
+    : await db.selectFrom('canvas_designs').selectAll().where('module_id', '=', moduleId).executeTakeFirst();
   return { titleFieldId: row?.title_field_id ?? null, subtitleFieldIds: row?.subtitle_field_ids ?? [], badgeFieldId: row?.badge_field_id ?? null };
 }
 

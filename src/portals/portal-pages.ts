@@ -6,7 +6,7 @@ import {
   attachmentsInScope,
   COUNT_CAP,
   cappedCountInScope,
-  countsByValueInScope,
+  countAndValuesInScope,
   type FieldMask,
   fieldMask,
   findInScope,
@@ -323,11 +323,14 @@ export async function portalList(
 
   const setup = caseSetup(meta);
   const statusField = setup ? filterFields.find((f) => f.id === setup.status.id) : undefined;
-  const [page, total, design, statusCounts] = await Promise.all([
+  // The count and, for a case list, the count per status: one statement.
+  const counting = statusField
+    ? countAndValuesInScope(db, ctx, moduleId, narrowing, scopeField(statusField))
+    : cappedCountInScope(db, ctx, moduleId, narrowing).then((total) => ({ total, byValue: undefined }));
+  const [page, { total, byValue: statusCounts }, design] = await Promise.all([
     pageInScope(db, ctx, moduleId, { ...narrowing, sort: sortField ? scopeField(sortField) : undefined, dir, after, limit: PORTAL_PAGE_SIZE }),
-    cappedCountInScope(db, ctx, moduleId, narrowing),
+    counting,
     tab.viewMode === 'canvas' ? getCanvasDesign(db, moduleId) : Promise.resolve(undefined),
-    statusField ? countsByValueInScope(db, ctx, moduleId, scopeField(statusField)) : Promise.resolve(undefined),
   ]);
   const rows = page.rows.map((r) => ({
     id: r.id,

@@ -1,4 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { isSessionToken, PORTAL_COOKIE, portalSessionRow } from '../../auth/portal-session.js';
 import { configSnapshot, configVersion, withConfigSnapshot } from '../../db/config-snapshot.js';
 import type { AppEnv } from '../env.js';
 
@@ -11,6 +13,12 @@ export function configSnapshotForReads(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return next();
     const { db } = c.get('deps');
+    // A portal page's visitor comes with the version, in the same statement.
+    const token = getCookie(c, PORTAL_COOKIE);
+    if (token && isSessionToken(token)) {
+      const { version, session } = await portalSessionRow(db, token);
+      return withConfigSnapshot(db, await configSnapshot(db, version), () => next(), { token, row: session });
+    }
     const snapshot = await configSnapshot(db, await configVersion(db));
     await withConfigSnapshot(db, snapshot, () => next());
   };
