@@ -39,7 +39,9 @@ describe('configuration kept in each process', () => {
   it('is read again only when it changed', async () => {
     await casesPage(first);
     const again = await countStatements(() => first.get(`${HELP}/m/cases`));
-    const configReads = again.statements.filter((s) => /^select [^(]*? from "(org|modules|fields|layouts|portals|portal_user_types|portal_type_tabs|portal_type_fields|web_tabs)"/.test(s));
+    const configReads = again.statements.filter((s) =>
+      /^select [^(]*? from "(org|modules|fields|layouts|portals|portal_user_types|portal_type_tabs|portal_type_fields|web_tabs)"/.test(s),
+    );
     expect(configReads).toEqual([]);
     expect(again.statements.length).toBeGreaterThan(0);
   });

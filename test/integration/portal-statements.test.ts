@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecord } from '../../src/crm/records.js';
-import { setGdprEnabled } from '../../src/privacy/compliance.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
+import { setGdprEnabled } from '../../src/privacy/compliance.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 import { countStatements } from '../support/statements.js';
