@@ -1,10 +1,14 @@
 import type { ViewContext } from '../../src/http/env.js';
 import { LANGUAGES } from '../../src/i18n/languages.js';
 
-const nativeName = (lang: string) => {
-  const name = new Intl.DisplayNames([lang], { type: 'language' }).of(lang) ?? lang;
-  return name.charAt(0).toLocaleUpperCase(lang) + name.slice(1);
-};
+/** Each language's name in itself, built once: Intl.DisplayNames costs more than the rest of the footer. */
+const NATIVE_NAMES: ReadonlyMap<string, string> = new Map(
+  LANGUAGES.map((lang) => {
+    const name = new Intl.DisplayNames([lang], { type: 'language' }).of(lang) ?? lang;
+    return [lang, name.charAt(0).toLocaleUpperCase(lang) + name.slice(1)];
+  }),
+);
+const nativeName = (lang: string) => NATIVE_NAMES.get(lang) ?? lang;
 
 /** A plain form: works without JavaScript, remembers the choice in a cookie (and the profile when signed in). */
 export function LanguageSwitcher({ view, action = '/lang' }: { view: ViewContext; action?: string | undefined }) {
