@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -169,6 +170,12 @@ export type RelatedList = { field: Field; meta: ModuleMeta; records: CrmRecord[]
 
 /** Lookup fields of other modules that point at this module: the related lists of its records. */
 export async function referencingFields(db: Database, moduleId: string): Promise<Field[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot)
+    return snapshot.modules
+      .flatMap((m) => m.fields)
+      .filter((f) => f.type === 'lookup' && !f.parent_field_id && (f.options as { targetModuleId?: string }).targetModuleId === moduleId)
+      .sort((a, b) => a.position - b.position);
   return db
     .selectFrom('fields')
     .selectAll()

@@ -1,5 +1,6 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import type { SignedInStaff } from '../auth/staff.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Module } from '../db/schema.js';
 
@@ -16,12 +17,10 @@ export async function permissionsByModule(db: Database, staff: SignedInStaff): P
 
 export async function modulePermissions(db: Database, staff: SignedInStaff, moduleId: string): Promise<ModulePermissions> {
   if (staff.profile.is_admin) return ALL;
-  const row = await db
-    .selectFrom('profile_permissions')
-    .selectAll()
-    .where('profile_id', '=', staff.profile_id)
-    .where('module_id', '=', moduleId)
-    .executeTakeFirst();
+  const snapshot = snapshotFor(db);
+  const row = snapshot
+    ? snapshot.profilePermissions.get(`${staff.profile_id}:${moduleId}`)
+    : await db.selectFrom('profile_permissions').selectAll().where('profile_id', '=', staff.profile_id).where('module_id', '=', moduleId).executeTakeFirst();
   if (!row?.can_view) return NONE;
   return { view: row.can_view, create: row.can_create, edit: row.can_edit, delete: row.can_delete };
 }

@@ -3,9 +3,10 @@ import type { Selectable } from 'kysely';
 import type { PortalSessionRow } from '../auth/portal-session.js';
 import { buildMeta, type ModuleMeta } from '../crm/metadata.js';
 import type { Database } from './database.js';
-import type { CanvasDesignsTable, Org, Portal, PortalIndicator, PortalTypeTab } from './schema.js';
+import type { CanvasDesignsTable, Org, Portal, PortalIndicator, PortalTypeTab, ProfilePermissionsTable } from './schema.js';
 
 type CanvasDesignRow = Selectable<CanvasDesignsTable>;
+type ProfilePermissionRow = Selectable<ProfilePermissionsTable>;
 
 // Configuration kept in memory per process and per database pool: the
 // organization, modules with their fields and layouts, portals, user types,
@@ -40,6 +41,8 @@ export type ConfigSnapshot = {
   portalsById: Map<string, Portal>;
   types: Map<string, TypeConfig>;
   canvasDesigns: Map<string, CanvasDesignRow>;
+  /** Staff profiles' permissions by "profile id:module id". */
+  profilePermissions: Map<string, ProfilePermissionRow>;
   /** User types whose users must sign in with a second factor. */
   typeRequiresTwoFactor: Map<string, boolean>;
 };
@@ -47,7 +50,7 @@ export type ConfigSnapshot = {
 const PRIVACY_FIELDS = new Set(['processing_basis', 'consent_status', 'consent_date', 'consent_channels', 'stop_processing']);
 
 async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapshot> {
-  const [org, modules, fields, layouts, portals, types, tabs, perms, webTabs, indicators, designs] = await Promise.all([
+  const [org, modules, fields, layouts, portals, types, tabs, perms, webTabs, indicators, designs, profilePerms] = await Promise.all([
     db.selectFrom('org').selectAll().where('id', '=', 1).executeTakeFirst(),
     db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
     db.selectFrom('fields').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
@@ -60,6 +63,7 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
     db.selectFrom('web_tabs').select(['id', 'user_type_id', 'name', 'url', 'position']).orderBy('position').orderBy('name').execute(),
     db.selectFrom('portal_indicators').selectAll().orderBy('position').orderBy('created_at').execute(),
     db.selectFrom('canvas_designs').selectAll().execute(),
+    db.selectFrom('profile_permissions').selectAll().execute(),
   ]);
   const metas = modules.map((m) =>
     buildMeta(
@@ -97,6 +101,7 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
     portalsById: new Map(portals.map((p) => [p.id, p])),
     typeRequiresTwoFactor: new Map(types.map((t) => [t.id, t.require_two_factor])),
     canvasDesigns: new Map(designs.map((d) => [d.module_id, d])),
+    profilePermissions: new Map(profilePerms.map((p) => [`${p.profile_id}:${p.module_id}`, p])),
     types: typeConfigs,
   };
 }
