@@ -382,23 +382,6 @@ export async function pageInScope(db: Database, ctx: AccessContext | undefined, 
   };
 }
 
-/** How many records of M in scope hold each value of F, where F is visible in their layout (one statement). */
-export async function countsByValueInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, field: ScopeField): Promise<Map<string, number>> {
-  if (!ctx) return new Map();
-  const layouts = layoutsShowing(ctx, moduleId, field.id);
-  if (layouts.length === 0) return new Map();
-  const value = sql<string | null>`records.data->>${field.apiName}`;
-  const rows = await db
-    .selectFrom('records')
-    .select([value.as('value'), (eb) => eb.fn.countAll<string>().as('n')])
-    .where(rowScope(ctx, moduleId))
-    .where('records.layout_id', 'in', layouts)
-    // By position: the field name is a parameter, and two parameters are never the same expression to PostgreSQL.
-    .groupBy(sql`1`)
-    .execute();
-  return new Map(rows.filter((r) => r.value !== null).map((r) => [r.value as string, Number(r.n)]));
-}
-
 /** How many records of M in scope match, counted up to COUNT_CAP + 1 so a large module is never walked whole. */
 export async function cappedCountInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, query: Omit<ScopeQuery, 'dir' | 'limit'> = {}) {
   if (!ctx) return { count: 0, capped: false };
@@ -418,7 +401,7 @@ export async function cappedCountInScope(db: Database, ctx: AccessContext | unde
 }
 
 /**
- * cappedCountInScope and countsByValueInScope in one statement: how many
+ * cappedCountInScope and a count per value of F in one statement: how many
  * records match (up to COUNT_CAP + 1), and how many in scope hold each value
  * of F (where F is visible in their layout).
  */

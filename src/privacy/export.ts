@@ -105,6 +105,17 @@ export async function saveExport(trx: Transaction<DB>, requestId: string, { file
   return { filename, size: bytes.byteLength };
 }
 
+/** A request's archive while it may be downloaded: built, and not yet past its 7 days. */
+export function readyArchive(db: Database, requestId: string) {
+  return db
+    .selectFrom('privacy_exports')
+    .select(['filename', 'content'])
+    .where('request_id', '=', requestId)
+    .where('status', '=', 'ready')
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+}
+
 /** Drops the content of archives past their expiry; returns how many. */
 export async function expireExports(db: Database): Promise<number> {
   const result = await db

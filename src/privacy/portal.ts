@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { type PrivacySubject, privacySubject, privacySubjects } from '../access/privacy.js';
 import { loadModuleMetaById } from '../crm/metadata.js';
@@ -7,6 +6,7 @@ import type { Database } from '../db/database.js';
 import type { ConsentEvent, PrivacyRequest, PrivacyRequestEvent } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { CONSENT_CHANNELS, type ConsentChannel, withChannelConsent } from './consent.js';
+import { readyArchive } from './export.js';
 import { fileRequest, type PrivacyDeps } from './requests.js';
 
 // The portal's Data privacy page: what it reads (in three statements after
@@ -116,11 +116,5 @@ export async function portalRequest(db: Database, ctx: AccessContext | undefined
 export async function portalExportFile(db: Database, ctx: AccessContext | undefined, requestId: string) {
   const found = await portalRequest(db, ctx, requestId);
   if (found?.request.kind !== 'export') return undefined;
-  return db
-    .selectFrom('privacy_exports')
-    .select(['filename', 'content'])
-    .where('request_id', '=', found.request.id)
-    .where('status', '=', 'ready')
-    .where('expires_at', '>', sql<Date>`now()`)
-    .executeTakeFirst();
+  return readyArchive(db, found.request.id);
 }

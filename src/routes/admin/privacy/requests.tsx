@@ -5,11 +5,12 @@ import { requireAdmin } from '../../../auth/guards.js';
 import { loadModuleMetaById } from '../../../crm/metadata.js';
 import type { RecordInput } from '../../../crm/records.js';
 import type { Database } from '../../../db/database.js';
-import type { PrivacyRequestKind, PrivacyRequestStatus } from '../../../db/schema.js';
+import type { PrivacyRequestStatus } from '../../../db/schema.js';
 import { sendDownload } from '../../../http/download.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
+import { readyArchive } from '../../../privacy/export.js';
 import { applyRectification, rectifiableFields } from '../../../privacy/rectification.js';
 import {
   type ActionProblem,
@@ -156,15 +157,8 @@ privacyRequestRoutes.post('/:id/rectify', async (c) => {
 
 privacyRequestRoutes.get('/:id/archive', async (c) => {
   const request = await findRequest(c.get('deps').db, c.req.param('id') ?? '');
-  if (!request || (request.kind as PrivacyRequestKind) !== 'export') return notFound(c);
-  const file = await c
-    .get('deps')
-    .db.selectFrom('privacy_exports')
-    .select(['filename', 'content'])
-    .where('request_id', '=', request.id)
-    .where('status', '=', 'ready')
-    .where('expires_at', '>', new Date())
-    .executeTakeFirst();
+  if (request?.kind !== 'export') return notFound(c);
+  const file = await readyArchive(c.get('deps').db, request.id);
   if (!file?.content || !file.filename) return notFound(c);
   return sendDownload(c, { filename: file.filename, content: file.content });
 });
