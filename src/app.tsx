@@ -7,6 +7,7 @@ import type { Deps } from './deps.js';
 import type { AppEnv } from './http/env.js';
 import { loggablePath } from './http/log-path.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
+import { brotli } from './http/middleware/brotli.js';
 import { configSnapshotForReads } from './http/middleware/config-snapshot.js';
 import { fallbackTranslator, requestContext } from './http/middleware/context.js';
 import { refuseControlCharacters } from './http/middleware/control-characters.js';
@@ -65,6 +66,7 @@ export function createApp(deps: Deps) {
   });
   app.use(requestLog());
   app.use(compress());
+  app.use(brotli());
   app.use(securityHeaders(deps.config.env === 'production'));
 
   // Before anything that touches sessions or the database.

@@ -13,6 +13,7 @@ import {
   createSession,
   generateSessionToken,
   invalidateSession,
+  isSessionToken,
   sessionIdFromToken,
   type ValidSession,
   validateSessionToken,
@@ -154,7 +155,7 @@ export async function resolvePortalSession(db: Database, token: string, portal: 
   return { state: 'signed_in', session, user, access: session.two_factor_pending ? undefined : access };
 }
 
-export const isSessionToken = (token: string) => /^[a-z2-7]{32}$/.test(token);
+export { isSessionToken };
 
 /**
  * The configuration's version and, when the token names a session, that

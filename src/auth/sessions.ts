@@ -15,6 +15,9 @@ export function generateSessionToken(): string {
   return encodeBase32LowerCaseNoPadding(bytes);
 }
 
+/** The shape of a token this server hands out: anything else names no session. */
+export const isSessionToken = (token: string) => /^[a-z2-7]{32}$/.test(token);
+
 export function sessionIdFromToken(token: string): string {
   return encodeHexLowerCase(sha256(new TextEncoder().encode(token)));
 }
@@ -56,7 +59,7 @@ export type ValidSession = Session & { /** true when the expiry moved: the cooki
 
 /** The session for a token, extended when past half its life; undefined when unknown or expired. */
 export async function validateSessionToken(db: Database, token: string, lifetimeDays: number): Promise<ValidSession | undefined> {
-  if (!/^[a-z2-7]{32}$/.test(token)) return undefined;
+  if (!isSessionToken(token)) return undefined;
   const id = sessionIdFromToken(token);
   const session = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
   return session ? checkSession(db, session, lifetimeDays) : undefined;

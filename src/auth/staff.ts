@@ -1,8 +1,9 @@
 import type { Transaction } from 'kysely';
+import { prefetchedStaffSession } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
-import { createSession, generateSessionToken, type ValidSession, validateSessionToken } from './sessions.js';
+import { checkSession, createSession, generateSessionToken, isSessionToken, sessionIdFromToken, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
 import { hasTwoFactor } from './two-factor.js';
 
@@ -31,10 +32,84 @@ export async function findSessionStaff(
   token: string,
   lifetimeDays: number,
 ): Promise<{ session: ValidSession; staff: SignedInStaff } | undefined> {
+  const read = prefetchedStaffSession(token);
+  if (read !== undefined) {
+    if (!read) return undefined;
+    const session = await checkSession(db, read.session, lifetimeDays);
+    return session?.user_kind === 'staff' && read.staff ? { session, staff: read.staff } : undefined;
+  }
   const session = await validateSessionToken(db, token, lifetimeDays);
   if (session?.user_kind !== 'staff') return undefined;
   const staff = await activeStaffById(db, session.user_id);
   return staff ? { session, staff } : undefined;
+}
+
+export type StaffSessionRead = { session: Session; staff: SignedInStaff | undefined };
+
+/**
+ * The configuration's version with a staff session and its active user, in
+ * one statement: what a staff page reads before anything else.
+ */
+export async function staffSessionRow(db: Database, token: string): Promise<{ version: string; read: StaffSessionRead | undefined }> {
+  const row = await db
+    .selectFrom('config_version as cv')
+    .leftJoin('sessions as se', (j) => j.on('se.id', '=', isSessionToken(token) ? sessionIdFromToken(token) : '').on('se.user_kind', '=', 'staff'))
+    .leftJoin('staff_users as s', (j) => j.onRef('s.id', '=', 'se.user_id').on('s.active', '=', true))
+    .leftJoin('profiles as p', 'p.id', 's.profile_id')
+    .select('cv.version')
+    .select([
+      'se.id as se_id',
+      'se.user_kind',
+      'se.user_id',
+      'se.expires_at',
+      'se.created_at as se_created_at',
+      'se.ip',
+      'se.user_agent',
+      'se.two_factor_pending',
+    ])
+    .select([
+      's.id',
+      's.email',
+      's.name',
+      's.password_hash',
+      's.profile_id',
+      's.active',
+      's.language',
+      's.time_zone',
+      's.time_format',
+      's.created_at',
+      's.updated_at',
+    ])
+    .select(['p.api_name as profile_api_name', 'p.is_admin', 'p.manage_portals', 'p.manage_portal_users'])
+    .where('cv.id', '=', 1)
+    .executeTakeFirstOrThrow();
+  const version = String(row.version);
+  if (!row.se_id || !row.user_kind || !row.user_id || !row.expires_at || !row.se_created_at) return { version, read: undefined };
+  const session: Session = {
+    id: row.se_id,
+    user_kind: row.user_kind,
+    user_id: row.user_id,
+    expires_at: row.expires_at,
+    created_at: row.se_created_at,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    two_factor_pending: row.two_factor_pending ?? false,
+  };
+  const { id, email, name, password_hash, profile_id, active, language, time_zone, time_format, created_at, updated_at } = row;
+  const staff: SignedInStaff | undefined =
+    id && email && name && password_hash && profile_id && active && created_at && updated_at && row.profile_api_name
+      ? {
+          ...{ id, email, name, password_hash, profile_id, active, language, time_zone, time_format, created_at, updated_at },
+          profile: {
+            id: profile_id,
+            api_name: row.profile_api_name,
+            is_admin: row.is_admin ?? false,
+            manage_portals: row.manage_portals ?? false,
+            manage_portal_users: row.manage_portal_users ?? false,
+          },
+        }
+      : undefined;
+  return { version, read: { session, staff } };
 }
 
 /** An active staff user with their profile, as the request guards see them; also for work outside a request (jobs). */

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { DB, Note } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { type Actor, logChange } from './records.js';
 
@@ -8,13 +8,6 @@ export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
 export const NOTE_MAX = 10_000;
 
 type Author = { kind: 'staff' | 'portal'; id: string };
-
-/** Notes of a record, newest first; `includeInternal` only for staff. */
-export function listNotes(db: Database, recordId: string, includeInternal: boolean): Promise<Note[]> {
-  let q = db.selectFrom('notes').selectAll().where('record_id', '=', recordId);
-  if (!includeInternal) q = q.where('internal', '=', false);
-  return q.orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
-}
 
 export type NoteProblem = 'empty' | 'too_long';
 
@@ -38,15 +31,6 @@ export async function addNote(
     await logChange(trx, recordId, author as Actor, 'note');
     await then?.(trx);
   });
-}
-
-export function listAttachments(db: Database, recordId: string, includeInternal: boolean) {
-  let q = db
-    .selectFrom('attachments')
-    .select(['id', 'filename', 'size', 'content_type', 'created_at', 'internal', 'author_kind', 'author_id'])
-    .where('record_id', '=', recordId);
-  if (!includeInternal) q = q.where('internal', '=', false);
-  return q.orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
 }
 
 /** A file name safe for a Content-Disposition header and a file system. */
@@ -93,20 +77,4 @@ export function findAttachment(db: Database, recordId: string, id: string, inclu
   let q = db.selectFrom('attachments').selectAll().where('id', '=', id).where('record_id', '=', recordId);
   if (!includeInternal) q = q.where('internal', '=', false);
   return q.executeTakeFirst();
-}
-
-/** Names of the people behind notes, attachments and history entries: one query per kind. */
-export async function actorNames(db: Database, actors: { kind: string; id: string | null }[]): Promise<Map<string, string>> {
-  const idsOf = (kind: string) => [...new Set(actors.filter((a) => a.kind === kind && a.id).map((a) => a.id as string))];
-  const staffIds = idsOf('staff');
-  const portalIds = idsOf('portal');
-  const names = new Map<string, string>();
-  const [staff, portal] = await Promise.all([
-    staffIds.length ? db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute() : [],
-    // Portal users by their sign-in address: staff see who wrote from the portal.
-    portalIds.length ? db.selectFrom('portal_users').select(['id', 'email as name']).where('id', 'in', portalIds).execute() : [],
-  ]);
-  for (const r of staff) names.set(`staff:${r.id}`, r.name);
-  for (const r of portal) names.set(`portal:${r.id}`, r.name);
-  return names;
 }

@@ -11,7 +11,10 @@ const ALL: ModulePermissions = { view: true, create: true, edit: true, delete: t
 
 /** What the staff user's profile allows on each module; deny by default (no row, no access). */
 export async function permissionsByModule(db: Database, staff: SignedInStaff): Promise<Map<string, ModulePermissions>> {
-  const rows = await db.selectFrom('profile_permissions').selectAll().where('profile_id', '=', staff.profile_id).execute();
+  const snapshot = snapshotFor(db);
+  const rows = snapshot
+    ? [...snapshot.profilePermissions.values()].filter((r) => r.profile_id === staff.profile_id)
+    : await db.selectFrom('profile_permissions').selectAll().where('profile_id', '=', staff.profile_id).execute();
   return new Map(rows.map((r) => [r.module_id, { view: r.can_view, create: r.can_create, edit: r.can_edit, delete: r.can_delete }]));
 }
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Selectable } from 'kysely';
 import type { PortalSessionRow } from '../auth/portal-session.js';
+import type { StaffSessionRead } from '../auth/staff.js';
 import { buildMeta, type ModuleMeta } from '../crm/metadata.js';
 import type { Database } from './database.js';
 import type { CanvasDesignsTable, Org, Portal, PortalIndicator, PortalTypeTab, ProfilePermissionsTable } from './schema.js';
@@ -107,7 +108,12 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
 }
 
 const kept = new WeakMap<Database, Promise<ConfigSnapshot>>();
-type RequestReads = { db: Database; snapshot: ConfigSnapshot; portalSession?: { token: string; row: PortalSessionRow | undefined } | undefined };
+type RequestReads = {
+  db: Database;
+  snapshot: ConfigSnapshot;
+  portalSession?: { token: string; row: PortalSessionRow | undefined } | undefined;
+  staffSession?: { token: string; read: StaffSessionRead | undefined } | undefined;
+};
 const current = new AsyncLocalStorage<RequestReads>();
 
 /** The snapshot for the configuration's current version, loaded when it moved on (once, however many requests ask at a time). */
@@ -139,15 +145,21 @@ export function withConfigSnapshot<T>(
   db: Database,
   snapshot: ConfigSnapshot,
   run: () => Promise<T>,
-  portalSession?: RequestReads['portalSession'],
+  sessions: Pick<RequestReads, 'portalSession' | 'staffSession'> = {},
 ): Promise<T> {
-  return current.run({ db, snapshot, portalSession }, run);
+  return current.run({ db, snapshot, ...sessions }, run);
 }
 
 /** The portal session read with the version at the start of this request, for this token: null when it named none, undefined when not read. */
 export function prefetchedPortalSession(token: string): PortalSessionRow | null | undefined {
   const reads = current.getStore()?.portalSession;
   return reads?.token === token ? (reads.row ?? null) : undefined;
+}
+
+/** The staff session read with the version at the start of this request, for this token: null when it named none, undefined when not read. */
+export function prefetchedStaffSession(token: string): StaffSessionRead | null | undefined {
+  const reads = current.getStore()?.staffSession;
+  return reads?.token === token ? (reads.read ?? null) : undefined;
 }
 
 /** The snapshot of this request when it reads through this very pool (a transaction, or another pool, reads the database). */

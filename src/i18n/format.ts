@@ -107,6 +107,25 @@ export function timeZones(current?: string): string[] {
   return list;
 }
 
+/**
+ * The zones as a select offers them: grouped by region (Europe, America…),
+ * each named by what follows the region, so the list stays short to send.
+ */
+export function timeZoneOptions(current?: string): { value: string; label: string; group?: string }[] {
+  return timeZones(current).map((zone) => {
+    const cut = zone.indexOf('/');
+    if (cut < 0) return { value: zone, label: zone.replace(/_/g, ' ') };
+    return {
+      value: zone,
+      label: zone
+        .slice(cut + 1)
+        .replace(/_/g, ' ')
+        .replace(/\//g, ' / '),
+      group: zone.slice(0, cut),
+    };
+  });
+}
+
 const NOT_COUNTRIES = ['AC', 'CP', 'DG', 'EA', 'EU', 'EZ', 'IC', 'QO', 'TA', 'UN', 'XA', 'XB', 'ZZ'];
 
 /** ISO 3166-1 alpha-2 codes (plus XK, Kosovo) that Intl can name. */

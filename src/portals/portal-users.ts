@@ -43,7 +43,7 @@ export type PortalUserRow = {
   twoFactor: boolean;
 };
 
-function portalUserRows(db: Db) {
+export function portalUserRows(db: Db) {
   return db
     .selectFrom('portal_users as u')
     .innerJoin('records as r', 'r.id', 'u.record_id')

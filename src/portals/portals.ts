@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import { type Actor, audit } from '../audit/audit.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
@@ -24,6 +25,8 @@ export function listPortals(db: Database): Promise<Portal[]> {
 
 export function findPortal(db: Database, id: string): Promise<Portal | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
+  const snapshot = snapshotFor(db);
+  if (snapshot) return Promise.resolve(snapshot.portalsById.get(id));
   return db.selectFrom('portals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 

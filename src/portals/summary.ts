@@ -1,3 +1,4 @@
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Layout, Module, Portal, PortalTypeTab } from '../db/schema.js';
 import { oldSlugs } from './portals.js';
@@ -17,32 +18,40 @@ export async function portalSummary(db: Database, portal: Portal): Promise<Porta
   const [types, old] = await Promise.all([userTypesOf(db, [portal.id]), oldSlugs(db, portal.id)]);
   const typeIds = types.map((t) => t.id);
   if (typeIds.length === 0) return { portal, oldSlugs: old, types: [] };
+  const snapshot = snapshotFor(db);
   const [tabs, perms, webTabs] = await Promise.all([
-    db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', 'in', typeIds).orderBy('position').execute(),
+    snapshot
+      ? typeIds.flatMap((id) => snapshot.types.get(id)?.tabs ?? []).sort((a, b) => a.position - b.position)
+      : db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', 'in', typeIds).orderBy('position').execute(),
     db.selectFrom('portal_type_fields').selectAll().where('user_type_id', 'in', typeIds).where('visible', '=', true).execute(),
-    db
-      .selectFrom('web_tabs')
-      .select(['id', 'name', 'url', 'position', 'user_type_id'])
-      .where('user_type_id', 'in', typeIds)
-      .orderBy('position')
-      .orderBy('name')
-      .execute(),
+    snapshot
+      ? typeIds.flatMap((id) => (snapshot.types.get(id)?.webTabs ?? []).map((w) => ({ ...w, user_type_id: id })))
+      : db
+          .selectFrom('web_tabs')
+          .select(['id', 'name', 'url', 'position', 'user_type_id'])
+          .where('user_type_id', 'in', typeIds)
+          .orderBy('position')
+          .orderBy('name')
+          .execute(),
   ]);
   const moduleIds = [...new Set(tabs.map((t) => t.module_id))];
-  const [modules, layouts, fields] = moduleIds.length
-    ? await Promise.all([
-        db.selectFrom('modules').selectAll().where('id', 'in', moduleIds).where('deleted_at', 'is', null).execute(),
-        db.selectFrom('layouts').selectAll().where('module_id', 'in', moduleIds).where('deleted_at', 'is', null).orderBy('position').execute(),
-        db
-          .selectFrom('fields')
-          .selectAll()
-          .where('module_id', 'in', moduleIds)
-          .where('deleted_at', 'is', null)
-          .where('parent_field_id', 'is', null)
-          .orderBy('position')
-          .execute(),
-      ])
-    : [[], [], []];
+  const metas = snapshot ? moduleIds.flatMap((id) => snapshot.byId.get(id) ?? []) : undefined;
+  const [modules, layouts, fields] = metas
+    ? [metas.map((m) => m.module), metas.flatMap((m) => m.layouts), metas.flatMap((m) => m.fields)]
+    : moduleIds.length
+      ? await Promise.all([
+          db.selectFrom('modules').selectAll().where('id', 'in', moduleIds).where('deleted_at', 'is', null).execute(),
+          db.selectFrom('layouts').selectAll().where('module_id', 'in', moduleIds).where('deleted_at', 'is', null).orderBy('position').execute(),
+          db
+            .selectFrom('fields')
+            .selectAll()
+            .where('module_id', 'in', moduleIds)
+            .where('deleted_at', 'is', null)
+            .where('parent_field_id', 'is', null)
+            .orderBy('position')
+            .execute(),
+        ])
+      : [[], [], []];
   const moduleById = new Map(modules.map((m) => [m.id, m]));
   const fieldById = new Map(fields.map((f) => [f.id, f]));
   const layoutById = new Map(layouts.map((l) => [l.id, l]));

@@ -1,4 +1,5 @@
 import { type Actor, audit } from '../audit/audit.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
@@ -78,7 +79,10 @@ const isAccess = (v: string): v is TabAccess => (ACCESS as readonly string[]).in
 export async function tabOptions(db: Database, userTypeId: string): Promise<TabOption[] | undefined> {
   const type = await db.selectFrom('portal_user_types').selectAll().where('id', '=', userTypeId).executeTakeFirst();
   if (!type) return undefined;
-  const base = await db.selectFrom('modules').selectAll().where('id', '=', type.base_module_id).executeTakeFirst();
+  const snapshot = snapshotFor(db);
+  const base = snapshot
+    ? snapshot.byId.get(type.base_module_id)?.module
+    : await db.selectFrom('modules').selectAll().where('id', '=', type.base_module_id).executeTakeFirst();
   if (!base) return undefined;
   const publics = await publicModules(db);
   const publicIds = new Set(publics.map((m) => m.id));
@@ -89,15 +93,23 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     ...publics.filter((m) => m.id !== base.id).map((m) => ({ kind: 'public' as const, module: m, lookups: [] })),
   ];
   if (!entries.some((e) => e.module.api_name === PRODUCTS_MODULE)) {
-    const products = await db.selectFrom('modules').selectAll().where('api_name', '=', PRODUCTS_MODULE).where('deleted_at', 'is', null).executeTakeFirst();
+    const products = snapshot
+      ? snapshot.byApiName.get(PRODUCTS_MODULE)?.module
+      : await db.selectFrom('modules').selectAll().where('api_name', '=', PRODUCTS_MODULE).where('deleted_at', 'is', null).executeTakeFirst();
     if (products) entries.push({ kind: 'public', module: products, lookups: [] });
   }
   const ids = entries.map((e) => e.module.id);
-  const [tabs, layouts, designs] = await Promise.all([
-    db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
-    db.selectFrom('layouts').selectAll().where('module_id', 'in', ids).where('deleted_at', 'is', null).orderBy('position').execute(),
-    db.selectFrom('canvas_designs').select('module_id').where('module_id', 'in', ids).execute(),
-  ]);
+  const [tabs, layouts, designs] = snapshot
+    ? [
+        snapshot.types.get(userTypeId)?.tabs ?? [],
+        ids.flatMap((id) => snapshot.byId.get(id)?.layouts ?? []),
+        ids.filter((id) => snapshot.canvasDesigns.has(id)).map((module_id) => ({ module_id })),
+      ]
+    : await Promise.all([
+        db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
+        db.selectFrom('layouts').selectAll().where('module_id', 'in', ids).where('deleted_at', 'is', null).orderBy('position').execute(),
+        db.selectFrom('canvas_designs').select('module_id').where('module_id', 'in', ids).execute(),
+      ]);
   const designed = new Set(designs.map((d) => d.module_id));
   return entries.map((e) => ({
     ...e,

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { type Actor, audit } from '../audit/audit.js';
+import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Field, Module, PortalUserType } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -49,7 +50,7 @@ export async function userTypesOf(db: Database, portalIds: string[]): Promise<Us
     .execute();
   const moduleIds = [...new Set(types.map((t) => t.base_module_id))];
   const [modules, counts] = await Promise.all([
-    moduleIds.length ? db.selectFrom('modules').selectAll().where('id', 'in', moduleIds).execute() : Promise.resolve([]),
+    moduleIds.length ? modulesById(db, moduleIds) : Promise.resolve([]),
     licenceCounts(
       db,
       types.map((t) => t.id),
@@ -68,7 +69,26 @@ export function findUserType(db: Database, portalId: string, typeId: string): Pr
 }
 
 /** Modules whose records may be portal users: Leads, Contacts, Vendors and live custom modules. */
+/** Modules in the order the database's "order by position, api_name" gives. */
+const positionThenName = (a: Module, b: Module) => a.position - b.position || (a.api_name < b.api_name ? -1 : a.api_name > b.api_name ? 1 : 0);
+const byPositionAndName = (modules: Module[]) => [...modules].sort(positionThenName);
+
+/** Modules by id, from the request's configuration when it has one. */
+async function modulesById(db: Database, ids: string[]): Promise<Module[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot) return ids.flatMap((id) => snapshot.byId.get(id)?.module ?? []);
+  return db.selectFrom('modules').selectAll().where('id', 'in', ids).execute();
+}
+
 export function baseModuleChoices(db: Db): Promise<Module[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot)
+    return Promise.resolve(
+      snapshot.modules
+        .map((m) => m.module)
+        .filter((m) => !m.deleted_at && ((STANDARD_BASE_MODULES as readonly string[]).includes(m.api_name) || m.kind === 'custom'))
+        .sort(positionThenName),
+    );
   return db
     .selectFrom('modules')
     .selectAll()
@@ -86,6 +106,14 @@ export type RelatedModule = { module: Module; lookups: Field[] };
  * lookups: when there are several, the admin chooses which one ties a record to the portal user.
  */
 export async function relatedModules(db: Db, baseModuleId: string): Promise<RelatedModule[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot)
+    return byPositionAndName(snapshot.modules.map((m) => m.module)).flatMap((module) => {
+      const lookups = (snapshot.byId.get(module.id)?.fields ?? []).filter(
+        (f) => f.type === 'lookup' && !f.parent_field_id && (f.options as { targetModuleId?: string }).targetModuleId === baseModuleId,
+      );
+      return lookups.length ? [{ module, lookups }] : [];
+    });
   const rows = await db
     .selectFrom('fields as f')
     .innerJoin('modules as m', 'm.id', 'f.module_id')
@@ -107,6 +135,9 @@ export async function relatedModules(db: Db, baseModuleId: string): Promise<Rela
 
 /** Modules shared as public: portal users see all their records, view only. */
 export function publicModules(db: Db): Promise<Module[]> {
+  const snapshot = snapshotFor(db);
+  if (snapshot)
+    return Promise.resolve(byPositionAndName(snapshot.modules.map((m) => m.module).filter((m) => m.sharing === 'public_read' || m.sharing === 'public_full')));
   return db
     .selectFrom('modules')
     .selectAll()

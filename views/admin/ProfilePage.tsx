@@ -1,5 +1,5 @@
 import type { ViewContext } from '../../src/http/env.js';
-import { timeZones } from '../../src/i18n/format.js';
+import { timeZoneOptions } from '../../src/i18n/format.js';
 import type { FieldErrors } from '../../src/org/setup-input.js';
 import { Alert } from '../components/Alert.js';
 import { SelectField } from '../components/Field.js';
@@ -29,7 +29,7 @@ export function ProfilePage({ view, values, errors, saved }: { view: ViewContext
         <SelectField
           name="timeZone"
           label={t('setup:timeZone')}
-          options={[orgDefault, ...timeZones(values.timeZone || undefined).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))]}
+          options={[orgDefault, ...timeZoneOptions(values.timeZone || undefined)]}
           value={values.timeZone}
           error={err('timeZone')}
         />

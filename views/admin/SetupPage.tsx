@@ -1,5 +1,5 @@
 import type { ViewContext } from '../../src/http/env.js';
-import { COUNTRY_CODES, timeZones } from '../../src/i18n/format.js';
+import { COUNTRY_CODES, timeZoneOptions } from '../../src/i18n/format.js';
 import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { FieldErrors } from '../../src/org/setup-input.js';
 import { Alert } from '../components/Alert.js';
@@ -53,7 +53,7 @@ export function SetupPage({ view, values, errors }: SetupPageProps & { view: Vie
           <SelectField
             name="timeZone"
             label={t('setup:timeZone')}
-            options={timeZones(values.timeZone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+            options={timeZoneOptions(values.timeZone)}
             value={values.timeZone ?? 'UTC'}
             error={err('timeZone')}
             required

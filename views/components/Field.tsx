@@ -49,7 +49,19 @@ export function TextField(props: Common & { type?: string; value?: string | unde
   );
 }
 
-export type Option = { value: string; label: string };
+/** A choice; options of one `group` are drawn together under its label. */
+export type Option = { value: string; label: string; group?: string | undefined };
+
+/** Consecutive options of one group together; options without a group stand alone. */
+function grouped(options: Option[]): { label: string | undefined; options: Option[] }[] {
+  const out: { label: string | undefined; options: Option[] }[] = [];
+  for (const o of options) {
+    const last = out.at(-1);
+    if (last && o.group !== undefined && last.label === o.group) last.options.push(o);
+    else out.push({ label: o.group, options: [o] });
+  }
+  return out;
+}
 
 export function SelectField(props: Common & { options: Option[]; value?: string | undefined; children?: Child }) {
   const { name, label, error, hint, required, options, value } = props;
@@ -60,11 +72,14 @@ export function SelectField(props: Common & { options: Option[]; value?: string 
         {required && <span aria-hidden="true"> *</span>}
       </label>
       <select id={name} name={name} required={required} aria-invalid={error ? 'true' : undefined} aria-describedby={describedBy(name, error, hint)}>
-        {options.map((o) => (
-          <option value={o.value} selected={o.value === value}>
-            {o.label}
-          </option>
-        ))}
+        {grouped(options).map((g) => {
+          const items = g.options.map((o) => (
+            <option value={o.value} selected={o.value === value}>
+              {o.label}
+            </option>
+          ));
+          return g.label === undefined ? items : <optgroup label={g.label}>{items}</optgroup>;
+        })}
       </select>
       <Messages name={name} error={error} hint={hint} />
     </div>

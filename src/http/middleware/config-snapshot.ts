@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from '../../auth/cookies.js';
 import { isSessionToken, PORTAL_COOKIE, portalSessionRow } from '../../auth/portal-session.js';
+import { staffSessionRow } from '../../auth/staff.js';
 import { configSnapshot, configVersion, withConfigSnapshot } from '../../db/config-snapshot.js';
 import type { AppEnv } from '../env.js';
 
@@ -17,7 +19,13 @@ export function configSnapshotForReads(): MiddlewareHandler<AppEnv> {
     const token = getCookie(c, PORTAL_COOKIE);
     if (token && isSessionToken(token)) {
       const { version, session } = await portalSessionRow(db, token);
-      return withConfigSnapshot(db, await configSnapshot(db, version), () => next(), { token, row: session });
+      return withConfigSnapshot(db, await configSnapshot(db, version), () => next(), { portalSession: { token, row: session } });
+    }
+    // A staff page's likewise.
+    const staffToken = getCookie(c, SESSION_COOKIE);
+    if (staffToken && isSessionToken(staffToken)) {
+      const { version, read } = await staffSessionRow(db, staffToken);
+      return withConfigSnapshot(db, await configSnapshot(db, version), () => next(), { staffSession: { token: staffToken, read } });
     }
     const snapshot = await configSnapshot(db, await configVersion(db));
     await withConfigSnapshot(db, snapshot, () => next());

@@ -11,7 +11,7 @@ import { autoInvite } from '../../invitations/auto-invite.js';
 import { type InviteDeps, inviteRecord } from '../../invitations/invite.js';
 import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../invitations/reasons.js';
 import { ACTION_REFUSALS, type ActionRefusal, isPortalUserAction } from '../../portals/portal-user-actions.js';
-import { mayManagePortalUsers, portalUserOfRecord, typesForModule } from '../../portals/portal-users.js';
+import { mayManagePortalUsers, type PortalUserRow, portalUserOfRecord, type TypeChoice, typesForModule } from '../../portals/portal-users.js';
 import { forbidden, moduleContext, notFound } from './record-context.js';
 
 // A record's portal access, on its page: the portal user it is, or its single
@@ -60,12 +60,18 @@ export async function autoInviteAfterSave(c: Context<AppEnv>, meta: ModuleMeta, 
 }
 
 /** The panel for a record page; nothing when no user type is based on the record's module. */
-export async function portalAccessPanel(c: Context<AppEnv>, meta: ModuleMeta, record: CrmRecord, recordUrl: string): Promise<Child | undefined> {
+export async function portalAccessPanel(
+  c: Context<AppEnv>,
+  meta: ModuleMeta,
+  record: CrmRecord,
+  recordUrl: string,
+  read?: { types: TypeChoice[]; user: PortalUserRow | undefined },
+): Promise<Child | undefined> {
   const db = c.get('deps').db;
   const staff = c.get('staff');
-  const types = await typesForModule(db, meta.module.id);
+  const types = read ? read.types : await typesForModule(db, meta.module.id);
   if (types.length === 0) return undefined;
-  const user = await portalUserOfRecord(db, record.id);
+  const user = read ? read.user : await portalUserOfRecord(db, record.id);
   const canManage = mayManagePortalUsers(staff);
   if (!user && !canManage) return undefined;
   const props: PortalAccessPanelProps = {

@@ -5,9 +5,10 @@ import { RecordForm } from '../../../views/admin/records/RecordForm.js';
 import { notifyCustomer, notifyStatusChange } from '../../cases/notifications.js';
 import { isCaseModule } from '../../cases/status.js';
 import { replyInbox } from '../../config.js';
-import { referencingFields, relatedRecords } from '../../crm/list.js';
+import { referencingFields } from '../../crm/list.js';
 import { fieldLabel, layoutFor, layoutSections, loadModuleMetaById, moduleLabel } from '../../crm/metadata.js';
-import { ATTACHMENT_MAX_BYTES, actorNames, addAttachment, addNote, findAttachment, listAttachments, listNotes, noteProblem } from '../../crm/notes.js';
+import { ATTACHMENT_MAX_BYTES, addAttachment, addNote, findAttachment, noteProblem } from '../../crm/notes.js';
+import { recordSurroundings } from '../../crm/record-page.js';
 import {
   collectLookupIds,
   findRecord,
@@ -27,7 +28,7 @@ import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { errorPage, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
-import { recordPrivacy } from '../../privacy/record.js';
+import { privacyPanelData, showsPrivacy } from '../../privacy/record.js';
 import { forbidden, type ModuleContext, moduleContext, notFound, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave, portalAccessPanel } from './record-portal.js';
 import { lookupEcho, lookupSuggestUrl, namesFor } from './records.js';
@@ -58,35 +59,31 @@ recordRoutes.get('/:module/:id', async (c) => {
   const fields = sections.flatMap((s) => s.fields);
 
   // Related lists: records of other modules whose lookups point here, each within its own permissions.
-  const related: RelatedListView[] = [];
+  const lists = [];
   for (const field of await referencingFields(db, meta.module.id)) {
     const other = await loadModuleMetaById(db, field.module_id);
     if (!other) continue;
     const perms = await modulePermissions(db, staff, other.module.id);
-    if (!perms.view) continue;
-    const { records, total } = await relatedRecords(db, field, record.id, staffRecordScope(staff, other.module));
+    if (perms.view) lists.push({ field, other, perms });
+  }
+  const gdpr = showsPrivacy(Boolean(c.get('org')?.gdpr_enabled), meta);
+  const around = await recordSurroundings(db, record, {
+    related: lists.map((l) => ({ field: l.field, scope: staffRecordScope(staff, l.other.module) })),
+    privacy: gdpr,
+  });
+  const related: RelatedListView[] = lists.map(({ field, other, perms }, i) => {
     const otherBase = `/admin/m/${other.module.api_name}`;
-    related.push({
+    const rows = around.related[i] ?? { records: [], total: 0 };
+    return {
       title: moduleLabel(t, lang, other.module, 'plural'),
       fieldLabel: fieldLabel(t, lang, field),
       base: otherBase,
-      records,
-      total,
+      records: rows.records,
+      total: rows.total,
       createHref: perms.create ? `${otherBase}/new?${field.api_name}=${record.id}` : undefined,
-    });
-  }
-  const [notes, attachments, history, staffOptions] = await Promise.all([
-    listNotes(db, record.id, true),
-    listAttachments(db, record.id, true),
-    db.selectFrom('record_changes').selectAll().where('record_id', '=', record.id).orderBy('at', 'desc').orderBy('id', 'desc').limit(100).execute(),
-    db.selectFrom('staff_users').select(['id', 'name']).where('active', '=', true).orderBy('name').execute(),
-  ]);
-  const people = await actorNames(db, [
-    ...notes.map((n) => ({ kind: n.author_kind, id: n.author_id })),
-    ...attachments.map((a) => ({ kind: a.author_kind, id: a.author_id })),
-    ...history.map((h) => ({ kind: h.actor_kind, id: h.actor_id })),
-    { kind: 'staff', id: record.owner_id },
-  ]);
+    };
+  });
+  const { notes, attachments, history, staffOptions, people } = around;
   const who = (kind: string, id: string | null) => {
     if (kind === 'system') return t('crm:history.system');
     const name = people.get(`${kind}:${id}`);
@@ -98,10 +95,8 @@ recordRoutes.get('/:module/:id', async (c) => {
   const names = await namesFor(c, [...collectLookupIds(meta, [record], fields), ...historyIds, ...(record.converted_to ? [record.converted_to] : [])]);
   const modify = mayModify(staff, meta.module, ctx.perms, record, 'edit');
   const convertedTo = record.converted_to ? names.get(record.converted_to) : undefined;
-  const [portalAccess, privacy] = await Promise.all([
-    portalAccessPanel(c, meta, record, `${base}/${record.id}`),
-    recordPrivacy(db, Boolean(c.get('org')?.gdpr_enabled), meta, record),
-  ]);
+  const portalAccess = await portalAccessPanel(c, meta, record, `${base}/${record.id}`, around.portal);
+  const privacy = around.privacy && privacyPanelData(record, around.privacy);
   const body = (
     <RecordDetail
       view={c.get('view')}

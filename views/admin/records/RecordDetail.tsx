@@ -8,7 +8,14 @@ import { Alert } from '../../components/Alert.js';
 import { FieldValue, type LookupNames } from '../../components/FieldValue.js';
 import type { FormSection } from './RecordForm.js';
 
-export type RelatedListView = { title: string; fieldLabel: string; base: string; records: CrmRecord[]; total: number; createHref?: string | undefined };
+export type RelatedListView = {
+  title: string;
+  fieldLabel: string;
+  base: string;
+  records: Pick<CrmRecord, 'id' | 'display_name'>[];
+  total: number;
+  createHref?: string | undefined;
+};
 export type AttachmentRow = { id: string; filename: string; size: number; content_type: string; created_at: Date; internal: boolean; author: string };
 export type StaffOption = { id: string; name: string };
 

@@ -1,6 +1,6 @@
 import type { PreferenceValues } from '../../../src/auth/portal-preferences.js';
 import type { ViewContext } from '../../../src/http/env.js';
-import { timeZones } from '../../../src/i18n/format.js';
+import { timeZoneOptions } from '../../../src/i18n/format.js';
 import type { FieldErrors } from '../../../src/org/setup-input.js';
 import { countryOptions, languageOptions, timeFormatOptions } from '../../admin/SetupPage.js';
 import { Alert } from '../../components/Alert.js';
@@ -35,7 +35,7 @@ export function PreferencesForm({ view, action, values, errors, submit }: Prefer
       <SelectField
         name="timeZone"
         label={t('portalauth:prefs.timeZone')}
-        options={timeZones(values.timeZone).map((z) => ({ value: z, label: z.replace(/_/g, ' ') }))}
+        options={timeZoneOptions(values.timeZone)}
         value={values.timeZone}
         error={err('timeZone')}
         required
