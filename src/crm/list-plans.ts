@@ -3,8 +3,9 @@ import type pg from 'pg';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
-import { listRecords, relatedRecords } from './list.js';
+import { listRecords } from './list.js';
 import { loadModuleMeta, type ModuleMeta } from './metadata.js';
+import { recordSurroundings } from './record-page.js';
 import { lookupNames, type RecordData, validateRecordInput } from './records.js';
 import { staffRecordScope } from './staff-access.js';
 
@@ -148,7 +149,14 @@ export async function listQueryPlans(handle: { db: Database; pool: pg.Pool }, st
   add(`contacts search "${s.lateWord}" (sorts last)`, (q) => listRecords(q, contacts, scope(contacts), { q: s.lateWord }));
   add(`cases list, status ${s.status}`, (q) => listRecords(q, cases, scope(cases), { filters: { status: s.status } }));
   add(`cases list, status ${s.status} + search "${s.caseWord}"`, (q) => listRecords(q, cases, scope(cases), { filters: { status: s.status }, q: s.caseWord }));
-  add('related contacts of an account', (q) => relatedRecords(q, accountField, s.accountId, scope(contacts)));
+  // What an account's record page reads around it: notes, files, history and its related contacts with their count.
+  add('an account page with its related contacts', (q) =>
+    recordSurroundings(
+      q,
+      { id: s.accountId, module_id: accounts.module.id, owner_id: staff.id },
+      { related: [{ field: accountField, scope: scope(contacts) }], privacy: false },
+    ),
+  );
   add('lookup typed by name', (q) => validateRecordInput(q, contacts, [accountField], { account: { text: s.accountName } }, { timeZone: 'UTC' }));
   add('lookup kept by id', (q) => validateRecordInput(q, contacts, [accountField], { account: { text: s.accountName, id: s.accountId } }, { timeZone: 'UTC' }));
   add(`lookup suggestions "${s.accountName.slice(0, 4)}"`, (q) => listRecords(q, accounts, scope(accounts), { q: s.accountName.slice(0, 4), limit: 10 }));

@@ -166,8 +166,6 @@ function decodeCursor(text: string): Cursor | undefined {
   }
 }
 
-export type RelatedList = { field: Field; meta: ModuleMeta; records: CrmRecord[]; total: number };
-
 /** Lookup fields of other modules that point at this module: the related lists of its records. */
 export async function referencingFields(db: Database, moduleId: string): Promise<Field[]> {
   const snapshot = snapshotFor(db);
@@ -185,20 +183,4 @@ export async function referencingFields(db: Database, moduleId: string): Promise
     .where(sql<boolean>`options->>'targetModuleId' = ${moduleId}`)
     .orderBy('position')
     .execute();
-}
-
-/** Records of one related module whose lookup points at `targetId`: a range scan of record_refs. */
-export async function relatedRecords(db: Database, field: Field, targetId: string, scope: Scope, limit = 5): Promise<{ records: CrmRecord[]; total: number }> {
-  const base = db
-    .selectFrom('record_refs')
-    .innerJoin('records', 'records.id', 'record_refs.record_id')
-    .where('record_refs.field_id', '=', field.id)
-    .where('record_refs.target_id', '=', targetId)
-    .where('records.deleted_at', 'is', null)
-    .where(scope);
-  const [records, count] = await Promise.all([
-    base.selectAll('records').orderBy('records.created_at', 'desc').orderBy('records.id', 'desc').limit(limit).execute(),
-    base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { records, total: Number(count.n) };
 }
