@@ -14,6 +14,7 @@ import { refuseControlCharacters } from './http/middleware/control-characters.js
 import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
+import { serverTiming } from './http/middleware/server-timing.js';
 import { portalHostResolver, servePortalHosts } from './http/portal-hosts.js';
 import { errorPage } from './http/render.js';
 import { adminAuthRoutes } from './routes/admin/auth.js';
@@ -64,6 +65,7 @@ export function createApp(deps: Deps) {
     c.set('portalHosts', portalHosts);
     await next();
   });
+  if (deps.config.serverTiming) app.use(serverTiming());
   app.use(requestLog());
   app.use(compress());
   app.use(brotli());

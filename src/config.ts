@@ -28,6 +28,8 @@ export type Config = {
   /** true: `npm start` seeds the demo organization on an empty database. */
   seedDemo: boolean;
   workerInProcess: boolean;
+  /** true: every answer carries a Server-Timing header with the statements it sent and their time. */
+  serverTiming: boolean;
 };
 
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === '1' || v === 'true' || v === 'yes');
@@ -92,6 +94,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).default(10_000),
   SEED_DEMO: bool.optional(),
   WORKER_IN_PROCESS: bool.default(true),
+  SERVER_TIMING: bool.default(false),
 });
 
 export class ConfigError extends OperatorError {
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     workerInProcess: e.WORKER_IN_PROCESS,
+    serverTiming: e.SERVER_TIMING,
   };
 }
 

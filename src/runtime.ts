@@ -53,7 +53,7 @@ export async function startRuntime(
   let handle: DatabaseHandle | undefined;
   let boss: PgBoss | undefined;
   try {
-    handle = openDatabase(url, config.databasePoolMax);
+    handle = openDatabase(url, config.databasePoolMax, { countStatements: config.serverTiming });
     await opts.beforeBoss?.(handle);
     boss = await startBoss({ connectionString: url, role: opts.role });
     const transport = config.smtpUrl ? smtpTransport(config.smtpUrl) : undefined;

@@ -48,40 +48,40 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
     const own = eb('records.id', '=', recordId);
     return eb.and([...common, tab.canView ? eb.or([own, ...createdByU]) : own]);
   }
+  // One set of ids, each part read by an index (record_refs by field and target,
+  // records by their portal creator), so a list walks only U's records, not the
+  // module's: the records whose filter-by lookup points at R_U or at a base
+  // record U created, and the records U created.
   const filterFieldId = tab.filterFieldId;
-  const linked = filterFieldId
-    ? [
-        eb.exists(
-          eb
-            .selectFrom('record_refs as rr')
-            .select(sql`1`.as('one'))
-            .whereRef('rr.record_id', '=', 'records.id')
-            .where('rr.field_id', '=', filterFieldId)
-            .where((x) =>
-              x.or([
-                x('rr.target_id', '=', recordId),
-                ...(userId !== null
-                  ? [
-                      x(
-                        'rr.target_id',
-                        'in',
-                        x
-                          .selectFrom('records as xu')
-                          .select('xu.id')
-                          .where('xu.module_id', '=', ctx.baseModuleId)
-                          .where('xu.created_by_portal_user_id', '=', userId)
-                          .where('xu.deleted_at', 'is', null),
-                      ),
-                    ]
-                  : []),
-              ]),
-            ),
-        ),
-      ]
-    : [];
-  const alternatives = [...linked, ...createdByU];
-  if (alternatives.length === 0) return nothing;
-  return eb.and([...common, eb.or(alternatives)]);
+  const parts: Expression<unknown>[] = [];
+  if (filterFieldId) {
+    parts.push(
+      eb.selectFrom('record_refs as rr').select('rr.record_id as id').where('rr.field_id', '=', filterFieldId).where('rr.target_id', '=', recordId) as never,
+    );
+    if (userId !== null)
+      parts.push(
+        eb
+          .selectFrom('record_refs as rr')
+          .innerJoin('records as xu', 'xu.id', 'rr.target_id')
+          .select('rr.record_id as id')
+          .where('rr.field_id', '=', filterFieldId)
+          .where('xu.module_id', '=', ctx.baseModuleId)
+          .where('xu.created_by_portal_user_id', '=', userId)
+          .where('xu.deleted_at', 'is', null),
+      );
+  }
+  if (userId !== null)
+    parts.push(
+      eb
+        .selectFrom('records as xc')
+        .select('xc.id')
+        .where('xc.created_by_portal_user_id', '=', userId)
+        .where('xc.module_id', '=', moduleId)
+        // Also in the outer condition; here so the partial index of portal creators serves it.
+        .where('xc.deleted_at', 'is', null),
+    );
+  if (parts.length === 0) return nothing;
+  return eb.and([...common, sql<SqlBool>`records.id in (${sql.join(parts, sql` union all `)})`]);
 }
 
 /**
@@ -451,45 +451,63 @@ export async function countAndValuesInScope(
   };
 }
 
-/** The record's notes U may read: never internal ones, and only with the tab's notes setting on. */
-export async function notesInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string) {
-  const tab = ctx ? usableTab(ctx, moduleId) : undefined;
-  if (!tab || tab.notes === 'none') return [];
-  return db
-    .selectFrom('notes')
-    .selectAll('notes')
-    .where('notes.record_id', '=', recordId)
-    .where('notes.internal', '=', false)
-    .where((eb) => eb.exists(eb.selectFrom('records').select(sql`1`.as('one')).whereRef('records.id', '=', 'notes.record_id').where(rowScope(ctx, moduleId))))
-    .orderBy('notes.created_at')
-    .orderBy('notes.id')
-    .execute();
-}
+export type ConversationNote = { id: string; body: string; created_at: Date; author_kind: 'staff' | 'portal'; author_id: string; staff_name: string | null };
+export type ConversationFile = Omit<ConversationNote, 'body'> & { filename: string; content_type: string; size: number };
+export type Conversation = { notes: ConversationNote[] | undefined; attachments: ConversationFile[] | undefined; closedAt: Date | null | undefined };
 
-/** The record's attachments U may list (without their bytes). */
-export async function attachmentsInScope(db: Database, ctx: AccessContext | undefined, moduleId: string, recordId: string) {
+/**
+ * What U may read around one record of theirs, in one statement: its notes
+ * and its files' descriptions (never internal ones, each only with the tab's
+ * setting on; staff authors' names joined), and, for a closed case, when it
+ * was last closed (`closedChange`: the record_changes entry that closes it).
+ * All of it empty when the record is outside U's scope.
+ */
+export async function conversationInScope(
+  db: Database,
+  ctx: AccessContext | undefined,
+  moduleId: string,
+  recordId: string,
+  opts: { closedChange?: unknown } = {},
+): Promise<Conversation> {
   const tab = ctx ? usableTab(ctx, moduleId) : undefined;
-  if (!tab || tab.attachments === 'none') return [];
-  return db
-    .selectFrom('attachments')
+  const notes = tab !== undefined && tab.notes !== 'none';
+  const files = tab !== undefined && tab.attachments !== 'none';
+  if (!ctx || !tab || (!notes && !files && opts.closedChange === undefined)) return { notes: undefined, attachments: undefined, closedAt: undefined };
+  const author = (table: 'notes' | 'attachments') =>
+    sql`left join staff_users s on ${sql.ref(`${table}.author_kind`)} = 'staff' and s.id = ${sql.ref(`${table}.author_id`)}`;
+  const row = await db
+    .selectFrom('records')
     .select([
-      'attachments.id',
-      'attachments.record_id',
-      'attachments.filename',
-      'attachments.content_type',
-      'attachments.size',
-      'attachments.created_at',
-      'attachments.author_kind',
-      'attachments.author_id',
+      notes
+        ? sql<ConversationNote[]>`(select coalesce(json_agg(n order by n.created_at, n.id), '[]') from (
+            select notes.id, notes.body, notes.created_at, notes.author_kind, notes.author_id, s.name as staff_name
+            from notes ${author('notes')} where notes.record_id = records.id and not notes.internal) n)`.as('notes')
+        : sql<null>`null`.as('notes'),
+      files
+        ? sql<ConversationFile[]>`(select coalesce(json_agg(f order by f.created_at, f.id), '[]') from (
+            select attachments.id, attachments.filename, attachments.content_type, attachments.size, attachments.created_at,
+                   attachments.author_kind, attachments.author_id, s.name as staff_name
+            from attachments ${author('attachments')} where attachments.record_id = records.id and not attachments.internal) f)`.as('attachments')
+        : sql<null>`null`.as('attachments'),
+      opts.closedChange === undefined
+        ? sql<null>`null`.as('closed_at')
+        : sql<
+            string | null
+          >`(select max(rc.at) from record_changes rc where rc.record_id = records.id and rc.changes @> ${JSON.stringify([opts.closedChange])}::jsonb)`.as(
+            'closed_at',
+          ),
+      'records.updated_at',
     ])
-    .where('attachments.record_id', '=', recordId)
-    .where('attachments.internal', '=', false)
-    .where((eb) =>
-      eb.exists(eb.selectFrom('records').select(sql`1`.as('one')).whereRef('records.id', '=', 'attachments.record_id').where(rowScope(ctx, moduleId))),
-    )
-    .orderBy('attachments.created_at')
-    .orderBy('attachments.id')
-    .execute();
+    .where('records.id', '=', recordId)
+    .where(rowScope(ctx, moduleId))
+    .executeTakeFirst();
+  // JSON carries times as text.
+  const dated = <T extends { created_at: Date }>(rows: T[] | null | undefined) => rows?.map((r) => ({ ...r, created_at: new Date(r.created_at) }));
+  return {
+    notes: notes ? (dated(row?.notes) ?? []) : undefined,
+    attachments: files ? (dated(row?.attachments) ?? []) : undefined,
+    closedAt: opts.closedChange === undefined || !row ? undefined : row.closed_at ? new Date(row.closed_at) : row.updated_at,
+  };
 }
 
 /** One attachment for download, by id scoped to its record and the record to U's scope. */

@@ -105,6 +105,13 @@ function withState(setup: CaseSetup, record: CrmRecord, state: CaseStatus): Reco
 }
 
 /** When the case was last closed, from its history (undefined when it is not closed). */
+/** The record_changes entry that closes a case, when the case is closed: its closing time is that entry's latest. */
+export function closingChange(meta: ModuleMeta, record: Pick<CrmRecord, 'data'>): { field: string; new: string } | undefined {
+  const setup = caseSetup(meta);
+  if (!setup || caseState(meta, record) !== 'closed') return undefined;
+  return { field: setup.status.id, new: setup.values.closed };
+}
+
 export async function closedAt(db: Database, meta: ModuleMeta, record: CrmRecord): Promise<Date | undefined> {
   const setup = caseSetup(meta);
   if (!setup || caseState(meta, record) !== 'closed') return undefined;

@@ -121,46 +121,54 @@ export async function computeIndicators(db: Database, ctx: AccessContext | undef
   if (!ctx) return [];
   const indicators = await listIndicators(db, ctx.userTypeId);
   const reachable = new Set(visibleTabs(ctx).map((t) => t.moduleId));
-  const results = await Promise.all(
-    indicators
-      .filter((i) => reachable.has(i.moduleId))
-      .map(async (i): Promise<IndicatorResult | undefined> => {
-        const meta = await loadModuleMetaById(db, i.moduleId);
-        if (!meta) return undefined;
-        const sumField = i.sumFieldId ? meta.byId.get(i.sumFieldId) : undefined;
-        const groupField = i.groupFieldId ? meta.byId.get(i.groupFieldId) : undefined;
-        // Configured fields that are no longer visible to the type make the indicator disappear, never leak.
-        if ((i.measure === 'sum' && (!sumField || layoutsShowing(ctx, meta.module.id, sumField.id).length === 0)) || (i.groupFieldId && !groupField))
-          return undefined;
-        const groupLayouts = groupField ? layoutsShowing(ctx, meta.module.id, groupField.id) : undefined;
-        if (groupLayouts && groupLayouts.length === 0) return undefined;
-        const sumLayouts = sumField ? layoutsShowing(ctx, meta.module.id, sumField.id) : [];
-        const key = groupField ? sql<string | null>`records.data->>${groupField.api_name}` : sql<string>`records.owner_id::text`;
-        const value =
-          i.measure === 'sum' && sumField
-            ? sql<string>`coalesce(sum(case when records.layout_id = any(${sumLayouts}::uuid[]) then (records.data->>${sumField.api_name})::numeric end), 0)`
-            : sql<string>`count(*)`;
-        const rows = await db
-          .selectFrom('records')
-          .leftJoin('staff_users as owner', 'owner.id', 'records.owner_id')
-          .select([key.as('key'), value.as('value'), sql<string | null>`min(owner.name)`.as('owner_name')])
-          .where(rowScope(ctx, meta.module.id))
-          .$if(groupLayouts !== undefined, (q) => q.where('records.layout_id', 'in', groupLayouts as string[]))
-          .groupBy(sql`1`)
-          .orderBy(sql`2 desc`)
-          .limit(MAX_GROUPS)
-          .execute();
-        return {
-          id: i.id,
-          module: meta.module,
-          measure: i.measure,
-          sumField,
-          groupField,
-          groups: rows
-            .filter((r) => r.key !== null)
-            .map((r) => ({ key: r.key as string, label: groupField ? undefined : (r.owner_name ?? undefined), value: Number(r.value) })),
-        };
-      }),
-  );
-  return results.filter((r): r is IndicatorResult => r !== undefined);
+  const planned = (
+    await Promise.all(
+      indicators
+        .filter((i) => reachable.has(i.moduleId))
+        .map(async (i) => {
+          const meta = await loadModuleMetaById(db, i.moduleId);
+          if (!meta) return undefined;
+          const sumField = i.sumFieldId ? meta.byId.get(i.sumFieldId) : undefined;
+          const groupField = i.groupFieldId ? meta.byId.get(i.groupFieldId) : undefined;
+          // Configured fields that are no longer visible to the type make the indicator disappear, never leak.
+          if ((i.measure === 'sum' && (!sumField || layoutsShowing(ctx, meta.module.id, sumField.id).length === 0)) || (i.groupFieldId && !groupField))
+            return undefined;
+          const groupLayouts = groupField ? layoutsShowing(ctx, meta.module.id, groupField.id) : undefined;
+          if (groupLayouts && groupLayouts.length === 0) return undefined;
+          const sumLayouts = sumField ? layoutsShowing(ctx, meta.module.id, sumField.id) : [];
+          const key = groupField ? sql<string | null>`records.data->>${groupField.api_name}` : sql<string>`records.owner_id::text`;
+          const value =
+            i.measure === 'sum' && sumField
+              ? sql<string>`coalesce(sum(case when records.layout_id = any(${sumLayouts}::uuid[]) then (records.data->>${sumField.api_name})::numeric end), 0)`
+              : sql<string>`count(*)`;
+          const query = db
+            .selectFrom('records')
+            .leftJoin('staff_users as owner', 'owner.id', 'records.owner_id')
+            .select([key.as('key'), value.as('value'), sql<string | null>`min(owner.name)`.as('owner_name')])
+            .where(rowScope(ctx, meta.module.id))
+            .$if(groupLayouts !== undefined, (q) => q.where('records.layout_id', 'in', groupLayouts as string[]))
+            .groupBy(sql`1`)
+            .orderBy(sql`2 desc`)
+            .limit(MAX_GROUPS);
+          return { indicator: i, meta, sumField, groupField, query };
+        }),
+    )
+  ).filter((p) => p !== undefined);
+  if (planned.length === 0) return [];
+  // Every indicator of the home in one statement, whatever their number.
+  type Group = { key: string | null; value: number | string; owner_name: string | null };
+  const row = await db
+    .selectNoFrom(planned.map((p, k) => sql<Group[]>`(select coalesce(json_agg(g order by g.value desc), '[]') from (${p.query}) g)`.as(`i${k}`)))
+    .executeTakeFirstOrThrow();
+  const groupsOf = row as Record<string, Group[]>;
+  return planned.map((p, k) => ({
+    id: p.indicator.id,
+    module: p.meta.module,
+    measure: p.indicator.measure,
+    sumField: p.sumField,
+    groupField: p.groupField,
+    groups: (groupsOf[`i${k}`] ?? [])
+      .filter((r) => r.key !== null)
+      .map((r) => ({ key: r.key as string, label: p.groupField ? undefined : (r.owner_name ?? undefined), value: Number(r.value) })),
+  }));
 }

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
+import { countPoolStatements } from './statement-count.js';
 
 export type Database = Kysely<DB>;
 
@@ -10,7 +11,8 @@ export type DatabaseHandle = {
   close(): Promise<void>;
 };
 
-export function openDatabase(connectionString: string, max = 10): DatabaseHandle {
+/** `countStatements`: each request's statements are tallied for its Server-Timing header (statement-count.ts). */
+export function openDatabase(connectionString: string, max = 10, opts: { countStatements?: boolean } = {}): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -22,6 +24,7 @@ export function openDatabase(connectionString: string, max = 10): DatabaseHandle
   });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', (err) => console.error('database pool error', err.message));
+  if (opts.countStatements) countPoolStatements(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -3,22 +3,21 @@ import type { AccessContext, TabConfig } from '../access/context.js';
 import {
   type Actions,
   allowedActions,
-  attachmentsInScope,
   COUNT_CAP,
   cappedCountInScope,
+  conversationInScope,
   countAndValuesInScope,
   type FieldMask,
   fieldMask,
   findInScope,
   layoutsShowing,
   maskRecordData,
-  notesInScope,
   pageInScope,
   rowScope,
   type ScopeField,
   visibleTabs,
 } from '../access/engine.js';
-import { type CaseActions, type CaseStatus, caseActions, caseSetup, closedAt, isCaseModule, REOPEN_DAYS, reopenDays } from '../cases/status.js';
+import { type CaseActions, type CaseStatus, caseActions, caseSetup, closingChange, isCaseModule, REOPEN_DAYS, reopenDays } from '../cases/status.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { layoutFor, layoutSections, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { collectLookupIds, displayName } from '../crm/records.js';
@@ -416,27 +415,23 @@ export async function portalRecord(
     .map((s) => ({ id: s.id, labelKey: s.labelKey, labels: s.labels, fields: s.fields.filter((f) => mask.visible.has(f.id)) }))
     .filter((s) => s.fields.length > 0);
   const userCase = isCaseModule(meta) && tab.kind !== 'public';
-  const [names, notes, attachments, closed, days] = await Promise.all([
+  const [names, around, days] = await Promise.all([
     lookupTargets(db, ctx, collectLookupIds(meta, [{ data }], meta.fields), opts.href),
-    tab.notes === 'none' ? undefined : notesInScope(db, ctx, meta.module.id, record.id),
-    tab.attachments === 'none' ? undefined : attachmentsInScope(db, ctx, meta.module.id, record.id),
-    userCase ? closedAt(db, meta, record) : undefined,
+    conversationInScope(db, ctx, meta.module.id, record.id, { closedChange: userCase ? closingChange(meta, record) : undefined }),
     userCase ? reopenDays(db, ctx.portalId) : REOPEN_DAYS,
   ]);
+  const { notes, attachments } = around;
+  const closed = around.closedAt ?? undefined;
   // Who wrote: U themselves, a staff member by name, or another portal user (never their address).
-  const staffIds = [...new Set([...(notes ?? []), ...(attachments ?? [])].filter((x) => x.author_kind === 'staff').map((x) => x.author_id))];
-  const staffNames = new Map(
-    staffIds.length ? (await db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute()).map((s) => [s.id, s.name]) : [],
-  );
-  const authorOf = (kind: string, id: string): Author =>
-    kind === 'staff' ? { kind: 'staff', name: staffNames.get(id) } : kind === 'portal' && id === ctx.user?.id ? { kind: 'you' } : { kind: 'portal' };
-  const noteRows = notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, author: authorOf(n.author_kind, n.author_id) }));
+  const authorOf = (kind: string, id: string, staffName: string | null): Author =>
+    kind === 'staff' ? { kind: 'staff', name: staffName ?? undefined } : kind === 'portal' && id === ctx.user?.id ? { kind: 'you' } : { kind: 'portal' };
+  const noteRows = notes?.map((n) => ({ id: n.id, body: n.body, createdAt: n.created_at, author: authorOf(n.author_kind, n.author_id, n.staff_name) }));
   const fileRows = attachments?.map((a) => ({
     id: a.id,
     filename: a.filename,
     size: a.size,
     createdAt: a.created_at,
-    author: authorOf(a.author_kind, a.author_id),
+    author: authorOf(a.author_kind, a.author_id, a.staff_name),
   }));
   return {
     meta,

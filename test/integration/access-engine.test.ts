@@ -5,6 +5,7 @@ import {
   allowedActions,
   attachmentInScope,
   checkWrite,
+  conversationInScope,
   countInScope,
   explainAccess,
   fieldMask,
@@ -12,7 +13,6 @@ import {
   forcedLookup,
   listInScope,
   maskRecordData,
-  notesInScope,
 } from '../../src/access/engine.js';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
 import { type Actor, createRecord, type RecordData } from '../../src/crm/records.js';
@@ -260,9 +260,9 @@ describe('notes and attachments', () => {
       ])
       .execute();
     const ctx = await ctxOfU();
-    expect((await notesInScope(t.db, ctx, cases.module.id, ids.c1 as string)).map((n) => n.body)).toEqual(['We are on it']);
-    expect(await notesInScope(t.db, ctx, cases.module.id, ids.c2 as string)).toEqual([]);
-    expect(await notesInScope(t.db, ctx, contacts.module.id, ids.carla as string)).toEqual([]);
+    expect(((await conversationInScope(t.db, ctx, cases.module.id, ids.c1 as string)).notes ?? []).map((n) => n.body)).toEqual(['We are on it']);
+    expect((await conversationInScope(t.db, ctx, cases.module.id, ids.c2 as string)).notes ?? []).toEqual([]);
+    expect((await conversationInScope(t.db, ctx, contacts.module.id, ids.carla as string)).notes ?? []).toEqual([]);
   });
 
   it('downloads an attachment only through the scope, by id under its own record', async () => {

@@ -3,12 +3,12 @@ import { loadAccessContext, typeContext } from '../../src/access/context.js';
 import {
   allowedActions,
   attachmentInScope,
+  conversationInScope,
   countInScope,
   explainAccess,
   fieldMask,
   findInScope,
   listInScope,
-  notesInScope,
   type ScopeCursor,
   typeScope,
   usersReaching,
@@ -94,7 +94,7 @@ async function checkCase(db: Database, c: AccessCase, g: Prng, reasons: Set<stri
       }
       for (const n of world.notes) {
         const r = world.records.find((x) => x.id === n.recordId) as RefRecord;
-        const got = await notesInScope(db, ctx, r.moduleId, r.id);
+        const got = (await conversationInScope(db, ctx, r.moduleId, r.id)).notes ?? [];
         expect(sorted(got.map((x) => x.id)), `notes of ${r.id}`).toEqual(sorted(refNotes(world, u.id, u.portalId, r.moduleId, r.id)));
       }
       for (const a of world.attachments) {

@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseSetup } from '../../src/cases/status.js';
+import { addAttachment, addNote } from '../../src/crm/notes.js';
+import { createRecord } from '../../src/crm/records.js';
+import { addIndicator } from '../../src/dashboards/indicators.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { setGdprEnabled } from '../../src/privacy/compliance.js';
@@ -14,16 +18,43 @@ import { countStatements } from '../support/statements.js';
 let t: TestApp;
 let w: PortalWorld;
 let client: BrowserClient;
+let closedCase: string;
 
 beforeAll(async () => {
   t = await startTestApp();
   w = await seedPortalWorld(t);
-  await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
-  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], { contacts: { edit: true }, cases: { create: true, edit: true, notes: 'add' } });
+  const carlaId = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
+  const tabs = tabForm((await tabOptions(t.db, w.helpTypeId)) ?? [], {
+    contacts: { edit: true },
+    cases: { create: true, edit: true, notes: 'add', attachments: 'add' },
+  });
   expect(await saveTabs(t.db, w.staff, w.helpTypeId, tabs)).toEqual({ ok: true });
   const rows = w.cases.fields.map((f) => ({ fieldId: f.id, visible: ['subject', 'status', 'contact'].includes(f.api_name), readOnly: false }));
   expect((await saveFieldPermissions(t.db, w.staff, w.helpTypeId, w.cases.module.id, w.cases.defaultLayout?.id as string, rows)).ok).toBe(true);
   await setGdprEnabled(t.db, w.staff as never, true);
+  // A home with a dashboard, and a case with a conversation: staff's answer, Carla's reply, the file she sent.
+  const status = w.cases.byName.get('status')?.id as string;
+  expect((await addIndicator(t.db, w.staff, w.helpTypeId, { moduleId: w.cases.module.id, measure: 'count', sumFieldId: '', groupBy: status })).ok).toBe(true);
+  expect((await addIndicator(t.db, w.staff, w.helpTypeId, { moduleId: w.cases.module.id, measure: 'count', sumFieldId: '', groupBy: 'owner' })).ok).toBe(true);
+  const admin = { kind: 'staff' as const, id: w.adminId };
+  await addNote(t.db, w.records.carlaCase1, admin, 'We are on it.', false);
+  await addNote(t.db, w.records.carlaCase1, admin, 'Internal: check the drum.', true);
+  await addNote(t.db, w.records.carlaCase1, { kind: 'portal', id: carlaId }, 'Thanks, it jammed again.', false);
+  const closedValue = caseSetup(w.cases)?.values.closed as string;
+  closedCase = (
+    await createRecord(t.db, w.staff, w.cases, {
+      data: { subject: 'Old toner question', status: closedValue, contact: w.records.carla },
+      layoutId: w.cases.defaultLayout?.id ?? null,
+      ownerId: w.adminId,
+    })
+  ).id;
+  await addAttachment(
+    t.db,
+    w.records.carlaCase1,
+    { kind: 'portal', id: carlaId },
+    { name: 'photo.txt', type: 'text/plain', bytes: new Uint8Array([1]) },
+    false,
+  );
   client = browserClient(t.app);
   expect((await client.post(`${HELP}/login`, { email: carla.email, password: carla.password })).status).toBe(303);
 });
@@ -34,6 +65,7 @@ const pages = () => ({
   list: `${HELP}/m/cases`,
   search: `${HELP}/m/cases?q=case&f.status=open&order=subject.asc`,
   record: `${HELP}/m/cases/${w.records.carlaCase1}`,
+  closedRecord: `${HELP}/m/cases/${closedCase}`,
   form: `${HELP}/m/cases/${w.records.carlaCase1}/edit`,
   newForm: `${HELP}/m/cases/new`,
   contact: `${HELP}/m/contacts/${w.records.carla}`,
@@ -47,6 +79,7 @@ async function measure(): Promise<Record<string, number>> {
     const { result, statements } = await countStatements(() => client.get(path));
     expect(result.status, path).toBe(200);
     out[name] = statements.length;
+    if (process.env.SHOW_STATEMENTS === name) console.log(statements.join('\n---\n'));
   }
   return out;
 }

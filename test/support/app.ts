@@ -32,7 +32,7 @@ export type TestApp = {
 
 /** A real app on a fresh database of its own, with pg-boss started (and the worker when asked). */
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ countStatements: ['1', 'true', 'yes'].includes(opts.env?.SERVER_TIMING ?? '') });
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: database.url, BASE_URL: 'http://porta.test', ...opts.env });
   const log = createLogger(config);
   const boss = await startBoss({

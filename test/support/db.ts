@@ -6,7 +6,7 @@ import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
 export type TestDatabase = DatabaseHandle & { url: string; name: string; drop(): Promise<void> };
 
 /** A fresh, migrated database of this test file's own, cloned from the template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(opts: { countStatements?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const template = inject('pgTemplate');
   const project = template.replace(/^porta_tpl_/, '');
@@ -14,7 +14,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await withAdmin(adminUrl, (c) => c.query(`create database ${name} template ${template}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = openDatabase(url.toString(), 5);
+  const handle = openDatabase(url.toString(), 5, opts);
   return {
     ...handle,
     url: url.toString(),
