@@ -41,6 +41,28 @@ export function getI18n(): i18n {
   return inst;
 }
 
+const translators = new Map<Language, T>();
+
+/**
+ * The language's translate function, one per process and language. A key
+ * asked for without options is looked up once: pages ask for the same labels
+ * on every row. Only keys that exist are kept, so the cache is bounded by the
+ * locale files whatever keys requests lead to.
+ */
 export function translator(lang: Language): T {
-  return getI18n().getFixedT(lang);
+  const known = translators.get(lang);
+  if (known) return known;
+  const fixed = getI18n().getFixedT(lang);
+  const plain = new Map<string, string>();
+  const t = ((...args: unknown[]) => {
+    const key = args[0];
+    if (args.length !== 1 || typeof key !== 'string') return (fixed as unknown as (...a: unknown[]) => unknown)(...args);
+    const hit = plain.get(key);
+    if (hit !== undefined) return hit;
+    const value = fixed(key);
+    if (typeof value === 'string' && getI18n().exists(key, { lng: lang })) plain.set(key, value);
+    return value;
+  }) as unknown as T;
+  translators.set(lang, t);
+  return t;
 }
