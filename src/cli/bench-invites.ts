@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { activeStaffById, profileId } from '../auth/staff.js';
+import { withClient } from '../bench/setup.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -23,20 +23,10 @@ const BUDGET_SECONDS = 30;
 
 export type InviteBenchResult = { ok: boolean; seconds: number; perSecond: number };
 
-async function withServer<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function benchInvites(serverUrl: string, log: Logger, say: (line?: string) => void): Promise<InviteBenchResult> {
   const records = INVITE_BENCH_RECORDS;
   const name = `porta_bench_invites_${randomBytes(4).toString('hex')}`;
-  await withServer(serverUrl, (c) => c.query(`create database ${name}`));
+  await withClient(serverUrl, (c) => c.query(`create database ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const handle = openDatabase(url.toString());
@@ -128,6 +118,6 @@ export async function benchInvites(serverUrl: string, log: Logger, say: (line?: 
   } finally {
     await stopBoss?.();
     await handle.close();
-    await withServer(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+    await withClient(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
   }
 }

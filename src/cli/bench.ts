@@ -11,14 +11,14 @@ import type { BaselinePlan } from '../bench/baseline-server.js';
 import { hammer, type Probe, probe, type Run, type Target } from '../bench/http.js';
 import { BENCH_PORTAL_SLUG, type BenchPortal, benchSession, seedBenchPortal } from '../bench/portal-data.js';
 import { freePort, runCommand, type Server, startServer } from '../bench/processes.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { toolConfig, withClient } from '../bench/setup.js';
+import { ConfigError, type loadConfig } from '../config.js';
 import { BULK_MAX_RECORDS, bulkOwner, bulkSeed, dataSize } from '../crm/bulk-seed.js';
 import { findImport, validateImport } from '../crm/import.js';
 import { saveMapping, suggestMapping } from '../crm/import-mapping.js';
 import { GROWING_TABLES, listQueryPlans, listSamples, planOutline } from '../crm/list-plans.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import { type Database, openDatabase } from '../db/database.js';
-import { defaultEmbeddedDir, serverAccount } from '../db/embedded-host.js';
 import { migrateToLatest } from '../db/migrate.js';
 import type { Deps } from '../deps.js';
 import { exitWithFailure } from '../errors.js';
@@ -96,16 +96,6 @@ type Report = {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function databaseUrl(serverUrl: string, name: string) {
   const url = new URL(serverUrl);
@@ -185,18 +175,8 @@ async function main() {
   if (!Number.isInteger(RECORDS) || RECORDS < SMALL_RECORDS || RECORDS > BULK_MAX_RECORDS)
     throw new ConfigError([`BENCH_RECORDS: must be a whole number from ${SMALL_RECORDS} to ${BULK_MAX_RECORDS}`]);
   if (!Number.isFinite(SECONDS) || SECONDS < 1 || SECONDS > 120) throw new ConfigError(['BENCH_SECONDS: must be a number of seconds from 1 to 120']);
-  const embeddedDir = defaultEmbeddedDir(projectRoot, serverAccount(), 'bench/postgres').dir;
   // Never the application's DATABASE_URL: the bench adds a million records to whatever it is given.
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? '',
-    EMBEDDED_PG_DIR: embeddedDir,
-    EMBEDDED_PG_PORT: PG_PORT,
-    NODE_ENV: 'production',
-    BASE_URL: 'http://127.0.0.1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    SERVER_TIMING: 'false',
-  });
+  const { config, embeddedDir } = toolConfig('bench', process.env.BENCH_DATABASE_URL, PG_PORT);
   const log = createLogger(config);
   const lines: string[] = [];
   const say = (line = '') => {

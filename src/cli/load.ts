@@ -8,11 +8,11 @@ import { PORTAL_COOKIE } from '../auth/portal-session.js';
 import { probe } from '../bench/http.js';
 import { BENCH_PORTAL_SLUG, BENCH_TYPES, benchSession, seedBenchPortal } from '../bench/portal-data.js';
 import { freePort, runCommand, startServer } from '../bench/processes.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { toolConfig } from '../bench/setup.js';
+import { ConfigError } from '../config.js';
 import { bulkOwner, bulkSeed, dataSize } from '../crm/bulk-seed.js';
 import { loadModuleMeta } from '../crm/metadata.js';
 import { openDatabase } from '../db/database.js';
-import { defaultEmbeddedDir, serverAccount } from '../db/embedded-host.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { exitWithFailure } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -55,16 +55,7 @@ async function main() {
     ['LOAD_SECONDS', SECONDS, 1, 3600],
   ] as const)
     if (!Number.isInteger(v) || v < lo || v > hi) throw new ConfigError([`${name}: must be a whole number from ${lo} to ${hi}`]);
-  const embeddedDir = defaultEmbeddedDir(projectRoot, serverAccount(), 'load/postgres').dir;
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: process.env.LOAD_DATABASE_URL ?? '',
-    EMBEDDED_PG_DIR: embeddedDir,
-    EMBEDDED_PG_PORT: PG_PORT,
-    NODE_ENV: 'production',
-    BASE_URL: 'http://127.0.0.1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  });
+  const { config, embeddedDir } = toolConfig('load', process.env.LOAD_DATABASE_URL, PG_PORT);
   const log = createLogger(config);
   await mkdir(DATA_DIR, { recursive: true });
   const run = `load-${Date.now().toString(36)}`;
