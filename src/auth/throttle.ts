@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
@@ -14,13 +15,22 @@ export type ThrottleVerdict = { allowed: true } | { allowed: false; scope: 'acco
 
 type Keys = { account: string; address: string };
 
+/**
+ * Keys as stored: anything longer than an address can be (a pasted novel in
+ * the email field, a forged X-Forwarded-For) is kept as its hash, so the
+ * index always holds it and distinct inputs stay distinct.
+ */
+function bounded(key: string): string {
+  return key.length <= 320 ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
 function accountKey(kind: string, email: string) {
-  return `${kind}:${email.trim().toLowerCase()}`;
+  return bounded(`${kind}:${email.trim().toLowerCase()}`);
 }
 
 /** Decides whether a login may be tried now. Stored in PostgreSQL so every web process agrees. */
 export async function checkLoginThrottle(db: Database | Transaction<DB>, kind: string, email: string, address: string): Promise<ThrottleVerdict> {
-  const keys: Keys = { account: accountKey(kind, email), address };
+  const keys: Keys = { account: accountKey(kind, email), address: bounded(address) };
   const windowStart = new Date(Date.now() - THROTTLE.windowMinutes * 60_000);
   const [account, byAddress] = await Promise.all([
     db
@@ -72,17 +82,18 @@ export async function reserveLoginAttempt(
   email: string,
   address: string,
 ): Promise<{ verdict: ThrottleVerdict; reservation?: AttemptReservation }> {
+  const addressKey = bounded(address);
   return db.transaction().execute(async (trx) => {
     // Locks in a fixed order (account, then address) so two attempts never wait on each other in a cycle.
     await sql`select pg_advisory_xact_lock(hashtext(${`login:account:${accountKey(kind, email)}`}))`.execute(trx);
-    await sql`select pg_advisory_xact_lock(hashtext(${`login:address:${address}`}))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtext(${`login:address:${addressKey}`}))`.execute(trx);
     const verdict = await checkLoginThrottle(trx, kind, email, address);
     if (!verdict.allowed) return { verdict };
     const rows = await trx
       .insertInto('login_attempts')
       .values([
         { scope: 'account', key: accountKey(kind, email), succeeded: false },
-        { scope: 'address', key: address, succeeded: false },
+        { scope: 'address', key: addressKey, succeeded: false },
       ])
       .returning('id')
       .execute();

@@ -5,6 +5,7 @@ import { isUuid } from '../mail/outbox.js';
 import { CsvFileError, type CsvRow, columnNames, csvRows, decodeCsv } from './csv.js';
 import { batchesOf, type Checked, checkRows, type Plan, planFor } from './import-rows.js';
 import { loadModuleMetaById, type ModuleMeta } from './metadata.js';
+import { cleanFilename } from './notes.js';
 import { type Actor, createRecordIn } from './records.js';
 
 export { type Mapping, type MappingProblems, mappableFields, requiredFields, saveMapping, suggestMapping } from './import-mapping.js';
@@ -24,7 +25,7 @@ export type UploadResult = { ok: true; id: string } | { ok: false; error: string
 /** Stores an uploaded file once it is known to be a CSV with a header and at least one row. */
 export async function createImport(db: Database, staffId: string, meta: ModuleMeta, file: { filename: string; content: Buffer }): Promise<UploadResult> {
   if (file.content.length > IMPORT_MAX_BYTES) return { ok: false, error: 'import:errors.tooLarge' };
-  const filename = file.filename.split(/[\\/]/).pop()?.slice(0, 255) || 'import.csv';
+  const filename = cleanFilename(file.filename || 'import.csv');
   let rows = 0;
   try {
     const { headers, rows: records } = await openFile({ filename, content: file.content });

@@ -39,6 +39,8 @@ export function cleanFilename(name: string): string {
   const cleaned = base
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must go from a file name
     .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '_')
+    // Bidirectional controls make "evil\u202Efdp.exe" read as "evilexe.pdf": they go.
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .trim()
     .slice(0, 200);
   return cleaned || 'file';

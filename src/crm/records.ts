@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from 'kysely';
+import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { ConsentSource, CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -361,8 +362,27 @@ export async function restoreFromRecycleBin(db: Database, actor: Actor, record: 
 }
 
 /** Deletes for good: the record, its notes, attachments, history and the references it holds. */
-export async function purgeRecord(db: Database, record: CrmRecord): Promise<void> {
+/**
+ * Deletes a record of the recycle bin for good. A portal account whose own
+ * record it is cannot outlive it: the account goes in the same transaction
+ * (its sessions and second factor with it; its invitations and history rows
+ * follow the schema's cascades), audited with its address.
+ */
+export async function purgeRecord(db: Database, actor: Actor, record: CrmRecord): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    const accounts = await trx.deleteFrom('portal_users').where('record_id', '=', record.id).returning(['id', 'email', 'portal_id']).execute();
+    for (const account of accounts) {
+      await trx.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
+      await trx.deleteFrom('two_factor').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
+      await trx.deleteFrom('recovery_codes').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
+      await audit(
+        trx,
+        actor,
+        'portal_user.removed_with_record',
+        { type: 'portal_user', id: account.id },
+        { email: account.email, portalId: account.portal_id, recordId: record.id },
+      );
+    }
     await trx.deleteFrom('record_refs').where('target_id', '=', record.id).execute();
     await trx.updateTable('records').set({ converted_to: null }).where('converted_to', '=', record.id).execute();
     await trx.deleteFrom('records').where('id', '=', record.id).execute();

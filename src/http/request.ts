@@ -22,7 +22,9 @@ export async function formValues(c: Context<AppEnv>, fields: readonly string[]):
 /**
  * The client's address. Behind N trusted proxies (TRUST_PROXY=N) it is the Nth
  * X-Forwarded-For entry from the right: each proxy appends the address it saw,
- * and anything further left was written by the client and can be forged.
+ * and anything further left was written by the client and can be forged. With
+ * fewer entries than trusted proxies, every entry may be the client's own:
+ * the connection's address is used instead.
  */
 export function clientAddress(c: Context<AppEnv>): string {
   const trusted = c.get('deps').config.trustProxyHops;
@@ -31,7 +33,7 @@ export function clientAddress(c: Context<AppEnv>): string {
       .split(',')
       .map((h) => h.trim())
       .filter(Boolean);
-    const address = hops[Math.max(hops.length - trusted, 0)];
+    const address = hops.length >= trusted ? hops[hops.length - trusted] : undefined;
     if (address) return address;
   }
   try {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
 import { sessionIdFromToken } from '../../src/auth/sessions.js';
@@ -79,6 +80,14 @@ describe('portal sign-in', () => {
     expect(html).not.toContain('Dora');
     expect(html).not.toContain('class="preview-banner"');
     expect(html).toContain('Carla Núñez</a>'); // the account menu
+  });
+
+  it('refuses an email far longer than an address can be with the same message (no error page)', async () => {
+    // Random, so PostgreSQL cannot compress it below its index's limit.
+    const long = await signIn(`${randomBytes(1500).toString('hex')}@globex.example`, 'whatever-Pass-1');
+    expect(long.res.status).toBe(401);
+    expect(await long.res.text()).toContain('The email or the password is not correct.');
+    expect(await portalSessions()).toHaveLength(0);
   });
 
   it('refuses a wrong password and an unknown email with the same message and no session', async () => {

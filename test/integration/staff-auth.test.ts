@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/auth/cookies.js';
 import { invalidateUserSessions, sessionIdFromToken } from '../../src/auth/sessions.js';
@@ -66,6 +67,16 @@ describe('staff sign-in', () => {
     const res = await client.post('/admin/login', { email: 'nobody@acme.example', password: 'whatever-123' });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('The email or the password is not correct.');
+  });
+
+  it('refuses an email far longer than an address can be like any wrong one, and still counts it', async () => {
+    const email = `${randomBytes(1500).toString('hex')}@acme.example`;
+    const res = await browserClient(t.app).post('/admin/login', { email, password: 'whatever-123' });
+    expect(res.status).toBe(401);
+    expect(await res.text()).toContain('The email or the password is not correct.');
+    const keys = await t.db.selectFrom('login_attempts').select('key').where('scope', '=', 'account').execute();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.key).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('asks for both fields when one is empty', async () => {

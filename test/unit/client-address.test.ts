@@ -33,7 +33,10 @@ describe('clientAddress', () => {
     expect(await addressSeen('2', 'forged, 198.51.100.7, 192.0.2.1')).toBe('198.51.100.7');
   });
 
-  it('falls back to the leftmost entry when fewer hops arrived than trusted', async () => {
-    expect(await addressSeen('3', '198.51.100.7')).toBe('198.51.100.7');
+  it('uses the connection, not a client-written entry, when fewer hops arrived than trusted', async () => {
+    // A client sending one made-up entry per attempt would otherwise get a fresh throttle each time.
+    expect(await addressSeen('3', '198.51.100.7')).toBe('unknown');
+    expect(await addressSeen('3', 'forged, 198.51.100.7')).toBe('unknown');
+    expect(await addressSeen('2', 'forged, 198.51.100.7')).toBe('forged');
   });
 });

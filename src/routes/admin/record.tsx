@@ -227,7 +227,7 @@ recordRoutes.post('/:module/:id/purge', async (c) => {
   const ctx = await recordContext(c, { deleted: true });
   if (ctx instanceof Response) return ctx;
   if (!mayModify(ctx.staff, ctx.meta.module, ctx.perms, ctx.record, 'delete')) return forbidden(c);
-  await purgeRecord(c.get('deps').db, ctx.record);
+  await purgeRecord(c.get('deps').db, actorOf(ctx), ctx.record);
   return c.redirect(`${ctx.base}/recycle-bin`, 303);
 });
 
