@@ -79,10 +79,13 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
     if (f.type === 'multiselect') q = q.where(sql<boolean>`records.data @> ${JSON.stringify({ [name]: [value] })}::jsonb`);
   }
 
-  const cursor = query.after ? decodeCursor(query.after) : undefined;
+  const numeric = field?.type === 'number' || field?.type === 'decimal' || field?.type === 'currency' || field?.type === 'percent';
+  const kind = sort === 'created' || sort === 'updated' || sort === 'deleted' ? 'date' : numeric ? 'number' : 'text';
+  // A cursor whose value is not of the sort's type (edited by hand, or from another sort) starts again at the first page.
+  const cursor = query.after ? cursorFor(decodeCursor(query.after), kind, field !== undefined) : undefined;
   if (cursor) {
     const op = dir === 'asc' ? sql`>` : sql`<`;
-    const value = sort === 'created' || sort === 'updated' || sort === 'deleted' ? new Date(String(cursor.v)) : cursor.v;
+    const value = cursor.v;
     // The id breaks ties. Only field values can be NULL: they come last in either direction.
     q = q.where(
       !field
@@ -153,6 +156,21 @@ type Cursor = { v: string | number | null; id: string };
 
 function encodeCursor(v: unknown, id: string): string {
   return Buffer.from(JSON.stringify({ v, id })).toString('base64url');
+}
+
+/** The cursor with its value as the sort compares it (a time, a number, a text), or undefined when it cannot be one. */
+function cursorFor(c: Cursor | undefined, kind: 'date' | 'number' | 'text', nullable: boolean): { v: Date | number | string | null; id: string } | undefined {
+  if (!c) return undefined;
+  if (c.v === null) return nullable ? { v: null, id: c.id } : undefined;
+  if (kind === 'date') {
+    const at = typeof c.v === 'string' ? new Date(c.v) : undefined;
+    return at && !Number.isNaN(at.getTime()) ? { v: at, id: c.id } : undefined;
+  }
+  if (kind === 'number') {
+    const n = typeof c.v === 'number' ? c.v : /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(c.v) ? Number(c.v) : Number.NaN;
+    return Number.isFinite(n) ? { v: n, id: c.id } : undefined;
+  }
+  return typeof c.v === 'string' ? { v: c.v, id: c.id } : undefined;
 }
 
 function decodeCursor(text: string): Cursor | undefined {

@@ -74,6 +74,22 @@ describe('records through the staff pages', () => {
     await ana.post('/lang', { lang: 'en', back: '/admin' });
   });
 
+  it('starts a list again at its first page for a cursor that does not fit the sort, never an error', async () => {
+    const crafted = (v: unknown) => Buffer.from(JSON.stringify({ v, id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+    for (const [module, sort] of [
+      ['contacts', 'created'],
+      ['contacts', 'updated'],
+      ['deals', 'amount'],
+      ['products', 'unit_price'],
+      ['contacts', 'name'],
+    ] as const) {
+      for (const v of ['zz', 12, null, '2026-13-45', '1e999']) {
+        const res = await ana.get(`/admin/m/${module}?sort=${sort}&after=${crafted(v)}`);
+        expect(res.status, `${module} by ${sort} after ${JSON.stringify(v)}`).toBe(200);
+      }
+    }
+  });
+
   it('moves a record to the recycle bin, restores it, and purges it', async () => {
     const res = await ana.post('/admin/m/products', { name: 'Widget', unit_price: '12,50', active: 'on' });
     const id = idFrom(res.headers.get('Location'));

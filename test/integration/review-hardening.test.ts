@@ -61,6 +61,20 @@ describe('bad input', () => {
     expect((await ana.get(`/admin/settings/portals/${w.helpId}/users?q=a%00b`)).status).toBe(400);
   });
 
+  it('refuses them in a multipart form too, and writes nothing', async () => {
+    const ana = browserClient(t.app);
+    await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
+    const notes = () => t.db.selectFrom('notes').select('id').where('record_id', '=', w.records.carlaCase1).execute();
+    const before = (await notes()).length;
+    const body = new FormData();
+    body.append('body', 'nul\u0000byte');
+    body.append('visibility', 'customer');
+    const res = await ana.request(`/admin/m/cases/${w.records.carlaCase1}/notes`, { method: 'POST', body, headers: { 'Accept-Language': 'es' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('<html lang="es"');
+    expect(await notes()).toHaveLength(before);
+  });
+
   it('answers 404, not 500, for a portal id that only looks like one', async () => {
     const ana = browserClient(t.app);
     await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });

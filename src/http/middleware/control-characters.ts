@@ -21,7 +21,16 @@ export function refuseControlCharacters(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const url = new URL(c.req.url);
     let bad = hasControl(url.pathname) || hasControl(url.search);
-    if (!bad && c.req.header('Content-Type')?.startsWith('application/x-www-form-urlencoded')) bad = hasControl(await c.req.text());
+    const type = c.req.header('Content-Type') ?? '';
+    if (!bad && type.startsWith('application/x-www-form-urlencoded')) bad = hasControl(await c.req.text());
+    // A multipart form's text fields (files keep their bytes; their names are cleaned where they are stored).
+    // Hono keeps the parsed body, so the route reads the same form without parsing it again.
+    if (!bad && type.startsWith('multipart/form-data')) {
+      const form = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
+      bad = Object.values(form)
+        .flat()
+        .some((v) => typeof v === 'string' && CONTROL.test(v));
+    }
     if (!bad) return next();
     const t = c.get('t');
     return errorPage(c, 400, t('errors:badInput.title'), t('errors:badInput.message'));
