@@ -285,16 +285,19 @@ export async function portalLogin(
   }
   const user = await db
     .selectFrom('portal_users')
-    .select(['id', 'password_hash', 'status', 'invited_by'])
-    .where('portal_id', '=', portal.id)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
+    .leftJoin('records as own', 'own.id', 'portal_users.record_id')
+    .select(['portal_users.id', 'portal_users.password_hash', 'portal_users.status', 'portal_users.invited_by', 'own.deleted_at as own_deleted_at'])
+    .where('portal_users.portal_id', '=', portal.id)
+    .where((eb) => eb(eb.fn('lower', ['portal_users.email']), '=', email))
     .executeTakeFirst();
   const valid = await verifyPassword(user?.password_hash ?? (await decoyHash()), input.password);
   if (!user) return { ok: false, reason: 'invalid' };
   // An account still waiting for its invitation has no password: refused like a wrong one, so
   // the sign-in form never tells a stranger which addresses were invited.
   if (!valid) return { ok: false, reason: 'invalid' };
-  if (user.status === 'deactivated') return { ok: false, reason: 'deactivated', contact: await contactFor(db, user.id, user.invited_by) };
+  // Their own record in the recycle bin: no access until staff restore it, said as for a deactivated account.
+  if (user.status === 'deactivated' || (user.status === 'active' && user.own_deleted_at !== null))
+    return { ok: false, reason: 'deactivated', contact: await contactFor(db, user.id, user.invited_by) };
   if (user.status !== 'active' || !(await loadAccessContext(db, { portalUserId: user.id, portalId: portal.id }))) return { ok: false, reason: 'invalid' };
   await markAttemptSucceeded(db, reservation);
   const pendingTwoFactor = await hasTwoFactor(db, { kind: 'portal', id: user.id });

@@ -347,10 +347,19 @@ export function findRecord(db: Db, meta: ModuleMeta, id: string, scope: Scope, o
     .executeTakeFirst();
 }
 
+/**
+ * Moves a record to the recycle bin. A portal user whose own record it is
+ * gets nothing while it is there (ACCESS.md): their sessions end with it.
+ */
 export async function moveToRecycleBin(db: Database, actor: Actor, record: CrmRecord): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('records').set({ deleted_at: new Date(), version: sql<number>`version + 1` }).where('id', '=', record.id).execute();
     await logChange(trx, record.id, actor, 'delete');
+    await trx
+      .deleteFrom('sessions')
+      .where('user_kind', '=', 'portal')
+      .where('user_id', 'in', (eb) => eb.selectFrom('portal_users').select('id').where('record_id', '=', record.id))
+      .execute();
   });
 }
 

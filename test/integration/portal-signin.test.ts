@@ -161,6 +161,28 @@ describe('portal sign-in', () => {
     }
   });
 
+  it('ends the sessions of a user whose own record goes to the recycle bin, and refuses them as deactivated until it is back', async () => {
+    const { client } = await signIn();
+    const file = `${HELP}/m/cases/${w.records.carlaCase1}/files/${w.carlaFile}`;
+    expect((await client.get(file)).status).toBe(200);
+    const ana = browserClient(t.app);
+    expect((await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password })).status).toBe(303);
+    expect((await ana.post(`/admin/m/contacts/${w.records.carla}/delete`, {})).status).toBe(303);
+    try {
+      expect(await portalSessions()).toHaveLength(0);
+      for (const path of [`${HELP}/m/cases`, `${HELP}/m/cases/${w.records.carlaCase1}`, file]) expect((await client.get(path)).status, path).toBe(303);
+      const again = await signIn();
+      expect(again.res.status).toBe(403);
+      expect(await again.res.text()).toContain('This account is deactivated. Contact Ana Admin (ana@acme.example) at Acme Iberia if you need it again.');
+      expect(await portalSessions()).toHaveLength(0);
+      // A wrong password learns nothing about the account.
+      expect(await (await signIn(carla.email, 'not-the-password-1')).res.text()).toContain('The email or the password is not correct.');
+    } finally {
+      expect((await ana.post(`/admin/m/contacts/${w.records.carla}/restore`, {})).status).toBe(303);
+    }
+    expect((await signIn()).res.status).toBe(303);
+  });
+
   it('ends the session on logout, and the old token no longer works', async () => {
     const { client } = await signIn();
     const token = client.cookies.get(PORTAL_COOKIE) ?? '';
