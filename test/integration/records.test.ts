@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
@@ -118,6 +119,37 @@ describe('records through the staff pages', () => {
     const own = await bob.post('/admin/m/contacts', { last_name: 'Own' });
     const ownId = idFrom(own.headers.get('Location'));
     expect((await bob.post(`/admin/m/contacts/${ownId}/delete`, {})).status).toBe(403);
+  });
+
+  it('lets a user who may only view a module neither add notes nor files there, nor shows them the forms', async () => {
+    const bruno2 = { email: 'vera@acme.example', name: 'Vera Viewer', password: 'Viewer-Pass-2027' };
+    const vera = await seedStandardUser(t.db, bruno2);
+    const contacts = await t.db.selectFrom('modules').select('id').where('api_name', '=', 'contacts').executeTakeFirstOrThrow();
+    const own = await t.db
+      .insertInto('records')
+      .values({ module_id: contacts.id, owner_id: vera.id, data: JSON.stringify({ last_name: 'Viewed' }), display_name: 'Viewed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const viewer = await t.db
+      .insertInto('profiles')
+      .values({ id: randomUUID(), api_name: 'viewers', name: 'Viewers', is_admin: false, created_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await t.db.insertInto('profile_permissions').values({ profile_id: viewer.id, module_id: contacts.id, can_view: true }).execute();
+    await t.db.updateTable('staff_users').set({ profile_id: viewer.id }).where('id', '=', vera.id).execute();
+    const client = browserClient(t.app);
+    expect((await client.post('/admin/login', { email: bruno2.email, password: bruno2.password })).status).toBe(303);
+    const page = await client.get(`/admin/m/contacts/${own.id}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).not.toContain(`action="/admin/m/contacts/${own.id}/notes"`);
+    expect(html).not.toContain(`action="/admin/m/contacts/${own.id}/attachments"`);
+    expect((await client.post(`/admin/m/contacts/${own.id}/notes`, { body: 'I should not', visibility: 'customer' })).status).toBe(403);
+    const file = new FormData();
+    file.append('file', new Blob(['x'], { type: 'text/plain' }), 'x.txt');
+    expect((await client.request(`/admin/m/contacts/${own.id}/attachments`, { method: 'POST', body: file })).status).toBe(403);
+    expect(await t.db.selectFrom('notes').select('id').where('record_id', '=', own.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('attachments').select('id').where('record_id', '=', own.id).execute()).toEqual([]);
   });
 
   it('edits a record, keeping hidden values, and shows who changed which field from what to what', async () => {

@@ -269,6 +269,8 @@ const staffOnly = (visibility: string | undefined) => visibility !== 'customer';
 recordRoutes.post('/:module/:id/notes', async (c) => {
   const ctx = await recordContext(c);
   if (ctx instanceof Response) return ctx;
+  // A note or a file changes the record's file: as editing it does, it needs the right to edit.
+  if (!mayModify(ctx.staff, ctx.meta.module, ctx.perms, ctx.record, 'edit')) return forbidden(c);
   const { body, visibility } = await formValues(c, ['body', 'visibility']);
   const problem = noteProblem(body ?? '');
   if (problem) {
@@ -287,6 +289,7 @@ recordRoutes.post('/:module/:id/notes', async (c) => {
 recordRoutes.post('/:module/:id/attachments', async (c) => {
   const ctx = await recordContext(c);
   if (ctx instanceof Response) return ctx;
+  if (!mayModify(ctx.staff, ctx.meta.module, ctx.perms, ctx.record, 'edit')) return forbidden(c);
   const t = c.get('t');
   const form = await c.req.parseBody();
   const file = form.file;

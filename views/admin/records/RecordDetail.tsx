@@ -215,7 +215,7 @@ function Notes({ view, notes, url, perms }: RecordDetailProps & { url: string })
           </li>
         ))}
       </ul>
-      {perms.view && (
+      {perms.modify && (
         <form method="post" action={`${url}/notes`}>
           <div class="field">
             <label for="note-body">{t('crm:notes.add')}</label>
@@ -249,7 +249,7 @@ function Attachments({ view, attachments, url, perms }: RecordDetailProps & { ur
           </li>
         ))}
       </ul>
-      {perms.view && (
+      {perms.modify && (
         <form method="post" action={`${url}/attachments`} enctype="multipart/form-data">
           <div class="field">
             <label for="attachment-file">{t('crm:attachments.add')}</label>
