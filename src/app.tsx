@@ -15,7 +15,7 @@ import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { securityHeaders } from './http/middleware/security-headers.js';
 import { serverTiming } from './http/middleware/server-timing.js';
-import { portalHostResolver, servePortalHosts } from './http/portal-hosts.js';
+import { ownOrigins, portalHostResolver, servePortalHosts } from './http/portal-hosts.js';
 import { errorPage } from './http/render.js';
 import { adminAuthRoutes } from './routes/admin/auth.js';
 import { convertRoutes } from './routes/admin/convert.js';
@@ -56,7 +56,7 @@ import { staticRoutes } from './routes/static.js';
 /** Builds the web application; it never listens by itself, so tests call `app.request()`. */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
-  const allowedOrigins = [new URL(deps.config.baseUrl).origin];
+  const allowedOrigins = ownOrigins(deps.config.baseUrl);
   const portalHosts = portalHostResolver(deps.db, deps.config.baseUrl);
   servePortalHosts(app, portalHosts, deps.config.baseUrl);
 
@@ -83,6 +83,11 @@ export function createApp(deps: Deps) {
 
   app.use(configSnapshotForReads());
   app.use(requestContext());
+  app.use(async (c, next) => {
+    if (!c.env?.misdirected) return next();
+    const t = c.get('t');
+    return errorPage(c, 421, t('errors:misdirected.title'), t('errors:misdirected.message', { address: deps.config.baseUrl }));
+  });
   app.use(csrfGuard(() => allowedOrigins));
   app.use(bodySizeLimit());
   app.use(refuseControlCharacters());

@@ -141,8 +141,10 @@ async function ensureData(db: Database, records: number, portalUsers: number | u
 async function capturePortalList(url: string, config: ReturnType<typeof loadConfig>, log: ReturnType<typeof createLogger>, token: string, path: string) {
   const handle = openDatabase(url, config.databasePoolMax);
   const boss = await startBoss({ connectionString: url, role: 'web', migrate: true });
-  const deps: Deps = { config, db: handle.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
-  const http = await listen(createApp(deps), 0, '127.0.0.1');
+  // Porta answers only for its BASE_URL's host: this one's, port included.
+  const port = await freePort();
+  const deps: Deps = { config: { ...config, baseUrl: `http://127.0.0.1:${port}` }, db: handle.db, boss, log, assets: loadAssets(join(projectRoot, 'static')) };
+  const http = await listen(createApp(deps), port, '127.0.0.1');
   const headers = { Cookie: `${PORTAL_COOKIE}=${token}` };
   const captured: { text: string; values: unknown[] }[] = [];
   try {

@@ -23,6 +23,8 @@ export type AppEnv = {
   Bindings: {
     /** Set when the request came for a portal's own host name (see servePortalHosts). */
     portalHost?: PortalHost;
+    /** Set when the request named a host Porta does not answer for (see servePortalHosts). */
+    misdirected?: boolean;
   };
   Variables: {
     portalHosts: PortalHosts;

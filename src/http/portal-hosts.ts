@@ -37,15 +37,34 @@ export type PortalHosts = ReturnType<typeof portalHostResolver>;
 /** Paths that are the same on every host. */
 const EVERYWHERE = /^\/(static\/|healthz$)/;
 
-/** Serves requests for a portal's own host name as that portal's: the path is put inside /p/:slug, and the host is passed on. */
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * The origins of Porta's own pages: BASE_URL's, and when that is this machine
+ * (localhost, 127.0.0.1, [::1]) the same port under its other loopback names,
+ * which a browser on the machine may use as well.
+ */
+export function ownOrigins(baseUrl: string): string[] {
+  const url = new URL(baseUrl);
+  if (!LOOPBACK.includes(url.hostname)) return [url.origin];
+  return LOOPBACK.map((name) => new URL(`${url.protocol}//${name}${url.port ? `:${url.port}` : ''}`).origin);
+}
+
+/**
+ * Serves requests for a portal's own host name as that portal's: the path is
+ * put inside /p/:slug, and the host is passed on. Any other host that is not
+ * Porta's own is marked misdirected (answered 421 once the language is known):
+ * a page on another name resolving to this server (DNS rebinding) must not
+ * reach Porta's pages, whatever Origin it sends.
+ */
 export function servePortalHosts(app: Hono<AppEnv>, hosts: PortalHosts, baseUrl: string): void {
-  const ownHost = new URL(baseUrl).host;
+  const ownHosts = new Set(ownOrigins(baseUrl).map((o) => new URL(o).host));
   const inner = app.fetch;
   app.fetch = async (request, env, ctx) => {
     const url = new URL(request.url);
-    if (url.host === ownHost) return inner(request, env, ctx);
+    if (ownHosts.has(url.host) || (EVERYWHERE.test(url.pathname) && url.pathname === '/healthz')) return inner(request, env, ctx);
     const portal = await hosts.resolve(url.host);
-    if (!portal) return inner(request, env, ctx);
+    if (!portal) return inner(request, { ...(env as object), misdirected: !EVERYWHERE.test(url.pathname) }, ctx);
     const prefix = `/p/${portal.slug}`;
     if (!EVERYWHERE.test(url.pathname) && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`))
       url.pathname = `${prefix}${url.pathname === '/' ? '' : url.pathname}`;

@@ -195,6 +195,27 @@ describe('staff sign-in', () => {
 });
 
 describe('CSRF defence', () => {
+  it('answers 421 for a host name that is not Porta’s, even with a matching Origin (DNS rebinding)', async () => {
+    const form = new URLSearchParams({ email: acme.admin.email, password: acme.admin.password });
+    const res = await t.app.request('http://rebind.attacker.example:3000/admin/login', {
+      method: 'POST',
+      headers: {
+        Origin: 'http://rebind.attacker.example:3000',
+        'Sec-Fetch-Site': 'same-origin',
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Accept-Language': 'es',
+      },
+      body: form,
+    });
+    expect(res.status).toBe(421);
+    expect(await res.text()).toContain('Este servidor no responde en esta dirección. Use http://porta.test.');
+    expect(res.headers.get('Set-Cookie')).toBeNull();
+    expect(await t.db.selectFrom('sessions').select('id').execute()).toHaveLength(0);
+    expect((await t.app.request('http://rebind.attacker.example:3000/admin/login')).status).toBe(421);
+    // The platform's health check may use any name.
+    expect((await t.app.request('http://10.0.0.7:3000/healthz')).status).toBe(200);
+  });
+
   it('refuses a cross-origin POST', async () => {
     const client = browserClient(t.app);
     const res = await client.post(

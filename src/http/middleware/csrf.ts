@@ -18,7 +18,8 @@ export function csrfGuard(allowedOrigins: () => string[]): MiddlewareHandler<App
     const origin = c.req.header('Origin');
     // A portal's own host name accepts forms from exactly its own origin.
     const portalHost = portalHostOf(c);
-    const fromOrigin = (o: string) => (portalHost ? o === portalHost.origin : allowedOrigins().includes(o) || o === new URL(c.req.url).origin);
+    // Compared with Porta's own origins, never with the request's own Host, which the sender chooses.
+    const fromOrigin = (o: string) => (portalHost ? o === portalHost.origin : allowedOrigins().includes(o));
     let ok: boolean;
     if (origin && origin !== 'null') ok = fromOrigin(origin) && (!site || site === 'same-origin');
     else if (site) ok = site === 'same-origin' && !portalHost;
