@@ -69,7 +69,7 @@ export async function validateRecordInput(
     if (parsed.ok) data[field.api_name] = parsed.value;
     else errors[field.api_name] = parsed.error;
   }
-  await resolveLookups(db, lookups, data, errors, ctx.lookupScope);
+  await resolveLookups(db, lookups, data, errors, ctx.lookupScope, ctx.existing);
   await checkSubformLookups(db, meta, fields, data, errors, ctx.lookupScope);
   applyComputed(meta, data);
   return Object.keys(errors).length > 0 ? { ok: false, errors, data } : { ok: true, data };
@@ -81,6 +81,7 @@ async function resolveLookups(
   data: RecordData,
   errors: RecordErrors,
   lookupScope?: (targetModuleId: string) => Scope | undefined,
+  existing?: RecordData,
 ) {
   for (const { field, input } of lookups) {
     const target = field.options.targetModuleId;
@@ -88,7 +89,9 @@ async function resolveLookups(
       errors[field.api_name] = 'crm:errors.lookup';
       continue;
     }
-    const scope = lookupScope?.(target);
+    // A reference the record already holds stays as it is, even to a record outside the scope of whoever edits it now.
+    const kept = typeof existing?.[field.api_name] === 'string' ? (existing[field.api_name] as string) : undefined;
+    const scope = kept && input.id?.toLowerCase() === kept ? undefined : lookupScope?.(target);
     let q = db.selectFrom('records').select(['id', 'display_name']).where('module_id', '=', target).where('deleted_at', 'is', null).limit(2);
     if (scope) q = q.where(scope);
     const text = input.text.trim();

@@ -3,6 +3,8 @@ import type { SignedInStaff } from '../auth/staff.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Module } from '../db/schema.js';
+import { listModules } from './metadata.js';
+import type { Scope } from './records.js';
 
 export type ModulePermissions = { view: boolean; create: boolean; edit: boolean; delete: boolean };
 
@@ -37,6 +39,21 @@ export function staffRecordScope(staff: SignedInStaff, module: Module) {
   return (eb: ExpressionBuilder<DB, 'records'>): Expression<SqlBool> => {
     if (staff.profile.is_admin || module.sharing !== 'private') return eb.lit(true);
     return eb('records.owner_id', '=', staff.id);
+  };
+}
+
+/**
+ * What a staff user may pick as a lookup's target, as a condition per target
+ * module: records of modules their profile lets them view, within their
+ * record scope; nothing of any other module.
+ */
+export async function staffLookupScope(db: Database, staff: SignedInStaff): Promise<(targetModuleId: string) => Scope> {
+  const [perms, modules] = await Promise.all([permissionsByModule(db, staff), listModules(db)]);
+  const byId = new Map(modules.map((m) => [m.id, m]));
+  return (targetModuleId) => (eb) => {
+    const module = byId.get(targetModuleId);
+    if (!module || (!staff.profile.is_admin && !perms.get(targetModuleId)?.view)) return eb.lit(false);
+    return staffRecordScope(staff, module)(eb);
   };
 }
 

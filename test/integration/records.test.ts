@@ -121,6 +121,34 @@ describe('records through the staff pages', () => {
     expect((await bob.post(`/admin/m/contacts/${ownId}/delete`, {})).status).toBe(403);
   });
 
+  it('resolves a restricted user’s lookups through their own scope and the lookup’s own module, prefilled or submitted', async () => {
+    const bob = browserClient(t.app);
+    expect((await bob.post('/admin/login', { email: bruno.email, password: bruno.password })).status).toBe(303);
+    const byModule = (api: string) =>
+      t.db
+        .selectFrom('records')
+        .innerJoin('modules', 'modules.id', 'records.module_id')
+        .select(['records.id', 'records.display_name'])
+        .where('modules.api_name', '=', api)
+        .where('records.owner_id', '!=', (eb) => eb.selectFrom('staff_users').select('id').where('email', '=', bruno.email))
+        .executeTakeFirstOrThrow();
+    const account = await byModule('accounts');
+    const aContact = await byModule('contacts');
+    expect((await bob.get(`/admin/m/accounts/${account.id}`)).status).toBe(404);
+    // Prefilled from the address: someone else's account, and a contact given where an account belongs.
+    for (const id of [account.id, aContact.id]) {
+      const html = await (await bob.get(`/admin/m/contacts/new?account=${id}`)).text();
+      expect(html).not.toContain(account.display_name);
+      expect(html).not.toContain(aContact.display_name);
+      expect(html).not.toContain(id);
+    }
+    const res = await bob.post('/admin/m/contacts', { last_name: 'Sneaky', account: account.display_name, account__id: account.id });
+    expect(res.status).toBe(422);
+    const wrongModule = await bob.post('/admin/m/contacts', { last_name: 'Sneaky', account: aContact.id });
+    expect(wrongModule.status).toBe(422);
+    expect(await t.db.selectFrom('records').select('id').where('display_name', '=', 'Sneaky').execute()).toEqual([]);
+  });
+
   it('lets a user who may only view a module neither add notes nor files there, nor shows them the forms', async () => {
     const bruno2 = { email: 'vera@acme.example', name: 'Vera Viewer', password: 'Viewer-Pass-2027' };
     const vera = await seedStandardUser(t.db, bruno2);

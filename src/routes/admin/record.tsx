@@ -21,7 +21,7 @@ import {
   updateRecord,
   validateRecordInput,
 } from '../../crm/records.js';
-import { mayModify, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
+import { mayModify, modulePermissions, staffLookupScope, staffRecordScope } from '../../crm/staff-access.js';
 import type { CrmRecord, RecordState } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
@@ -190,7 +190,11 @@ recordRoutes.post('/:module/:id', async (c) => {
   const db = c.get('deps').db;
   const fields = layoutSections(meta, layoutFor(meta, record.layout_id)).flatMap((s) => s.fields);
   const { input, meta: formMeta } = await readRecordForm(c, fields);
-  const checked = await validateRecordInput(db, meta, fields, input, { timeZone: timeZoneOf(c), existing: record.data as RecordData });
+  const checked = await validateRecordInput(db, meta, fields, input, {
+    timeZone: timeZoneOf(c),
+    existing: record.data as RecordData,
+    lookupScope: await staffLookupScope(db, ctx.staff),
+  });
   if (!checked.ok) return renderEdit(c, ctx, { ...checked.data, ...lookupEcho(fields, input) }, checked.errors, { status: 422 });
   const version = Number(formMeta.__version ?? record.version);
   const result = await updateRecord(db, actorOf(ctx), meta, record, checked.data, Number.isInteger(version) ? version : -1);

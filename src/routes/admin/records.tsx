@@ -8,11 +8,12 @@ import type { LookupNames } from '../../../views/components/FieldValue.js';
 import { listRecords, PAGE_SIZE } from '../../crm/list.js';
 import { layoutFor, layoutSections, listModules, loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../crm/metadata.js';
 import { collectLookupIds, createRecord, findRecord, lookupNames, type RecordData, validateRecordInput } from '../../crm/records.js';
-import { modulePermissions, permissionsByModule, staffRecordScope } from '../../crm/staff-access.js';
+import { modulePermissions, permissionsByModule, staffLookupScope, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
+import { isUuid } from '../../mail/outbox.js';
 import { forbidden, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave } from './record-portal.js';
 
@@ -156,10 +157,23 @@ async function initialValues(c: Context<AppEnv>, ctx: ModuleContext): Promise<Re
     const source = await findRecord(c.get('deps').db, ctx.meta, cloneId, ctx.scope);
     if (source) return { ...(source.data as RecordData) };
   }
+  // Pre-filled only with a record of the lookup's own target module that this user may pick.
+  const db = c.get('deps').db;
+  const scope = await staffLookupScope(db, ctx.staff);
   const values: RecordData = {};
   for (const f of ctx.meta.fields) {
     const v = c.req.query(f.api_name);
-    if (f.type === 'lookup' && v) values[f.api_name] = v;
+    const target = f.options.targetModuleId;
+    if (f.type !== 'lookup' || !v || !isUuid(v) || !target) continue;
+    const found = await db
+      .selectFrom('records')
+      .select('id')
+      .where('id', '=', v)
+      .where('module_id', '=', target)
+      .where('deleted_at', 'is', null)
+      .where(scope(target))
+      .executeTakeFirst();
+    if (found) values[f.api_name] = found.id;
   }
   return values;
 }
@@ -181,7 +195,7 @@ recordsRoutes.post('/:module', async (c) => {
   // Only the fields of the layout the form was drawn with are taken.
   const chosen = layoutFor(meta, formMeta.__layout);
   const fields = layoutSections(meta, chosen).flatMap((s) => s.fields);
-  const checked = await validateRecordInput(db, meta, fields, input, { timeZone: timeZoneOf(c), lookupScope: () => undefined });
+  const checked = await validateRecordInput(db, meta, fields, input, { timeZone: timeZoneOf(c), lookupScope: await staffLookupScope(db, staff) });
   if (!checked.ok) return renderForm(c, ctx, { values: { ...checked.data, ...lookupEcho(fields, input) }, errors: checked.errors, layoutId: chosen?.id }, 422);
   const record = await createRecord(db, { kind: 'staff', id: staff.id }, meta, { data: checked.data, layoutId: chosen?.id ?? null, ownerId: staff.id });
   const invited = await autoInviteAfterSave(c, meta, record, undefined);
