@@ -5,6 +5,7 @@ import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
 import { TAB_LABEL_MAX } from './tabs.js';
+import { validateWebTab } from './web-tabs.js';
 
 // A portal configuration as a file: every portal, user type, tab, field
 // permission, web tab and card design, naming modules, fields and layouts by
@@ -36,7 +37,17 @@ const tabSchema = z.object({
 });
 
 const fieldSchema = z.object({ module: apiName, layout: apiName, field: apiName, visible: z.boolean(), readOnly: z.boolean() });
-const webTabSchema = z.object({ name: z.string().min(1).max(100), url: z.string().url().max(2000), position: z.number().int() });
+/** A web tab passes the very check the web-tab form applies (https only, the same lengths). */
+const webTabSchema = z.object({ name: z.string(), url: z.string(), position: z.number().int() }).superRefine((w, ctx) => {
+  const checked = validateWebTab(w);
+  if (!checked.ok)
+    for (const field of Object.keys(checked.errors))
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: field === 'url' ? 'must be an https:// address of at most 2,000 characters' : 'must be 1 to 60 characters',
+      });
+});
 
 const userTypeSchema = z.object({
   name: z.string().min(1).max(100),

@@ -172,6 +172,24 @@ describe('portal configuration export and import', () => {
     expect(await target.db.selectFrom('portals').select('id').execute()).toHaveLength(countBefore.length);
   });
 
+  it('refuses a web tab the web-tab form would refuse (javascript:, http:), and writes nothing', async () => {
+    const exported = await exportPortalConfig(source.db);
+    for (const url of ['javascript:alert(document.cookie)', 'http://status.example.com', 'data:text/html,hi']) {
+      const edited = structuredClone(exported);
+      const portal = edited.portals[0];
+      if (!portal?.userTypes[0]) throw new Error('fixture');
+      portal.slug = 'web-tab-portal';
+      portal.oldSlugs = [];
+      portal.userTypes[0].webTabs = [{ name: 'Status', url, position: 0 }];
+      const before = await target.db.selectFrom('web_tabs').select('id').execute();
+      const result = await importPortalConfig(target.db, { kind: 'staff', id: anaTarget }, JSON.stringify(edited));
+      expect(result.ok, url).toBe(false);
+      if (!result.ok)
+        expect(result.problems).toContainEqual(expect.objectContaining({ path: 'portals.0.userTypes.0.webTabs.0.url', key: 'portalconfig:errors.shape' }));
+      expect(await target.db.selectFrom('web_tabs').select('id').execute()).toHaveLength(before.length);
+    }
+  });
+
   it('refuses what is not a configuration file', async () => {
     expect(await importPortalConfig(target.db, { kind: 'staff', id: anaTarget }, 'name,slug')).toEqual({
       ok: false,
