@@ -108,3 +108,19 @@ function decodeCursor(cursor: string): { at: Date; id: string } | undefined {
   const at = new Date(iso);
   return Number.isNaN(at.getTime()) ? undefined : { at, id };
 }
+
+/** Links that act for a person (an invitation, a password reset): whoever opens one can take over the account. */
+const SECRET_LINK = /https?:\/\/[^\s"'<>]*\/(?:invite|password\/reset)\/[a-z2-7]{32}/g;
+
+export function hasSecretLinks(text: string): boolean {
+  return new RegExp(SECRET_LINK.source).test(text);
+}
+
+/** The email with such links replaced by `hidden` (in HTML, the link goes nowhere and its text says so). */
+export function withoutSecretLinks(email: { text: string; html: string }, hidden: string): { text: string; html: string } {
+  const escaped = hidden.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return {
+    text: email.text.replace(SECRET_LINK, `[${hidden}]`),
+    html: email.html.replace(new RegExp(`href="${SECRET_LINK.source}"`, 'g'), 'href="#"').replace(SECRET_LINK, `[${escaped}]`),
+  };
+}

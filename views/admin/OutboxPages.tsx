@@ -62,7 +62,7 @@ export function OutboxList({ view, emails, next, smtpConfigured }: { view: ViewC
   );
 }
 
-export function OutboxDetail({ view, email }: { view: ViewContext; email: OutboxEmail }) {
+export function OutboxDetail({ view, email, secretLinks }: { view: ViewContext; email: OutboxEmail; secretLinks?: 'hidden' | 'shown' | undefined }) {
   const { t, fmt } = view;
   return (
     <section>
@@ -99,6 +99,7 @@ export function OutboxDetail({ view, email }: { view: ViewContext; email: Outbox
           </>
         )}
       </dl>
+      {secretLinks && <Alert kind="info">{t(secretLinks === 'hidden' ? 'admin:outbox.linksRedacted' : 'admin:outbox.linksShown')}</Alert>}
       <h2>{t('admin:outbox.html')}</h2>
       <iframe
         class="email-frame"

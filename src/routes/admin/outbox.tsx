@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { InboundList, OutboxDetail, OutboxList } from '../../../views/admin/OutboxPages.js';
+import { audit } from '../../audit/audit.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
-import { getOutboxEmail, listOutbox } from '../../mail/outbox.js';
+import { getOutboxEmail, hasSecretLinks, listOutbox, withoutSecretLinks } from '../../mail/outbox.js';
 
 export const outboxRoutes = new Hono<AppEnv>();
 
@@ -30,16 +31,34 @@ outboxRoutes.get('/inbound', async (c) => {
   return page(c, { title: c.get('t')('admin:inbound.title'), body: <InboundList view={c.get('view')} rows={rows} /> });
 });
 
+/**
+ * An email as staff may read it: once SMTP delivers mail, links that act for
+ * the recipient are hidden (a staff member could otherwise take over the
+ * account); without SMTP the outbox is how such emails reach people, so they
+ * are shown, and each reading of one is audited.
+ */
+async function readableEmail(c: Context<AppEnv>, id: string, opts: { audit: boolean }) {
+  const { db, config } = c.get('deps');
+  const email = await getOutboxEmail(db, id);
+  if (!email) return undefined;
+  const secret = hasSecretLinks(email.text) || hasSecretLinks(email.html);
+  if (secret && config.smtpUrl) return { email: { ...email, ...withoutSecretLinks(email, c.get('t')('admin:outbox.linkHidden')) }, secret: 'hidden' as const };
+  const staff = c.get('staff');
+  if (secret && opts.audit && staff)
+    await audit(db, { kind: 'staff', id: staff.id }, 'outbox.secret_link_read', { type: 'email', id: email.id }, { to: email.to_address });
+  return { email, secret: secret ? ('shown' as const) : undefined };
+}
+
 outboxRoutes.get('/:id', async (c) => {
-  const email = await getOutboxEmail(c.get('deps').db, c.req.param('id'));
-  if (!email) return c.notFound();
-  return page(c, { title: email.subject, body: <OutboxDetail view={c.get('view')} email={email} /> });
+  const found = await readableEmail(c, c.req.param('id'), { audit: true });
+  if (!found) return c.notFound();
+  return page(c, { title: found.email.subject, body: <OutboxDetail view={c.get('view')} email={found.email} secretLinks={found.secret} /> });
 });
 
 // The email's own HTML, framed by the detail page. It is our rendered template,
 // but it is shown sandboxed, with no script, and only framable by us.
 outboxRoutes.get('/:id/html', async (c) => {
-  const email = await getOutboxEmail(c.get('deps').db, c.req.param('id'));
+  const email = (await readableEmail(c, c.req.param('id'), { audit: false }))?.email;
   if (!email) return c.notFound();
   c.header(
     'Content-Security-Policy',
