@@ -255,6 +255,21 @@ describe('who may configure portals', () => {
     expect((await brunoClient.post(`${PORTALS}/${portal.id}/name`, { name: 'Clientes Acme' })).status).toBe(303);
     expect((await t.db.selectFrom('portals').select('name').where('id', '=', portal.id).executeTakeFirstOrThrow()).name).toBe('Clientes Acme');
   });
+
+  it('keeps preview and explain, which read records outside a profile’s own scope, for administrators: no link, 403', async () => {
+    const brunoClient = await signIn(bruno);
+    const list = await (await brunoClient.get(PORTALS)).text();
+    expect(list).not.toContain('/admin/settings/portal-preview');
+    expect(list).not.toContain('/admin/settings/portal-explain');
+    const portal = await t.db.selectFrom('portals').select('id').where('slug', '=', 'clientes').executeTakeFirstOrThrow();
+    const type = await t.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', portal.id).executeTakeFirstOrThrow();
+    const typePage = await brunoClient.get(`${PORTALS}/${portal.id}/types/${type.id}`);
+    expect(typePage.status).toBe(200);
+    expect(await typePage.text()).not.toContain('/admin/settings/portal-preview');
+    for (const path of ['/admin/settings/portal-preview', `/admin/settings/portal-preview?type=${type.id}`, '/admin/settings/portal-explain'])
+      expect((await brunoClient.get(path)).status, path).toBe(403);
+    expect((await ana.get('/admin/settings/portal-preview')).status).toBe(200);
+  });
 });
 
 describe('what a user type can be given as tabs', () => {

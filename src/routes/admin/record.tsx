@@ -118,7 +118,7 @@ recordRoutes.get('/:module/:id', async (c) => {
       flash={flashMessage(c)}
       convertHref={meta.module.api_name === 'leads' && !record.converted_at && modify ? `${base}/${record.id}/convert` : undefined}
       convertedTo={convertedTo?.href ? { name: convertedTo.name, href: convertedTo.href } : undefined}
-      portalAccessHref={staff.profile.is_admin || staff.profile.manage_portals ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
+      portalAccessHref={staff.profile.is_admin ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
       portalAccess={portalAccess}
       privacy={privacy && <RecordPrivacyPanel view={c.get('view')} apiName={meta.module.api_name} data={privacy} />}
     />

@@ -25,8 +25,12 @@ export function PortalsList({ view, portals, types, max, notice }: PortalsListPr
       {notice && <Alert kind="success">{notice}</Alert>}
       <p>{t('portals:list.intro', { max })}</p>
       <p class="actions">
-        <a href="/admin/settings/portal-preview">{t('portalpreview:title')}</a>
-        <a href="/admin/settings/portal-explain">{t('portalexplain:title')}</a>
+        {view.staff?.isAdmin && (
+          <>
+            <a href="/admin/settings/portal-preview">{t('portalpreview:title')}</a>
+            <a href="/admin/settings/portal-explain">{t('portalexplain:title')}</a>
+          </>
+        )}
         <a href="/admin/settings/portal-config">{t('portalconfig:page.title')}</a>
       </p>
       {portals.length < max ? (

@@ -47,7 +47,11 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
       <p>
         <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>{' '}
         <a href={`/admin/settings/portal-dashboards/${type.id}`}>{t('portalconfig:dashboards.link')}</a>{' '}
-        <a href={`/admin/settings/portal-preview?type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
+        {view.staff?.isAdmin && (
+          <>
+            <a href={`/admin/settings/portal-preview?type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
+          </>
+        )}
         <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a> <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>
       </p>
       <h2>{t('portals:licences.title')}</h2>

@@ -2,13 +2,15 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ExplainPage, type ExplainPickerErrors } from '../../../../views/admin/portals/ExplainPage.js';
 import { RecordAccessPage } from '../../../../views/admin/portals/RecordAccessPage.js';
+import { requireAdmin } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { explainForUser, portalUserChoices, portalUsersSeeing, type UserExplanation } from '../../../portals/explain.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 
 export const portalExplainRoutes = new Hono<AppEnv>();
-portalExplainRoutes.use('*', requireManagePortals());
+// UNSCOPED READ: preview and explain show records as portal users see them, not within the viewer's own
+// record scope, so only administrators (who see every record anyway) may use them.
+portalExplainRoutes.use('*', requireAdmin());
 
 const BASE = '/admin/settings/portal-explain';
 

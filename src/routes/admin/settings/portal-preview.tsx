@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { PreviewChooser } from '../../../../views/admin/portals/PreviewChooser.js';
 import type { PortalShell } from '../../../../views/layouts/PortalLayout.js';
+import { requireAdmin } from '../../../auth/guards.js';
 import { moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import type { PortalNav } from '../../../portals/portal-pages.js';
 import { PREVIEW_PATH, type PreviewSubject, previewAsType, previewAsUser, previewChoices } from '../../../portals/preview.js';
 import { portalTabRoutes, type SurfaceResolver } from '../../portal/tab-pages.js';
@@ -15,7 +15,9 @@ import { portalTabRoutes, type SurfaceResolver } from '../../portal/tab-pages.js
 // answers 403 with nothing written.
 
 export const portalPreviewRoutes = new Hono<AppEnv>();
-portalPreviewRoutes.use('*', requireManagePortals());
+// UNSCOPED READ: preview and explain show records as portal users see them, not within the viewer's own
+// record scope, so only administrators (who see every record anyway) may use them.
+portalPreviewRoutes.use('*', requireAdmin());
 
 portalPreviewRoutes.get('/', async (c) => {
   const t = c.get('t');
