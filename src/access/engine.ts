@@ -55,9 +55,7 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
   const filterFieldId = tab.filterFieldId;
   const parts: Expression<unknown>[] = [];
   if (filterFieldId) {
-    parts.push(
-      eb.selectFrom('record_refs as rr').select('rr.record_id as id').where('rr.field_id', '=', filterFieldId).where('rr.target_id', '=', recordId) as never,
-    );
+    parts.push(eb.selectFrom('record_refs as rr').select('rr.record_id as id').where('rr.field_id', '=', filterFieldId).where('rr.target_id', '=', recordId));
     if (userId !== null)
       parts.push(
         eb

@@ -9,10 +9,10 @@ import { sessionIdFromToken } from '../auth/sessions.js';
 import { findSessionStaff } from '../auth/staff.js';
 import type { BaselinePlan } from '../bench/baseline-server.js';
 import { hammer, type Probe, probe, type Run, type Target } from '../bench/http.js';
-import { BENCH_PORTAL_SLUG, type BenchPortal, benchSession, seedBenchPortal } from '../bench/portal-data.js';
+import { BENCH_PORTAL_SLUG, type BenchPortal, benchSession, MEASURED_CASES, seedBenchPortal } from '../bench/portal-data.js';
 import { freePort, runCommand, type Server, startServer } from '../bench/processes.js';
 import { toolConfig, withClient } from '../bench/setup.js';
-import { ConfigError, type loadConfig } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { BULK_MAX_RECORDS, bulkOwner, bulkSeed, dataSize } from '../crm/bulk-seed.js';
 import { findImport, validateImport } from '../crm/import.js';
 import { saveMapping, suggestMapping } from '../crm/import-mapping.js';
@@ -27,6 +27,8 @@ import { listen } from '../http/serve.js';
 import { startBoss } from '../jobs/boss.js';
 import { createLogger } from '../log.js';
 import { projectRoot } from '../paths.js';
+import { actOnRequest, findRequest } from '../privacy/requests.js';
+import { requestWork } from '../privacy/work.js';
 import { resolveDatabase } from '../runtime.js';
 import { benchInvites } from './bench-invites.js';
 
@@ -138,7 +140,7 @@ async function ensureData(db: Database, records: number, portalUsers: number | u
  * sends them (the first two load the process's copy of the configuration):
  * the baseline replays them.
  */
-async function capturePortalList(url: string, config: ReturnType<typeof loadConfig>, log: ReturnType<typeof createLogger>, token: string, path: string) {
+async function capturePortalList(url: string, config: Config, log: ReturnType<typeof createLogger>, token: string, path: string) {
   const handle = openDatabase(url, config.databasePoolMax);
   const boss = await startBoss({ connectionString: url, role: 'web', migrate: true });
   // Porta answers only for its BASE_URL's host: this one's, port included.
@@ -249,7 +251,7 @@ async function main() {
       userTypes: big.portal.types.map((t) => t.name),
       notes: big.portal.notes,
       attachments: big.portal.attachments,
-      measuredUserCases: 60,
+      measuredUserCases: MEASURED_CASES,
       seeded: big.seeded,
     };
     say(`Database: PostgreSQL ${report.postgres}, ${embedded ? `embedded in ${embedded.dataDir}` : 'BENCH_DATABASE_URL'}`);
@@ -603,8 +605,6 @@ async function benchExport(
   });
   const requestId = /\/privacy\/requests\/([0-9a-f-]{36})/.exec(filed.headers.get('location') ?? '')?.[1];
   if (filed.status !== 303 || !requestId) throw new Error(`asking for the export answered ${filed.status}`);
-  const { actOnRequest, findRequest } = await import('../privacy/requests.js');
-  const { requestWork } = await import('../privacy/work.js');
   const boss = await startBoss({ connectionString: url, role: 'web', migrate: false });
   const staff = await bulkOwner(db);
   let started = 0;

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from 'kysely';
 import { audit } from '../audit/audit.js';
+import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { ConsentSource, CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
@@ -384,7 +385,7 @@ export async function purgeRecord(db: Database, actor: Actor, record: CrmRecord)
   await db.transaction().execute(async (trx) => {
     const accounts = await trx.deleteFrom('portal_users').where('record_id', '=', record.id).returning(['id', 'email', 'portal_id']).execute();
     for (const account of accounts) {
-      await trx.deleteFrom('sessions').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
+      await invalidateUserSessions(trx, { kind: 'portal', id: account.id });
       await trx.deleteFrom('two_factor').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
       await trx.deleteFrom('recovery_codes').where('user_kind', '=', 'portal').where('user_id', '=', account.id).execute();
       await audit(

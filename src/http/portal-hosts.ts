@@ -62,7 +62,7 @@ export function servePortalHosts(app: Hono<AppEnv>, hosts: PortalHosts, baseUrl:
   const inner = app.fetch;
   app.fetch = async (request, env, ctx) => {
     const url = new URL(request.url);
-    if (ownHosts.has(url.host) || (EVERYWHERE.test(url.pathname) && url.pathname === '/healthz')) return inner(request, env, ctx);
+    if (ownHosts.has(url.host) || url.pathname === '/healthz') return inner(request, env, ctx);
     const portal = await hosts.resolve(url.host);
     if (!portal) return inner(request, { ...(env as object), misdirected: !EVERYWHERE.test(url.pathname) }, ctx);
     const prefix = `/p/${portal.slug}`;
