@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
+import { fromKysely, type JobAttempt, type PgBoss } from 'pg-boss';
 import { portalPasswordResetEmail } from '../../views/emails/portal-password-reset.js';
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
+import { QUEUES } from '../jobs/queues.js';
 import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
 import type { FieldErrors } from '../org/setup-input.js';
@@ -15,47 +16,64 @@ import { hasTwoFactor } from './two-factor.js';
 
 // "Forgot your password?" for portal users: a link by email whose token is
 // stored only as its SHA-256, works once, for one hour. Whether the address
-// belongs to anyone is never revealed by the answer.
+// belongs to anyone is never revealed: the request does the same work for any
+// address (it queues one job), and the worker looks the account up and writes
+// the link, so neither the answer, its timing nor its statements differ.
 
 export const RESET_MINUTES = 60;
 /** Requests beyond this many in an hour send nothing more, so the form cannot flood someone's inbox. */
 const MAX_RESETS_PER_HOUR = 3;
 
-/** Queues the reset email when the address is an active user of the portal; does nothing otherwise. */
-export async function requestPortalPasswordReset(
+/** A "forgot password" request as queued: the portal and the address typed, nothing looked up. */
+export type PasswordResetRequest = { portalId: string; email: string };
+
+export function isPasswordResetRequest(data: unknown): data is PasswordResetRequest {
+  const d = data as Partial<PasswordResetRequest> | null;
+  return !!d && typeof d.portalId === 'string' && typeof d.email === 'string';
+}
+
+/** Queues the request; the same statements whatever the address, since nothing about it is looked up here. */
+export async function requestPortalPasswordReset(db: Database, boss: PgBoss, portal: Portal, rawEmail: string): Promise<void> {
+  const request: PasswordResetRequest = { portalId: portal.id, email: rawEmail.trim().toLowerCase() };
+  await boss.send(QUEUES.passwordReset, request, { db: fromKysely(db) });
+}
+
+export type PasswordResetOutcome = 'sent' | 'no_account' | 'limit_reached' | 'done_before';
+
+/**
+ * Does a queued request's work: when the address is an active user of the
+ * portal, stores a new link and writes its email, in one transaction. Given
+ * the job's attempt, the job is completed in that same transaction, so a job
+ * delivered again after it committed finds itself done and sends nothing, and
+ * one whose claim passed to another worker leaves the work to that worker.
+ */
+export async function sendPortalPasswordReset(
   db: Database,
   boss: PgBoss,
-  portal: Portal,
-  rawEmail: string,
-  opts: { baseUrl: string; now?: Date },
-): Promise<void> {
+  request: PasswordResetRequest,
+  opts: { baseUrl: string; now?: Date; attempt?: JobAttempt },
+): Promise<PasswordResetOutcome> {
   const now = opts.now ?? new Date();
-  const email = rawEmail.trim().toLowerCase();
-  const user = await db
-    .selectFrom('portal_users as u')
-    .innerJoin('records as r', 'r.id', 'u.record_id')
-    .select(['u.id', 'u.email', 'u.language', 'r.display_name'])
-    .where('u.portal_id', '=', portal.id)
-    .where('u.status', '=', 'active')
-    .where((eb) => eb(eb.fn('lower', ['u.email']), '=', email))
-    .executeTakeFirst();
-  if (!user) return;
-  const org = await db.selectFrom('org').select(['name', 'default_language']).executeTakeFirst();
-  const language: Language = isLanguage(user.language) ? user.language : isLanguage(org?.default_language) ? org.default_language : 'en';
-  const token = generateSessionToken();
-  const rendered = await renderEmail(
-    portalPasswordResetEmail,
-    {
-      name: user.display_name,
-      portalName: portal.name,
-      orgName: org?.name ?? portal.name,
-      resetUrl: `${portalPublicUrl(opts.baseUrl, portal)}/password/reset/${token}`,
-      brand: emailBrand(opts.baseUrl, portal),
-      minutes: RESET_MINUTES,
-    },
-    language,
-  );
-  await db.transaction().execute(async (trx) => {
+  const { attempt } = opts;
+  return db.transaction().execute(async (trx) => {
+    if (attempt) {
+      // pg-boss declares CommandResponse without fields; `affected` counts the jobs this call settled.
+      const settled = (await boss.complete(QUEUES.passwordReset, attempt, null, { db: fromKysely(trx) })) as { affected: number };
+      if (settled.affected === 0) return 'done_before';
+    }
+    const portal = await trx.selectFrom('portals').selectAll().where('id', '=', request.portalId).executeTakeFirst();
+    if (!portal) return 'no_account';
+    // Locked, so parallel requests for one account count each other against the hourly limit.
+    const user = await trx
+      .selectFrom('portal_users as u')
+      .innerJoin('records as r', 'r.id', 'u.record_id')
+      .select(['u.id', 'u.email', 'u.language', 'r.display_name'])
+      .where('u.portal_id', '=', portal.id)
+      .where('u.status', '=', 'active')
+      .where((eb) => eb(eb.fn('lower', ['u.email']), '=', request.email))
+      .forUpdate('u')
+      .executeTakeFirst();
+    if (!user) return 'no_account';
     const recent = await trx
       .selectFrom('password_resets')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -63,7 +81,22 @@ export async function requestPortalPasswordReset(
       .where('user_id', '=', user.id)
       .where('created_at', '>', new Date(now.getTime() - 3600_000))
       .executeTakeFirstOrThrow();
-    if (Number(recent.n) >= MAX_RESETS_PER_HOUR) return;
+    if (Number(recent.n) >= MAX_RESETS_PER_HOUR) return 'limit_reached';
+    const org = await trx.selectFrom('org').select(['name', 'default_language']).executeTakeFirst();
+    const language: Language = isLanguage(user.language) ? user.language : isLanguage(org?.default_language) ? org.default_language : 'en';
+    const token = generateSessionToken();
+    const rendered = await renderEmail(
+      portalPasswordResetEmail,
+      {
+        name: user.display_name,
+        portalName: portal.name,
+        orgName: org?.name ?? portal.name,
+        resetUrl: `${portalPublicUrl(opts.baseUrl, portal)}/password/reset/${token}`,
+        brand: emailBrand(opts.baseUrl, portal),
+        minutes: RESET_MINUTES,
+      },
+      language,
+    );
     await trx
       .insertInto('password_resets')
       .values({
@@ -75,6 +108,7 @@ export async function requestPortalPasswordReset(
       })
       .execute();
     await enqueueEmail(trx, boss, { address: user.email, name: user.display_name }, rendered);
+    return 'sent';
   });
 }
 

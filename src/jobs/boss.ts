@@ -40,13 +40,30 @@ export async function startBoss(opts: BossOptions): Promise<PgBoss> {
   });
   await ensureQueue(boss, QUEUES.mailSweep, { retryLimit: 0, expireInSeconds: 300 });
   await ensureQueue(boss, QUEUES.maintenance, { retryLimit: 1 });
+  await ensureQueue(boss, QUEUES.passwordReset, {
+    retryLimit: 3,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 60,
+    // A request still waiting after the link's own lifetime is dropped (the person can ask
+    // again), and the addresses typed into the form are not kept long after their answer.
+    retentionSeconds: 3600,
+    deleteAfterSeconds: 3600,
+  });
   await ensureImportQueue(boss);
   await ensureInviteQueue(boss);
   await ensurePrivacyQueue(boss);
   return boss;
 }
 
-type QueueSettings = { retryLimit: number; retryDelay?: number; retryBackoff?: boolean; expireInSeconds?: number };
+type QueueSettings = {
+  retryLimit: number;
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  retentionSeconds?: number;
+  deleteAfterSeconds?: number;
+};
 
 /** Creates the queue, or brings an existing one's settings up to date (createQueue alone leaves them as first created). */
 async function ensureQueue(boss: PgBoss, name: string, settings: QueueSettings) {

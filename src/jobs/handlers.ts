@@ -1,5 +1,6 @@
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
+import { isPasswordResetRequest, sendPortalPasswordReset } from '../auth/password-reset.js';
 import { deleteExpiredSessions } from '../auth/sessions.js';
 import { pruneLoginAttempts } from '../auth/throttle.js';
 import type { Database } from '../db/database.js';
@@ -58,6 +59,26 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
         ),
       );
     },
+  );
+
+  // Each request in its own transaction, which also completes its job (see sendPortalPasswordReset).
+  await boss.work(
+    QUEUES.passwordReset,
+    { batchSize: 10, pollingIntervalSeconds: 1, includeMetadata: true, perJobResults: true },
+    (jobs: JobWithMetadata<unknown>[]) =>
+      Promise.all(
+        jobs.map(async (job): Promise<JobResult> => {
+          if (!isPasswordResetRequest(job.data)) return { id: job.id, status: 'deadletter', output: { error: 'not a password-reset request' } };
+          try {
+            const outcome = await sendPortalPasswordReset(db, boss, job.data, { baseUrl: deps.baseUrl, attempt: job });
+            log.debug({ job: job.id, outcome }, 'password reset request');
+            return { id: job.id, status: 'completed' };
+          } catch (err) {
+            log.error({ err, job: job.id }, 'password reset request could not run');
+            return { id: job.id, status: 'failed', output: { error: err instanceof Error ? err.message : String(err) } };
+          }
+        }),
+      ),
   );
 
   await boss.work(QUEUES.mailSweep, async () => {

@@ -4,6 +4,7 @@ export const QUEUES = {
   mailSweep: 'mail.sweep',
   maintenance: 'maintenance.hourly',
   invitationExpiry: 'invitations.expire',
+  passwordReset: 'password-reset.request',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

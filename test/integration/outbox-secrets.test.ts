@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestPortalPasswordReset } from '../../src/auth/password-reset.js';
-import { browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { sendPortalPasswordReset } from '../../src/auth/password-reset.js';
+import { browserClient, startTestApp } from '../support/app.js';
 import { acme } from '../support/fixtures.js';
 import { addPortalUser, carla, seedPortalWorld } from '../support/portal-world.js';
 
@@ -15,8 +15,7 @@ async function world(env: Record<string, string>) {
   const t = await startTestApp({ env });
   const w = await seedPortalWorld(t);
   await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
-  const portal = await t.db.selectFrom('portals').selectAll().where('id', '=', w.helpId).executeTakeFirstOrThrow();
-  await requestPortalPasswordReset(t.db, t.boss, portal, carla.email, { baseUrl: t.config.baseUrl });
+  await sendPortalPasswordReset(t.db, t.boss, { portalId: w.helpId, email: carla.email }, { baseUrl: t.config.baseUrl });
   const email = await t.db.selectFrom('email_outbox').select(['id', 'text']).where('to_address', '=', carla.email).executeTakeFirstOrThrow();
   expect(email.text).toMatch(RESET_LINK);
   const ana = browserClient(t.app);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contrastWithWhite } from '../../src/portals/branding.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme } from '../support/fixtures.js';
+import { resetRequestsHandled } from '../support/password-reset.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 
 // A portal's look (accent colour, logo) and its own host name: set by an
@@ -21,7 +22,8 @@ let portalPath: string;
 const outbox = () => t.db.selectFrom('email_outbox').select(['to_address', 'html', 'text', 'template']).orderBy('created_at').execute();
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // The worker answers "forgot password" requests.
+  t = await startTestApp({ worker: true });
   w = await seedPortalWorld(t);
   await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password, language: 'fr' });
   ana = browserClient(t.app);
@@ -99,6 +101,7 @@ describe('the logo', () => {
   it('brands the portal’s emails with its logo, name and colour', async () => {
     await t.db.deleteFrom('email_outbox').execute();
     expect((await browserClient(t.app).post(`${HELP}/password/forgot`, { email: carla.email })).status).toBeLessThan(400);
+    await resetRequestsHandled(t);
     const [mail] = await outbox();
     const { logo_hash } = await t.db.selectFrom('portals').select('logo_hash').where('id', '=', w.helpId).executeTakeFirstOrThrow();
     expect(mail?.html).toContain(`src="http://porta.test${HELP}/brand/logo-${logo_hash}"`);
@@ -176,6 +179,7 @@ describe('a portal on its own host name', () => {
   it('links its emails to its own host', async () => {
     await t.db.deleteFrom('email_outbox').execute();
     await browserClient(t.app, CUSTOM).post(`${HELP}/password/forgot`, { email: carla.email });
+    await resetRequestsHandled(t);
     const [mail] = await outbox();
     expect(mail?.text).toContain(`${CUSTOM}${HELP}/password/reset/`);
   });

@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestPortalPasswordReset } from '../../src/auth/password-reset.js';
+import { sendPortalPasswordReset } from '../../src/auth/password-reset.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
 import { browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { resetRequestJobs, resetRequestsHandled } from '../support/password-reset.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
 
 let t: TestApp;
 let w: PortalWorld;
-const ids = {} as Record<'carla' | 'fred' | 'dora', string>;
+const ids = {} as Record<'carla' | 'fred' | 'dora' | 'erin', string>;
 const fresh = 'Brand-New-Pass-2027';
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // The worker runs here: it looks the account up and writes the link, after the request has answered.
+  t = await startTestApp({ worker: true });
   w = await seedPortalWorld(t);
   ids.carla = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
   ids.fred = await addPortalUser(t, w, { email: 'fred@gone.example', recordId: w.records.fred, status: 'deactivated', password: 'Fred-Gone-2027!' });
@@ -22,11 +24,14 @@ beforeAll(async () => {
     password: 'Dora-Portal-2027',
     language: 'fr',
   });
+  ids.erin = await addPortalUser(t, w, { email: 'erin@initech.example', recordId: w.records.erin, status: 'active', password: 'Erin-Portal-2027' });
 });
 afterAll(() => t.close());
 
 const outbox = () => t.db.selectFrom('email_outbox').selectAll().orderBy('created_at').execute();
 const linkIn = (text: string) => /http:\/\/porta\.test(\/p\/acme-help\/password\/reset\/[a-z2-7]{32})/.exec(text)?.[1] ?? '';
+const resetJobs = (email?: string) => resetRequestJobs(t, email);
+const requestsHandled = () => resetRequestsHandled(t);
 const passwordOf = async (id: string) =>
   (await t.db.selectFrom('portal_users').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow()).password_hash ?? '';
 
@@ -39,6 +44,7 @@ describe('password reset by email', () => {
       expect(res.status).toBe(200);
       answers.push((await res.text()).replace(email, 'EMAIL'));
     }
+    await requestsHandled();
     expect(new Set(answers).size).toBe(1);
     expect(answers[0]).toContain(
       'If EMAIL belongs to an account of this portal, a link to choose a new password is on its way. It works once, for 60 minutes.',
@@ -59,6 +65,7 @@ describe('password reset by email', () => {
 
   it('writes the email in the user’s language', async () => {
     await browserClient(t.app).post(`${HELP}/password/forgot`, { email: 'dora@initech.example' });
+    await requestsHandled();
     const mail = (await outbox()).find((m) => m.to_address === 'dora@initech.example');
     expect(mail?.language).toBe('fr');
     expect(mail?.subject).toBe('Réinitialisez votre mot de passe pour Acme Help');
@@ -105,11 +112,15 @@ describe('password reset by email', () => {
   });
 
   it('refuses a link after its hour', async () => {
-    const portal = await t.db.selectFrom('portals').selectAll().where('id', '=', w.helpId).executeTakeFirstOrThrow();
-    await requestPortalPasswordReset(t.db, t.boss, portal, carla.email, {
-      baseUrl: 'http://porta.test',
-      now: new Date(Date.now() - 61 * 60_000),
-    });
+    await sendPortalPasswordReset(
+      t.db,
+      t.boss,
+      { portalId: w.helpId, email: carla.email },
+      {
+        baseUrl: 'http://porta.test',
+        now: new Date(Date.now() - 61 * 60_000),
+      },
+    );
     const mails = (await outbox()).filter((m) => m.to_address === carla.email);
     const link = linkIn(mails.at(-1)?.text ?? '');
     const res = await browserClient(t.app).get(link);
@@ -124,5 +135,43 @@ describe('password reset by email', () => {
     const res = await browserClient(t.app).get(`${HELP}/password/reset/abcdefghijklmnopqrstuvwxyz234567`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('This link is not valid.');
+  });
+});
+
+describe('the worker that answers a request', () => {
+  const mailsTo = async (email: string) => (await outbox()).filter((m) => m.to_address === email && m.template === 'portal-password-reset');
+
+  it('sends exactly one link to an active user, and none to an unknown address or a deactivated account', async () => {
+    const addresses = ['erin@initech.example', 'someone@initech.example', 'fred@gone.example'];
+    const before = await Promise.all(addresses.map(mailsTo));
+    for (const email of addresses) expect((await browserClient(t.app).post(`${HELP}/password/forgot`, { email })).status).toBe(200);
+    await requestsHandled();
+    for (const email of addresses) expect((await resetJobs(email)).map((j) => j.state)).toContain('completed');
+    const after = await Promise.all(addresses.map(mailsTo));
+    expect(after.map((m, i) => m.length - (before[i]?.length ?? 0))).toEqual([1, 0, 0]);
+    expect(after[0]?.at(-1)?.text).toContain('Hello Erin');
+    expect(await t.db.selectFrom('password_resets').select('id').where('user_id', '=', ids.fred).execute()).toEqual([]);
+  });
+
+  it('sends nothing more when the same job is delivered again after its link was written', async () => {
+    const [job] = (await resetJobs('erin@initech.example')).filter((j) => j.state === 'completed');
+    if (!job) throw new Error('no completed request for Erin');
+    const mails = (await mailsTo('erin@initech.example')).length;
+    const links = await t.db.selectFrom('password_resets').select('id').where('user_id', '=', ids.erin).execute();
+    const again = await sendPortalPasswordReset(t.db, t.boss, job.data, {
+      baseUrl: 'http://porta.test',
+      attempt: { id: job.id, retryCount: job.retry_count },
+    });
+    expect(again).toBe('done_before');
+    expect(await mailsTo('erin@initech.example')).toHaveLength(mails);
+    expect(await t.db.selectFrom('password_resets').select('id').where('user_id', '=', ids.erin).execute()).toEqual(links);
+  });
+
+  it('sends at most three links an hour to one account, even when the requests are handled side by side', async () => {
+    const existing = (await t.db.selectFrom('password_resets').select('id').where('user_id', '=', ids.erin).execute()).length;
+    const mails = (await mailsTo('erin@initech.example')).length;
+    await Promise.all(Array.from({ length: 4 }, () => browserClient(t.app).post(`${HELP}/password/forgot`, { email: 'erin@initech.example' })));
+    await requestsHandled();
+    expect(await mailsTo('erin@initech.example')).toHaveLength(mails + 3 - existing);
   });
 });

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { ForgotPasswordPage, ForgotPasswordSent, ResetLinkProblem, ResetPasswordPage } from '../../../views/portal/auth/PasswordPages.js';
 import { checkNewPassword, portalResetState, RESET_MINUTES, requestPortalPasswordReset, resetPortalPassword } from '../../auth/password-reset.js';
 import { setPortalCookie } from '../../auth/portal-session.js';
+import { invalidateSession } from '../../auth/sessions.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
@@ -19,7 +20,7 @@ portalPasswordRoutes.get('/:slug/password/forgot', (c) => {
 
 portalPasswordRoutes.post('/:slug/password/forgot', async (c) => {
   const p = portalOf(c);
-  const { db, boss, config } = c.get('deps');
+  const { db, boss } = c.get('deps');
   const t = c.get('t');
   const { email = '' } = await formValues(c, ['email']);
   const trimmed = email.trim();
@@ -31,7 +32,7 @@ portalPasswordRoutes.post('/:slug/password/forgot', async (c) => {
       body: <ForgotPasswordPage view={c.get('view')} base={p.base} email={trimmed} error={t(trimmed ? 'errors:email' : 'errors:required')} />,
     });
   }
-  await requestPortalPasswordReset(db, boss, p.portal, trimmed, { baseUrl: config.baseUrl });
+  await requestPortalPasswordReset(db, boss, p.portal, trimmed);
   return page(c, {
     title: t('portalauth:forgot.title'),
     portal: portalShell(c),
@@ -87,6 +88,8 @@ portalPasswordRoutes.post('/:slug/password/reset/:token', async (c) => {
       body: <ResetLinkProblem view={c.get('view')} base={p.base} state={result.reason} />,
     });
   }
+  // The session this browser had (another account's, say) ends: the reset starts a new one.
+  if (p.session) await invalidateSession(db, p.session.id);
   setPortalCookie(c, p.portal.slug, result.token, result.expiresAt);
   return c.redirect(result.pendingTwoFactor ? `${p.base}/two-factor` : p.base, 303);
 });

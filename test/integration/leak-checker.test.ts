@@ -1,0 +1,385 @@
+import { Hono } from 'hono';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_ADMIN } from '../../src/demo/seed.js';
+import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
+import { seedStandardUser, bruno as standardStaff } from '../support/fixtures.js';
+import { type Allowed, allowedFor, changedTables, fingerprint, type Known, knownIds, leaksIn } from '../support/leak-oracle.js';
+import { FRANCHISE_HOST, type LeakUser, type LeakWorld, MARKER, PORTAL_PASSWORD, refWorldOf, seedLeakWorld } from '../support/leak-world.js';
+import { crawlPortal, htmlForms, submitForm, type Visit } from '../support/portal-crawl.js';
+import { prng } from '../support/prng.js';
+import { refMask } from '../unit/access-reference.js';
+
+// The leak checker. Three portals over one organization's data (user types
+// based on contacts, leads, vendors and a custom module; customers of one
+// account side by side; a marker in every text a record holds; staff-only
+// notes and files; records in the recycle bin and in a layout no type
+// allows). Each portal user walks everything their pages offer, then sends
+// what a curious customer would craft: other people's ids in every address
+// the walks met, other portals' addresses and host, hidden fields in forms,
+// sorts, filters and searches on them, writes to public modules, the staff
+// preview and explain pages. Every record id, marker and file any answer
+// carries must be one ACCESS.md's reference (test/unit/access-reference.ts)
+// allows that user, and nothing refused may change a data table.
+
+let t: TestApp;
+let w: LeakWorld;
+/** Each user's allowances, before and after their own walk (what they did themselves may add to them). */
+const allowances = new Map<string, Allowed[]>();
+let known: Known;
+const walks = new Map<string, Visit[]>();
+const g = prng(Number(process.env.LEAK_SEED ?? 1402));
+
+beforeAll(async () => {
+  t = await startTestApp();
+  w = await seedLeakWorld(t);
+  await seedStandardUser(t.db, standardStaff);
+  known = await knownIds(t.db, w.markers);
+}, 120_000);
+afterAll(() => t.close());
+
+async function allowedNow(user: LeakUser, portalId = user.portalId): Promise<Allowed> {
+  return allowedFor(await refWorldOf(t.db), w.metas, user.id, portalId);
+}
+
+async function signIn(user: LeakUser): Promise<BrowserClient> {
+  const client = browserClient(t.app);
+  const base = `/p/${user.slug}`;
+  const page = await client.get(`${base}/login`);
+  const form = htmlForms(await page.text()).find((f) => f.controls.some((c) => c.name === 'password'));
+  if (!form) throw new Error(`no sign-in form on ${base}/login`);
+  const filled = {
+    ...form,
+    controls: form.controls.map((c) => ({ ...c, value: c.name === 'email' ? user.email : c.name === 'password' ? PORTAL_PASSWORD : c.value })),
+  };
+  const { res } = await submitForm(client, filled, `${base}/login`);
+  if (res.status !== 303 || (res.headers.get('Location') ?? '').includes('/login')) throw new Error(`${user.label} could not sign in (${res.status})`);
+  return client;
+}
+
+async function signInAll(users: LeakUser[]): Promise<Map<string, BrowserClient>> {
+  const out = new Map<string, BrowserClient>();
+  for (const user of users) out.set(user.id, await signIn(user));
+  return out;
+}
+
+/** The leaks in one answer: its body and where it sends the user. */
+function judge(label: string, method: string, url: string, res: { body: string; headers: Headers }, allowed: Allowed[]): string[] {
+  // The ids the address itself carries are the asker's own words, not something received.
+  const asked = new Set((url.match(UUID) ?? []).map((id) => id.toLowerCase()));
+  const text = `${res.headers.get('Location') ?? ''}\n${res.headers.get('Content-Disposition') ?? ''}\n${res.body}`.replace(UUID, (id) =>
+    asked.has(id.toLowerCase()) ? '' : id,
+  );
+  return leaksIn(text, known, allowed).map((leak) => `${label}: ${method} ${url} → ${leak}`);
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const HAS_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+describe('the leak checker', () => {
+  it('finds the world it was given: seven portal users of four kinds over three portals', () => {
+    expect(w.users.map((u) => u.label)).toHaveLength(7);
+    expect(new Set(w.users.map((u) => u.slug))).toEqual(new Set(['demo', 'partners', 'franchise']));
+    expect(w.markers.size).toBeGreaterThan(150);
+  });
+
+  it('walks every page, fragment and form of each user: everything received is theirs to see', { timeout: 300_000 }, async () => {
+    const leaks: string[] = [];
+    for (const user of w.users) {
+      const before = await allowedNow(user);
+      const client = await signIn(user);
+      const base = `/p/${user.slug}`;
+      const report = await crawlPortal({ client, base, start: [base, `${base}/profile`], fragments: true });
+      const after = await allowedNow(user);
+      allowances.set(user.id, [before, after]);
+      walks.set(user.id, report.visits);
+      for (const v of report.visits) leaks.push(...judge(user.label, v.method, v.url, v, [before, after]));
+      // The markers they may see did reach them: the judge looked at real data, not at empty pages.
+      const seen = new Set(report.visits.flatMap((v) => v.body.match(MARKER) ?? []).filter((code) => w.markers.has(code)));
+      expect(seen.size, `${user.label} received none of their own data`).toBeGreaterThan(2);
+      console.info(`${user.label}: ${report.visits.length} requests, ${report.pages.length} pages, ${seen.size} markers of their own received`);
+      // A walk that saw nothing proves nothing.
+      expect(report.pages.length, `${user.label} walked too little`).toBeGreaterThan(5);
+      expect(
+        report.visits.some((v) => v.status === 200 && [...before.records].some((id) => v.url.includes(id))),
+        `${user.label} opened none of their records`,
+      ).toBe(true);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it('answers 404 and shows nothing when a user puts anybody else’s ids in any address the walks met', { timeout: 300_000 }, async () => {
+    // Every address with an id that any user's walk met, as a shape: /p/:slug/m/cases/:id/files/:id…
+    const shapes = new Set<string>();
+    for (const visits of walks.values())
+      for (const v of visits) if (v.method === 'GET' && HAS_UUID.test(v.url)) shapes.add(v.url.replace(/^\/p\/[^/]+/, '').replace(UUID, ':id'));
+    expect(shapes.size).toBeGreaterThan(5);
+    const problems: string[] = [];
+    const clients = await signInAll(w.users);
+    const fp = await fingerprint(t.db);
+    let foreignForms = 0;
+    for (const user of w.users) {
+      const client = clients.get(user.id) as BrowserClient;
+      const allowed = allowances.get(user.id) ?? [];
+      const own = new Set(allowed.flatMap((a) => [...a.records, ...a.attachments, ...a.notes]));
+      const foreign = [...known.records, ...known.attachments, ...known.notes].filter((id) => !own.has(id));
+      for (const shape of shapes) {
+        const slots = shape.split(':id').length - 1;
+        for (let i = 0; i < 6; i++) {
+          // One foreign id in one slot, the others filled with ids of the user's own (or foreign ones too).
+          const at = g.int(slots);
+          let n = 0;
+          const path = shape.replace(/:id/g, () => (n++ === at ? g.pick(foreign) : g.chance(0.5) && own.size ? g.pick([...own]) : g.pick(foreign)));
+          const url = `/p/${user.slug}${path}`;
+          for (const headers of [{}, { 'HX-Request': 'true' }] as Record<string, string>[]) {
+            const res = await client.get(url, headers);
+            const body = await res.text();
+            if (res.status !== 404) problems.push(`${user.label}: GET ${url}${Object.keys(headers).length ? ' (htmx)' : ''} → ${res.status}, not 404`);
+            problems.push(...judge(user.label, 'GET', url, { body, headers: res.headers }, allowed));
+          }
+        }
+      }
+      // The forms the other users' walks met, sent with this user's session: refused, nothing written.
+      for (const [otherId, visits] of walks) {
+        if (otherId === user.id) continue;
+        for (const v of visits.filter((x) => x.status === 200 && (x.headers.get('Content-Type') ?? '').includes('text/html')).slice(0, 40)) {
+          for (const form of htmlForms(v.body).filter((f) => f.method === 'POST' && HAS_UUID.test(f.action))) {
+            const target = form.action.replace(/^\/p\/[^/]+/, `/p/${user.slug}`);
+            const ids = target.match(UUID) ?? [];
+            if (ids.every((id) => own.has(id.toLowerCase()))) continue;
+            const { res } = await submitForm(client, { ...form, action: target }, v.url);
+            const body = await res.text();
+            foreignForms += 1;
+            if (res.status < 400) problems.push(`${user.label}: POST ${target} (another user's form) → ${res.status}`);
+            problems.push(...judge(user.label, 'POST', target, { body, headers: res.headers }, allowed));
+          }
+        }
+      }
+    }
+    console.info(`${shapes.size} address shapes, ${foreignForms} forms of other users sent`);
+    expect(foreignForms).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+    expect(changedTables(fp, await fingerprint(t.db))).toEqual([]);
+  });
+
+  it('gives nothing to a session of one portal in another portal, by its address or its own host', async () => {
+    const problems: string[] = [];
+    for (const user of w.users) {
+      const client = await signIn(user);
+      const urls = [...new Set((walks.get(user.id) ?? []).filter((v) => v.method === 'GET' && v.status === 200).map((v) => v.url))].slice(0, 25);
+      for (const [portalId, slug] of w.slugs) {
+        if (portalId === user.portalId) continue;
+        const allowed = [await allowedNow(user, portalId)];
+        for (const url of urls) {
+          const there = url.replace(/^\/p\/[^/]+/, `/p/${slug}`);
+          const res = await client.get(there);
+          const body = await res.text();
+          const location = res.headers.get('Location') ?? '';
+          if (!(res.status === 404 || (res.status === 303 && location.startsWith(`/p/${slug}/login`))))
+            problems.push(`${user.label}: GET ${there} → ${res.status} ${location}`);
+          problems.push(...judge(user.label, 'GET', there, { body, headers: res.headers }, allowed));
+        }
+      }
+      if (user.slug !== 'franchise') {
+        const allowed = [await allowedNow(user, [...w.slugs].find(([, s]) => s === 'franchise')?.[0])];
+        for (const url of urls) {
+          const path = url.replace(/^\/p\/[^/]+/, '') || '/';
+          const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+          const res = await t.app.request(`http://${FRANCHISE_HOST}${path}`, { headers: { Cookie: cookie, Host: FRANCHISE_HOST }, redirect: 'manual' });
+          const body = await res.text();
+          if (res.status === 200 && !/name="password"/.test(body)) problems.push(`${user.label}: ${FRANCHISE_HOST}${path} → 200 with another portal's session`);
+          problems.push(...judge(user.label, 'GET', `${FRANCHISE_HOST}${path}`, { body, headers: res.headers }, allowed));
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses hidden and read-only fields in forms, and sorts, filters and searches on hidden fields, writing nothing', async () => {
+    const problems: string[] = [];
+    const clients = await signInAll(w.users);
+    const fp = await fingerprint(t.db);
+    let tried = 0;
+    let hiddenPosts = 0;
+    for (const user of w.users) {
+      const client = clients.get(user.id) as BrowserClient;
+      const allowed = allowances.get(user.id) ?? [];
+      const world = await refWorldOf(t.db);
+      const base = `/p/${user.slug}`;
+      for (const m of w.metas.values()) {
+        const list = `${base}/m/${m.module.api_name}`;
+        const probe = await client.get(list);
+        await probe.text();
+        if (probe.status !== 200) continue;
+        // Fields the user sees nowhere in this module, and those they may only read.
+        const tabsVisible = new Set(allowed[0]?.markers ?? []);
+        const inScope = world.records.filter((r) => r.moduleId === m.module.id && allowed[0]?.records.has(r.id));
+        const hidden = m.fields.filter((f) => !f.parent_field_id && !inScope.some((r) => tabsVisible.has(`${r.id}:${f.api_name}`)));
+        for (const f of hidden.slice(0, 4)) {
+          for (const q of [`sort=${f.api_name}`, `sort=${f.api_name}&dir=desc`, `f.${f.api_name}=zq00000000`]) {
+            const res = await client.get(`${list}?${q}`);
+            const body = await res.text();
+            tried += 1;
+            if (res.status >= 500) problems.push(`${user.label}: GET ${list}?${q} → ${res.status}`);
+            if (q.startsWith('f.') && res.status < 400) problems.push(`${user.label}: a filter on hidden ${f.api_name} was accepted (${res.status})`);
+            problems.push(...judge(user.label, 'GET', `${list}?${q}`, { body, headers: res.headers }, allowed));
+          }
+          // A search for a hidden value of one of their own records answers as a search that matches nothing.
+          const nothing = await client.get(`${list}?q=zq0nomatch`);
+          const expected = (await nothing.text()).replaceAll('zq0nomatch', '');
+          for (const r of inScope.slice(0, 3)) {
+            const code = [...w.markers].find(([, s]) => s.kind === 'field' && s.recordId === r.id && s.field === f.api_name)?.[0];
+            if (!code) continue;
+            const res = await client.get(`${list}?q=${code}`);
+            const body = (await res.text()).replaceAll(code, '');
+            tried += 1;
+            if (res.status !== nothing.status || body !== expected)
+              problems.push(`${user.label}: searching ${list} for hidden ${f.api_name} answers unlike a search that finds nothing`);
+          }
+        }
+        // The user's own create and edit forms with a hidden or read-only field added.
+        for (const v of (walks.get(user.id) ?? []).filter(
+          (x) => x.status === 200 && x.url.startsWith(list) && (x.headers.get('Content-Type') ?? '').includes('text/html'),
+        )) {
+          const forms = htmlForms(v.body).map((fm) => ({ ...fm, action: new URL(fm.action || v.url, `http://porta.test${v.url}`).pathname }));
+          for (const form of forms.filter((fm) => fm.method === 'POST' && new RegExp(`^${list}(/[0-9a-f-]{36}/edit)?$`).test(fm.action))) {
+            const names = new Set(form.controls.map((c) => c.name));
+            const readOnly = m.fields.filter((f) =>
+              inScope.some((r) => r.layoutId !== null && refMask(world, user.id, user.portalId, m.module.id, r.layoutId).readOnly.has(f.id)),
+            );
+            const extra = [...hidden.filter((f) => f.type === 'text').slice(0, 2), ...readOnly.slice(0, 2)].filter((f) => !names.has(f.api_name));
+            for (const f of extra) {
+              const { res } = await submitForm(client, { ...form, controls: [...form.controls, { name: f.api_name, value: 'zq00000000' }] }, v.url);
+              await res.text();
+              tried += 1;
+              hiddenPosts += 1;
+              if (res.status !== 422) problems.push(`${user.label}: POST ${form.action} with hidden or read-only ${f.api_name} → ${res.status}, not 422`);
+            }
+          }
+        }
+      }
+    }
+    console.info(`${tried} sorts, filters, searches and forms on hidden fields, ${hiddenPosts} of them forms`);
+    expect(tried).toBeGreaterThan(30);
+    expect(hiddenPosts).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+    expect(changedTables(fp, await fingerprint(t.db))).toEqual([]);
+  });
+
+  it('refuses every write to a public module', async () => {
+    const clients = await signInAll(w.users);
+    const fp = await fingerprint(t.db);
+    const problems: string[] = [];
+    const solution = (
+      await t.db
+        .selectFrom('records')
+        .innerJoin('modules', 'modules.id', 'records.module_id')
+        .select('records.id')
+        .where('modules.api_name', '=', 'solutions')
+        .executeTakeFirstOrThrow()
+    ).id;
+    for (const user of w.users.filter((u) => u.slug !== 'franchise')) {
+      const client = clients.get(user.id) as BrowserClient;
+      const base = `/p/${user.slug}/m/solutions`;
+      for (const path of [
+        base,
+        `${base}/${solution}/edit`,
+        `${base}/${solution}/delete`,
+        `${base}/${solution}/notes`,
+        `${base}/${solution}/attachments`,
+        `${base}/${solution}/clone`,
+      ]) {
+        const res = await client.post(path, { title: 'zq00000000', body: 'zq00000000', answer: 'x' });
+        await res.text();
+        if (res.status < 400 || res.status >= 500) problems.push(`${user.label}: POST ${path} → ${res.status}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(changedTables(fp, await fingerprint(t.db))).toEqual([]);
+  });
+
+  it('keeps the staff preview and explain pages from portal sessions and from staff without the permission', async () => {
+    const routes = t.app.routes.filter((r) => r.method === 'GET' && /portal-(preview|explain)/.test(r.path)).map((r) => r.path);
+    expect(routes.length).toBeGreaterThan(1);
+    const user = w.users[0] as LeakUser;
+    const record = [...(allowances.get(user.id)?.[0]?.records ?? [])][0] ?? '';
+    const type = (await t.db.selectFrom('portal_users').select('user_type_id').where('id', '=', user.id).executeTakeFirstOrThrow()).user_type_id;
+    const fill = (path: string) =>
+      path.replace(/\/\*$/, '').replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (/user/i.test(name) ? user.id : /type/i.test(name) ? type : record));
+    const customer = await signIn(user);
+    const staff = browserClient(t.app);
+    expect((await staff.post('/admin/login', { email: standardStaff.email, password: standardStaff.password })).status).toBe(303);
+    const problems: string[] = [];
+    for (const path of routes.map(fill)) {
+      for (const url of [path, `${path}?user=${user.id}&record=${record}&type=${type}`]) {
+        const asCustomer = await customer.get(url);
+        const body = await asCustomer.text();
+        if (!(asCustomer.status === 303 && (asCustomer.headers.get('Location') ?? '').startsWith('/admin/login')))
+          problems.push(`portal session: GET ${url} → ${asCustomer.status}`);
+        problems.push(...judge('portal session', 'GET', url, { body, headers: asCustomer.headers }, []));
+        const asStaff = await staff.get(url);
+        const staffBody = await asStaff.text();
+        if (asStaff.status !== 403 && asStaff.status !== 404) problems.push(`standard staff: GET ${url} → ${asStaff.status}`);
+        problems.push(...judge('standard staff', 'GET', url, { body: staffBody, headers: asStaff.headers }, []));
+      }
+    }
+    // The administrator does see them (so the addresses above are the real ones).
+    const admin = browserClient(t.app);
+    expect((await admin.post('/admin/login', { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password })).status).toBe(303);
+    const seen = await admin.get(`/admin/settings/portal-explain/record/${record}`);
+    expect(seen.status).toBe(200);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the leak checker’s judge', () => {
+  it('reports a marker, a record id and a file the reference does not allow, and passes what it allows', async () => {
+    const user = w.users[0] as LeakUser;
+    const allowed = await allowedNow(user);
+    const someoneElse = w.users.find((u) => u.slug === 'franchise') as LeakUser;
+    const theirs = await allowedNow(someoneElse);
+    const foreignRecord = [...theirs.records].find((id) => !allowed.records.has(id)) as string;
+    const foreignFile = [...theirs.attachments].find((id) => !allowed.attachments.has(id)) as string;
+    const hiddenMarker = [...w.markers].find(
+      ([, s]) => s.kind === 'field' && allowed.records.has(s.recordId) && !allowed.markers.has(`${s.recordId}:${s.field}`),
+    )?.[0] as string;
+    const ownRecord = [...allowed.records][0] as string;
+    expect([foreignRecord, foreignFile, hiddenMarker, ownRecord].every(Boolean)).toBe(true);
+    expect(leaksIn(`<a href="/p/demo/m/cases/${ownRecord}">mine</a>`, known, [allowed])).toEqual([]);
+    expect(leaksIn(`<a href="/p/demo/m/cases/${foreignRecord}">x</a>`, known, [allowed])).toEqual([`record ${foreignRecord}`]);
+    expect(leaksIn(`/files/${foreignFile}`, known, [allowed])).toEqual([`file ${foreignFile}`]);
+    expect(leaksIn(`<td>${hiddenMarker}</td>`, known, [allowed])).toHaveLength(1);
+  });
+
+  it('catches a deliberately unscoped read: a page listing every case is reported by the same walk and judge', async () => {
+    // The product with one extra page that reads cases without a scope, linked from nowhere but the walk's start.
+    const leaky = new Hono();
+    leaky.get('/p/demo/all-cases', async (c) => {
+      const rows = await t.db
+        .selectFrom('records')
+        .innerJoin('modules', 'modules.id', 'records.module_id')
+        .select(['records.id', 'records.data'])
+        .where('modules.api_name', '=', 'cases')
+        .execute();
+      return c.html(rows.map((r) => `<p><a href="/p/demo/m/cases/${r.id}">${(r.data as { subject?: string }).subject}</a></p>`).join(''));
+    });
+    leaky.all('*', (c) => t.app.fetch(c.req.raw));
+    const alice = w.users[0] as LeakUser;
+    const client = browserClient(leaky as unknown as TestApp['app']);
+    const login = htmlForms(await (await client.get('/p/demo/login')).text()).find((f) => f.controls.some((c) => c.name === 'password'));
+    if (!login) throw new Error('no sign-in form');
+    const signedIn = await submitForm(
+      client,
+      {
+        ...login,
+        controls: login.controls.map((c) => ({ ...c, value: c.name === 'email' ? alice.email : c.name === 'password' ? PORTAL_PASSWORD : c.value })),
+      },
+      '/p/demo/login',
+    );
+    expect(signedIn.res.status).toBe(303);
+    const allowed = await allowedNow(alice);
+    const report = await crawlPortal({ client, base: '/p/demo', start: ['/p/demo/all-cases'], maxRequests: 400 });
+    const leaks = report.visits.flatMap((v) => judge(alice.label, v.method, v.url, v, [allowed]));
+    expect(leaks.some((l) => l.includes('/p/demo/all-cases') && l.includes('record '))).toBe(true);
+    expect(leaks.some((l) => l.includes('/p/demo/all-cases') && l.includes('"kind":"field"'))).toBe(true);
+  });
+});
