@@ -7,7 +7,7 @@ import { type Allowed, allowedFor, changedTables, fingerprint, type Known, known
 import { FRANCHISE_HOST, type LeakUser, type LeakWorld, MARKER, PORTAL_PASSWORD, refWorldOf, seedLeakWorld } from '../support/leak-world.js';
 import { crawlPortal, htmlForms, submitForm, type Visit } from '../support/portal-crawl.js';
 import { prng } from '../support/prng.js';
-import { refMask } from '../unit/access-reference.js';
+import { refMask, refScope } from '../unit/access-reference.js';
 
 // The leak checker. Three portals over one organization's data (user types
 // based on contacts, leads, vendors and a custom module; customers of one
@@ -84,7 +84,9 @@ describe('the leak checker', () => {
 
   it('walks every page, fragment and form of each user: everything received is theirs to see', { timeout: 300_000 }, async () => {
     const leaks: string[] = [];
+    let counted = 0;
     for (const user of w.users) {
+      const beforeWorld = await refWorldOf(t.db);
       const before = await allowedNow(user);
       const client = await signIn(user);
       const base = `/p/${user.slug}`;
@@ -93,6 +95,20 @@ describe('the leak checker', () => {
       allowances.set(user.id, [before, after]);
       walks.set(user.id, report.visits);
       for (const v of report.visits) leaks.push(...judge(user.label, v.method, v.url, v, [before, after]));
+      // Counts on the home tiles and above each list are those of the row scope.
+      const [worldBefore, worldAfter] = [beforeWorld, await refWorldOf(t.db)];
+      for (const m of w.metas.values()) {
+        const list = `${base}/m/${m.module.api_name}`;
+        const expected = [worldBefore, worldAfter].map((rw) => refScope(rw, user.id, user.portalId, m.module.id).size);
+        const shown: number[] = [];
+        for (const v of report.visits.filter((x) => x.method === 'GET' && x.status === 200 && x.kind === 'page')) {
+          if (v.url === list) shown.push(Number(/id="module-count">\D*(\d+)/.exec(v.body)?.[1] ?? Number.NaN));
+          const tile = new RegExp(`<a class="tile" href="${list}">[\\s\\S]*?<span class="tile-count">\\D*(\\d+)`).exec(v.body);
+          if (tile) shown.push(Number(tile[1]));
+        }
+        for (const n of shown) if (!expected.includes(n)) leaks.push(`${user.label}: ${list} counts ${n}, the reference ${expected.join(' or ')}`);
+        counted += shown.length;
+      }
       // The markers they may see did reach them: the judge looked at real data, not at empty pages.
       const seen = new Set(report.visits.flatMap((v) => v.body.match(MARKER) ?? []).filter((code) => w.markers.has(code)));
       expect(seen.size, `${user.label} received none of their own data`).toBeGreaterThan(2);
@@ -104,6 +120,7 @@ describe('the leak checker', () => {
         `${user.label} opened none of their records`,
       ).toBe(true);
     }
+    expect(counted, 'counts compared with the reference').toBeGreaterThan(10);
     expect(leaks).toEqual([]);
   });
 
