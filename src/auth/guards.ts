@@ -8,8 +8,10 @@ export function requireStaff(): MiddlewareHandler<AppEnv> {
     if (c.get('staff')) return next();
     const back = new URL(c.req.url);
     const owesSecondFactor = c.get('session')?.two_factor_pending && c.get('session')?.user_kind === 'staff';
-    if (owesSecondFactor && c.req.method === 'GET') return c.redirect(`/admin/two-factor?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
-    if (c.req.method !== 'GET') {
+    // HEAD is answered as GET would be, without the body.
+    const reading = c.req.method === 'GET' || c.req.method === 'HEAD';
+    if (owesSecondFactor && reading) return c.redirect(`/admin/two-factor?next=${encodeURIComponent(back.pathname + back.search)}`, 303);
+    if (!reading) {
       const t = c.get('t');
       return errorPage(c, 401, t('errors:signedOutTitle'), t('errors:signedOut'));
     }

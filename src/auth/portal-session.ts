@@ -7,6 +7,7 @@ import { type ConfigSnapshot, prefetchedPortalSession, snapshotFor } from '../db
 import type { Database } from '../db/database.js';
 import type { Field, Portal, Session, TimeFormat } from '../db/schema.js';
 import { type AppEnv, portalHostOf } from '../http/env.js';
+import { secureCookies } from './cookies.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import {
   checkSession,
@@ -35,7 +36,7 @@ export function setPortalCookie(c: Context<AppEnv>, slug: string, token: string,
   setCookie(c, PORTAL_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Lax',
-    secure: c.get('deps').config.env === 'production',
+    secure: secureCookies(c.get('deps').config),
     // On a portal's own host name only that portal lives, and its paths may not start with /p/:slug.
     path: portalHostOf(c) ? '/' : portalBase(slug),
     expires: expiresAt,
@@ -45,7 +46,7 @@ export function setPortalCookie(c: Context<AppEnv>, slug: string, token: string,
 export function clearPortalCookie(c: Context<AppEnv>, slug: string) {
   deleteCookie(c, PORTAL_COOKIE, {
     path: portalHostOf(c) ? '/' : portalBase(slug),
-    secure: c.get('deps').config.env === 'production',
+    secure: secureCookies(c.get('deps').config),
     httpOnly: true,
     sameSite: 'Lax',
   });

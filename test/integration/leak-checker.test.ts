@@ -1,3 +1,4 @@
+import { strFromU8, unzipSync } from 'fflate';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN } from '../../src/demo/seed.js';
@@ -28,12 +29,16 @@ const allowances = new Map<string, Allowed[]>();
 let known: Known;
 const walks = new Map<string, Visit[]>();
 const g = prng(Number(process.env.LEAK_SEED ?? 1402));
+/** Each user's base module. */
+const baseModules = new Map<string, string>();
 
 beforeAll(async () => {
   t = await startTestApp();
   w = await seedLeakWorld(t);
   await seedStandardUser(t.db, standardStaff);
   known = await knownIds(t.db, w.markers);
+  for (const u of await t.db.selectFrom('portal_users as u').innerJoin('records as r', 'r.id', 'u.record_id').select(['u.id', 'r.module_id']).execute())
+    baseModules.set(u.id, u.module_id);
 }, 120_000);
 afterAll(() => t.close());
 
@@ -54,6 +59,26 @@ async function signIn(user: LeakUser): Promise<BrowserClient> {
   const { res } = await submitForm(client, filled, `${base}/login`);
   if (res.status !== 303 || (res.headers.get('Location') ?? '').includes('/login')) throw new Error(`${user.label} could not sign in (${res.status})`);
   return client;
+}
+
+/** What a user's own export may hold besides what their portal shows: all of their own record, its notes and files. */
+function ownRecordAllowance(world: Awaited<ReturnType<typeof refWorldOf>>, userId: string): Allowed {
+  const own = world.users.find((u) => u.id === userId)?.recordId ?? '';
+  const record = world.records.find((r) => r.id === own);
+  const meta = [...w.metas.values()].find((m) => m.module.id === record?.moduleId);
+  // Their record's lookups are part of it: the account they belong to, by name.
+  const targets = (record?.refs ?? []).map((ref) => world.records.find((r) => r.id === ref.targetId)).filter((r) => r !== undefined);
+  const nameKeys = targets.flatMap((r) => ([...w.metas.values()].find((m) => m.module.id === r.moduleId)?.module.name_fields ?? []).map((f) => `${r.id}:${f}`));
+  return {
+    records: new Set([own, ...targets.map((r) => r.id)]),
+    markers: new Set([...(meta?.fields ?? []).map((f) => `${own}:${f.api_name}`), ...nameKeys]),
+    notes: new Set(world.notes.filter((n) => n.recordId === own).map((n) => n.id)),
+    attachments: new Set(world.attachments.filter((a) => a.recordId === own).map((a) => a.id)),
+  };
+}
+
+function subjectModule(userId: string): string | undefined {
+  return baseModules.get(userId);
 }
 
 async function signInAll(users: LeakUser[]): Promise<Map<string, BrowserClient>> {
@@ -95,6 +120,20 @@ describe('the leak checker', () => {
       allowances.set(user.id, [before, after]);
       walks.set(user.id, report.visits);
       for (const v of report.visits) leaks.push(...judge(user.label, v.method, v.url, v, [before, after]));
+      // Their own privacy export: everything about their own record (a data subject's right), and otherwise what their portal shows.
+      const archives = [...new Set(report.visits.filter((v) => v.status === 200 && /\/privacy\/requests\/[0-9a-f-]{36}\/archive$/.test(v.url)).map((v) => v.url))];
+      const subject = ownRecordAllowance(await refWorldOf(t.db), user.id);
+      // Privacy requests are for people: records of modules that hold consent (contacts, leads).
+      const personal = [...w.metas.values()].some((m) => subject.records.size && m.byName.has('consent_status') && [...subject.markers][0]?.startsWith(`${[...subject.records][0]}:`) && m.module.id === subjectModule(user.id));
+      expect(archives, `${user.label}: exports downloaded`).toHaveLength(personal ? 1 : 0);
+      const again = await signIn(user);
+      for (const url of archives) {
+        const res = await again.get(url);
+        const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+        expect(Object.keys(files).length).toBeGreaterThan(2);
+        for (const [name, bytes] of Object.entries(files))
+          leaks.push(...judge(user.label, 'GET', `${url} ${name}`, { body: strFromU8(bytes), headers: new Headers() }, [before, after, subject]));
+      }
       // Counts on the home tiles and above each list are those of the row scope.
       const [worldBefore, worldAfter] = [beforeWorld, await refWorldOf(t.db)];
       for (const m of w.metas.values()) {

@@ -8,6 +8,8 @@ import type { Database } from '../../src/db/database.js';
 import { DEMO_PORTAL_SLUG, seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { setPortalDomain } from '../../src/portals/branding.js';
+import { setGdprEnabled } from '../../src/privacy/compliance.js';
+import { storeExport } from '../../src/privacy/export.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
@@ -308,6 +310,25 @@ export async function seedLeakWorld(t: TestApp): Promise<LeakWorld> {
   for (const id of [aliceBinned, aliceDealBinned, vikBinned]) {
     const r = await db.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     await moveToRecycleBin(db, staff, r);
+  }
+  // Privacy on, and each user's own export ready to download: the archive is judged like any page.
+  await setGdprEnabled(db, staff, true);
+  for (const user of users) {
+    const recordId = (await db.selectFrom('portal_users').select('record_id').where('id', '=', user.id).executeTakeFirstOrThrow()).record_id;
+    const request = await db
+      .insertInto('privacy_requests')
+      .values({
+        record_id: recordId,
+        kind: 'export',
+        requested_by_kind: 'portal',
+        requested_by_id: user.id,
+        portal_user_id: user.id,
+        language: 'en',
+        due_at: new Date(Date.now() + 30 * 86_400_000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await storeExport(db, request.id);
   }
   const slugs = new Map([
     [demo.id, DEMO_PORTAL_SLUG],

@@ -81,10 +81,12 @@ export function requirePortalUser(stage: GuardStage = 'full'): MiddlewareHandler
     const p = portalOf(c);
     const t = c.get('t');
     const refuse = () => portalMessage(c, 401, t('errors:signedOutTitle'), t('errors:signedOut'));
-    if (!p.user) return c.req.method === 'GET' ? c.redirect(`${p.base}/login?next=${encodeURIComponent(here(c))}`, 303) : refuse();
-    if (p.pendingTwoFactor) return c.req.method === 'GET' ? c.redirect(`${p.base}/two-factor?next=${encodeURIComponent(here(c))}`, 303) : refuse();
+    // HEAD is answered as GET would be, without the body.
+    const reading = c.req.method === 'GET' || c.req.method === 'HEAD';
+    if (!p.user) return reading ? c.redirect(`${p.base}/login?next=${encodeURIComponent(here(c))}`, 303) : refuse();
+    if (p.pendingTwoFactor) return reading ? c.redirect(`${p.base}/two-factor?next=${encodeURIComponent(here(c))}`, 303) : refuse();
     if (stage === 'full' && p.user.twoFactorRequired && !p.user.twoFactorEnabled) {
-      if (c.req.method === 'GET') return c.redirect(`${p.base}/profile/two-factor?next=${encodeURIComponent(here(c))}`, 303);
+      if (reading) return c.redirect(`${p.base}/profile/two-factor?next=${encodeURIComponent(here(c))}`, 303);
       return portalMessage(c, 403, t('errors:forbiddenTitle'), t('twofactor:settings.required'));
     }
     await next();
