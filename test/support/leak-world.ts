@@ -8,12 +8,12 @@ import type { Database } from '../../src/db/database.js';
 import { DEMO_PORTAL_SLUG, seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { setPortalDomain } from '../../src/portals/branding.js';
-import { setGdprEnabled } from '../../src/privacy/compliance.js';
-import { storeExport } from '../../src/privacy/export.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { addUserType } from '../../src/portals/user-types.js';
+import { setGdprEnabled } from '../../src/privacy/compliance.js';
+import { storeExport } from '../../src/privacy/export.js';
 import type { RefWorld } from '../unit/access-reference.js';
 import type { TestApp } from './app.js';
 
