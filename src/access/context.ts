@@ -77,6 +77,7 @@ export async function loadAccessUser(db: Database, portalUserId: string): Promis
     .selectFrom('portal_users as u')
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
     .innerJoin('portals as p', (j) => j.onRef('p.id', '=', 't.portal_id').onRef('p.id', '=', 'u.portal_id'))
+    // UNSCOPED READ: the user's own record R_U, by the id on their account; only whether it is in the recycle bin is read.
     .leftJoin('records as own', 'own.id', 'u.record_id')
     .select(['u.id', 'u.record_id', 'u.user_type_id', 'u.portal_id', 'u.invited_by', 'u.status', 'own.deleted_at as own_deleted_at'])
     .where('u.id', '=', portalUserId)

@@ -34,6 +34,7 @@ export type PrivacySubject = {
 export async function privacySubjects(db: Database, ctx: AccessContext | undefined, onlyId?: string): Promise<PrivacySubject[]> {
   if (!ctx || !getsAnything(ctx.user) || ctx.readOnly) return [];
   const user = ctx.user;
+  // UNSCOPED READ: the records U speaks for: R_U and those U created (X_U), by the ids on U's account; names follow the field mask.
   let q = db
     .selectFrom('records as r')
     .innerJoin('modules as m', 'm.id', 'r.module_id')

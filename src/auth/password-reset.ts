@@ -66,6 +66,7 @@ export async function sendPortalPasswordReset(
     // Locked, so parallel requests for one account count each other against the hourly limit.
     const user = await trx
       .selectFrom('portal_users as u')
+      // UNSCOPED READ: the name on the account's own record R_U, for the reset email sent to that account's own address.
       .innerJoin('records as r', 'r.id', 'u.record_id')
       .select(['u.id', 'u.email', 'u.language', 'r.display_name'])
       .where('u.portal_id', '=', portal.id)

@@ -69,6 +69,7 @@ export async function savePortalLanguage(db: Database, portalUserId: string, lan
 async function writeLanguageToRecord(trx: Transaction<DB>, portalUserId: string, language: Language) {
   const target = await trx
     .selectFrom('portal_users as u')
+    // UNSCOPED READ: the signed-in user's own record R_U, by the id on their account, to keep its language field in step with their choice.
     .innerJoin('records as r', 'r.id', 'u.record_id')
     .innerJoin('fields as f', (j) =>
       j.onRef('f.module_id', '=', 'r.module_id').on('f.api_name', '=', 'language').on('f.type', '=', 'picklist').on('f.deleted_at', 'is', null),

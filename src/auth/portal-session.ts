@@ -90,6 +90,7 @@ async function loadAccount(db: Database, portalUserId: string, access: AccessCon
   const row = await db
     .selectFrom('portal_users as u')
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
+    // UNSCOPED READ: the signed-in user's own record R_U, by the id on their account; only the name fields their type shows leave.
     .innerJoin('records as r', 'r.id', 'u.record_id')
     .innerJoin('modules as m', 'm.id', 'r.module_id')
     .select(['u.id', 'u.email', 'r.data', 'r.layout_id', 'u.record_id', 'u.user_type_id', 'u.language', 'u.time_zone', 'u.time_format', 'u.country'])
@@ -169,6 +170,8 @@ export async function portalSessionRow(db: Database, token: string) {
     .selectFrom('config_version as cv')
     .leftJoin('sessions as s', (j) => j.on('s.id', '=', sessionIdFromToken(token)))
     .leftJoin('portal_users as u', (j) => j.onRef('u.id', '=', 's.user_id').on('s.user_kind', '=', 'portal'))
+    // UNSCOPED READ: the session user's own record R_U, by the id on their account: whether it is binned, and the name
+    // fields their type shows (masked where the session is resolved).
     .leftJoin('records as own', 'own.id', 'u.record_id')
     .select('cv.version')
     .select(['s.id', 's.user_kind', 's.user_id', 's.expires_at', 's.created_at', 's.ip', 's.user_agent', 's.two_factor_pending'])
@@ -286,6 +289,7 @@ export async function portalLogin(
   }
   const user = await db
     .selectFrom('portal_users')
+    // UNSCOPED READ: only whether the account's own record R_U is in the recycle bin, to refuse the sign-in.
     .leftJoin('records as own', 'own.id', 'portal_users.record_id')
     .select(['portal_users.id', 'portal_users.password_hash', 'portal_users.status', 'portal_users.invited_by', 'own.deleted_at as own_deleted_at'])
     .where('portal_users.portal_id', '=', portal.id)

@@ -152,6 +152,7 @@ async function addUsers(db: Database, portalId: string, types: PortalUserType[],
   await db.connection().execute(async (conn) => {
     await sql`set statement_timeout = 0`.execute(conn);
     try {
+      // UNSCOPED READ: operator tools (npm run bench, npm run load): makes the benchmark's portal users from the generated contacts; no request reaches it.
       await sql`
         insert into portal_users (portal_id, user_type_id, record_id, email, password_hash, status, invited_by, language, time_format, time_zone, country,
                                   created_at, activated_at, invited_at)
@@ -192,6 +193,7 @@ async function measuredUser(db: Database, ownerId: string, types: PortalUserType
   const cases = await meta(db, 'cases');
   const contactField = cases.byName.get('contact');
   if (!contactField) throw new Error('cases have no contact lookup');
+  // UNSCOPED READ: operator tools (npm run bench, npm run load): the measured user's cases, counted to give them a history once.
   const own = () =>
     db
       .selectFrom('record_refs')
@@ -203,6 +205,7 @@ async function measuredUser(db: Database, ownerId: string, types: PortalUserType
       .orderBy('records.created_at', 'desc')
       .execute();
   const have = (await own()).length;
+  // UNSCOPED READ: operator tools (npm run bench, npm run load): the measured user's own record, for the account their cases name.
   const account = await db.selectFrom('records').select(sql<string | null>`data->>'account'`.as('account')).where('id', '=', user.record_id).executeTakeFirst();
   const statuses = cases.byName.get('status')?.options.values?.map((v) => v.value) ?? [];
   const priorities = cases.byName.get('priority')?.options.values?.map((v) => v.value) ?? [];
@@ -268,6 +271,7 @@ async function addConversations(db: Database, portalId: string, ownerId: string)
   await db.connection().execute(async (conn) => {
     await sql`set statement_timeout = 0`.execute(conn);
     try {
+      // UNSCOPED READ: operator tools (npm run bench, npm run load): the cases of every benchmark portal user, to write their conversations.
       await sql`
         with targets as (
           select rr.record_id as case_id, u.id as user_id, r.created_at

@@ -109,6 +109,7 @@ export async function deflectedCases(db: Database, portalId: string, days = 30):
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
+          // UNSCOPED READ: counts only: deflected cases on the portal's settings page (requireManagePortals); no record data leaves.
           selectFrom('records as r')
             .innerJoin('modules as m', 'm.id', 'r.module_id')
             .select(sql`1`.as('one'))

@@ -196,6 +196,7 @@ async function main() {
   try {
     const meta = await loadModuleMeta(check.db, 'cases');
     if (!meta) throw new Error('no cases module');
+    // UNSCOPED READ: operator tool (npm run load): counts the cases this run wrote, by its marker, to check none was lost or doubled.
     const stored = await check.db
       .selectFrom('records')
       .select([sql<string>`data->>'subject'`.as('subject'), (eb) => eb.fn.countAll<string>().as('n')])

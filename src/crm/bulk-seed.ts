@@ -345,6 +345,7 @@ export type DataSize = { records: number; refs: number; byModule: Record<string,
 
 /** How much there is to query: records per module (recycle bin included) and lookup references. */
 export async function dataSize(db: Database): Promise<DataSize> {
+  // UNSCOPED READ: counts only, per module, for the operator tools' reports (bench, load); no request reaches it.
   const rows = await db
     .selectFrom('records')
     .innerJoin('modules', 'modules.id', 'records.module_id')

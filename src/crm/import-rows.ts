@@ -5,7 +5,7 @@ import { isUuid } from '../mail/outbox.js';
 import type { CsvRow } from './csv.js';
 import { type Mapping, mappableFields, namesOf, normalizeName } from './import-mapping.js';
 import type { ModuleMeta } from './metadata.js';
-import { type RecordData, type RecordInput, validateRecordInput } from './records.js';
+import { type RecordData, type RecordInput, type Scope, validateRecordInput } from './records.js';
 
 type Db = Database | Transaction<DB>;
 
@@ -17,6 +17,9 @@ export type Plan = {
   /** Picklist field id → normalized value or label → value. */
   choices: Map<string, Map<string, string>>;
 };
+
+/** What the importer may pick as a lookup's target, per target module (staffLookupScope). */
+export type LookupScope = (targetModuleId: string) => Scope;
 
 export function planFor(meta: ModuleMeta, headers: string[], mapping: Mapping): Plan {
   const fields = new Map(mappableFields(meta).map((f) => [f.id, f]));
@@ -54,9 +57,10 @@ export type Checked = { row: number; data: RecordData; errors?: undefined } | { 
 
 /**
  * Record ids for the names (or ids) lookup cells hold: one query per lookup
- * column for the whole batch, matching the way forms resolve a typed name.
+ * column for the whole batch, matching the way forms resolve a typed name,
+ * within the importer's own lookup scope (a record they cannot see is not found).
  */
-async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[]): Promise<Map<string, Map<string, string[]>>> {
+async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[], scope: LookupScope): Promise<Map<string, Map<string, string[]>>> {
   const out = new Map<string, Map<string, string[]>>();
   for (const { index, field } of plan.columns) {
     if (field.type !== 'lookup') continue;
@@ -71,6 +75,7 @@ async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[]): Promise<Map<s
       .select(['id', 'display_name'])
       .where('module_id', '=', target)
       .where('deleted_at', 'is', null)
+      .where(scope(target))
       .where((eb) => eb.or([eb(sql<string>`lower(display_name)`, 'in', texts), ...(ids.length ? [eb('id', 'in', ids)] : [])]))
       .execute();
     for (const r of records) {
@@ -81,9 +86,9 @@ async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[]): Promise<Map<s
 }
 
 /** Each row checked as a form submission would be: its record data, or its problems. */
-export async function checkRows(db: Db, plan: Plan, rows: CsvRow[], timeZone: string): Promise<Checked[]> {
+export async function checkRows(db: Db, plan: Plan, rows: CsvRow[], timeZone: string, lookupScope: LookupScope): Promise<Checked[]> {
   const { meta } = plan;
-  const lookups = await resolveLookups(db, plan, rows);
+  const lookups = await resolveLookups(db, plan, rows, lookupScope);
   const plain = plan.columns.filter((c) => c.field.type !== 'lookup');
   const order = new Map(plan.columns.map((c, i) => [c.field.id, i]));
   const checked: Checked[] = [];

@@ -1,12 +1,14 @@
 import { sql, type Transaction } from 'kysely';
+import { activeStaffById } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { DB, Import, ImportRowError } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { CsvFileError, type CsvRow, columnNames, csvRows, decodeCsv } from './csv.js';
-import { batchesOf, type Checked, checkRows, type Plan, planFor } from './import-rows.js';
+import { batchesOf, type Checked, checkRows, type LookupScope, type Plan, planFor } from './import-rows.js';
 import { loadModuleMetaById, type ModuleMeta } from './metadata.js';
 import { cleanFilename } from './notes.js';
 import { type Actor, createRecordIn } from './records.js';
+import { staffLookupScope } from './staff-access.js';
 
 export { type Mapping, type MappingProblems, mappableFields, requiredFields, saveMapping, suggestMapping } from './import-mapping.js';
 
@@ -102,6 +104,12 @@ async function timeZoneOf(db: Database, staffId: string): Promise<string> {
   return org?.time_zone ?? 'UTC';
 }
 
+/** The importer's lookup scope, read when the file is checked or run; a deactivated importer picks nothing. */
+async function importerLookupScope(db: Database, staffId: string): Promise<LookupScope> {
+  const staff = await activeStaffById(db, staffId);
+  return staff ? staffLookupScope(db, staff) : () => (eb) => eb.lit(false);
+}
+
 export type ValidationReport = { total: number; badRows: number; errors: ImportRowError[] };
 
 /**
@@ -113,11 +121,12 @@ export async function validateImport(db: Database, imp: ImportSummary, meta: Mod
   const { headers, rows } = await openFile(file);
   const timeZone = await timeZoneOf(db, imp.staff_id);
   const plan = planFor(meta, headers ?? [], imp.mapping);
+  const lookupScope = await importerLookupScope(db, imp.staff_id);
   let total = 0;
   const errors: ImportRowError[] = [];
   for await (const batch of batchesOf(rows, IMPORT_BATCH_ROWS)) {
     total += batch.length;
-    for (const r of await checkRows(db, plan, batch, timeZone)) if (r.errors) errors.push({ row: r.row, errors: r.errors });
+    for (const r of await checkRows(db, plan, batch, timeZone, lookupScope)) if (r.errors) errors.push({ row: r.row, errors: r.errors });
   }
   await db
     .updateTable('imports')
@@ -155,7 +164,7 @@ export async function startImport(
 
 export type ImportOutcome = 'done' | 'failed' | 'skipped';
 
-type Run = { db: Database; imp: Import; plan: Plan; timeZone: string; actor: Actor };
+type Run = { db: Database; imp: Import; plan: Plan; timeZone: string; actor: Actor; lookupScope: LookupScope };
 
 /** Another run of the same import holds it: this one leaves the work to it. */
 class ImportBusy extends Error {}
@@ -187,7 +196,14 @@ export async function runImport(db: Database, importId: string): Promise<ImportO
   await db.updateTable('imports').set({ status: 'running' }).where('id', '=', importId).where('status', '=', 'queued').execute();
   const { headers, rows } = await openFile(imp);
   const plan = planFor(meta, headers ?? [], imp.mapping);
-  const run: Run = { db, imp, plan, timeZone: await timeZoneOf(db, imp.staff_id), actor: { kind: 'staff', id: imp.staff_id } };
+  const run: Run = {
+    db,
+    imp,
+    plan,
+    timeZone: await timeZoneOf(db, imp.staff_id),
+    actor: { kind: 'staff', id: imp.staff_id },
+    lookupScope: await importerLookupScope(db, imp.staff_id),
+  };
   try {
     return imp.skip_bad_rows ? await importGoodRows(run, rows) : await importAllOrNothing(run, rows);
   } catch (err) {
@@ -227,7 +243,7 @@ async function importAllOrNothing(run: Run, rows: AsyncIterable<CsvRow>): Promis
       await db.updateTable('imports').set({ processed_rows: 0, imported_rows: 0 }).where('id', '=', imp.id).execute();
       let imported = 0;
       for await (const batch of batchesOf(rows, IMPORT_BATCH_ROWS)) {
-        const checked = await checkRows(trx, run.plan, batch, run.timeZone);
+        const checked = await checkRows(trx, run.plan, batch, run.timeZone, run.lookupScope);
         for (const r of checked) if (r.errors) errors.push({ row: r.row, errors: r.errors });
         // After the first bad row nothing more is written, but every row is still checked for the report.
         if (errors.length === 0) imported += await writeRecords(trx, run, checked);
@@ -258,7 +274,7 @@ async function importGoodRows(run: Run, rows: AsyncIterable<CsvRow>): Promise<Im
   let cursor = imp.processed_rows;
   for await (const batch of batchesOf(rows, IMPORT_BATCH_ROWS, cursor)) {
     await db.transaction().execute(async (trx) => {
-      const checked = await checkRows(trx, run.plan, batch, run.timeZone);
+      const checked = await checkRows(trx, run.plan, batch, run.timeZone, run.lookupScope);
       const imported = await writeRecords(trx, run, checked);
       const bad = checked.flatMap((r) => (r.errors ? [{ row: r.row, errors: r.errors }] : []));
       // The cursor only moves from where this run found it: a second run of the same import rolls back instead.

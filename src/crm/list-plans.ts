@@ -79,6 +79,7 @@ async function moduleMeta(db: Database, name: string): Promise<ModuleMeta> {
 /** Values to query with, taken from the data: an account that has contacts, a surname to search, a word of a case subject. */
 export async function listSamples(db: Database): Promise<ListSamples> {
   const [contacts, cases] = [await moduleMeta(db, 'contacts'), await moduleMeta(db, 'cases')];
+  // UNSCOPED READ: operator tool (npm run bench): values to query with, taken from the generated data; no request reaches it.
   const ref = await db
     .selectFrom('record_refs')
     .innerJoin('records', 'records.id', 'record_refs.target_id')
@@ -89,6 +90,7 @@ export async function listSamples(db: Database): Promise<ListSamples> {
     .limit(1)
     .executeTakeFirst();
   if (!ref) throw new Error('No contact points at an account: generate records first (npm run seed:bulk).');
+  // UNSCOPED READ: operator tool (npm run bench): a surname to search for, from the generated data.
   const contact = await db
     .selectFrom('records')
     .select('data')
@@ -97,6 +99,7 @@ export async function listSamples(db: Database): Promise<ListSamples> {
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();
+  // UNSCOPED READ: operator tool (npm run bench): the contact that sorts last, from the generated data.
   const last = await db
     .selectFrom('records')
     .select('display_name')
@@ -105,6 +108,7 @@ export async function listSamples(db: Database): Promise<ListSamples> {
     .orderBy(sql`lower(display_name)`, 'desc')
     .limit(1)
     .executeTakeFirst();
+  // UNSCOPED READ: operator tool (npm run bench): a word of a case subject, from the generated data.
   const aCase = await db.selectFrom('records').select('display_name').where('module_id', '=', cases.module.id).orderBy('id').limit(1).executeTakeFirst();
   const lastName = String((contact?.data as RecordData | undefined)?.last_name ?? 'martin');
   const longest = (text: string) => text.split(/\s+/).reduce((a, b) => (b.length > a.length ? b : a), '');

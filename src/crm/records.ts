@@ -93,6 +93,8 @@ async function resolveLookups(
     // A reference the record already holds stays as it is, even to a record outside the scope of whoever edits it now.
     const kept = typeof existing?.[field.api_name] === 'string' ? (existing[field.api_name] as string) : undefined;
     const scope = kept && input.id?.toLowerCase() === kept ? undefined : lookupScope?.(target);
+    // UNSCOPED READ: narrowed on the next line by the caller's lookup scope; without one only for a reference the record already
+    // holds, or for callers that pass none (an administrator's privacy rectification, the query-plan report).
     let q = db.selectFrom('records').select(['id', 'display_name']).where('module_id', '=', target).where('deleted_at', 'is', null).limit(2);
     if (scope) q = q.where(scope);
     const text = input.text.trim();
@@ -128,6 +130,7 @@ async function resolveRowLookups(db: Db, children: Field[], raw: RawValue, looku
     }
     if (wanted.size === 0) continue;
     const scope = lookupScope?.(child.options.targetModuleId as string);
+    // UNSCOPED READ: only for callers that pass no lookup scope (an administrator's privacy rectification); staff and portal forms pass theirs.
     const found = await db
       .selectFrom('records')
       .select(['id', 'display_name'])
@@ -168,6 +171,7 @@ async function checkSubformLookups(
       if (ids.length === 0 || !child.options.targetModuleId) continue;
       // Through a portal, only products (or other targets) in the user's scope.
       const scope = lookupScope?.(child.options.targetModuleId);
+      // UNSCOPED READ: only for callers that pass no lookup scope (an administrator's privacy rectification); only ids come back.
       const found = await db
         .selectFrom('records')
         .select('id')
@@ -316,6 +320,7 @@ export async function updateRecordIn(
 ): Promise<UpdateResult> {
   applyComputed(meta, data);
   const name = displayName(meta, data);
+  // UNSCOPED READ: hands back only the row it just wrote: a record the caller already holds, read through its scope or by a job.
   const updated = await trx
     .updateTable('records')
     .set({
@@ -429,6 +434,8 @@ export async function reassignOwner(db: Database, actor: Actor, record: CrmRecor
 export async function lookupNames(db: Db, ids: string[]): Promise<Map<string, { name: string; moduleId: string; deleted: boolean }>> {
   const unique = [...new Set(ids.filter(isUuid))];
   if (unique.length === 0) return new Map();
+  // UNSCOPED READ: names of the records that lookups of already-scoped records point at; staff pages link them only where
+  // the viewer may open the module (namesFor), as a portal lookup shows its target's name (ACCESS.md).
   const rows = await db.selectFrom('records').select(['id', 'display_name', 'module_id', 'deleted_at']).where('id', 'in', unique).execute();
   return new Map(rows.map((r) => [r.id, { name: r.display_name, moduleId: r.module_id, deleted: r.deleted_at !== null }]));
 }

@@ -63,6 +63,7 @@ export async function seedDemoPortal(deps: Deps, adminId: string): Promise<boole
   const rec = async (m: ModuleMeta, data: RecordData) =>
     (await createRecord(db, actor, m, { data, layoutId: m.defaultLayout?.id ?? null, ownerId: adminId })).id;
   const contactId = async (email: string) => {
+    // UNSCOPED READ: demo seeding (npm run seed:demo, or a demo start): finds the demo contacts by address; no request reaches it.
     const row = await db
       .selectFrom('records')
       .select('id')

@@ -185,6 +185,8 @@ export type BatchResultPage = { rows: BatchResultRow[]; next: string | undefined
 function resultRows(db: Database, batchId: string, address: Field | undefined, outcome: InvitationOutcome | undefined) {
   let q = db
     .selectFrom('invitation_results as ir')
+    // UNSCOPED READ: a batch's records, for the staff user who started it or an administrator (findBatch); they were chosen
+    // through the starter's record scope (reachableRecordIds, matchingCandidateIds).
     .leftJoin('records as r', 'r.id', 'ir.record_id')
     .select([
       'ir.record_id as recordId',

@@ -79,6 +79,8 @@ export async function inviteMany(deps: InviteDeps, group: InviteGroup): Promise<
         .executeTakeFirst()
         .then((m) => (m ? loadModuleMeta(trx, m.api_name) : undefined)),
       activeStaffById(trx, group.staffId),
+      // UNSCOPED READ: an invitation job's own records, loaded so each outcome can say why; loadFacts refuses those outside
+      // the inviting staff user's record scope (staffRecordScope) before anything is sent.
       trx
         .selectFrom('records')
         .selectAll()

@@ -47,6 +47,7 @@ export type UserExplanation = {
 
 /** Portal users with their own record's name, portal and type, as pages list them. */
 function portalUserRows(db: Database) {
+  // UNSCOPED READ: portal users with their own record's name, for the explain page (administrators only).
   return db
     .selectFrom('portal_users as u')
     .innerJoin('records as own', 'own.id', 'u.record_id')
@@ -69,6 +70,7 @@ function findUser(db: Database, portalUserId: string) {
 }
 
 function findRecordRow(db: Database, recordId: string) {
+  // UNSCOPED READ: the record an administrator asks about on the explain page, whatever its scope.
   return db.selectFrom('records').select(['id', 'module_id', 'layout_id', 'display_name', 'deleted_at']).where('id', '=', recordId).executeTakeFirst();
 }
 

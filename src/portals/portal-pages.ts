@@ -130,6 +130,8 @@ export async function lookupTargets(db: Database, ctx: AccessContext, ids: strin
   const out: LookupTargets = new Map();
   if (unique.length === 0) return out;
   const tabs = visibleTabs(ctx);
+  // UNSCOPED READ: the targets of visible lookups on records already in U's scope, named only from the fields U's type
+  // shows (ACCESS.md: a lookup shows its target's name); rowScope below decides only whether it links.
   const rows = await db
     .selectFrom('records')
     .innerJoin('modules', 'modules.id', 'records.module_id')

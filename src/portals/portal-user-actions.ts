@@ -80,6 +80,7 @@ export async function applyPortalUserAction(deps: ActionDeps, req: ActionRequest
     const typeById = new Map<string, LockedType>(types.map((t) => [t.id, t]));
     const users: LockedUser[] = await trx
       .selectFrom('portal_users as u')
+      // UNSCOPED READ: the own records' names of the portal users acted on, for staff who manage portal users.
       .innerJoin('records as r', 'r.id', 'u.record_id')
       .select(['u.id', 'u.email', 'u.status', 'u.user_type_id', 'u.record_id', 'u.language', 'r.display_name as name'])
       .select(sql<boolean>`(u.activated_at is not null or u.password_hash is not null)`.as('accepted'))

@@ -44,6 +44,8 @@ export type PortalUserRow = {
 };
 
 export function portalUserRows(db: Db) {
+  // UNSCOPED READ: portal users with their own record's name, for staff who manage portal users (requireManagePortalUsers);
+  // a record page shows its own user only once the record was found through the viewer's scope.
   return db
     .selectFrom('portal_users as u')
     .innerJoin('records as r', 'r.id', 'u.record_id')

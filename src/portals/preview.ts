@@ -22,6 +22,7 @@ export async function previewAsType(db: Database, typeId: string, sampleId: stri
   const row = await db
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
+    // UNSCOPED READ: preview is for administrators only (requireAdmin), who see every record: the sample record's name.
     .innerJoin('records as r', (j) => j.onRef('r.module_id', '=', 't.base_module_id').on('r.id', '=', sampleId).on('r.deleted_at', 'is', null))
     .select(['t.name as type_name', 'p.name as portal_name', 'r.display_name', 'p.slug', 'p.accent_color', 'p.logo_hash'])
     .where('t.id', '=', typeId)
@@ -48,6 +49,7 @@ export async function previewAsUser(db: Database, portalUserId: string): Promise
     .selectFrom('portal_users as u')
     .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
     .innerJoin('portals as p', 'p.id', 'u.portal_id')
+    // UNSCOPED READ: preview is for administrators only (requireAdmin), who see every record: the previewed user's own record's name.
     .innerJoin('records as r', 'r.id', 'u.record_id')
     .select(['u.email', 'u.status', 't.name as type_name', 'p.name as portal_name', 'r.display_name', 'p.slug', 'p.accent_color', 'p.logo_hash'])
     .where('u.id', '=', portalUserId)
@@ -91,6 +93,7 @@ export async function previewChoices(db: Database, opts: { typeId?: string | und
       .selectFrom('portal_users as u')
       .innerJoin('portal_user_types as t', 't.id', 'u.user_type_id')
       .innerJoin('portals as p', 'p.id', 'u.portal_id')
+      // UNSCOPED READ: preview is for administrators only (requireAdmin), who see every record: active users' own records' names.
       .innerJoin('records as r', 'r.id', 'u.record_id')
       .select(['u.id', 'r.display_name as name', 'u.email', 't.name as typeName', 'p.name as portalName'])
       .where('u.status', '=', 'active')
@@ -101,6 +104,7 @@ export async function previewChoices(db: Database, opts: { typeId?: string | und
   ]);
   const type = types.find((t) => t.id === opts.typeId);
   const q = opts.q?.trim().toLowerCase();
+  // UNSCOPED READ: preview is for administrators only (requireAdmin), who see every record: records of the base module to stand in for a user.
   const samples = type
     ? await db
         .selectFrom('records')

@@ -123,6 +123,7 @@ export type EmailBlock = 'stop_processing' | 'no_consent';
 // A person's addresses: the email of their lead or contact, and of any portal
 // account for it. With compliance on, one record of theirs that asked to stop
 // processing, or whose basis is consent without consent to email, blocks them.
+// UNSCOPED READ: every record with one of these addresses decides whether Porta may email it; only yes or no, and why, comes back.
 const blockedSql = (addresses: string[]) => sql<{ address: string; stopped: boolean; no_consent: boolean }>`
   with a(address) as (select distinct lower(x) from unnest(${addresses}::text[]) as x),
   hits as (
@@ -157,6 +158,7 @@ export async function blockedAddresses(db: Database | Transaction<DB>, addresses
 
 /** Emails not yet sent to this record's person that may no longer be sent: kept, marked blocked with the reason. */
 export async function blockWaitingEmails(trx: Transaction<DB>, recordId: string): Promise<void> {
+  // UNSCOPED READ: the address of a record whose privacy fields just changed, to hold its waiting emails; nothing is shown.
   const addresses = await trx
     .selectFrom('records')
     .select(sql<string | null>`data->>'email'`.as('email'))

@@ -50,6 +50,7 @@ const MIN_SEARCHED = 3;
 type Traces = { words: Set<string>; other: Set<string>; addresses: Set<string>; erased: Set<string> };
 
 export async function eraseSubject(trx: Transaction<DB>, request: PrivacyRequest, staffId: string, placeholder: string): Promise<ErasureOutcome> {
+  // UNSCOPED READ: worker job over the records of an erasure request an administrator accepted; no user request reaches it.
   const subject = await trx.selectFrom('records').selectAll().where('id', '=', request.record_id).forUpdate().executeTakeFirstOrThrow();
   const linked = await trx
     .selectFrom('records')
@@ -207,9 +208,11 @@ async function scrubRelated(trx: Transaction<DB>, staffId: string, ids: string[]
   if (scrub.find.forms.length === 0) return;
   const related = sql`(id in (select record_id from record_refs where target_id = any(${ids}::uuid[]))
     or created_by_portal_user_id = any(${userIds}::uuid[])) and not id = any(${ids}::uuid[])`;
+  // UNSCOPED READ: worker job: the records about the person (their lookups, their portal accounts' records) to scrub of their name.
   const { rows } = await sql<{ id: string }>`select id from records where ${related} and exists (
       select 1 from unnest(${scrub.find.jsonForms}::text[]) f where strpos(lower(data::text), f) > 0) for update`.execute(trx);
   for (const { id } of rows) {
+    // UNSCOPED READ: worker job: each of those records, read whole to be scrubbed through the record service.
     const record = await trx.selectFrom('records').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const data = record.data;
     const named = JSON.stringify(scrub.find.json(data)) !== JSON.stringify(data);
@@ -232,6 +235,7 @@ async function scrubRelated(trx: Transaction<DB>, staffId: string, ids: string[]
     if (!saved.ok) throw new Error(`record ${id} could not be scrubbed: ${saved.reason}`);
     if (binned) await trx.updateTable('records').set({ deleted_at: binned }).where('id', '=', id).execute();
   }
+  // UNSCOPED READ: worker job: the same records, as a condition on their history, notes and files; nothing leaves the database.
   const onRelated = sql`record_id in (select id from records where ${related})`;
   await scrubRows(trx, scrub, { table: 'record_changes', text: [], json: ['changes'], where: onRelated });
   await scrubRows(trx, scrub, { table: 'notes', text: ['body'], json: [], where: onRelated });

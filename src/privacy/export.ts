@@ -130,6 +130,7 @@ export async function expireExports(db: Database): Promise<number> {
 async function loadPerson(db: Database, requestId: string): Promise<Person> {
   const request = await db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirstOrThrow();
   const [subject, ownAccounts, org, requester] = await Promise.all([
+    // UNSCOPED READ: worker job building the export of a request an administrator accepted: the person's own record.
     db.selectFrom('records').selectAll().where('id', '=', request.record_id).executeTakeFirstOrThrow(),
     accountsOf(db, request.record_id),
     db.selectFrom('org').select(['name', 'time_zone']).where('id', '=', 1).executeTakeFirstOrThrow(),
@@ -324,6 +325,7 @@ async function accountRecords(db: Database, p: Person, account: Account, metaOf:
   const tabs = visibleTabs(ctx).filter((tab) => tab.kind !== 'public');
   const [scoped, created] = await Promise.all([
     Promise.all(tabs.map((tab) => allInScope(db, ctx, tab.moduleId))),
+    // UNSCOPED READ: worker job: the records the person's own portal account created, for that person's export.
     db
       .selectFrom('records')
       .innerJoin('modules', 'modules.id', 'records.module_id')

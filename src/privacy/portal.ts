@@ -60,6 +60,7 @@ export async function setPortalConsent(
   const meta = await loadModuleMetaById(db, subject.moduleId);
   if (!meta) return { ok: false, status: 404 };
   return db.transaction().execute(async (trx): Promise<ConsentWrite> => {
+    // UNSCOPED READ: the privacy subject U speaks for, found just above through privacySubject; read again, locked, to write it.
     const record = await trx.selectFrom('records').selectAll().where('id', '=', subject.id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!record) return { ok: false, status: 404 };
     if (record.version !== input.version) return { ok: false, status: 409 };

@@ -32,6 +32,7 @@ export async function applyRectification(
   const request = await findRequest(db, input.requestId);
   if (request?.kind !== 'rectification' || !isOpen(request) || request.outcome.working) return { ok: false, problem: 'not_open' };
   if (request.version !== input.version) return { ok: false, problem: 'conflict' };
+  // UNSCOPED READ: the record of a rectification request, for an administrator (the privacy request pages need requireAdmin).
   const record = await db.selectFrom('records').selectAll().where('id', '=', request.record_id).where('deleted_at', 'is', null).executeTakeFirst();
   const meta = record ? await loadModuleMetaById(db, record.module_id) : undefined;
   if (!record || !meta) return { ok: false, problem: 'not_open' };

@@ -49,6 +49,7 @@ export async function fileRequest(
   if (details.length > DETAILS_MAX) return { ok: false, problem: 'details_too_long' };
   return db.transaction().execute(async (trx) => {
     // One open request of a kind per record and requester: the same ask twice is one piece of work.
+    // UNSCOPED READ: locks the subject by id and reads only its id; the portal found the subject through privacySubject first.
     const locked = await trx.selectFrom('records').select('id').where('id', '=', input.recordId).forUpdate().executeTakeFirst();
     if (!locked) return { ok: false, problem: 'subject' } as const;
     const open = await trx
@@ -148,6 +149,7 @@ async function tellPerson(trx: Transaction<DB>, deps: PrivacyDeps, request: Priv
         .where('u.id', '=', request.portal_user_id)
         .executeTakeFirst()
     : undefined;
+  // UNSCOPED READ: the address on the request's own record, to tell the person about their own request.
   const record = user
     ? undefined
     : await trx.selectFrom('records').select(sql<string | null>`data->>'email'`.as('email')).where('id', '=', request.record_id).executeTakeFirst();
@@ -353,6 +355,7 @@ export type QueueCounts = { open: number; overdue: number; dueSoon: number; bySt
 export async function requestQueue(db: Database, filter: QueueFilter, limit = 200): Promise<{ rows: QueueRow[]; counts: QueueCounts }> {
   let q = db
     .selectFrom('privacy_requests as r')
+    // UNSCOPED READ: the privacy request queue, for administrators (requireAdmin): each request's record name.
     .innerJoin('records as rec', 'rec.id', 'r.record_id')
     .innerJoin('modules as m', 'm.id', 'rec.module_id')
     .leftJoin('privacy_exports as x', 'x.request_id', 'r.id')

@@ -29,8 +29,12 @@ export function HomePage({ view, org, stats, now }: { view: ViewContext; org: Or
         <div class="card">
           <h2>{t('admin:home.stats')}</h2>
           <dl class="details">
-            <dt>{t('admin:home.contacts')}</dt>
-            <dd>{fmt.number(stats.contacts)}</dd>
+            {stats.contacts !== undefined && (
+              <>
+                <dt>{t('admin:home.contacts')}</dt>
+                <dd>{fmt.number(stats.contacts)}</dd>
+              </>
+            )}
             <dt>{t('admin:home.staffUsers')}</dt>
             <dd>{fmt.number(stats.staffUsers)}</dd>
             <dt>{t('admin:home.pendingEmails')}</dt>

@@ -8,7 +8,8 @@ export const adminHomeRoutes = new Hono<AppEnv>();
 
 adminHomeRoutes.get('/', async (c) => {
   const org = c.get('org');
-  if (!org) return c.redirect('/setup', 303);
-  const stats = await homeStats(c.get('deps').db);
+  const staff = c.get('staff');
+  if (!org || !staff) return c.redirect('/setup', 303);
+  const stats = await homeStats(c.get('deps').db, staff);
   return page(c, { title: c.get('t')('admin:home.heading'), body: <HomePage view={c.get('view')} org={org} stats={stats} now={new Date()} /> });
 });

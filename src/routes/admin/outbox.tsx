@@ -21,6 +21,7 @@ outboxRoutes.get('/inbound', async (c) => {
   const rows = await c
     .get('deps')
     .db.selectFrom('inbound_mail as i')
+    // UNSCOPED READ: administrators only (requireAdmin on /admin/outbox); only the module of the record a message was filed on.
     .leftJoin('records as r', 'r.id', 'i.record_id')
     .leftJoin('modules as m', 'm.id', 'r.module_id')
     .select(['i.id', 'i.received_at', 'i.via', 'i.from_address', 'i.subject', 'i.outcome', 'i.reason', 'i.record_id', 'i.attachments', 'm.api_name'])

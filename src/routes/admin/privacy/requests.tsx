@@ -50,6 +50,7 @@ async function requestView(db: Database, id: string): Promise<StaffRequestView |
   const request = await findRequest(db, id);
   if (!request) return undefined;
   const [record, events, exportFile] = await Promise.all([
+    // UNSCOPED READ: administrators only (requireAdmin): the record a privacy request is about.
     db
       .selectFrom('records as r')
       .innerJoin('modules as m', 'm.id', 'r.module_id')
