@@ -4,12 +4,13 @@ import { requireAdmin, requireStaff } from './auth/guards.js';
 import { staffUserCount } from './auth/staff.js';
 import { databaseReachable } from './db/database.js';
 import type { Deps } from './deps.js';
+import { isDatabaseUnavailable } from './errors.js';
 import type { AppEnv } from './http/env.js';
 import { loggablePath } from './http/log-path.js';
 import { bodySizeLimit } from './http/middleware/body-limit.js';
 import { brotli } from './http/middleware/brotli.js';
 import { configSnapshotForReads } from './http/middleware/config-snapshot.js';
-import { fallbackTranslator, requestContext } from './http/middleware/context.js';
+import { applyLocale, fallbackTranslator, requestContext } from './http/middleware/context.js';
 import { refuseControlCharacters } from './http/middleware/control-characters.js';
 import { csrfGuard } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
@@ -53,6 +54,9 @@ import { portalRedirectRoutes } from './routes/portal/redirect.js';
 import { setupRoutes } from './routes/setup.js';
 import { staticRoutes } from './routes/static.js';
 
+/** What a page answered while the database is unreachable tells browsers and proxies to wait before trying again. */
+const UNAVAILABLE_RETRY_SECONDS = 30;
+
 /** Builds the web application; it never listens by itself, so tests call `app.request()`. */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
@@ -90,7 +94,8 @@ export function createApp(deps: Deps) {
   });
   app.use(csrfGuard(() => allowedOrigins));
   app.use(bodySizeLimit());
-  app.use(refuseControlCharacters());
+  // Portal pages refuse them after their portal has found the signed-in user, so the refusal is in that user's language.
+  app.use(refuseControlCharacters({ exceptPortals: true }));
 
   app.get('/', async (c) => c.redirect((await staffUserCount(deps.db)) === 0 ? '/setup' : '/admin', 303));
   app.route('/', setupRoutes);
@@ -142,6 +147,15 @@ export function createApp(deps: Deps) {
   });
 
   app.onError((err, c) => {
+    if (isDatabaseUnavailable(err)) {
+      deps.log.warn({ err: err.message, reqId: c.get('requestId'), path: loggablePath(c.req.path) }, 'database unavailable');
+      // Its language from the cookie and Accept-Language alone: the visitor's preferences are in the database.
+      if (!c.get('view')) applyLocale(c, {});
+      const t = c.get('t');
+      c.header('Retry-After', String(UNAVAILABLE_RETRY_SECONDS));
+      c.header('Cache-Control', 'no-store');
+      return errorPage(c, 503, t('errors:unavailable.title'), t('errors:unavailable.message'), c.get('requestId'));
+    }
     deps.log.error({ err, reqId: c.get('requestId'), path: loggablePath(c.req.path) }, 'request failed');
     // Without the database (the usual cause here) the page is still in the visitor's language.
     const t = c.get('t') ?? fallbackTranslator(c);

@@ -3,6 +3,7 @@ import type { ModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { DB, RecordState } from '../db/schema.js';
+import { isUuid } from '../mail/outbox.js';
 import { type AccessContext, buildUserContext, getsAnything, loadAccessUser, type TabConfig } from './context.js';
 
 // The one place that decides what a portal user may see and do; the rules are
@@ -60,6 +61,7 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
       parts.push(
         eb
           .selectFrom('record_refs as rr')
+          // UNSCOPED READ: part of the row scope itself: the base records U created (in X_U), as ids inside U's condition.
           .innerJoin('records as xu', 'xu.id', 'rr.target_id')
           .select('rr.record_id as id')
           .where('rr.field_id', '=', filterFieldId)
@@ -70,6 +72,7 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
   }
   if (userId !== null)
     parts.push(
+      // UNSCOPED READ: part of the row scope itself: the records of M that U created, as ids inside U's condition.
       eb
         .selectFrom('records as xc')
         .select('xc.id')
@@ -97,6 +100,7 @@ function activeUsersOf(eb: RecordsEb, ctx: AccessContext) {
   return (
     eb
       .selectFrom('portal_users as pu')
+      // UNSCOPED READ: each user's own record R_U, joined only to leave out users whose record is in the recycle bin (typeScope).
       // Whose own record is in the recycle bin gets nothing.
       .innerJoin('records as own', (j) => j.onRef('own.id', '=', 'pu.record_id').on('own.deleted_at', 'is', null))
       .where('pu.user_type_id', '=', ctx.userTypeId)
@@ -128,6 +132,7 @@ export function typeScope(ctx: AccessContext | undefined, moduleId: string): (eb
  * name: one query per type, whatever the number of users.
  */
 export async function usersReaching(db: Database, ctx: AccessContext, record: { id: string; moduleId: string }) {
+  // UNSCOPED READ: the users' own records R_U, for their names; only the explain page (administrators) asks who reaches a record.
   return db
     .selectFrom('portal_users as pu')
     .innerJoin('records as own', 'own.id', 'pu.record_id')
@@ -191,16 +196,19 @@ export async function forcedLookup(db: Database, ctx: AccessContext, moduleId: s
   if (!fieldId) return { ok: true, fieldId: null, value: null };
   if (!submitted || submitted === ctx.recordId) return { ok: true, fieldId, value: ctx.recordId };
   const userId = ctx.user?.id;
-  const created = userId
-    ? await db
-        .selectFrom('records')
-        .select('id')
-        .where('id', '=', submitted)
-        .where('module_id', '=', ctx.baseModuleId)
-        .where('created_by_portal_user_id', '=', userId)
-        .where('deleted_at', 'is', null)
-        .executeTakeFirst()
-    : undefined;
+  // Anything but an id names no record (and would not reach the database as one).
+  const created =
+    userId && isUuid(submitted)
+      ? await db
+          // UNSCOPED READ: only a base record U created (in X_U), by the id U submitted, and only its id: the check that keeps F(M) in X_U.
+          .selectFrom('records')
+          .select('id')
+          .where('id', '=', submitted)
+          .where('module_id', '=', ctx.baseModuleId)
+          .where('created_by_portal_user_id', '=', userId)
+          .where('deleted_at', 'is', null)
+          .executeTakeFirst()
+      : undefined;
   return created ? { ok: true, fieldId, value: submitted } : { ok: false, status: 422, reason: 'lookup_outside_scope' };
 }
 
@@ -566,6 +574,8 @@ export async function explainAccess(db: Database, who: AccessContext | { portalU
     ...extra,
   });
   if (!ctx) return none('user_inactive');
+  // UNSCOPED READ: explain reads the record whatever the scope, to name the rule that excludes it; only administrators reach
+  // it (the portal-explain page), and only its module, layout, recycle-bin state and portal creator are read.
   const record = await db
     .selectFrom('records')
     .select(['id', 'module_id', 'layout_id', 'deleted_at', 'created_by_portal_user_id'])

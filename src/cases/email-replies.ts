@@ -74,7 +74,17 @@ export async function receiveCaseReply(deps: ReplyDeps, raw: Buffer, via: 'smtp'
   } catch (err) {
     return record(deps, via, undefined, { outcome: 'refused', reason: 'unreadable' }, { error: err instanceof Error ? err.message : String(err) });
   }
-  // Claimed before anything is written, so a message handed over twice lands once.
+  // The claim, what the message does and its log row commit together. A claim
+  // committed on its own would outlive a process killed before the reply was
+  // written, and the sender's retry would then be turned away as a duplicate:
+  // the reply lost. Here a death midway leaves nothing, so the retry lands it,
+  // and a second copy arriving meanwhile waits on the claim, then finds it taken.
+  const written = await deps.db.transaction().execute((trx) => receiveIn({ ...deps, db: trx }, message, via));
+  logOutcome(deps.log, written);
+  return written.result;
+}
+
+async function receiveIn(deps: ReplyDeps, message: InboundMessage, via: 'smtp' | 'http'): Promise<Recorded> {
   const claim = message.messageId
     ? await deps.db
         .insertInto('inbound_mail')
@@ -90,14 +100,9 @@ export async function receiveCaseReply(deps: ReplyDeps, raw: Buffer, via: 'smtp'
         .returning('id')
         .executeTakeFirst()
     : undefined;
-  if (message.messageId && !claim) return record(deps, via, message, { outcome: 'duplicate' }, {});
-  try {
-    const { result, details } = await apply(deps, message);
-    return await record(deps, via, message, result, details, claim?.id);
-  } catch (err) {
-    if (claim) await deps.db.deleteFrom('inbound_mail').where('id', '=', claim.id).execute();
-    throw err;
-  }
+  if (message.messageId && !claim) return write(deps, via, message, { outcome: 'duplicate' }, {});
+  const { result, details } = await apply(deps, message);
+  return write(deps, via, message, result, details, claim?.id);
 }
 
 async function apply(deps: ReplyDeps, message: InboundMessage): Promise<{ result: ReceiveResult; details: Record<string, unknown> }> {
@@ -115,6 +120,7 @@ async function apply(deps: ReplyDeps, message: InboundMessage): Promise<{ result
   const threads = await deps.db
     .selectFrom('case_reply_tokens as t')
     .innerJoin('portal_users as u', 'u.id', 't.portal_user_id')
+    // UNSCOPED READ: only the module of the case a reply token names; the reply itself goes through the sender's row scope (addPortalNote).
     .innerJoin('records as r', 'r.id', 't.record_id')
     .innerJoin('modules as m', 'm.id', 'r.module_id')
     .select(['t.record_id', 't.portal_user_id', 'u.email', 'u.portal_id', 'm.api_name'])
@@ -178,14 +184,29 @@ async function apply(deps: ReplyDeps, message: InboundMessage): Promise<{ result
   };
 }
 
+type Recorded = { result: ReceiveResult; row: { via: 'smtp' | 'http'; message_id: string | null; from_address: string | null; record_id: string | null } };
+
+/** Writes what became of a message, then logs it. */
 async function record(
   deps: ReplyDeps,
   via: 'smtp' | 'http',
   message: InboundMessage | undefined,
   result: ReceiveResult,
   details: Record<string, unknown>,
-  claimId?: string,
 ): Promise<ReceiveResult> {
+  const written = await write(deps, via, message, result, details);
+  logOutcome(deps.log, written);
+  return written.result;
+}
+
+async function write(
+  deps: ReplyDeps,
+  via: 'smtp' | 'http',
+  message: InboundMessage | undefined,
+  result: ReceiveResult,
+  details: Record<string, unknown>,
+  claimId?: string,
+): Promise<Recorded> {
   const portalUserId = typeof details.portalUserId === 'string' ? details.portalUserId : null;
   const { portalUserId: _, ...rest } = details;
   const row = {
@@ -202,8 +223,11 @@ async function record(
   };
   if (claimId) await deps.db.updateTable('inbound_mail').set(row).where('id', '=', claimId).execute();
   else await deps.db.insertInto('inbound_mail').values(row).execute();
-  const log = { via, messageId: row.message_id, from: row.from_address, outcome: result.outcome, reason: result.reason, recordId: row.record_id };
-  if (result.outcome === 'refused') deps.log.warn(log, `inbound mail refused: ${result.reason}`);
-  else deps.log.info(log, `inbound mail ${result.outcome}`);
-  return result;
+  return { result, row };
+}
+
+function logOutcome(log: Logger, { result, row }: Recorded) {
+  const entry = { via: row.via, messageId: row.message_id, from: row.from_address, outcome: result.outcome, reason: result.reason, recordId: row.record_id };
+  if (result.outcome === 'refused') log.warn(entry, `inbound mail refused: ${result.reason}`);
+  else log.info(entry, `inbound mail ${result.outcome}`);
 }

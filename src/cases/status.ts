@@ -160,7 +160,10 @@ export async function replyEffect(db: Database, portalId: string, meta: ModuleMe
 export async function afterCustomerReply(trx: Transaction<DB>, actor: Actor, meta: ModuleMeta, recordId: string): Promise<void> {
   const setup = caseSetup(meta);
   if (!setup) return;
-  const record = await trx.selectFrom('records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst();
+  // Not FOR UPDATE: the note just inserted holds the KEY SHARE lock its foreign key takes, and FOR UPDATE
+  // waits on other transactions' KEY SHARE, so two replies to one case at once would deadlock.
+  // UNSCOPED READ: the case U just replied on, which the caller (addPortalNote) found through U's row scope; read again to move its status.
+  const record = await trx.selectFrom('records').selectAll().where('id', '=', recordId).forNoKeyUpdate().executeTakeFirst();
   const state = record ? caseState(meta, record) : undefined;
   if (!record || (state !== 'waiting' && state !== 'closed')) return;
   await updateRecordIn(trx, actor, meta, record, withState(setup, record, state === 'waiting' ? 'in_progress' : 'open'), record.version);

@@ -202,12 +202,10 @@ export async function updateModule(db: Database, module: Module, raw: ModuleInpu
   }
   const sharing = checkSharing(input.sharing, errors);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const updated = await db
-    .updateTable('modules')
-    .set({ ...(module.kind === 'custom' ? { labels: JSON.stringify(moduleLabels(input)) } : {}), ...(sharing ? { sharing } : {}) })
-    .where('id', '=', module.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const changes = { ...(module.kind === 'custom' ? { labels: JSON.stringify(moduleLabels(input)) } : {}), ...(sharing ? { sharing } : {}) };
+  // A standard module's labels come from the locale files: sent without a sharing level, there is nothing to save.
+  if (Object.keys(changes).length === 0) return { ok: true, value: module };
+  const updated = await db.updateTable('modules').set(changes).where('id', '=', module.id).returningAll().executeTakeFirstOrThrow();
   return { ok: true, value: updated };
 }
 
@@ -494,6 +492,7 @@ export async function restoreField(db: Database, meta: ModuleMeta, field: Field)
 
 async function rebuildRefs(trx: Transaction<DB>, moduleId: string, field: Field) {
   if (field.type === 'lookup' && !field.parent_field_id) {
+    // UNSCOPED READ: an administrator restored a lookup field: its references are rebuilt inside the database; no record data leaves.
     await sql`insert into record_refs (field_id, target_id, record_id)
       select ${field.id}::uuid, (r.data->>${field.api_name})::uuid, r.id from records r
       where r.module_id = ${moduleId} and r.data->>${field.api_name} ~ ${UUID_PATTERN}
@@ -517,6 +516,7 @@ async function rebuildRefs(trx: Transaction<DB>, moduleId: string, field: Field)
 }
 
 async function rebuildRowRefs(trx: Transaction<DB>, moduleId: string, subform: Field, child: Field) {
+  // UNSCOPED READ: an administrator restored a subform lookup: its references are rebuilt inside the database; no record data leaves.
   await sql`insert into record_refs (field_id, target_id, record_id)
     select distinct ${child.id}::uuid, (e->>${child.api_name})::uuid, r.id
     from records r, jsonb_array_elements(${rowsOf(subform, 'r')}) e
@@ -535,6 +535,7 @@ export async function recordsHoldingValues(db: Db, module: Module, field: Field)
   const holds = parent
     ? sql<boolean>`exists (select 1 from jsonb_array_elements(${rowsOf(parent)}) e where e ? ${field.api_name})`
     : sql<boolean>`data ? ${field.api_name}`;
+  // UNSCOPED READ: counts only: how many records hold a removed field's value, for the administrator deciding to purge it.
   const row = await db
     .selectFrom('records')
     .select((eb) => eb.fn.countAll<string>().as('n'))

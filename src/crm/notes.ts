@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { Database } from '../db/database.js';
+import { type Database, inTransaction } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import { type Actor, logChange } from './records.js';
@@ -26,7 +26,7 @@ export async function addNote(
   /** What follows the note in its transaction (a case's status rule). */
   then?: (trx: Transaction<DB>) => Promise<void>,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.insertInto('notes').values({ record_id: recordId, author_kind: author.kind, author_id: author.id, body: body.trim(), internal }).execute();
     await logChange(trx, recordId, author as Actor, 'note');
     await then?.(trx);
@@ -53,7 +53,7 @@ export async function addAttachment(
   file: { name: string; type: string; bytes: Uint8Array },
   internal: boolean,
 ): Promise<string> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx
       .insertInto('attachments')
       .values({

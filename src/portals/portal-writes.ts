@@ -18,7 +18,7 @@ import {
   updateRecordIn,
   validateRecordInput,
 } from '../crm/records.js';
-import type { Database } from '../db/database.js';
+import { type Database, inTransaction } from '../db/database.js';
 import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
 import { autoInvite } from '../invitations/auto-invite.js';
 import type { InviteDeps } from '../invitations/invite.js';
@@ -429,7 +429,7 @@ export async function addPortalNote(db: Database, ctx: AccessContext, apiName: s
   const isCase = isCaseModule(meta);
   if (isCase && (await replyEffect(db, ctx.portalId, meta, record)) === 'follow_up') {
     if (!allowedActions(ctx, meta.module.id).create) return { ok: false, status: 409, problem: 'case_closed' };
-    const created = await db.transaction().execute(async (trx) => {
+    const created = await inTransaction(db, async (trx) => {
       const next = await openFollowUpCase(trx, actor, meta, record, body);
       if (notify) await notifyOwner(trx, notify, meta, next, 'opened', actor.id, body.trim());
       return next;

@@ -18,7 +18,14 @@ import { finishWork, type PrivacyDeps, workFailed } from './requests.js';
 export const PRIVACY_QUEUE = 'privacy.work';
 export type PrivacyJob = { requestId: string; staffId: string };
 
-const SETTINGS = { retryLimit: 2, retryDelay: 30, expireInSeconds: 1800 };
+const SETTINGS = {
+  retryLimit: 2,
+  retryDelay: 30,
+  expireInSeconds: 1800,
+  // A worker killed while building an archive stops its heartbeat: the job is
+  // retried within a minute instead of waiting out the half-hour expiry.
+  heartbeatSeconds: 30,
+};
 
 export async function ensurePrivacyQueue(boss: PgBoss): Promise<void> {
   if (await boss.getQueue(PRIVACY_QUEUE)) await boss.updateQueue(PRIVACY_QUEUE, SETTINGS);
@@ -44,6 +51,7 @@ export function requestWork(boss: PgBoss, staffId: string) {
 
 /** Sets the record's stop-processing flag: no invitation and no email reach the person from now on. */
 export async function stopProcessing(trx: Transaction<DB>, staffId: string, request: PrivacyRequest): Promise<void> {
+  // UNSCOPED READ: an administrator's decision on a privacy request (requireAdmin): the request's own record, to flag it.
   const record = await trx.selectFrom('records').selectAll().where('id', '=', request.record_id).forUpdate().executeTakeFirstOrThrow();
   const meta = await loadModuleMetaById(trx, record.module_id);
   if (!meta) throw new Error('the record has no module');

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { ModuleMeta } from '../../src/crm/metadata.js';
 import type { Database } from '../../src/db/database.js';
 import { type RefNote, type RefRecord, type RefWorld, refCanDownload, refInScope, refMask, refNotes } from '../unit/access-reference.js';
@@ -97,26 +96,4 @@ export function leaksIn(text: string, known: Known, allowed: Allowed[]): string[
     if (!allowedHere) found.push(`${code} (${JSON.stringify(source)})`);
   }
   return found;
-}
-
-/** Tables that change by reading or by being refused: sessions, throttles, the audit log. */
-export const BOOKKEEPING_TABLES = ['sessions', 'login_attempts', 'audit_log'];
-
-/** One digest per data table: equal digests, equal contents. */
-export async function fingerprint(db: Database, except: string[] = BOOKKEEPING_TABLES): Promise<Map<string, string>> {
-  const tables = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' and table_name <> all(${except}) and table_name not like 'kysely_%'
-    order by table_name`.execute(db);
-  const out = new Map<string, string>();
-  for (const { name } of tables.rows) {
-    const row = await sql<{ digest: string | null }>`select md5(string_agg(t::text, '|' order by t::text)) as digest from ${sql.table(name)} t`.execute(db);
-    out.set(name, row.rows[0]?.digest ?? '');
-  }
-  return out;
-}
-
-/** The tables whose digest differs. */
-export function changedTables(before: Map<string, string>, after: Map<string, string>): string[] {
-  return [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
 }

@@ -16,8 +16,8 @@ export type TestSmtp = {
   close(): Promise<void>;
 };
 
-/** A real SMTP server on a free local port, recording every message it accepts. */
-export async function startSmtp(): Promise<TestSmtp> {
+/** A real SMTP server on a free local port (or the one given), recording every message it accepts. */
+export async function startSmtp(opts: { port?: number } = {}): Promise<TestSmtp> {
   const received: ReceivedMail[] = [];
   let failures = 0;
   const refusedRecipients = new Set<string>();
@@ -57,7 +57,7 @@ export async function startSmtp(): Promise<TestSmtp> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {

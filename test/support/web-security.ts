@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { App } from '../../src/app.js';
 import { SESSION_COOKIE } from '../../src/auth/cookies.js';
 import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
@@ -255,43 +254,9 @@ export function getPaths(app: App, values: RouteValues): { route: string; path: 
 // ---------------------------------------------------------------------------
 // Rows as a fingerprint
 
-export const FINGERPRINT_TABLES = [
-  'records',
-  'record_refs',
-  'notes',
-  'attachments',
-  'sessions',
-  'portals',
-  'portal_user_types',
-  'portal_users',
-  'portal_invitations',
-  'password_resets',
-  'email_outbox',
-  'privacy_requests',
-  'profiles',
-  'staff_users',
-  'modules',
-  'fields',
-  'layouts',
-  'web_tabs',
-  'imports',
-];
+/** Data tables as they are now, shared with the other suites. */
+export { fingerprint } from './fingerprint.js';
 
-/** Per table, its row count and a hash of its rows: any insert, update or delete changes it. */
-export async function fingerprint(db: Database, tables = FINGERPRINT_TABLES): Promise<Record<string, string>> {
-  const rows = await Promise.all(
-    tables.map(async (table) => {
-      const r = await sql<{
-        n: string;
-        h: string | null;
-      }>`select count(*)::text as n, md5(string_agg(md5(x::text), ',' order by md5(x::text))) as h from ${sql.table(table)} x`.execute(db);
-      return [table, `${r.rows[0]?.n}:${r.rows[0]?.h ?? ''}`] as const;
-    }),
-  );
-  return Object.fromEntries(rows);
-}
-
-/** Signs a fresh browser in (staff at /admin/login, a portal user at <base>/login) and returns it. */
 export async function signedIn(client: BrowserClient, loginPath: string, who: { email: string; password: string }): Promise<BrowserClient> {
   const res = await client.post(loginPath, who);
   if (res.status !== 303) throw new Error(`sign-in at ${loginPath} answered ${res.status}`);

@@ -17,8 +17,12 @@ function hasControl(text: string): boolean {
   }
 }
 
-export function refuseControlCharacters(): MiddlewareHandler<AppEnv> {
+/** A portal's address with a well-formed slug: the portal refuses such requests itself, once it knows its visitor's language. */
+const PORTAL_PATH = /^\/p\/[a-z0-9-]{1,60}(\/|$)/;
+
+export function refuseControlCharacters(opts: { exceptPortals?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (opts.exceptPortals && PORTAL_PATH.test(c.req.path)) return next();
     const url = new URL(c.req.url);
     let bad = hasControl(url.pathname) || hasControl(url.search);
     const type = c.req.header('Content-Type') ?? '';

@@ -109,8 +109,9 @@ recordsRoutes.get('/:module/lookup', async (c) => {
   if (!field || !target) return c.html('');
   const perms = await modulePermissions(c.get('deps').db, ctx.staff, target.module.id);
   if (!perms.view) return c.html('');
-  const inputName = Object.keys(c.req.queries()).find((k) => k !== 'field') ?? '';
-  const q = (c.req.query(inputName) ?? '').slice(0, 100);
+  const inputName = Object.keys(c.req.queries()).find((k) => k !== 'field');
+  // Without a name, query() would answer every parameter at once.
+  const q = inputName ? (c.req.query(inputName) ?? '').slice(0, 100) : '';
   if (q.trim().length < 1) return c.html('');
   const result = await listRecords(c.get('deps').db, target, staffRecordScope(ctx.staff, target.module), { q, limit: 10 });
   const options = await Promise.all(result.records.map((r) => (<option value={r.display_name}></option>).toString()));

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
+import { refuseControlCharacters } from '../../http/middleware/control-characters.js';
 import { portalNav } from '../../portals/portal-pages.js';
 import { portalAuthRoutes } from './auth.js';
 import { portalBrandRoutes } from './brand.js';
@@ -19,6 +20,8 @@ export const portalRoutes = new Hono<AppEnv>();
 
 // Also matches /p/:slug itself.
 portalRoutes.use('/:slug/*', loadPortal());
+// The app's own check leaves portal addresses to this one, which answers in the signed-in user's language.
+portalRoutes.use('/:slug/*', refuseControlCharacters());
 portalRoutes.route('/', portalBrandRoutes);
 portalRoutes.route('/', portalAuthRoutes);
 portalRoutes.route('/', portalPasswordRoutes);
