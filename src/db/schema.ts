@@ -512,7 +512,11 @@ export type InvitationOutcome = 'sent' | 'failed' | 'would_send';
 export interface InvitationBatchesTable {
   id: Generated<string>;
   portal_id: string;
-  user_type_id: string;
+  /** null once the type is deleted; its name and base module stay below. */
+  user_type_id: string | null;
+  /** Filled from the type on insert when not given. */
+  user_type_name: Generated<string>;
+  base_module_id: Generated<string>;
   created_by: string;
   dry_run: Generated<boolean>;
   total: number;
@@ -525,7 +529,8 @@ export interface InvitationResultsTable {
   id: Generated<string>;
   batch_id: string | null;
   record_id: string;
-  user_type_id: string;
+  /** null once the type is deleted. */
+  user_type_id: string | null;
   outcome: InvitationOutcome;
   /** A stable failure reason code; null when sent. */
   reason: string | null;

@@ -6,6 +6,8 @@ export type Formatters = {
   /** A calendar date stored as YYYY-MM-DD: no time zone applies. */
   calendarDate(iso: string): string;
   dateTime(value: Date): string;
+  /** A date and time followed by the zone it is shown in, e.g. "8 Dec 2026, 14:05 (Europe/Madrid)": for moments read by someone elsewhere. */
+  dateTimeZoned(value: Date): string;
   time(value: Date): string;
   number(value: number, fractionDigits?: number): string;
   currency(value: number, currency: string): string;
@@ -54,6 +56,7 @@ function buildFormatters({ language, timeZone, timeFormat }: FormatPreferences):
       return Number.isNaN(d.getTime()) ? iso : calendar.format(d);
     },
     dateTime: (v) => dateTime.format(v),
+    dateTimeZoned: (v) => `${dateTime.format(v)} (${zone})`,
     time: (v) => time.format(v),
     number: (v, digits) =>
       new Intl.NumberFormat(language, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v),

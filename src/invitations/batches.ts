@@ -19,7 +19,8 @@ export const MAX_BATCH = 50_000;
 /** What each queued job carries: one record of one batch. */
 export type BatchJob = { batchId: string; recordId: string; userTypeId: string; staffId: string; dryRun: boolean };
 
-export type Selection = { kind: 'matching'; q: string } | { kind: 'ids'; ids: string[] };
+/** "All matching" is the search as listed: with hideFailed, records whose latest attempt for the type failed stay out. */
+export type Selection = { kind: 'matching'; q: string; hideFailed?: boolean } | { kind: 'ids'; ids: string[] };
 
 export type StartBatchResult = { ok: true; batchId: string; total: number } | { ok: false; error: 'nothingChosen' | 'tooMany' };
 
@@ -38,13 +39,21 @@ export async function startBatch(
   return db.transaction().execute(async (trx) => {
     const recordIds =
       selection.kind === 'matching'
-        ? await matchingCandidateIds(trx, staff, meta, selection.q, MAX_BATCH)
+        ? await matchingCandidateIds(trx, staff, meta, selection.q, MAX_BATCH, { userTypeId: type.id, hideFailed: selection.hideFailed === true })
         : await reachableRecordIds(trx, staff, meta, selection.ids.slice(0, MAX_BATCH + 1));
     if (recordIds.length === 0) return { ok: false, error: 'nothingChosen' } as const;
     if (recordIds.length > MAX_BATCH) return { ok: false, error: 'tooMany' } as const;
     const batch = await trx
       .insertInto('invitation_batches')
-      .values({ portal_id: type.portal_id, user_type_id: type.id, created_by: staff.id, dry_run: dryRun, total: recordIds.length })
+      .values({
+        portal_id: type.portal_id,
+        user_type_id: type.id,
+        user_type_name: type.name,
+        base_module_id: type.base_module_id,
+        created_by: staff.id,
+        dry_run: dryRun,
+        total: recordIds.length,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     await enqueue(
@@ -67,6 +76,36 @@ export async function findBatch(db: Database, portalId: string, batchId: string,
   if (!isUuid(batchId)) return undefined;
   const batch = await db.selectFrom('invitation_batches').selectAll().where('id', '=', batchId).where('portal_id', '=', portalId).executeTakeFirst();
   return batch && (staff.profile.is_admin || batch.created_by === staff.id) ? batch : undefined;
+}
+
+export type BatchSummary = {
+  id: string;
+  /** The type's name now, or the name it had if it is deleted since. */
+  typeName: string;
+  typeDeleted: boolean;
+  dryRun: boolean;
+  total: number;
+  status: 'running' | 'done';
+  createdAt: Date;
+};
+
+/** The portal's latest batches (those of deleted types included) that findBatch would open for this staff user. */
+export async function recentBatches(db: Database, portalId: string, staff: SignedInStaff, limit = 10): Promise<BatchSummary[]> {
+  let q = db
+    .selectFrom('invitation_batches as b')
+    .leftJoin('portal_user_types as t', 't.id', 'b.user_type_id')
+    .select([
+      'b.id',
+      sql<string>`coalesce(t.name, b.user_type_name)`.as('typeName'),
+      sql<boolean>`(b.user_type_id is null)`.as('typeDeleted'),
+      'b.dry_run as dryRun',
+      'b.total',
+      'b.status',
+      'b.created_at as createdAt',
+    ])
+    .where('b.portal_id', '=', portalId);
+  if (!staff.profile.is_admin) q = q.where('b.created_by', '=', staff.id);
+  return q.orderBy('b.created_at', 'desc').orderBy('b.id').limit(limit).execute();
 }
 
 export type BatchProgress = { processed: number; sent: number; failed: number; wouldSend: number };

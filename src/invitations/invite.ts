@@ -289,7 +289,7 @@ export function renderInvitationEmail(deps: Pick<InviteDeps, 'baseUrl'>, mail: I
       orgName: mail.org.name,
       portalUrl,
       inviteUrl: `${portalUrl}/invite/${mail.token}`,
-      expires: fmt.dateTime(mail.expiresAt),
+      expires: fmt.dateTimeZoned(mail.expiresAt),
       custom: mail.custom,
     },
     mail.language,

@@ -111,7 +111,7 @@ export async function previewInvitation(
       orgName: org.name,
       portalUrl,
       inviteUrl: `${portalUrl}/invite/${'x'.repeat(32)}`,
-      expires: fmt.dateTime(new Date(now.getTime() + INVITATION_DAYS * 24 * 60 * 60 * 1000)),
+      expires: fmt.dateTimeZoned(new Date(now.getTime() + INVITATION_DAYS * 24 * 60 * 60 * 1000)),
       custom: input ? { subject: input.subject.trim(), body: input.body.trim() } : undefined,
     },
     language,

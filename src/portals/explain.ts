@@ -188,3 +188,64 @@ export async function portalUserChoices(db: Database, opts: { search?: string; i
   }
   return { users, more };
 }
+
+/** How many matches a name search lists (and the explain page suggests as one types). */
+export const SEARCH_MAX = 20;
+
+/** The text a search looks for: trimmed, at most 100 characters. */
+const searchText = (text: string | undefined) => text?.trim().slice(0, 100) ?? '';
+
+/** Portal users whose name or email contains the text, by name, at most SEARCH_MAX of them, in one query. */
+export async function searchPortalUsers(db: Database, text: string | undefined): Promise<{ users: PortalUserChoice[]; more: boolean }> {
+  const search = searchText(text);
+  if (!search) return { users: [], more: false };
+  const pattern = containsPattern(search);
+  const rows = await portalUserRows(db)
+    .where((eb) => eb.or([eb('u.email', 'ilike', pattern), eb('own.display_name', 'ilike', pattern)]))
+    .orderBy('own.display_name')
+    .orderBy('u.email')
+    .orderBy('u.id')
+    .limit(SEARCH_MAX + 1)
+    .execute();
+  return { users: rows.slice(0, SEARCH_MAX), more: rows.length > SEARCH_MAX };
+}
+
+export type RecordMatch = { id: string; name: string; module: Module };
+
+/**
+ * Live records whose display name contains the text, by name, at most
+ * SEARCH_MAX of them, in one query: within the modules the portal user's type
+ * has tabs for, or in every module when `everywhere` (or without a user).
+ */
+export async function searchRecords(
+  db: Database,
+  opts: { text: string | undefined; portalUserId?: string | undefined; everywhere?: boolean },
+): Promise<{ records: RecordMatch[]; more: boolean }> {
+  const search = searchText(opts.text);
+  if (!search) return { records: [], more: false };
+  const userId = !opts.everywhere && opts.portalUserId && isUuid(opts.portalUserId) ? opts.portalUserId : undefined;
+  // UNSCOPED READ: records found by name for the explain page (administrators only), whatever their scope.
+  const rows = await db
+    .selectFrom('records as r')
+    .innerJoin('modules as m', 'm.id', 'r.module_id')
+    .selectAll('m')
+    .select(['r.id as recordId', 'r.display_name as recordName'])
+    .where('r.deleted_at', 'is', null)
+    .where('m.deleted_at', 'is', null)
+    .where('r.display_name', 'ilike', containsPattern(search))
+    .$if(userId !== undefined, (q) =>
+      q.where('r.module_id', 'in', (eb) =>
+        eb
+          .selectFrom('portal_type_tabs as tab')
+          .innerJoin('portal_users as pu', 'pu.user_type_id', 'tab.user_type_id')
+          .select('tab.module_id')
+          .where('pu.id', '=', userId as string),
+      ),
+    )
+    .orderBy('r.display_name')
+    .orderBy('r.id')
+    .limit(SEARCH_MAX + 1)
+    .execute();
+  const records = rows.slice(0, SEARCH_MAX).map(({ recordId, recordName, ...module }) => ({ id: recordId, name: recordName, module }));
+  return { records, more: rows.length > SEARCH_MAX };
+}

@@ -34,7 +34,14 @@ export const ACTION_REFUSALS = [
 ] as const;
 export type ActionRefusal = (typeof ACTION_REFUSALS)[number];
 
-export type ActionOutcome = { id: string; name: string; email: string } & ({ ok: true; status: PortalUserStatus } | { ok: false; reason: ActionRefusal });
+export type ActionOutcome = { id: string; name: string; email: string } & (
+  | { ok: true; status: PortalUserStatus; sessionsEnded?: number }
+  | { ok: false; reason: ActionRefusal }
+);
+
+/** Actions that cannot be undone as they were (sessions end, people go): staff confirm them after seeing what they will do. */
+export const CONFIRMED_ACTIONS: readonly PortalUserAction[] = ['deactivate', 'remove', 'reset_two_factor'];
+export const needsConfirmation = (action: PortalUserAction) => CONFIRMED_ACTIONS.includes(action);
 
 export type ActionDeps = { db: Database; boss: PgBoss; baseUrl: string };
 
@@ -64,8 +71,30 @@ type LockedUser = {
 
 type LockedType = { id: string; name: string; base_module_id: string; user_limit: number };
 
+/** Thrown to roll a preview back, carrying what the action would have done. */
+class Preview extends Error {
+  constructor(readonly outcomes: ActionOutcome[]) {
+    super('preview');
+  }
+}
+
+/**
+ * What the action would do, user by user, without doing it: the action runs
+ * with every rule and lock it has, and its transaction is rolled back, so the
+ * confirmation states exactly what confirming does (as things stand now).
+ */
+export async function previewPortalUserAction(deps: ActionDeps, req: ActionRequest): Promise<ActionOutcome[]> {
+  try {
+    await applyPortalUserAction(deps, req, { rollback: true });
+  } catch (err) {
+    if (err instanceof Preview) return err.outcomes;
+    throw err;
+  }
+  return [];
+}
+
 /** Applies one action to the selected users of a portal; users of other portals are not found. */
-export async function applyPortalUserAction(deps: ActionDeps, req: ActionRequest): Promise<ActionOutcome[]> {
+export async function applyPortalUserAction(deps: ActionDeps, req: ActionRequest, opts: { rollback?: boolean } = {}): Promise<ActionOutcome[]> {
   const ids = [...new Set(req.userIds.filter(isUuid))];
   if (ids.length === 0) return [];
   const now = req.now ?? new Date();
@@ -98,10 +127,11 @@ export async function applyPortalUserAction(deps: ActionDeps, req: ActionRequest
       const who = { id: user.id, name: user.name, email: user.email };
       const result = await ACTIONS[req.action](ctx, user);
       if (typeof result === 'string') outcomes.push({ ...who, ok: false, reason: result });
-      else outcomes.push({ ...who, ok: true, status: result.status });
+      else outcomes.push({ ...who, ok: true, status: result.status, ...(result.sessionsEnded === undefined ? {} : { sessionsEnded: result.sessionsEnded }) });
     }
     const found = new Set(users.map((u) => u.id));
     for (const id of ids.filter((id) => !found.has(id))) outcomes.push({ id, name: '', email: '', ok: false, reason: 'not_found' });
+    if (opts.rollback) throw new Preview(outcomes);
     return outcomes;
   });
 }
@@ -123,7 +153,7 @@ type ActionContext = {
   mail: MailFacts | undefined;
 };
 
-type Done = { status: PortalUserStatus };
+type Done = { status: PortalUserStatus; sessionsEnded?: number };
 type Handler = (ctx: ActionContext, user: LockedUser) => Promise<Done | ActionRefusal>;
 
 const seatFree = (ctx: ActionContext, typeId: string) => (ctx.used.get(typeId) ?? 0) < (ctx.typeById.get(typeId)?.user_limit ?? 0);
@@ -195,7 +225,7 @@ const ACTIONS: Record<PortalUserAction, Handler> = {
     const sessionsEnded = await invalidateUserSessions(ctx.trx, { kind: 'portal', id: user.id });
     if (HOLDS_LICENCE.includes(user.status)) take(ctx, user.user_type_id, -1);
     await log(ctx, 'portal_user.deactivated', user, { from: user.status, sessionsEnded });
-    return { status: 'deactivated' };
+    return { status: 'deactivated', sessionsEnded };
   },
 
   /** Back to active; someone who never accepted gets a new link instead. Either way a licence is taken. */
@@ -235,7 +265,7 @@ const ACTIONS: Record<PortalUserAction, Handler> = {
     await ctx.trx.deleteFrom('recovery_codes').where('user_kind', '=', 'portal').where('user_id', '=', user.id).execute();
     const sessionsEnded = await invalidateUserSessions(ctx.trx, { kind: 'portal', id: user.id });
     await log(ctx, 'portal_user.two_factor_reset', user, { sessionsEnded });
-    return { status: user.status };
+    return { status: user.status, sessionsEnded };
   },
 
   /** Only someone who never accepted: the portal user and their links go, the record stays. */

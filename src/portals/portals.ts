@@ -7,6 +7,7 @@ import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
 import { isUuid } from '../mail/outbox.js';
 import { freeSlugFor, type SlugCheck, slugAvailability } from './slugs.js';
+import { applyTabFieldDefaults } from './user-types.js';
 
 export const MAX_PORTALS = 5;
 export const NAME_MAX = 80;
@@ -107,6 +108,7 @@ export async function createPortal(db: Database, actor: Actor, input: { name?: s
       .insertInto('portal_type_tabs')
       .values({ user_type_id: type.id, module_id: contacts.id, kind: 'base', layout_ids: layout ? [layout.id] : [], can_view: true })
       .execute();
+    await applyTabFieldDefaults(trx, type.id, contacts.id, layout ? [layout.id] : [], { email: true });
     await audit(trx, actor, 'portal.created', { type: 'portal', id: portal.id }, { name, slug });
     return { ok: true as const, portal };
   });

@@ -73,10 +73,10 @@ export async function previewAsUser(db: Database, portalUserId: string): Promise
 }
 
 export type PreviewChoices = {
-  types: { id: string; name: string; portalName: string; baseModuleId: string }[];
+  types: { id: string; name: string; portalId: string; portalName: string; baseModuleId: string }[];
   /** Records of the chosen type's base module to stand in for the user (searched by name). */
   samples: { id: string; name: string }[] | undefined;
-  users: { id: string; name: string; email: string; typeName: string; portalName: string }[];
+  users: { id: string; name: string; email: string; typeName: string; portalId: string; portalName: string }[];
 };
 
 export async function previewChoices(db: Database, opts: { typeId?: string | undefined; q?: string | undefined }): Promise<PreviewChoices> {
@@ -84,7 +84,7 @@ export async function previewChoices(db: Database, opts: { typeId?: string | und
     db
       .selectFrom('portal_user_types as t')
       .innerJoin('portals as p', 'p.id', 't.portal_id')
-      .select(['t.id', 't.name', 'p.name as portalName', 't.base_module_id as baseModuleId'])
+      .select(['t.id', 't.name', 'p.id as portalId', 'p.name as portalName', 't.base_module_id as baseModuleId'])
       .orderBy('p.name')
       .orderBy('t.is_default', 'desc')
       .orderBy('t.name')
@@ -95,7 +95,7 @@ export async function previewChoices(db: Database, opts: { typeId?: string | und
       .innerJoin('portals as p', 'p.id', 'u.portal_id')
       // UNSCOPED READ: preview is for administrators only (requireAdmin), who see every record: active users' own records' names.
       .innerJoin('records as r', 'r.id', 'u.record_id')
-      .select(['u.id', 'r.display_name as name', 'u.email', 't.name as typeName', 'p.name as portalName'])
+      .select(['u.id', 'r.display_name as name', 'u.email', 't.name as typeName', 'p.id as portalId', 'p.name as portalName'])
       .where('u.status', '=', 'active')
       .orderBy('r.display_name')
       .orderBy('u.id')

@@ -3,7 +3,8 @@ import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
-import { publicModules, relatedModules } from './user-types.js';
+import { defaultCanvasDesign } from './canvas.js';
+import { applyTabFieldDefaults, publicModules, relatedModules } from './user-types.js';
 
 export type TabOption = {
   kind: TabKind;
@@ -99,23 +100,26 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     if (products) entries.push({ kind: 'public', module: products, lookups: [] });
   }
   const ids = entries.map((e) => e.module.id);
-  const [tabs, layouts, designs] = snapshot
+  const [tabs, layouts, designs, fields] = snapshot
     ? [
         snapshot.types.get(userTypeId)?.tabs ?? [],
         ids.flatMap((id) => snapshot.byId.get(id)?.layouts ?? []),
         ids.filter((id) => snapshot.canvasDesigns.has(id)).map((module_id) => ({ module_id })),
+        ids.flatMap((id) => snapshot.byId.get(id)?.fields ?? []),
       ]
     : await Promise.all([
         db.selectFrom('portal_type_tabs').selectAll().where('user_type_id', '=', userTypeId).execute(),
         db.selectFrom('layouts').selectAll().where('module_id', 'in', ids).where('deleted_at', 'is', null).orderBy('position').execute(),
         db.selectFrom('canvas_designs').select('module_id').where('module_id', 'in', ids).execute(),
+        db.selectFrom('fields').selectAll().where('module_id', 'in', ids).where('deleted_at', 'is', null).execute(),
       ]);
   const designed = new Set(designs.map((d) => d.module_id));
   return entries.map((e) => ({
     ...e,
     layouts: layouts.filter((l) => l.module_id === e.module.id),
     tab: tabs.find((t) => t.module_id === e.module.id),
-    hasCardDesign: designed.has(e.module.id),
+    // Without a saved design the canvas view uses the default one (see defaultCanvasDesign).
+    hasCardDesign: designed.has(e.module.id) || defaultCanvasDesign(e.module, fields) !== undefined,
     forLineItems: e.module.api_name === PRODUCTS_MODULE && e.kind === 'public',
   }));
 }
@@ -218,6 +222,12 @@ export async function saveTabs(db: Database, actor: Actor, userTypeId: string, i
   if (!valid.ok) return valid;
   const rows = valid.rows;
   await db.transaction().execute(async (trx) => {
+    const before = new Map(
+      (await trx.selectFrom('portal_type_tabs').select(['module_id', 'shown']).where('user_type_id', '=', userTypeId).execute()).map((t) => [
+        t.module_id,
+        t.shown,
+      ]),
+    );
     const keep = rows.map((r) => r.module_id);
     await trx.deleteFrom('portal_type_tabs').where('user_type_id', '=', userTypeId).where('module_id', 'not in', keep).execute();
     for (const row of rows) {
@@ -226,6 +236,8 @@ export async function saveTabs(db: Database, actor: Actor, userTypeId: string, i
         .values({ ...row, user_type_id: userTypeId })
         .onConflict((oc) => oc.columns(['user_type_id', 'module_id']).doUpdateSet({ ...row }))
         .execute();
+      // A tab shown for the first time starts with its records' names visible.
+      if (row.kind !== 'base' && !before.get(row.module_id)) await applyTabFieldDefaults(trx, userTypeId, row.module_id, row.layout_ids, { email: false });
     }
     await audit(trx, actor, 'portals.tabs_saved', { type: 'portal_user_type', id: userTypeId }, { tabs: rows });
   });

@@ -205,6 +205,7 @@ export async function addUserType(db: Database, actor: Actor, portalId: string, 
         .insertInto('portal_type_tabs')
         .values({ user_type_id: type.id, module_id: base.id, kind: 'base', layout_ids: layout ? [layout.id] : [], can_view: true })
         .execute();
+      await applyTabFieldDefaults(trx, type.id, base.id, layout ? [layout.id] : [], { email: true });
       await audit(trx, actor, 'portal_user_type.created', { type: 'portal_user_type', id: type.id }, { portalId, name, baseModule: base.api_name });
       return { ok: true as const, type };
     });
@@ -243,13 +244,25 @@ export function transferTargets(db: Database, type: PortalUserType): Promise<Por
     .execute();
 }
 
+/** What deleting a type does: how many portal users move and where, how many invitation batches it leaves behind. */
+export type DeleteTypePlan = { moved: number; movedTo: PortalUserType | undefined; batches: number };
+export type DeleteTypeResult = ({ ok: true; type: PortalUserType } & DeleteTypePlan) | { ok: false; errors: TypeErrors };
+
 /**
  * Deletes a user type that is not the default. Its portal users, if any, move
- * to the chosen type of the same portal and base module in the same transaction.
+ * to the chosen type of the same portal and base module in the same transaction;
+ * its invitation batches stay, under the name it had. With `preview` every
+ * check runs and the plan is returned, and nothing changes.
  */
-export async function deleteUserType(db: Database, actor: Actor, type: PortalUserType, transferToId: string | undefined): Promise<TypeResult> {
+export async function deleteUserType(
+  db: Database,
+  actor: Actor,
+  type: PortalUserType,
+  transferToId: string | undefined,
+  opts: { preview?: boolean } = {},
+): Promise<DeleteTypeResult> {
   if (type.is_default) return { ok: false, errors: { form: { key: 'portals:types.defaultLocked' } } };
-  return db.transaction().execute(async (trx): Promise<TypeResult> => {
+  return db.transaction().execute(async (trx): Promise<DeleteTypeResult> => {
     await trx.selectFrom('portal_user_types').select('id').where('id', '=', type.id).forUpdate().executeTakeFirstOrThrow();
     const users = Number(
       (
@@ -260,13 +273,13 @@ export async function deleteUserType(db: Database, actor: Actor, type: PortalUse
           .executeTakeFirstOrThrow()
       ).n,
     );
-    let movedTo: string | undefined;
+    let movedTo: PortalUserType | undefined;
     if (users > 0) {
       const target =
         transferToId && isUuid(transferToId)
           ? await trx
               .selectFrom('portal_user_types')
-              .select(['id', 'user_limit'])
+              .selectAll()
               .where('id', '=', transferToId)
               .where('id', '<>', type.id)
               .where('portal_id', '=', type.portal_id)
@@ -281,12 +294,29 @@ export async function deleteUserType(db: Database, actor: Actor, type: PortalUse
       if (needed > target.user_limit) {
         return { ok: false as const, errors: { transferTo: { key: 'portals:types.transferOverLimit', params: { users: needed, limit: target.user_limit } } } };
       }
-      await trx.updateTable('portal_users').set({ user_type_id: target.id }).where('user_type_id', '=', type.id).execute();
-      movedTo = target.id;
+      movedTo = target;
     }
+    const batches = Number(
+      (
+        await trx
+          .selectFrom('invitation_batches')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('user_type_id', '=', type.id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const plan = { moved: users, movedTo, batches };
+    if (opts.preview) return { ok: true as const, type, ...plan };
+    if (movedTo) await trx.updateTable('portal_users').set({ user_type_id: movedTo.id }).where('user_type_id', '=', type.id).execute();
     await trx.deleteFrom('portal_user_types').where('id', '=', type.id).execute();
-    await audit(trx, actor, 'portal_user_type.deleted', { type: 'portal_user_type', id: type.id }, { name: type.name, movedUsers: users, movedTo });
-    return { ok: true as const, type };
+    await audit(
+      trx,
+      actor,
+      'portal_user_type.deleted',
+      { type: 'portal_user_type', id: type.id },
+      { name: type.name, movedUsers: users, movedTo: movedTo?.id },
+    );
+    return { ok: true as const, type, ...plan };
   });
 }
 
@@ -303,4 +333,56 @@ export async function setUserLimit(db: Database, actor: Actor, type: PortalUserT
     await audit(trx, actor, 'portal_user_type.limit_set', { type: 'portal_user_type', id: type.id }, { from: type.user_limit, to: limit });
     return { ok: true as const, type: updated };
   });
+}
+
+/**
+ * The field permissions a tab starts with on each of the given layouts of its
+ * module: the record's name fields visible and, with `email`, the module's
+ * email field visible but read-only (portal users sign in with it). A layout
+ * on which the type already has permissions keeps them as they are.
+ */
+export async function applyTabFieldDefaults(
+  trx: Transaction<DB>,
+  userTypeId: string,
+  moduleId: string,
+  layoutIds: string[],
+  opts: { email: boolean },
+): Promise<void> {
+  if (layoutIds.length === 0) return;
+  // One after the other: the statements share the transaction's connection.
+  const module = await trx.selectFrom('modules').select('name_fields').where('id', '=', moduleId).executeTakeFirst();
+  if (!module) return;
+  const fields = await trx
+    .selectFrom('fields')
+    .select(['id', 'api_name', 'type'])
+    .where('module_id', '=', moduleId)
+    .where('parent_field_id', 'is', null)
+    .where('deleted_at', 'is', null)
+    .orderBy('position')
+    .execute();
+  const layouts = await trx.selectFrom('layouts').select(['id', 'sections']).where('module_id', '=', moduleId).where('id', 'in', layoutIds).execute();
+  const configured = await trx
+    .selectFrom('portal_type_fields')
+    .select('layout_id')
+    .distinct()
+    .where('user_type_id', '=', userTypeId)
+    .where('layout_id', 'in', layoutIds)
+    .execute();
+  const names = module.name_fields.flatMap((n) => fields.find((f) => f.api_name === n)?.id ?? []);
+  const email = opts.email ? (fields.find((f) => f.type === 'email' && f.api_name === 'email') ?? fields.find((f) => f.type === 'email')) : undefined;
+  const skip = new Set(configured.map((c) => c.layout_id));
+  const values = layouts
+    .filter((l) => !skip.has(l.id))
+    .flatMap((l) => {
+      const inLayout = new Set(l.sections.flatMap((s) => s.fields));
+      const rows = names.filter((id) => inLayout.has(id)).map((field_id) => ({ field_id, visible: true, read_only: false }));
+      if (email && inLayout.has(email.id) && !names.includes(email.id)) rows.push({ field_id: email.id, visible: true, read_only: true });
+      return rows.map((r) => ({ ...r, user_type_id: userTypeId, layout_id: l.id }));
+    });
+  if (values.length > 0)
+    await trx
+      .insertInto('portal_type_fields')
+      .values(values)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
 }

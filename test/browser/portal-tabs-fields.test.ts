@@ -32,6 +32,7 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
     await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
     await expectAccessible(page);
     // Showing Cases changes what the type's users reach: the review comes first, and nothing is saved until confirmed.
+    await page.locator(`[id="module-${casesId}"] > summary`).click(); // a hidden tab's card starts collapsed
     await page.locator(`input[name="${casesId}.shown"]`).check();
     await page.locator(`input[name="${casesId}.layouts"]`).first().check();
     await page.getByRole('button', { name: 'Save tabs' }).click();
@@ -44,11 +45,13 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
     await page.locator(`a[href="/admin/settings/portal-fields/${typeId}/cases"]`).click();
     await page.waitForURL(new RegExp(`/admin/settings/portal-fields/${typeId}/cases`));
     await expectAccessible(page);
-    await page.getByLabel('Subject visible').check();
+    // A tab shown for the first time starts with its records' name visible.
+    expect(await page.getByLabel('Subject visible').isChecked()).toBe(true);
+    await page.getByLabel('Priority visible').check();
     await page.getByLabel('Status read-only').check();
     await page.locator('main form[method="post"] button[type="submit"]').click();
     await page.getByRole('heading', { level: 1, name: 'Review access changes' }).waitFor();
-    expect(await page.locator('dl').textContent()).toContain('Subject and Status');
+    expect(await page.locator('dl').textContent()).toContain('Status and Priority');
     await page.getByRole('button', { name: 'Confirm and save' }).click();
     await page.waitForURL(/saved=1/);
     expect(await page.getByLabel('Status visible').isChecked()).toBe(true);

@@ -53,6 +53,10 @@ describe.skipIf(!hasChromium)('managing portal users in a browser', () => {
     await page.getByLabel('Select Carla Núñez').check();
     await page.getByLabel('Action').selectOption({ label: 'Deactivate' });
     await page.getByRole('button', { name: 'Apply to selection' }).click();
+    await page.getByRole('heading', { name: 'Deactivate 1 portal user?' }).waitFor();
+    expect((await server.db.selectFrom('portal_users').select('status').executeTakeFirstOrThrow()).status).not.toBe('deactivated');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForURL(/\?done=deactivate&count=1$/);
     expect(await page.locator('main').textContent()).toContain('1 user deactivated and signed out.');
     expect((await server.db.selectFrom('portal_users').select('status').executeTakeFirstOrThrow()).status).toBe('deactivated');

@@ -84,6 +84,7 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
       ['deals', 'canvas'],
     ] as const) {
       const m = ids[module];
+      await page.locator(`[id="module-${m}"] > summary`).click(); // a hidden tab's card starts collapsed
       await page.locator(`input[name="${m}.shown"]`).check();
       await page.locator(`input[name="${m}.layouts"]`).first().check();
       await page.locator(`input[id="${m}.viewMode-${mode}"]`).check();
@@ -97,9 +98,11 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     expect(await page.locator(`input[id="${ids.deals}.viewMode-canvas"]`).isChecked()).toBe(true);
 
     // 4. Field permissions: cases show subject, status (read-only) and contact; deals their name and stage.
-    const fieldsFor = async (module: string, visible: string[], readOnly: string[]) => {
+    const fieldsFor = async (module: string, visible: string[], readOnly: string[], already: string[] = []) => {
       await page.goto(`${server.url}/admin/settings/portal-fields/${typeId}/${module}`);
       await expectAccessible(page);
+      // What a new type starts with: its tabs' name fields visible.
+      for (const label of already) expect(await page.getByLabel(`${label} visible`, { exact: true }).isChecked(), label).toBe(true);
       for (const label of visible) await page.getByLabel(`${label} visible`, { exact: true }).check();
       for (const label of readOnly) await page.getByLabel(`${label} de solo lectura`, { exact: true }).check();
       await page.getByRole('button', { name: 'Guardar permisos de campos' }).click();
@@ -108,9 +111,9 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
       await page.getByRole('button', { name: 'Confirmar y guardar' }).click();
       await page.waitForURL(/saved=1/);
     };
-    await fieldsFor('cases', ['Asunto', 'Contacto'], ['Estado']);
-    await fieldsFor('deals', ['Nombre', 'Fase'], []);
-    await fieldsFor('contacts', ['Nombre', 'Apellidos'], []);
+    await fieldsFor('cases', ['Contacto'], ['Estado'], ['Asunto']);
+    await fieldsFor('deals', ['Fase'], [], ['Nombre']);
+    await fieldsFor('contacts', ['Teléfono'], [], ['Nombre', 'Apellidos']);
 
     // 5. Finish: the summary, then the preview as the new type standing in for Carla.
     await page.getByRole('link', { name: '5. Finalizar' }).click();

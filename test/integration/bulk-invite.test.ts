@@ -269,7 +269,7 @@ describe('sending 1,000 mixed records through the worker', () => {
 
   it('shows the summary with the counts, and the failed list with each reason in words', async () => {
     const page = text(await (await ana.get(`${base}/batches/${batchId}`)).text());
-    expect(page).toContain('Done: 188 sent, 812 failed.');
+    expect(page).toContain('Done with failures: 188 sent, 812 failed.');
     expect(page).toContain('1,000 of 1,000');
     expect(page).toContain('View failed invitees');
 
@@ -403,7 +403,7 @@ describe('a dry run', () => {
     ).toEqual([]);
 
     const page = text(await (await ana.get(`${base}/batches/${batch.id}`)).text());
-    expect(page).toContain('Prediction done: 2 would be sent, 1 would fail.');
+    expect(page).toContain('Prediction done with failures: 2 would be sent, 1 would fail.');
     expect(page).toContain('Renée Dry renee@mailinator.com Would fail The email address is at a disposable or anonymous email provider.');
     expect(page).toContain('Quinn Smith, "Q" quinn@globex.example Would be sent');
 

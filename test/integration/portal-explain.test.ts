@@ -160,7 +160,7 @@ describe('explaining one user and one record', () => {
     const { status, html, text } = await explain('alicePortal', 'case2');
     expect(status).toBe(200);
     expect(text).toContain('Carla Núñez cannot see «Dora’s invoice»');
-    expect(text).toContain("The record's «Contact» lookup points to someone else, and the user did not create it in the portal.");
+    expect(text).toContain("This record's «Contact» points to another record and someone else created it. To show it, set its «Contact» to the user's record.");
     expect(text).toContain('The user cannot see this record, so none of its fields reach them.');
     expect(rowsOf(html)).toEqual([]);
   });
@@ -217,7 +217,7 @@ describe('explaining one user and one record', () => {
   it('answers in Spanish', async () => {
     const { text } = await explain('alicePortal', 'case2', { 'Accept-Language': 'es' });
     expect(text).toContain('Carla Núñez no puede ver «Dora’s invoice»');
-    expect(text).toContain('La búsqueda «Contacto» del registro apunta a otra persona, y el usuario no lo creó en el portal.');
+    expect(text).toContain('El «Contacto» de este registro apunta a otro registro y lo creó otra persona.');
     expect(text).toContain('Explicar el acceso al portal');
   });
 

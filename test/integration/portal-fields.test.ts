@@ -163,7 +163,13 @@ describe('the field permissions page', () => {
       ['confirm', '1'],
     ]);
     expect(warned.status).toBe(200);
-    const rows = await t.db.selectFrom('portal_type_fields').select('field_id').where('user_type_id', '=', typeId).where('visible', '=', true).execute();
+    const rows = await t.db
+      .selectFrom('portal_type_fields')
+      .select('field_id')
+      .where('user_type_id', '=', typeId)
+      .where('layout_id', '=', layoutId)
+      .where('visible', '=', true)
+      .execute();
     expect(rows.map((r) => r.field_id)).toEqual([id(cases, 'description')]);
     expect(await warned.text()).toContain('these required fields are hidden, so they cannot fill them in: Subject, Status');
   });

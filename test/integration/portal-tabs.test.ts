@@ -69,7 +69,10 @@ describe('tab configuration per user type', () => {
     expect(html).not.toContain(`name="${id('solutions')}.create"`);
   });
 
-  it('refuses canvas without a card design, then accepts it once one exists', async () => {
+  it('refuses canvas for a module with neither a card design nor a name field to title one, then accepts it once a design exists', async () => {
+    // Without a saved design the default one is titled by the name field: take that away.
+    const dealNames = (await t.db.selectFrom('modules').select('name_fields').where('id', '=', id('deals')).executeTakeFirstOrThrow()).name_fields;
+    await t.db.updateTable('modules').set({ name_fields: [] }).where('id', '=', id('deals')).execute();
     const form = {
       ...tab('contacts'),
       ...tab('cases', { perms: ['view', 'create'], notes: 'add' }),
@@ -90,6 +93,7 @@ describe('tab configuration per user type', () => {
     // A change in who sees what is saved once confirmed on the review page.
     const saved = await ana.post(page, { ...form, confirm: '1' });
     expect(saved.status).toBe(303);
+    await t.db.updateTable('modules').set({ name_fields: dealNames }).where('id', '=', id('deals')).execute();
     const cases = await tabRow('cases');
     const contactLookup = await t.db
       .selectFrom('fields')

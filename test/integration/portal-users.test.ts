@@ -202,7 +202,7 @@ describe('the Users tab of a portal', () => {
     const token = generateSessionToken();
     await createSession(t.db, token, { kind: 'portal', id: doraUser }, 30);
     expect(await validateSessionToken(t.db, token, 30)).toBeDefined();
-    const res = await ana.post(`${usersPath()}/${doraUser}/deactivate`, {});
+    const res = await ana.post(`${usersPath()}/${doraUser}/deactivate`, { confirm: '1' });
     expect(res.status).toBe(303);
     expect(await textOf(await ana.get(res.headers.get('Location') ?? ''))).toContain('1 user deactivated and signed out.');
     expect(await validateSessionToken(t.db, token, 30)).toBeUndefined();
@@ -223,7 +223,7 @@ describe('the Users tab of a portal', () => {
     const eva = await contact({ first_name: 'Eva', last_name: 'Pilot', email: 'eva@pilot.example' });
     const evaUser = await invite(eva, types.partners);
     await accept(evaUser);
-    await ana.post(`${usersPath()}/${evaUser}/deactivate`, {});
+    await ana.post(`${usersPath()}/${evaUser}/deactivate`, { confirm: '1' });
     const fede = await contact({ first_name: 'Fede', last_name: 'Pilot', email: 'fede@pilot.example' });
     await invite(fede, types.partners);
     // Partners has one licence, now held by Fede's invitation.
@@ -270,7 +270,7 @@ describe('the Users tab of a portal', () => {
     const hugo = await contact({ first_name: 'Hugo', last_name: 'Never', email: 'hugo@globex.example' });
     const hugoUser = await invite(hugo);
     const eva = await t.db.selectFrom('portal_users').select('id').where('email', '=', 'eva@pilot.example').executeTakeFirstOrThrow();
-    const res = await ana.post(`${usersPath()}/bulk`, { action: 'remove', ids: hugoUser, toType: '' });
+    const res = await ana.post(`${usersPath()}/bulk`, { action: 'remove', ids: hugoUser, toType: '', confirm: '1' });
     expect(res.status).toBe(303);
     expect(await userOf(hugo)).toBeUndefined();
     expect(await t.db.selectFrom('portal_invitations').select('id').where('portal_user_id', '=', hugoUser).execute()).toHaveLength(0);

@@ -207,16 +207,16 @@ describe('portals, their addresses and user types', () => {
     expect(await typesOf(acmePortal)).toHaveLength(3);
 
     expect((await ana.post(`${PORTALS}/${acmePortal}/types/${defaultType?.id}/limit`, { limit: '10' })).status).toBe(303);
-    const done = await ana.post(`${PORTALS}/${acmePortal}/types/${partnerType?.id}/delete`, { transferTo: defaultType?.id ?? '' });
+    const done = await ana.post(`${PORTALS}/${acmePortal}/types/${partnerType?.id}/delete`, { transferTo: defaultType?.id ?? '', confirm: '1' });
     expect(done.status).toBe(303);
     expect((await typesOf(acmePortal)).map((x) => x.name)).toEqual(['Customer portal', 'Proveedores']);
     const gina = await t.db.selectFrom('portal_users').select('user_type_id').where('email', '=', 'gina@partner.example').executeTakeFirstOrThrow();
     expect(gina.user_type_id).toBe(defaultType?.id);
   });
 
-  it('deletes a type without users straight away', async () => {
+  it('deletes a type without users once confirmed', async () => {
     const vendorType = (await typesOf(acmePortal)).find((x) => x.name === 'Proveedores');
-    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${vendorType?.id}/delete`, {})).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${vendorType?.id}/delete`, { confirm: '1' })).status).toBe(303);
     expect((await typesOf(acmePortal)).map((x) => x.name)).toEqual(['Customer portal']);
   });
 
@@ -227,7 +227,7 @@ describe('portals, their addresses and user types', () => {
     }
     const sixth = await ana.post(PORTALS, { name: 'Seis', slug: '' }, spanish);
     expect(sixth.status).toBe(422);
-    expect(await sixth.text()).toContain('Ya tiene 5 portales, el máximo permitido.');
+    expect(await sixth.text()).toContain('Porta admite como máximo 5 portales, y los portales no se pueden eliminar.');
     expect(await t.db.selectFrom('portals').select('id').execute()).toHaveLength(5);
     expect(await (await ana.get(PORTALS)).text()).not.toContain(`href="${PORTALS}/new"`);
   });

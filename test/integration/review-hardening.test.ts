@@ -161,7 +161,7 @@ describe('an admin resetting a portal user’s two-factor sign-in', () => {
     const list = await (await ana.get(`/admin/settings/portals/${w.helpId}/users`)).text();
     expect(list).toContain('Reset two-factor sign-in of Carla Núñez');
     const path = `/admin/settings/portals/${w.helpId}/users/${user.id}/reset-two-factor`;
-    const res = await ana.post(path, {});
+    const res = await ana.post(path, { confirm: '1' });
     expect(res.status).toBe(303);
     expect(res.headers.get('Location')).toContain('done=reset_two_factor&count=1');
     expect(await t.db.selectFrom('two_factor').select('user_id').where('user_id', '=', user.id).execute()).toEqual([]);

@@ -26,7 +26,6 @@ export function BatchStatus(props: BatchStatusProps) {
   const running = batch.status === 'running';
   const total = Math.max(batch.total, 1);
   const processed = Math.min(progress.processed, batch.total);
-  const n = (key: string, count: number) => t(`bulkinvite:summary.${key}`, { count, n: fmt.number(count) });
   return (
     <div
       id="batch-status"
@@ -47,13 +46,7 @@ export function BatchStatus(props: BatchStatusProps) {
           <a href={url}>{t('bulkinvite:progress.refresh')}</a>
         </p>
       )}
-      {!running && (
-        <Alert kind="success">
-          {batch.dry_run
-            ? t('bulkinvite:summary.doneDry', { wouldSend: n('wouldSend', progress.wouldSend), failed: n('wouldFail', progress.failed) })
-            : t('bulkinvite:summary.done', { sent: n('sent', progress.sent), failed: n('failed', progress.failed) })}
-        </Alert>
-      )}
+      {!running && <Summary view={view} dryRun={batch.dry_run} progress={progress} />}
       {!running && !batch.dry_run && progress.failed > 0 && (
         <p>
           <a href={`${url}/failed`}>{t('bulkinvite:failedLink')}</a>
@@ -61,6 +54,32 @@ export function BatchStatus(props: BatchStatusProps) {
       )}
       {!running && batch.dry_run && <Predictions {...props} />}
     </div>
+  );
+}
+
+/** Success only when every record was invited (or would be); a warning when some failed; an error when all did. */
+export function summaryKind(progress: Pick<BatchProgress, 'sent' | 'wouldSend' | 'failed'>, dryRun: boolean): 'success' | 'warning' | 'error' {
+  if (progress.failed === 0) return 'success';
+  return (dryRun ? progress.wouldSend : progress.sent) === 0 ? 'error' : 'warning';
+}
+
+const SUMMARY_KEYS = {
+  success: { send: 'bulkinvite:summary.done', dry: 'bulkinvite:summary.doneDry' },
+  warning: { send: 'bulkinvite:summary.partial', dry: 'bulkinvite:summary.partialDry' },
+  error: { send: 'bulkinvite:summary.allFailed', dry: 'bulkinvite:summary.allFailedDry' },
+} as const;
+
+function Summary({ view, dryRun, progress }: { view: ViewContext; dryRun: boolean; progress: BatchProgress }) {
+  const { t, fmt } = view;
+  const n = (key: string, count: number) => t(`bulkinvite:summary.${key}`, { count, n: fmt.number(count) });
+  const kind = summaryKind(progress, dryRun);
+  const key = SUMMARY_KEYS[kind][dryRun ? 'dry' : 'send'];
+  return (
+    <Alert kind={kind}>
+      {dryRun
+        ? t(key, { wouldSend: n('wouldSend', progress.wouldSend), failed: n('wouldFail', progress.failed) })
+        : t(key, { sent: n('sent', progress.sent), failed: n('failed', progress.failed) })}
+    </Alert>
   );
 }
 
@@ -151,10 +170,12 @@ export type FailedPageProps = {
   url: string;
   results: BatchResultPage;
   recordHref: (id: string) => string;
+  /** The batch's user type, by the name it had when the batch ran if it is gone since. */
+  typeName?: string | undefined;
 };
 
 /** The records a batch could not invite, each with its reason. */
-export function FailedPage({ view, title, url, results, recordHref }: FailedPageProps) {
+export function FailedPage({ view, title, url, results, recordHref, typeName }: FailedPageProps) {
   const { t } = view;
   return (
     <section class="bulk-invite">
@@ -162,6 +183,7 @@ export function FailedPage({ view, title, url, results, recordHref }: FailedPage
         <a href={url}>← {t('bulkinvite:failed.back')}</a>
       </p>
       <h1>{title}</h1>
+      {typeName && <p>{t('bulkinvite:batch.type', { type: typeName })}</p>}
       {results.rows.length === 0 ? (
         <Alert kind="info">{t('bulkinvite:failed.empty')}</Alert>
       ) : (

@@ -14,6 +14,8 @@ export type InvitePageProps = {
   moduleName: string;
   licences: { used: number; limit: number } | undefined;
   q: string;
+  /** Records whose latest attempt for the type failed are left out. */
+  hideFailed: boolean;
   /** Why no list is shown for the chosen type, when none is. */
   blocked?: 'noEmailField' | 'noPermission' | undefined;
   page: CandidatePage | undefined;
@@ -63,7 +65,8 @@ export function InvitePage(props: InvitePageProps) {
 }
 
 function Candidates(props: InvitePageProps & { typeId: string }) {
-  const { view, base, typeId, moduleName, licences, q, blocked, page, total } = props;
+  const { view, base, typeId, moduleName, licences, q, hideFailed, blocked, page, total } = props;
+  const filter = hideFailed ? '1' : undefined;
   const { t, fmt } = view;
   if (blocked) return <Alert kind="info">{t(`bulkinvite:list.${blocked}`, { module: moduleName })}</Alert>;
   return (
@@ -76,10 +79,14 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
             <label for="invite-q">{t('bulkinvite:search.label')}</label>
             <input id="invite-q" name="q" type="search" value={q} />
           </div>
+          <div class="field checkbox">
+            <input type="checkbox" id="invite-hide-failed" name="hideFailed" value="1" checked={hideFailed} />
+            <label for="invite-hide-failed">{t('bulkinvite:search.hideFailed')}</label>
+          </div>
           <button type="submit" class="button secondary">
             {t('bulkinvite:search.submit')}
           </button>
-          {q && (
+          {(q || hideFailed) && (
             <a class="button secondary" href={withQuery(base, { type: typeId })}>
               {t('bulkinvite:search.clear')}
             </a>
@@ -95,6 +102,7 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
         <form method="post" action={base}>
           <input type="hidden" name="type" value={typeId} />
           <input type="hidden" name="q" value={q} />
+          {hideFailed && <input type="hidden" name="hideFailed" value="1" />}
           <div class="table-wrap">
             <table>
               <caption class="visually-hidden">{t('bulkinvite:list.caption', { module: moduleName })}</caption>
@@ -105,6 +113,7 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
                   </th>
                   <th scope="col">{t('bulkinvite:list.name')}</th>
                   <th scope="col">{t('bulkinvite:list.email')}</th>
+                  <th scope="col">{t('bulkinvite:list.lastAttempt')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -117,6 +126,13 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
                       <label for={`record-${r.id}`}>{r.name}</label>
                     </th>
                     <td>{r.email}</td>
+                    <td>
+                      {r.lastFailure && (
+                        <>
+                          <span class="badge badge-failed">{t('bulkinvite:outcomes.failed')}</span> {t(`invitations:reasons.${r.lastFailure}`)}
+                        </>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -148,7 +164,7 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
       )}
       {page?.next && (
         <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={withQuery(base, { type: typeId, q, after: page.next })}>
+          <a class="button secondary" href={withQuery(base, { type: typeId, q, hideFailed: filter, after: page.next })}>
             {t('common:nextPage')}
           </a>
         </nav>

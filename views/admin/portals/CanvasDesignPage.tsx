@@ -10,13 +10,15 @@ export type CanvasDesignProps = {
   module: Module;
   fields: Field[];
   design: CanvasDesign;
+  /** The design shown is the module's default one: nothing saved yet. */
+  isDefault: boolean;
   errors: CanvasErrors;
   saved: boolean;
   maxSubtitles: number;
 };
 
 /** Choose the fields a record's card shows when a portal tab uses the canvas view. */
-export function CanvasDesignPage({ view, module, fields, design, errors, saved, maxSubtitles }: CanvasDesignProps) {
+export function CanvasDesignPage({ view, module, fields, design, isDefault, errors, saved, maxSubtitles }: CanvasDesignProps) {
   const { t, lang } = view;
   const options = [{ value: '', label: t('portalconfig:canvas.none') }, ...fields.map((f) => ({ value: f.id, label: fieldLabel(t, lang, f) }))];
   const err = (k: string) => (errors[k] ? t(errors[k]) : undefined);
@@ -28,6 +30,7 @@ export function CanvasDesignPage({ view, module, fields, design, errors, saved, 
       <h1>{t('portalconfig:canvas.moduleTitle', { name: moduleLabel(t, lang, module, 'plural') })}</h1>
       <p>{t('portalconfig:canvas.intro')}</p>
       {saved && <Alert kind="success">{t('portalconfig:canvas.saved')}</Alert>}
+      {isDefault && <Alert kind="info">{t('portalconfig:canvas.isDefault')}</Alert>}
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
       <form method="post" action={`/admin/settings/portal-cards/${module.api_name}`}>
         <SelectField
@@ -82,7 +85,7 @@ function labelFor(fields: Field[], id: string, view: ViewContext): string {
 }
 
 /** Every module with its card design, to pick one to edit. */
-export function CanvasModulesPage({ view, modules }: { view: ViewContext; modules: { module: Module; title: string | null }[] }) {
+export function CanvasModulesPage({ view, modules }: { view: ViewContext; modules: { module: Module; title: string | null; saved: boolean }[] }) {
   const { t, lang } = view;
   return (
     <section>
@@ -100,12 +103,12 @@ export function CanvasModulesPage({ view, modules }: { view: ViewContext; module
             </tr>
           </thead>
           <tbody>
-            {modules.map(({ module, title }) => (
+            {modules.map(({ module, title, saved }) => (
               <tr>
                 <th scope="row">
                   <a href={`/admin/settings/portal-cards/${module.api_name}`}>{moduleLabel(t, lang, module, 'plural')}</a>
                 </th>
-                <td>{title ?? t('portalconfig:canvas.notDesigned')}</td>
+                <td>{title === null ? t('portalconfig:canvas.notDesigned') : saved ? title : t('portalconfig:canvas.defaultTitle', { field: title })}</td>
               </tr>
             ))}
           </tbody>

@@ -1,11 +1,13 @@
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
 import type { ViewContext } from '../../../src/http/env.js';
-import type { PortalUserChoice, UserExplanation } from '../../../src/portals/explain.js';
+import type { PortalUserChoice, RecordMatch, UserExplanation } from '../../../src/portals/explain.js';
 import { Alert } from '../../components/Alert.js';
 import { TextField } from '../../components/Field.js';
 
 /** Locale keys of the picker's problems. */
 export type ExplainPickerErrors = { user?: string; record?: string; form?: string };
+
+export type RecordSearchResult = { text: string; everywhere: boolean; records: RecordMatch[]; more: boolean };
 
 export type ExplainPageProps = {
   view: ViewContext;
@@ -15,6 +17,10 @@ export type ExplainPageProps = {
   record: string;
   choices: PortalUserChoice[];
   moreChoices: boolean;
+  /** Portal users found by name or email (before a user is chosen). */
+  userMatches?: { users: PortalUserChoice[]; more: boolean } | undefined;
+  /** Once a user is chosen by name: the records found by name. */
+  recordSearch?: RecordSearchResult | undefined;
   errors: ExplainPickerErrors;
   explanation?: UserExplanation | undefined;
 };
@@ -32,8 +38,155 @@ export function ExplainPage(props: ExplainPageProps) {
       <p>{t('portalexplain:intro')}</p>
       {props.errors.form && <Alert kind="error">{t(props.errors.form)}</Alert>}
       {explanation && <Explanation view={view} base={props.base} explanation={explanation} />}
+      <FindByName {...props} />
       <Picker {...props} />
     </section>
+  );
+}
+
+/** Find the portal user, then the record, by typing part of a name: a plain GET form, with suggestions as one types (htmx). */
+function FindByName(props: ExplainPageProps) {
+  const { view, base, recordSearch } = props;
+  const { t } = view;
+  const chosen = recordSearch ? props.choices.find((u) => u.id === props.userId) : undefined;
+  return (
+    <section class="card" aria-labelledby="find-title">
+      <h2 id="find-title">{t('portalexplain:find.title')}</h2>
+      {chosen && recordSearch ? (
+        <>
+          <p>
+            {t('portalexplain:find.chosen')}: <strong>{t('portalexplain:picker.option', { name: chosen.name, email: chosen.email })}</strong> ·{' '}
+            {t('portalexplain:picker.group', { portal: chosen.portalName, type: chosen.userTypeName })} ·{' '}
+            <a href={props.search ? `${base}?q=${encodeURIComponent(props.search)}` : base}>{t('portalexplain:find.changeUser')}</a>
+          </p>
+          <form method="get" action={base} class="search-form">
+            <input type="hidden" name="user" value={chosen.id} />
+            {props.search && <input type="hidden" name="q" value={props.search} />}
+            <SearchInput
+              view={view}
+              name="rq"
+              label={t('portalexplain:find.record')}
+              value={recordSearch.text}
+              suggest={`${base}/suggest/records`}
+              results="record-matches"
+            />
+            <div class="field checkbox">
+              <label>
+                <input
+                  type="checkbox"
+                  name="all"
+                  value="1"
+                  checked={recordSearch.everywhere}
+                  hx-get={`${base}/suggest/records`}
+                  hx-trigger="change"
+                  hx-include="closest form"
+                  hx-target="#record-matches"
+                  hx-swap="innerHTML"
+                />{' '}
+                {t('portalexplain:find.everywhere')}
+              </label>
+            </div>
+            <button type="submit" class="button secondary">
+              {t('portalexplain:find.button')}
+            </button>
+          </form>
+          <div id="record-matches" aria-live="polite">
+            <RecordMatches view={view} base={base} userId={chosen.id} search={recordSearch} />
+          </div>
+        </>
+      ) : (
+        <>
+          <form method="get" action={base} class="search-form">
+            <SearchInput
+              view={view}
+              name="q"
+              label={t('portalexplain:find.user')}
+              value={props.search}
+              suggest={`${base}/suggest/users`}
+              results="user-matches"
+            />
+            <button type="submit" class="button secondary">
+              {t('portalexplain:find.button')}
+            </button>
+          </form>
+          <div id="user-matches" aria-live="polite">
+            {props.userMatches && <UserMatches view={view} base={base} search={props.search} users={props.userMatches.users} more={props.userMatches.more} />}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** A search box that asks for suggestions as one types, shown in the `results` region. */
+function SearchInput(props: { view: ViewContext; name: string; label: string; value: string; suggest: string; results: string }) {
+  const { t } = props.view;
+  return (
+    <div class="field">
+      <label for={props.name}>{props.label}</label>
+      <input
+        id={props.name}
+        name={props.name}
+        type="search"
+        value={props.value}
+        autocomplete="off"
+        maxlength={100}
+        aria-describedby={`${props.name}-hint`}
+        aria-controls={props.results}
+        hx-get={props.suggest}
+        hx-trigger="keyup changed delay:300ms, search"
+        hx-include="closest form"
+        hx-target={`#${props.results}`}
+        hx-swap="innerHTML"
+      />
+      <p class="hint" id={`${props.name}-hint`}>
+        {t('portalexplain:find.hint')}
+      </p>
+    </div>
+  );
+}
+
+/** The portal users found: each a link to the next step, finding the record. */
+export function UserMatches(props: { view: ViewContext; base: string; search: string; users: PortalUserChoice[]; more: boolean }) {
+  const { t } = props.view;
+  const search = props.search.trim();
+  if (!search) return null;
+  if (props.users.length === 0) return <p>{t('portalexplain:find.noUsers', { q: search })}</p>;
+  return (
+    <>
+      <ul class="search-results" aria-label={t('portalexplain:find.usersFound')}>
+        {props.users.map((u) => (
+          <li>
+            <a href={`${props.base}?q=${encodeURIComponent(search)}&user=${u.id}`}>{t('portalexplain:picker.option', { name: u.name, email: u.email })}</a> ·{' '}
+            {t('portalexplain:picker.group', { portal: u.portalName, type: u.userTypeName })}
+            {u.status !== 'active' && <> · {t(`portalexplain:status.${u.status}`)}</>}
+          </li>
+        ))}
+      </ul>
+      {props.more && <p class="hint">{t('portalexplain:find.more', { count: props.users.length })}</p>}
+    </>
+  );
+}
+
+/** The records found: each a link to the explanation for the chosen user. */
+export function RecordMatches(props: { view: ViewContext; base: string; userId: string; search: RecordSearchResult }) {
+  const { t, lang } = props.view;
+  const { records, more } = props.search;
+  const text = props.search.text.trim();
+  if (!text) return null;
+  if (records.length === 0) return <p>{t(props.search.everywhere ? 'portalexplain:find.noRecords' : 'portalexplain:find.noRecordsHere', { q: text })}</p>;
+  return (
+    <>
+      <ul class="search-results" aria-label={t('portalexplain:find.recordsFound')}>
+        {records.map((r) => (
+          <li>
+            <a href={`${props.base}?user=${encodeURIComponent(props.userId)}&record=${r.id}`}>{r.name || t('portalexplain:untitled')}</a> ·{' '}
+            {moduleLabel(t, lang, r.module, 'singular')}
+          </li>
+        ))}
+      </ul>
+      {more && <p class="hint">{t('portalexplain:find.more', { count: records.length })}</p>}
+    </>
   );
 }
 
@@ -51,13 +204,6 @@ function Picker(props: ExplainPageProps) {
   return (
     <section class="card">
       <h2>{t('portalexplain:picker.title')}</h2>
-      <form method="get" action={base} class="inline-form">
-        <TextField name="q" type="search" label={t('portalexplain:picker.search')} value={props.search} />
-        {props.record && <input type="hidden" name="record" value={props.record} />}
-        <button type="submit" class="button secondary">
-          {t('portalexplain:picker.searchButton')}
-        </button>
-      </form>
       {props.moreChoices && <p class="hint">{t('portalexplain:picker.more', { count: choices.length })}</p>}
       <form method="get" action={base}>
         {props.search && <input type="hidden" name="q" value={props.search} />}

@@ -1,5 +1,6 @@
 import type { PortalUserStatus } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
+import type { BatchSummary } from '../../../src/invitations/batches.js';
 import type { ActionOutcome, PortalUserAction } from '../../../src/portals/portal-user-actions.js';
 import { PORTAL_USER_STATUSES, type PortalUserPage, type PortalUserRow } from '../../../src/portals/portal-users.js';
 import type { UserTypeWithCounts } from '../../../src/portals/user-types.js';
@@ -35,6 +36,8 @@ export type PortalUsersPageProps = {
   /** The invitation email page, for staff who may configure portals. */
   emailHref?: string | undefined;
   types: UserTypeWithCounts[];
+  /** The latest invitation batches, those of deleted types included. */
+  batches?: BatchSummary[] | undefined;
   page: PortalUserPage;
   query: PortalUsersQuery;
   notice?: string | undefined;
@@ -91,7 +94,41 @@ export function PortalUsersPage(props: PortalUsersPageProps) {
           </a>
         </nav>
       )}
+      {props.batches && props.batches.length > 0 && <Batches view={view} portalId={portal.id} batches={props.batches} />}
     </section>
+  );
+}
+
+function Batches({ view, portalId, batches }: { view: ViewContext; portalId: string; batches: BatchSummary[] }) {
+  const { t, fmt } = view;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption>{t('portalusers:batches.title')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('portalusers:batches.started')}</th>
+            <th scope="col">{t('portalusers:fields.type')}</th>
+            <th scope="col">{t('portalusers:batches.records')}</th>
+            <th scope="col">{t('portalusers:fields.status')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {batches.map((b) => (
+            <tr>
+              <th scope="row">
+                <a href={`/admin/settings/portals/${portalId}/invite/batches/${b.id}`}>
+                  <time datetime={b.createdAt.toISOString()}>{fmt.date(b.createdAt)}</time>
+                </a>
+              </th>
+              <td>{b.typeDeleted ? t('portalusers:batches.deletedType', { name: b.typeName }) : b.typeName}</td>
+              <td>{fmt.number(b.total)}</td>
+              <td>{t(`portalusers:batches.${b.dryRun ? 'dry_' : ''}${b.status}`)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -7,14 +7,18 @@ export type PreviewChooserProps = {
   view: ViewContext;
   choices: PreviewChoices;
   typeId: string | undefined;
+  /** The portal the admin came from: its types and users are listed first, the first of each preselected. */
+  portalId?: string | undefined;
   q: string | undefined;
   unknownType: boolean;
 };
 
 /** Choose whom to preview the portal as: a user type with a sample record, or an active portal user. */
-export function PreviewChooser({ view, choices, typeId, q, unknownType }: PreviewChooserProps) {
+export function PreviewChooser({ view, choices: given, typeId, portalId, q, unknownType }: PreviewChooserProps) {
   const { t } = view;
+  const choices = { ...given, types: portalFirst(given.types, portalId), users: portalFirst(given.users, portalId) };
   const type = choices.types.find((x) => x.id === typeId);
+  const fromPortal = (list: { id: string; portalId: string }[]) => (portalId ? list.find((x) => x.portalId === portalId)?.id : undefined);
   return (
     <section>
       <h1>{t('portalpreview:title')}</h1>
@@ -30,7 +34,7 @@ export function PreviewChooser({ view, choices, typeId, q, unknownType }: Previe
               name="type"
               label={t('portalpreview:asType.type')}
               options={choices.types.map((x) => ({ value: x.id, label: t('portalpreview:asType.option', { type: x.name, portal: x.portalName }) }))}
-              value={type?.id}
+              value={type?.id ?? fromPortal(choices.types)}
               required
             />
             {type && choices.samples && (
@@ -71,6 +75,7 @@ export function PreviewChooser({ view, choices, typeId, q, unknownType }: Previe
                 value: u.id,
                 label: t('portalpreview:asUser.option', { name: u.name, email: u.email, type: u.typeName, portal: u.portalName }),
               }))}
+              value={fromPortal(choices.users)}
               required
             />
             <button type="submit" class="button">
@@ -81,4 +86,9 @@ export function PreviewChooser({ view, choices, typeId, q, unknownType }: Previe
       </section>
     </section>
   );
+}
+
+/** The list with the given portal's entries first, each part in its own order. */
+function portalFirst<T extends { portalId: string }>(list: T[], portalId: string | undefined): T[] {
+  return portalId ? [...list.filter((x) => x.portalId === portalId), ...list.filter((x) => x.portalId !== portalId)] : list;
 }

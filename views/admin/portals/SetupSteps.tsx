@@ -4,7 +4,13 @@ import { PORTALS_PATH } from './messages.js';
 export const STEPS = ['portal', 'type', 'tabs', 'fields', 'finish'] as const;
 export type Step = (typeof STEPS)[number];
 
-export type StepPlace = { portalId?: string | undefined; typeId?: string | undefined; baseModule?: string | undefined };
+export type StepPlace = {
+  portalId?: string | undefined;
+  typeId?: string | undefined;
+  baseModule?: string | undefined;
+  /** Every user type of the portal, so the user-type step reaches each of them. */
+  types?: { id: string; name: string }[] | undefined;
+};
 
 /** Where each step of a portal's configuration is edited; undefined until the earlier steps exist. */
 export function stepHref(step: Step, at: StepPlace): string | undefined {
@@ -33,6 +39,8 @@ export function SetupSteps({ view, current, at }: { view: ViewContext; current: 
         {STEPS.map((step, i) => {
           const href = stepHref(step, at);
           const label = t('portalsteps:step', { n: i + 1, name: t(`portalsteps:names.${step}`) });
+          if (step === 'type' && at.portalId && at.types && at.types.length > 1)
+            return <TypeStep view={view} label={label} current={step === current} at={at} types={at.types} />;
           if (step === current)
             return (
               <li class="current">
@@ -43,6 +51,40 @@ export function SetupSteps({ view, current, at }: { view: ViewContext; current: 
         })}
       </ol>
     </nav>
+  );
+}
+
+/** The user-type step of a portal with several types: one link per type, the one at hand marked. */
+function TypeStep({
+  view,
+  label,
+  current,
+  at,
+  types,
+}: {
+  view: ViewContext;
+  label: string;
+  current: boolean;
+  at: StepPlace;
+  types: { id: string; name: string }[];
+}) {
+  return (
+    <li class={current ? 'current step-types' : 'step-types'}>
+      {current ? <span aria-current="step">{label}</span> : <span>{label}</span>}
+      <ul aria-label={view.t('portalsteps:types')}>
+        {types.map((type) => (
+          <li>
+            <a
+              href={`${PORTALS_PATH}/${at.portalId}/types/${type.id}`}
+              class={type.id === at.typeId ? 'selected' : undefined}
+              aria-current={current && type.id === at.typeId ? 'page' : undefined}
+            >
+              {type.name}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </li>
   );
 }
 

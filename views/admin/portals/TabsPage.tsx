@@ -62,87 +62,100 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
           const n = (k: string) => `${id}.${k}`;
           const viewOnly = option.kind === 'public';
           const perms = viewOnly ? ['view'] : option.kind === 'base' ? ['view', 'create', 'edit'] : ['view', 'create', 'edit', 'delete'];
+          const name = moduleLabel(t, lang, option.module, 'plural');
+          const granted = perms.filter((p) => v[p as 'view' | 'create' | 'edit' | 'delete']).map((p) => t(`portaltabs:perm.${p}`));
+          const state = t('portaltabs:state.summary', {
+            shown: t(v.shown ? 'portaltabs:state.shown' : 'portaltabs:state.hidden'),
+            mode: t(`portaltabs:mode.${v.viewMode}`),
+            perms: granted.length ? new Intl.ListFormat(lang, { type: 'unit', style: 'short' }).format(granted) : t('portaltabs:state.noPerms'),
+          });
           return (
-            <fieldset class="card">
-              <legend>
-                {moduleLabel(t, lang, option.module, 'plural')} — {t(`portaltabs:kind.${option.kind}`)}
-              </legend>
-              <p>
-                <a href={`${action.replace('/portal-tabs/', '/portal-fields/')}/${option.module.api_name}`}>
-                  {t('portalfields:link')}
-                  <span class="visually-hidden">: {moduleLabel(t, lang, option.module, 'plural')}</span>
-                </a>
-              </p>
-              {option.kind === 'base' ? (
-                <p>{t('portaltabs:baseAlwaysShown')}</p>
-              ) : (
-                <div class="field">
-                  <input type="checkbox" id={n('shown')} name={n('shown')} checked={v.shown} />
-                  <label for={n('shown')}>{t('portaltabs:shown')}</label>
-                  <FieldError id={`${n('shown')}-error`} message={err('shown')} />
-                </div>
-              )}
-              {viewOnly && <p>{t(option.forLineItems ? 'portaltabs:productsForLineItems' : 'portaltabs:publicViewOnly')}</p>}
-              {option.kind === 'related' && option.lookups.length > 1 && (
-                <SelectField
-                  name={n('filter')}
-                  label={t('portaltabs:filterBy')}
-                  hint={t('portaltabs:filterHint')}
-                  options={[{ value: '', label: t('portaltabs:choose') }, ...option.lookups.map((f) => ({ value: f.id, label: fieldLabel(t, lang, f) }))]}
-                  value={v.filterFieldId}
-                  error={err('filter')}
-                />
-              )}
-              <fieldset>
-                <legend>{t('portaltabs:layouts')}</legend>
-                {option.layouts.map((l) => (
-                  <div>
-                    <input type="checkbox" id={`${n('layouts')}-${l.id}`} name={n('layouts')} value={l.id} checked={v.layoutIds.includes(l.id)} />
-                    <label for={`${n('layouts')}-${l.id}`}>{labelOf(t, lang, l, l.api_name)}</label>
+            <details class="card tab-module" id={`module-${id}`} open={v.shown || Object.keys(errors[id] ?? {}).length > 0}>
+              <summary>
+                <span class="tab-module-name">
+                  {name} — {t(`portaltabs:kind.${option.kind}`)}
+                </span>{' '}
+                <span class="tab-module-state">{state}</span>
+              </summary>
+              <fieldset class="plain tab-module-body">
+                <legend class="visually-hidden">{name}</legend>
+                <p>
+                  <a href={`${action.replace('/portal-tabs/', '/portal-fields/')}/${option.module.api_name}`}>
+                    {t('portalfields:link')}
+                    <span class="visually-hidden">: {name}</span>
+                  </a>
+                </p>
+                {option.kind === 'base' ? (
+                  <p>{t('portaltabs:baseAlwaysShown')}</p>
+                ) : (
+                  <div class="field">
+                    <input type="checkbox" id={n('shown')} name={n('shown')} checked={v.shown} />
+                    <label for={n('shown')}>{t('portaltabs:shown')}</label>
+                    <FieldError id={`${n('shown')}-error`} message={err('shown')} />
                   </div>
-                ))}
-                <FieldError id={`${n('layouts')}-error`} message={err('layouts')} />
-              </fieldset>
-              <fieldset>
-                <legend>{t('portaltabs:permissions')}</legend>
-                {perms.map((p) => (
-                  <div>
-                    <input type="checkbox" id={n(p)} name={n(p)} checked={Boolean(v[p as 'view' | 'create' | 'edit' | 'delete'])} />
-                    <label for={n(p)}>{t(`portaltabs:perm.${p}`)}</label>
-                  </div>
-                ))}
-                <FieldError id={`${n('delete')}-error`} message={err('delete')} />
-              </fieldset>
-              <fieldset>
-                <legend>{t('portaltabs:viewMode')}</legend>
-                {['list', 'canvas'].map((m) => (
-                  <div>
-                    <input type="radio" id={`${n('viewMode')}-${m}`} name={n('viewMode')} value={m} checked={v.viewMode === m} />
-                    <label for={`${n('viewMode')}-${m}`}>{t(`portaltabs:mode.${m}`)}</label>
-                  </div>
-                ))}
-                {err('viewMode') && (
-                  <p class="field-error" id={`${n('viewMode')}-error`}>
-                    {err('viewMode')} <a href="/admin/settings/portal-cards">{t('portaltabs:cardsLink')}</a>
-                  </p>
                 )}
-              </fieldset>
-              <SelectField name={n('notes')} label={t('portaltabs:notes')} options={access} value={v.notes} error={err('notes')} />
-              <SelectField name={n('attachments')} label={t('portaltabs:attachments')} options={access} value={v.attachments} error={err('attachments')} />
-              <details class="tab-labels" open={LANGUAGES.some((l) => v.labels?.[l] || err(`label.${l}`))}>
-                <summary>{t('portaltabs:labels.title')}</summary>
-                <p class="hint">{t('portaltabs:labels.hint', { module: moduleLabel(t, lang, option.module, 'plural') })}</p>
-                {LANGUAGES.map((l) => (
-                  <TextField
-                    name={n(`label.${l}`)}
-                    label={t('portaltabs:labels.in', { language: view.fmt.languageName(l) })}
-                    value={v.labels?.[l] ?? ''}
-                    maxlength={TAB_LABEL_MAX}
-                    error={err(`label.${l}`)}
+                {viewOnly && <p>{t(option.forLineItems ? 'portaltabs:productsForLineItems' : 'portaltabs:publicViewOnly')}</p>}
+                {option.kind === 'related' && option.lookups.length > 1 && (
+                  <SelectField
+                    name={n('filter')}
+                    label={t('portaltabs:filterBy')}
+                    hint={t('portaltabs:filterHint')}
+                    options={[{ value: '', label: t('portaltabs:choose') }, ...option.lookups.map((f) => ({ value: f.id, label: fieldLabel(t, lang, f) }))]}
+                    value={v.filterFieldId}
+                    error={err('filter')}
                   />
-                ))}
-              </details>
-            </fieldset>
+                )}
+                <fieldset>
+                  <legend>{t('portaltabs:layouts')}</legend>
+                  {option.layouts.map((l) => (
+                    <div>
+                      <input type="checkbox" id={`${n('layouts')}-${l.id}`} name={n('layouts')} value={l.id} checked={v.layoutIds.includes(l.id)} />
+                      <label for={`${n('layouts')}-${l.id}`}>{labelOf(t, lang, l, l.api_name)}</label>
+                    </div>
+                  ))}
+                  <FieldError id={`${n('layouts')}-error`} message={err('layouts')} />
+                </fieldset>
+                <fieldset>
+                  <legend>{t('portaltabs:permissions')}</legend>
+                  {perms.map((p) => (
+                    <div>
+                      <input type="checkbox" id={n(p)} name={n(p)} checked={Boolean(v[p as 'view' | 'create' | 'edit' | 'delete'])} />
+                      <label for={n(p)}>{t(`portaltabs:perm.${p}`)}</label>
+                    </div>
+                  ))}
+                  <FieldError id={`${n('delete')}-error`} message={err('delete')} />
+                </fieldset>
+                <fieldset>
+                  <legend>{t('portaltabs:viewMode')}</legend>
+                  {['list', 'canvas'].map((m) => (
+                    <div>
+                      <input type="radio" id={`${n('viewMode')}-${m}`} name={n('viewMode')} value={m} checked={v.viewMode === m} />
+                      <label for={`${n('viewMode')}-${m}`}>{t(`portaltabs:mode.${m}`)}</label>
+                    </div>
+                  ))}
+                  {err('viewMode') && (
+                    <p class="field-error" id={`${n('viewMode')}-error`}>
+                      {err('viewMode')} <a href="/admin/settings/portal-cards">{t('portaltabs:cardsLink')}</a>
+                    </p>
+                  )}
+                </fieldset>
+                <SelectField name={n('notes')} label={t('portaltabs:notes')} options={access} value={v.notes} error={err('notes')} />
+                <SelectField name={n('attachments')} label={t('portaltabs:attachments')} options={access} value={v.attachments} error={err('attachments')} />
+                <details class="tab-labels" open={LANGUAGES.some((l) => v.labels?.[l] || err(`label.${l}`))}>
+                  <summary>{t('portaltabs:labels.title')}</summary>
+                  <p class="hint">{t('portaltabs:labels.hint', { module: name })}</p>
+                  {LANGUAGES.map((l) => (
+                    <TextField
+                      name={n(`label.${l}`)}
+                      label={t('portaltabs:labels.in', { language: view.fmt.languageName(l) })}
+                      value={v.labels?.[l] ?? ''}
+                      maxlength={TAB_LABEL_MAX}
+                      error={err(`label.${l}`)}
+                    />
+                  ))}
+                </details>
+              </fieldset>
+            </details>
           );
         })}
         <button type="submit" class="button">

@@ -12,17 +12,19 @@ export type UserTypePageProps = {
   portal: Portal;
   type: UserTypeWithCounts;
   transferTargets: PortalUserType[];
+  /** Every user type of the portal, for the steps. */
+  types?: { id: string; name: string }[];
   notice?: string | undefined;
   values?: { name?: string; limit?: string };
   errors?: TypeErrors | undefined;
 };
 
 /** A user type: its name, its licences and, unless it is the default, its deletion. */
-export function UserTypePage({ view, portal, type, transferTargets, notice, values = {}, errors = {} }: UserTypePageProps) {
+export function UserTypePage({ view, portal, type, transferTargets, types, notice, values = {}, errors = {} }: UserTypePageProps) {
   const { t, lang, fmt } = view;
   const base = `${PORTALS_PATH}/${portal.id}/types/${type.id}`;
   const users = type.counts.invited + type.counts.active + type.counts.deactivated;
-  const steps = { portalId: portal.id, typeId: type.id, baseModule: type.baseModule.api_name };
+  const steps = { portalId: portal.id, typeId: type.id, baseModule: type.baseModule.api_name, types };
   return (
     <section>
       <p>
@@ -49,7 +51,7 @@ export function UserTypePage({ view, portal, type, transferTargets, notice, valu
         <a href={`/admin/settings/portal-dashboards/${type.id}`}>{t('portalconfig:dashboards.link')}</a>{' '}
         {view.staff?.isAdmin && (
           <>
-            <a href={`/admin/settings/portal-preview?type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
+            <a href={`/admin/settings/portal-preview?portal=${portal.id}&type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
           </>
         )}
         <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a> <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>

@@ -4,7 +4,7 @@ import { fieldLabel, listModules, loadModuleMeta } from '../../../crm/metadata.j
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { cardFields, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
+import { cardFields, cardTitles, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 
 export const portalCardsRoutes = new Hono<AppEnv>();
@@ -13,20 +13,10 @@ portalCardsRoutes.use('*', requireManagePortals());
 portalCardsRoutes.get('/', async (c) => {
   const { db } = c.get('deps');
   const t = c.get('t');
-  const modules = await listModules(db);
-  const designs = new Map(
-    (
-      await db
-        .selectFrom('canvas_designs')
-        .innerJoin('fields', 'fields.id', 'canvas_designs.title_field_id')
-        .selectAll('fields')
-        .select('canvas_designs.module_id as design_module')
-        .execute()
-    ).map((f) => [f.design_module, f]),
-  );
+  const [modules, titles] = await Promise.all([listModules(db), cardTitles(db)]);
   const rows = modules.map((m) => {
-    const title = designs.get(m.id);
-    return { module: m, title: title ? fieldLabel(t, c.get('lang'), title) : null };
+    const title = titles.get(m.id);
+    return { module: m, title: title ? fieldLabel(t, c.get('lang'), title.field) : null, saved: title?.saved ?? false };
   });
   return page(c, { title: t('portalconfig:canvas.title'), body: <CanvasModulesPage view={c.get('view')} modules={rows} /> });
 });
@@ -48,6 +38,7 @@ portalCardsRoutes.get('/:module', async (c) => {
         module={meta.module}
         fields={cardFields(meta.fields)}
         design={design}
+        isDefault={!design.saved}
         errors={{}}
         saved={c.req.query('saved') === '1'}
         maxSubtitles={MAX_SUBTITLES}
@@ -78,6 +69,7 @@ portalCardsRoutes.post('/:module', async (c) => {
           module={meta.module}
           fields={cardFields(meta.fields)}
           design={design}
+          isDefault={false}
           errors={result.errors}
           saved={false}
           maxSubtitles={MAX_SUBTITLES}

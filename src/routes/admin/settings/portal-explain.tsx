@@ -1,11 +1,19 @@
 import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ExplainPage, type ExplainPickerErrors } from '../../../../views/admin/portals/ExplainPage.js';
+import { ExplainPage, type ExplainPickerErrors, RecordMatches, UserMatches } from '../../../../views/admin/portals/ExplainPage.js';
 import { RecordAccessPage } from '../../../../views/admin/portals/RecordAccessPage.js';
 import { requireAdmin } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
-import { explainForUser, portalUserChoices, portalUsersSeeing, type UserExplanation } from '../../../portals/explain.js';
+import {
+  explainForUser,
+  portalUserChoices,
+  portalUsersSeeing,
+  type RecordMatch,
+  searchPortalUsers,
+  searchRecords,
+  type UserExplanation,
+} from '../../../portals/explain.js';
 
 export const portalExplainRoutes = new Hono<AppEnv>();
 // UNSCOPED READ: preview and explain show records as portal users see them, not within the viewer's own
@@ -20,15 +28,32 @@ function recordIdFrom(raw: string): string {
   return ids?.at(-1)?.toLowerCase() ?? raw.trim();
 }
 
+type RecordSearch = { text: string; everywhere: boolean; records: RecordMatch[]; more: boolean };
+
 async function render(
   c: Context<AppEnv>,
-  opts: { search: string; userId: string; record: string; errors: ExplainPickerErrors; explanation?: UserExplanation; status: ContentfulStatusCode },
+  opts: {
+    search: string;
+    userId: string;
+    record: string;
+    errors: ExplainPickerErrors;
+    explanation?: UserExplanation;
+    recordSearch?: RecordSearch;
+    status: ContentfulStatusCode;
+  },
 ) {
   const t = c.get('t');
-  const choices = await portalUserChoices(c.get('deps').db, { search: opts.search, include: opts.userId });
+  const db = c.get('deps').db;
+  const [choices, userMatches] = await Promise.all([
+    portalUserChoices(db, { search: opts.search, include: opts.userId }),
+    // Once a user is chosen the page searches records; the list of users found stays in the select.
+    opts.userId ? undefined : searchPortalUsers(db, opts.search),
+  ]);
+  // A user named by a link that is not (or no longer) a portal user: nothing to search records for.
+  const unknownUser = opts.recordSearch !== undefined && !choices.users.some((u) => u.id === opts.userId);
   return page(c, {
     title: t('portalexplain:title'),
-    status: opts.status,
+    status: unknownUser ? 404 : opts.status,
     body: (
       <ExplainPage
         view={c.get('view')}
@@ -38,7 +63,9 @@ async function render(
         record={opts.record}
         choices={choices.users}
         moreChoices={choices.more}
-        errors={opts.errors}
+        userMatches={userMatches}
+        recordSearch={unknownUser ? undefined : opts.recordSearch}
+        errors={unknownUser ? { form: 'portalexplain:errors.notFound' } : opts.errors}
         explanation={opts.explanation}
       />
     ),
@@ -52,6 +79,9 @@ portalExplainRoutes.get('/', async (c) => {
   // Only the explain form (or a link) names a user; the search form alone just narrows the list.
   if (asked === undefined) return render(c, { search, userId: '', record, errors: {}, status: 200 });
   const userId = asked.trim();
+  // A user chosen from the search, no record yet: find the record by its name.
+  if (userId && c.req.query('record') === undefined)
+    return render(c, { search, userId, record, errors: {}, recordSearch: await findRecords(c, userId), status: 200 });
   const errors: ExplainPickerErrors = {};
   if (!userId) errors.user = 'portalexplain:errors.chooseUser';
   if (!record) errors.record = 'portalexplain:errors.enterRecord';
@@ -59,6 +89,25 @@ portalExplainRoutes.get('/', async (c) => {
   const explanation = await explainForUser(c.get('deps').db, userId, recordIdFrom(record));
   if (!explanation) return render(c, { search, userId, record, errors: { form: 'portalexplain:errors.notFound' }, status: 404 });
   return render(c, { search, userId, record: explanation.record.id, errors: {}, explanation, status: 200 });
+});
+
+async function findRecords(c: Context<AppEnv>, userId: string): Promise<RecordSearch> {
+  const text = c.req.query('rq') ?? '';
+  const everywhere = c.req.query('all') === '1';
+  return { text, everywhere, ...(await searchRecords(c.get('deps').db, { text, portalUserId: userId, everywhere })) };
+}
+
+/** Suggestions as the admin types (htmx): the portal users found by name or email. */
+portalExplainRoutes.get('/suggest/users', async (c) => {
+  const found = await searchPortalUsers(c.get('deps').db, c.req.query('q'));
+  return c.html(<UserMatches view={c.get('view')} base={BASE} search={c.req.query('q') ?? ''} users={found.users} more={found.more} />);
+});
+
+/** Suggestions as the admin types (htmx): the records found by name for the chosen user. */
+portalExplainRoutes.get('/suggest/records', async (c) => {
+  const userId = (c.req.query('user') ?? '').trim();
+  const found = await findRecords(c, userId);
+  return c.html(<RecordMatches view={c.get('view')} base={BASE} userId={userId} search={found} />);
 });
 
 portalExplainRoutes.get('/record/:id', async (c) => {

@@ -7,6 +7,7 @@ import { errorPage, page } from '../../../http/render.js';
 import { diffAccess } from '../../../portals/access-diff.js';
 import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
 import { requireManagePortals } from '../../../portals/guard.js';
+import { userTypesOf } from '../../../portals/user-types.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 
 export const portalFieldsRoutes = new Hono<AppEnv>();
@@ -39,6 +40,7 @@ async function render(
   const lang = c.get('lang');
   const { type, meta, layout } = found;
   const sections = (await fieldPermissionGrid(c.get('deps').db, type.id, meta.module.id, layout.id, opts.values)) ?? [];
+  const types = (await userTypesOf(c.get('deps').db, [type.portal_id])).map(({ id, name }) => ({ id, name }));
   const moduleName = moduleLabel(t, lang, meta.module, 'plural');
   return page(c, {
     title: t('portalfields:title', { module: moduleName, type: type.name }),
@@ -56,7 +58,7 @@ async function render(
         saved={opts.saved}
         warnings={opts.warnings.map((w) => t(w.key, { fields: w.fields.map((f) => fieldLabel(t, lang, f)).join(', ') }))}
         error={opts.error}
-        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module }}
+        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module, types }}
       />
     ),
   });

@@ -34,7 +34,12 @@ async function portalContext(c: Context<AppEnv>): Promise<PortalCtx | Response> 
 const typeLabel = (c: Context<AppEnv>, ty: UserTypeWithCounts) =>
   c.get('t')('bulkinvite:type.option', { type: ty.name, module: moduleLabel(c.get('t'), c.get('lang'), ty.baseModule, 'plural') });
 
-async function invitePage(c: Context<AppEnv>, ctx: PortalCtx, input: { typeId?: string | undefined; q: string; after?: string | undefined }, error?: string) {
+async function invitePage(
+  c: Context<AppEnv>,
+  ctx: PortalCtx,
+  input: { typeId?: string | undefined; q: string; hideFailed: boolean; after?: string | undefined },
+  error?: string,
+) {
   const { db } = c.get('deps');
   const t = c.get('t');
   const type = ctx.types.find((ty) => ty.id === input.typeId) ?? (input.typeId ? undefined : ctx.types[0]);
@@ -47,6 +52,7 @@ async function invitePage(c: Context<AppEnv>, ctx: PortalCtx, input: { typeId?: 
     moduleName: type ? moduleLabel(t, c.get('lang'), type.baseModule, 'plural') : '',
     licences: type ? { used: type.counts.invited + type.counts.active, limit: type.user_limit } : undefined,
     q: input.q,
+    hideFailed: input.hideFailed,
     page: undefined,
     total: 0,
     error: error ?? (input.typeId && !type ? t('bulkinvite:errors.badType') : undefined),
@@ -56,9 +62,10 @@ async function invitePage(c: Context<AppEnv>, ctx: PortalCtx, input: { typeId?: 
     if (!(await modulePermissions(db, ctx.staff, meta.module.id)).view) props.blocked = 'noPermission';
     else if (!candidateEmailField(meta)) props.blocked = 'noEmailField';
     else {
+      const failed = { userTypeId: type.id, hideFailed: input.hideFailed };
       [props.page, props.total] = await Promise.all([
-        listCandidates(db, ctx.staff, meta, { q: input.q, after: input.after }),
-        countCandidates(db, ctx.staff, meta, input.q),
+        listCandidates(db, ctx.staff, meta, { q: input.q, after: input.after, failed }),
+        countCandidates(db, ctx.staff, meta, input.q, failed),
       ]);
     }
   }
@@ -68,7 +75,12 @@ async function invitePage(c: Context<AppEnv>, ctx: PortalCtx, input: { typeId?: 
 portalInviteRoutes.get('/', async (c) => {
   const ctx = await portalContext(c);
   if (ctx instanceof Response) return ctx;
-  return invitePage(c, ctx, { typeId: c.req.query('type'), q: (c.req.query('q') ?? '').slice(0, 200), after: c.req.query('after') });
+  return invitePage(c, ctx, {
+    typeId: c.req.query('type'),
+    q: (c.req.query('q') ?? '').slice(0, 200),
+    hideFailed: c.req.query('hideFailed') === '1',
+    after: c.req.query('after'),
+  });
 });
 
 portalInviteRoutes.post('/', async (c) => {
@@ -80,9 +92,10 @@ portalInviteRoutes.post('/', async (c) => {
   const one = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
   const typeId = one(body.type);
   const q = one(body.q).slice(0, 200);
+  const hideFailed = one(body.hideFailed) === '1';
   const type = ctx.types.find((ty) => ty.id === typeId);
   const meta = type && (await loadModuleMetaById(db, type.base_module_id));
-  if (!type || !meta) return invitePage(c, ctx, { typeId: typeId || 'none', q }, t('bulkinvite:errors.badType'));
+  if (!type || !meta) return invitePage(c, ctx, { typeId: typeId || 'none', q, hideFailed }, t('bulkinvite:errors.badType'));
   const ids = (Array.isArray(body.record) ? body.record : [body.record]).filter((v): v is string => typeof v === 'string');
   const result = await startBatch(
     db,
@@ -91,27 +104,28 @@ portalInviteRoutes.post('/', async (c) => {
       meta,
       staff: ctx.staff,
       dryRun: one(body.mode) === 'dry',
-      selection: one(body.all) === '1' ? { kind: 'matching', q } : { kind: 'ids', ids },
+      selection: one(body.all) === '1' ? { kind: 'matching', q, hideFailed } : { kind: 'ids', ids },
     },
     (trx, jobs) => enqueueInviteJobs(trx, boss, jobs),
   );
-  if (!result.ok) return invitePage(c, ctx, { typeId, q }, t(`bulkinvite:errors.${result.error}`, { max: c.get('fmt').number(MAX_BATCH) }));
+  if (!result.ok) return invitePage(c, ctx, { typeId, q, hideFailed }, t(`bulkinvite:errors.${result.error}`, { max: c.get('fmt').number(MAX_BATCH) }));
   return c.redirect(`${ctx.base}/batches/${result.batchId}`, 303);
 });
 
-type BatchCtx = PortalCtx & { batch: InvitationBatch; type: UserTypeWithCounts; meta: ModuleMeta | undefined; url: string };
+/** `type` is undefined once the batch's type is deleted: the batch stays readable under the name it had. */
+type BatchCtx = PortalCtx & { batch: InvitationBatch; type: UserTypeWithCounts | undefined; meta: ModuleMeta | undefined; url: string };
 
 async function batchContext(c: Context<AppEnv>): Promise<BatchCtx | Response> {
   const ctx = await portalContext(c);
   if (ctx instanceof Response) return ctx;
   const { db } = c.get('deps');
   const batch = await findBatch(db, ctx.portal.id, c.req.param('batchId') ?? '', ctx.staff);
-  const type = batch && ctx.types.find((ty) => ty.id === batch.user_type_id);
-  if (!batch || !type) return notFound(c);
-  return { ...ctx, batch, type, meta: await loadModuleMetaById(db, type.base_module_id), url: `${ctx.base}/batches/${batch.id}` };
+  if (!batch) return notFound(c);
+  const type = ctx.types.find((ty) => ty.id === batch.user_type_id);
+  return { ...ctx, batch, type, meta: await loadModuleMetaById(db, batch.base_module_id), url: `${ctx.base}/batches/${batch.id}` };
 }
 
-const recordHref = (ctx: BatchCtx) => (id: string) => `/admin/m/${ctx.type.baseModule.api_name}/${id}`;
+const recordHref = (ctx: BatchCtx) => (id: string) => `/admin/m/${ctx.meta?.module.api_name ?? ''}/${id}`;
 
 async function batchPage(c: Context<AppEnv>, ctx: BatchCtx) {
   const { db } = c.get('deps');
@@ -125,7 +139,14 @@ async function batchPage(c: Context<AppEnv>, ctx: BatchCtx) {
   const title = t(ctx.batch.dry_run ? 'bulkinvite:batch.titleDry' : 'bulkinvite:batch.title', { portal: ctx.portal.name });
   return page(c, {
     title,
-    body: <BatchPage {...props} title={title} typeName={ctx.type.name} inviteUrl={`${ctx.base}?type=${ctx.type.id}`} />,
+    body: (
+      <BatchPage
+        {...props}
+        title={title}
+        typeName={ctx.type?.name ?? ctx.batch.user_type_name}
+        inviteUrl={ctx.type ? `${ctx.base}?type=${ctx.type.id}` : ctx.base}
+      />
+    ),
     fragment: <BatchStatus {...props} />,
   });
 }
@@ -149,7 +170,19 @@ portalInviteRoutes.get('/batches/:batchId/failed', async (c) => {
     after: c.req.query('after'),
   });
   const title = c.get('t')('bulkinvite:failed.title', { portal: ctx.portal.name });
-  return page(c, { title, body: <FailedPage view={c.get('view')} title={title} url={ctx.url} results={results} recordHref={recordHref(ctx)} /> });
+  return page(c, {
+    title,
+    body: (
+      <FailedPage
+        view={c.get('view')}
+        title={title}
+        url={ctx.url}
+        results={results}
+        recordHref={recordHref(ctx)}
+        typeName={ctx.type?.name ?? ctx.batch.user_type_name}
+      />
+    ),
+  });
 });
 
 portalInviteRoutes.get('/batches/:batchId/outcomes.csv', async (c) => {

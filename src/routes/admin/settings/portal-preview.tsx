@@ -22,15 +22,17 @@ portalPreviewRoutes.use('*', requireAdmin());
 portalPreviewRoutes.get('/', async (c) => {
   const t = c.get('t');
   const db = c.get('deps').db;
-  const { type, record, user, q, find } = c.req.query();
+  const { type, record, user, q, find, portal } = c.req.query();
   if (user) return c.redirect(`${PREVIEW_PATH}/user/${encodeURIComponent(user)}`, 303);
   if (type && record && !find) return c.redirect(`${PREVIEW_PATH}/type/${encodeURIComponent(type)}/${encodeURIComponent(record)}`, 303);
   const choices = await previewChoices(db, { typeId: type, q });
   const unknownType = Boolean(type) && !choices.types.some((x) => x.id === type);
+  // Reached from a portal's pages (its id in the link, or the type chosen there): that portal's types and users come first.
+  const portalId = portal ?? choices.types.find((x) => x.id === type)?.portalId;
   return page(c, {
     title: t('portalpreview:title'),
     status: unknownType ? 404 : 200,
-    body: <PreviewChooser view={c.get('view')} choices={choices} typeId={unknownType ? undefined : type} q={q} unknownType={unknownType} />,
+    body: <PreviewChooser view={c.get('view')} choices={choices} typeId={unknownType ? undefined : type} portalId={portalId} q={q} unknownType={unknownType} />,
   });
 });
 

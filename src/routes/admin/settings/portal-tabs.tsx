@@ -7,6 +7,7 @@ import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
+import { userTypesOf } from '../../../portals/user-types.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 
 export const portalTabsRoutes = new Hono<AppEnv>();
@@ -45,6 +46,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
   const type = await findUserType(db, c.req.param('type') ?? '');
   const options = type ? await tabOptions(db, type.id) : undefined;
   if (!type || !options) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  const types = (await userTypesOf(db, [type.portal_id])).map(({ id, name }) => ({ id, name }));
   return page(c, {
     title: t('portaltabs:title', { type: type.name, portal: type.portal_name }),
     status,
@@ -57,7 +59,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
         options={options}
         values={values}
         errors={errors}
-        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module }}
+        steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module, types }}
       />
     ),
   });

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { ConfirmAction } from '../../../../views/admin/portals/ConfirmAction.js';
 import { PORTALS_PATH } from '../../../../views/admin/portals/messages.js';
 import { UserTypePage, type UserTypePageProps } from '../../../../views/admin/portals/UserTypePage.js';
 import { setTypeRequiresTwoFactor } from '../../../auth/two-factor.js';
@@ -33,7 +34,7 @@ async function render(c: Context<AppEnv>, portal: Portal, type: PortalUserType, 
   return page(c, {
     title: current.name,
     status,
-    body: <UserTypePage view={c.get('view')} portal={portal} type={current} transferTargets={targets} notice={notice} {...extra} />,
+    body: <UserTypePage view={c.get('view')} portal={portal} type={current} transferTargets={targets} types={withCounts} notice={notice} {...extra} />,
   });
 }
 
@@ -68,11 +69,44 @@ portalTypeRoutes.post('/:typeId/two-factor', async (c) => {
   return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=twoFactorSaved`, 303);
 });
 
-portalTypeRoutes.post('/:typeId/delete', async (c) => {
+/**
+ * Deleting a type is stated first (who moves where, what stays), and done
+ * only when the confirmation's form comes back with confirm=1: a GET, or a
+ * POST without it, changes nothing.
+ */
+async function deleteType(c: Context<AppEnv>, values: { transferTo?: string | undefined; confirm?: string | undefined }) {
   const found = await load(c);
   if (!found) return notFound(c);
-  const { transferTo } = await formValues(c, ['transferTo']);
-  const result = await deleteUserType(c.get('deps').db, actorOf(c), found.type, transferTo || undefined);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${found.portal.id}?done=typeDeleted`, 303);
-  return render(c, found.portal, found.type, { errors: result.errors }, 422);
-});
+  const { portal, type } = found;
+  const transferTo = values.transferTo || undefined;
+  const confirmed = c.req.method === 'POST' && values.confirm === '1';
+  const result = await deleteUserType(c.get('deps').db, actorOf(c), type, transferTo, { preview: !confirmed });
+  if (!result.ok) return render(c, portal, type, { errors: result.errors }, 422);
+  if (confirmed) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=typeDeleted`, 303);
+  const t = c.get('t');
+  const facts = [
+    result.movedTo ? t('portals:types.confirmMove', { count: result.moved, type: result.movedTo.name }) : t('portals:types.confirmNoUsers'),
+    t('portals:types.confirmSettings'),
+  ];
+  if (result.batches > 0) facts.push(t('portals:types.confirmBatches', { count: result.batches, name: type.name }));
+  const title = t('portals:types.confirmTitle', { name: type.name });
+  const base = `${PORTALS_PATH}/${portal.id}/types/${type.id}`;
+  return page(c, {
+    title,
+    body: (
+      <ConfirmAction
+        view={c.get('view')}
+        title={title}
+        facts={facts}
+        action={`${base}/delete`}
+        fields={[['transferTo', result.movedTo?.id ?? '']]}
+        confirmLabel={t('portalusers:confirm.submit')}
+        cancelHref={base}
+      />
+    ),
+  });
+}
+
+portalTypeRoutes.get('/:typeId/delete', (c) => deleteType(c, { transferTo: c.req.query('transferTo') }));
+
+portalTypeRoutes.post('/:typeId/delete', async (c) => deleteType(c, await formValues(c, ['transferTo', 'confirm'])));

@@ -1,11 +1,27 @@
 import { type Context, Hono } from 'hono';
-import { actionOfSegment, PortalUsersPage, type PortalUsersPageProps, portalUsersPath } from '../../../../views/admin/portals/PortalUsersPage.js';
+import { ConfirmAction } from '../../../../views/admin/portals/ConfirmAction.js';
+import {
+  actionOfSegment,
+  PortalUsersPage,
+  type PortalUsersPageProps,
+  portalUserActionPath,
+  portalUsersPath,
+} from '../../../../views/admin/portals/PortalUsersPage.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { safeBackPath } from '../../../http/request.js';
+import { recentBatches } from '../../../invitations/batches.js';
 import { requireManagePortalUsers } from '../../../portals/guard.js';
-import { type ActionOutcome, applyPortalUserAction, isPortalUserAction, type PortalUserAction } from '../../../portals/portal-user-actions.js';
+import {
+  type ActionOutcome,
+  type ActionRequest,
+  applyPortalUserAction,
+  isPortalUserAction,
+  needsConfirmation,
+  type PortalUserAction,
+  previewPortalUserAction,
+} from '../../../portals/portal-user-actions.js';
 import { isPortalUserStatus, listPortalUsers } from '../../../portals/portal-users.js';
 import { findPortal } from '../../../portals/portals.js';
 import { userTypesOf } from '../../../portals/user-types.js';
@@ -23,8 +39,9 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
   const db = c.get('deps').db;
   const staff = c.get('staff');
   const query = { q: (c.req.query('q') ?? '').slice(0, 200), status: c.req.query('status') ?? '', type: c.req.query('type') ?? '' };
-  const [types, users] = await Promise.all([
+  const [types, batches, users] = await Promise.all([
     userTypesOf(db, [portal.id]),
+    staff ? recentBatches(db, portal.id, staff) : Promise.resolve([]),
     listPortalUsers(db, portal.id, {
       q: query.q,
       status: isPortalUserStatus(query.status) ? query.status : undefined,
@@ -46,6 +63,7 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
         portalHref={configures ? `/admin/settings/portals/${portal.id}` : undefined}
         emailHref={configures ? `/admin/settings/portals/${portal.id}/invitation-email` : undefined}
         types={types}
+        batches={batches}
         page={users}
         query={query}
         notice={isPortalUserAction(done) ? t(`portalusers:done.${done}`, { count: Number.isInteger(count) && count > 0 ? count : 1 }) : undefined}
@@ -66,6 +84,44 @@ function answer(c: Context<AppEnv>, portal: Portal, action: PortalUserAction, re
   return render(c, portal, { outcomes: { action, results } }, done === 0 ? 422 : 200);
 }
 
+type ConfirmForm = { action: string; fields: [string, string][]; cancelHref: string };
+
+/** What the action will do to whom, with Confirm (the same form again with confirm=1) and Cancel. */
+function confirmPage(c: Context<AppEnv>, action: PortalUserAction, preview: ActionOutcome[], form: ConfirmForm) {
+  const t = c.get('t');
+  const done = preview.filter((r) => r.ok);
+  const refused = preview.filter((r): r is Extract<ActionOutcome, { ok: false }> => !r.ok);
+  const sessions = done.reduce((n, r) => n + (r.sessionsEnded ?? 0), 0);
+  const facts = [t(`portalusers:confirm.facts.${action}`, { count: done.length })];
+  if (action !== 'remove') facts.push(t('portalusers:confirm.sessions', { count: sessions }));
+  const title = t(`portalusers:confirm.title.${action}`, { count: done.length });
+  return page(c, {
+    title,
+    body: (
+      <ConfirmAction
+        view={c.get('view')}
+        title={title}
+        facts={facts}
+        people={done.map((r) => (r.name ? `${r.name} <${r.email}>` : r.email))}
+        skipped={refused.map((r) => `${r.name || r.email || r.id}: ${t(`portalusers:refused.${r.reason}`)}`)}
+        confirmLabel={t('portalusers:confirm.submit')}
+        {...form}
+      />
+    ),
+  });
+}
+
+/**
+ * A confirmed action is done; an unconfirmed one that needs confirming is
+ * previewed (nothing changes) and answered with the confirmation, unless it
+ * would do nothing at all, which is answered as the refusal it is.
+ */
+async function actOrConfirm(c: Context<AppEnv>, req: ActionRequest, confirmed: boolean, form: ConfirmForm): Promise<ActionOutcome[] | Response> {
+  if (confirmed || !needsConfirmation(req.action)) return applyPortalUserAction(deps(c), req);
+  const preview = await previewPortalUserAction(deps(c), req);
+  return preview.some((r) => r.ok) ? confirmPage(c, req.action, preview, form) : preview;
+}
+
 portalUsersRoutes.get('/', async (c) => {
   const portal = await portalOf(c);
   return portal ? render(c, portal) : notFound(c);
@@ -81,14 +137,14 @@ portalUsersRoutes.post('/bulk', async (c) => {
   if (!isPortalUserAction(action)) return render(c, portal, { error: t('portalusers:bulk.chooseAction') }, 422);
   if (ids.length === 0) return render(c, portal, { error: t('portalusers:bulk.noneSelected') }, 422);
   if (action === 'change_type' && !one(body, 'toType')) return render(c, portal, { error: t('portalusers:bulk.chooseType') }, 422);
-  const results = await applyPortalUserAction(deps(c), {
-    staffId: c.get('staff')?.id ?? '',
-    portalId: portal.id,
-    action,
-    userIds: ids,
-    toTypeId: one(body, 'toType'),
+  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: ids, toTypeId: one(body, 'toType') };
+  const fields: [string, string][] = [['action', action], ['toType', one(body, 'toType') ?? ''], ...ids.map((id): [string, string] => ['ids', id])];
+  const results = await actOrConfirm(c, req, one(body, 'confirm') === '1', {
+    action: `${portalUsersPath(portal.id)}/bulk`,
+    fields,
+    cancelHref: portalUsersPath(portal.id),
   });
-  return answer(c, portal, action, results);
+  return results instanceof Response ? results : answer(c, portal, action, results);
 });
 
 // One user, from a row of the list or from their record's page (which `back` names).
@@ -97,15 +153,20 @@ portalUsersRoutes.post('/:userId/:action', async (c) => {
   const action = actionOfSegment(c.req.param('action'));
   if (!portal || !action) return notFound(c);
   const body = await readBody(c);
-  const [result] = await applyPortalUserAction(deps(c), {
-    staffId: c.get('staff')?.id ?? '',
-    portalId: portal.id,
-    action,
-    userIds: [c.req.param('userId')],
-    toTypeId: one(body, 'toType'),
-  });
-  if (!result || (!result.ok && result.reason === 'not_found')) return notFound(c);
+  const userId = c.req.param('userId');
   const back = one(body, 'back');
+  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: [userId], toTypeId: one(body, 'toType') };
+  const results = await actOrConfirm(c, req, one(body, 'confirm') === '1', {
+    action: portalUserActionPath(portal.id, userId, action),
+    fields: [
+      ['toType', one(body, 'toType') ?? ''],
+      ['back', back ?? ''],
+    ],
+    cancelHref: back ? safeBackPath(back, portalUsersPath(portal.id)) : portalUsersPath(portal.id),
+  });
+  if (results instanceof Response) return results;
+  const [result] = results;
+  if (!result || (!result.ok && result.reason === 'not_found')) return notFound(c);
   if (back) {
     const path = safeBackPath(back, portalUsersPath(portal.id));
     const query = result.ok ? `portalAccess=${action}` : `portalAccess=refused&reason=${result.reason}`;
