@@ -10,6 +10,8 @@ export type Formatters = {
   dateTimeZoned(value: Date): string;
   time(value: Date): string;
   number(value: number, fractionDigits?: number): string;
+  /** A decimal quantity with only the digits it needs, up to `maxFractionDigits`: 10 reads "10", 2.5 reads "2.5". */
+  decimal(value: number, maxFractionDigits: number): string;
   currency(value: number, currency: string): string;
   percent(value: number): string;
   countryName(code: string): string;
@@ -60,6 +62,7 @@ function buildFormatters({ language, timeZone, timeFormat }: FormatPreferences):
     time: (v) => time.format(v),
     number: (v, digits) =>
       new Intl.NumberFormat(language, digits === undefined ? {} : { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v),
+    decimal: (v, max) => new Intl.NumberFormat(language, { minimumFractionDigits: 0, maximumFractionDigits: Math.min(Math.max(max, 0), 20) }).format(v),
     currency: (v, currency) => {
       try {
         return new Intl.NumberFormat(language, { style: 'currency', currency }).format(v);

@@ -93,7 +93,7 @@ describe('the configuration as steps', () => {
     const html = await res.text();
     expect(html).toContain('<span aria-current="step">5. Finalizar</span>');
     expect(html).toContain('Acme Care: resumen');
-    expect(html).toContain('<code>/p/acme-care</code>');
+    expect(html).toContain('href="http://porta.test/p/acme-care" target="_blank" rel="noopener"');
     expect(html).toContain('<caption>Pestañas de Customer portal</caption>');
     expect(html).toMatch(/<th scope="row">Casos <span class="hint">\(relacionado\)<\/span><\/th><td>Ver, Crear<\/td><td>Lista<\/td><td>Contacto<\/td>/);
     expect(html).toContain('Asunto, Estado (solo lectura), Descripción');

@@ -125,7 +125,7 @@ describe('portals, their addresses and user types', () => {
 
     const pageHtml = await (await ana.get(`${PORTALS}/${acmePortal}`)).text();
     expect(pageHtml).toContain('Portal users are not told automatically');
-    expect(pageHtml).toContain('<code>/p/acme-iberia</code>');
+    expect(pageHtml).toContain('<code>http://porta.test/p/acme-iberia</code>');
 
     // The old address stays this portal's: no other portal may take it, but this one may take it back.
     expect((await ana.post(PORTALS, { name: 'Other', slug: 'acme-iberia' })).status).toBe(422);

@@ -7,7 +7,7 @@ export type LoginPageProps = { email?: string; error?: string; notice?: string; 
 export function LoginPage({ view, email, error, notice, next }: LoginPageProps & { view: ViewContext }) {
   const { t } = view;
   return (
-    <section>
+    <section class="sign-in">
       <h1>{t('auth:login.title')}</h1>
       {notice && <Alert kind="success">{notice}</Alert>}
       {error && <Alert kind="error">{error}</Alert>}

@@ -18,7 +18,12 @@ export type InputProps = {
   readOnly?: boolean;
   /** Prefix for subform cells: "line_items.0.". */
   namePrefix?: string;
+  /** The label only for assistive technology: the heading above already says it. */
+  labelHidden?: boolean | undefined;
 };
+
+/** Whether a field's label repeats the heading of the section it sits in, so it would read twice. */
+export const repeatsHeading = (heading: string, label: string) => heading.trim().toLocaleLowerCase() === label.trim().toLocaleLowerCase();
 
 const SUBFORM_BLANK_ROWS = 2;
 
@@ -43,7 +48,7 @@ export function FieldInput(props: InputProps) {
   if (field.type === 'multiselect' || field.type === 'subform') {
     return (
       <fieldset class={error ? 'field has-error' : 'field'} aria-describedby={described}>
-        <legend>
+        <legend class={props.labelHidden ? 'visually-hidden' : undefined}>
           {label}
           {field.required && <span aria-hidden="true"> *</span>}
         </legend>
@@ -71,7 +76,7 @@ export function FieldInput(props: InputProps) {
   }
   return (
     <div class={error ? 'field has-error' : 'field'}>
-      <label for={id}>
+      <label for={id} class={props.labelHidden ? 'visually-hidden' : undefined}>
         {label}
         {field.required && <span aria-hidden="true"> *</span>}
       </label>

@@ -41,7 +41,7 @@ export function FieldValue({ view, field, value, names, currency, children }: Va
     case 'number':
       return <>{fmt.number(Number(value))}</>;
     case 'decimal':
-      return <>{fmt.number(Number(value), field.options.scale ?? 2)}</>;
+      return <>{fmt.decimal(Number(value), field.options.scale ?? 2)}</>;
     case 'currency':
       return <>{fmt.currency(Number(value), field.options.currency ?? currency)}</>;
     case 'percent':

@@ -260,12 +260,16 @@ function Cards({ view, list, href, currency }: ModulePageProps) {
             <a href={`${href}/${row.id}`}>{title ? value(view, list, row, title, currency) : t('portal:list.open')}</a>
           </h2>
           {badge && row.data[badge.api_name] !== undefined && <p class="badge">{value(view, list, row, badge, currency)}</p>}
-          {subtitles.map((f) => (
-            <p class="muted">
-              <span class="visually-hidden">{fieldLabel(t, view.lang, f)}: </span>
-              {value(view, list, row, f, currency)}
-            </p>
-          ))}
+          {subtitles.length > 0 && (
+            <dl class="card-values">
+              {subtitles.map((f) => (
+                <>
+                  <dt>{fieldLabel(t, view.lang, f)}</dt>
+                  <dd>{value(view, list, row, f, currency)}</dd>
+                </>
+              ))}
+            </dl>
+          )}
         </li>
       ))}
     </ul>

@@ -5,7 +5,7 @@ import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { FormRefusal, PortalFormPage } from '../../src/portals/portal-writes.js';
 import { Alert } from '../components/Alert.js';
-import { FieldInput } from '../components/FieldInput.js';
+import { FieldInput, repeatsHeading } from '../components/FieldInput.js';
 import { FieldValue } from '../components/FieldValue.js';
 import { LayoutChooser } from '../components/LayoutChooser.js';
 
@@ -83,6 +83,7 @@ export function RecordFormPage(props: RecordFormPageProps) {
                     timeZone={props.timeZone}
                     children={p.meta.children.get(f.id)}
                     lookupSuggestUrl={() => undefined}
+                    labelHidden={repeatsHeading(labelOf(t, lang, s, t('crm:sections.details')), fieldLabel(t, lang, f))}
                   />
                 ),
                 f.api_name === 'subject' && p.knowledgeBase && p.mode === 'create' && (

@@ -5,6 +5,7 @@ import { ATTACHMENT_MAX_BYTES } from '../../src/crm/notes.js';
 import type { ViewContext } from '../../src/http/env.js';
 import type { Author, PortalRecord } from '../../src/portals/portal-pages.js';
 import { Alert } from '../components/Alert.js';
+import { repeatsHeading } from '../components/FieldInput.js';
 import { FieldValue } from '../components/FieldValue.js';
 
 export type RecordPageProps = {
@@ -76,36 +77,43 @@ export function RecordPage({ view, rec, href, currency, notice, noteError, noteB
         </div>
       </div>
       {locked && <p class="badge">{t(`portal:record.locked.${record.state}`)}</p>}
-      {rec.sections.map((s) => (
-        <section class="card record-section">
-          <h2>{labelOf(t, lang, s, t('crm:sections.details'))}</h2>
-          <dl class="details">
-            {s.fields.map((f) => (
-              <div class="detail" data-field={f.api_name}>
-                <dt>
-                  {fieldLabel(t, lang, f)}
-                  {showReadOnly && rec.readOnly.has(f.id) && (
-                    <>
-                      {' '}
-                      <span class="badge read-only">{t('portal:record.readOnly')}</span>
-                    </>
-                  )}
-                </dt>
-                <dd>
-                  <FieldValue
-                    view={view}
-                    field={f}
-                    value={record.data[f.api_name] as StoredValue | undefined}
-                    names={rec.names}
-                    currency={currency}
-                    children={meta.children.get(f.id)}
-                  />
-                </dd>
-              </div>
-            ))}
-          </dl>
-        </section>
-      ))}
+      {rec.sections.map((s) => {
+        const heading = labelOf(t, lang, s, t('crm:sections.details'));
+        return (
+          <section class="card record-section">
+            <h2>{heading}</h2>
+            <dl class="details">
+              {s.fields.map((f) => {
+                // A label that repeats the heading is read out, not shown twice; a read-only badge keeps it visible.
+                const repeated = repeatsHeading(heading, fieldLabel(t, lang, f)) && !(showReadOnly && rec.readOnly.has(f.id));
+                return (
+                  <div class="detail" data-field={f.api_name}>
+                    <dt class={repeated ? 'visually-hidden' : undefined}>
+                      {fieldLabel(t, lang, f)}
+                      {showReadOnly && rec.readOnly.has(f.id) && (
+                        <>
+                          {' '}
+                          <span class="badge read-only">{t('portal:record.readOnly')}</span>
+                        </>
+                      )}
+                    </dt>
+                    <dd class={repeated ? 'label-in-heading' : undefined}>
+                      <FieldValue
+                        view={view}
+                        field={f}
+                        value={record.data[f.api_name] as StoredValue | undefined}
+                        names={rec.names}
+                        currency={currency}
+                        children={meta.children.get(f.id)}
+                      />
+                    </dd>
+                  </div>
+                );
+              })}
+            </dl>
+          </section>
+        );
+      })}
       {rec.notes && (
         <section class="card" id="notes" aria-labelledby="notes-title">
           <h2 id="notes-title">{t(rec.conversation ? 'portal:cases.conversation' : 'portal:record.notes')}</h2>

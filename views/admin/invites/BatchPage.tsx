@@ -118,7 +118,7 @@ export function ResultsTable({
 }) {
   const { t } = view;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap table-scroll" aria-label={t('bulkinvite:results.caption')} tabindex={0}>
       <table>
         <caption class="visually-hidden">{t('bulkinvite:results.caption')}</caption>
         <thead>
@@ -144,7 +144,7 @@ export function ResultsTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -103,7 +103,7 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
           <input type="hidden" name="type" value={typeId} />
           <input type="hidden" name="q" value={q} />
           {hideFailed && <input type="hidden" name="hideFailed" value="1" />}
-          <div class="table-wrap">
+          <section class="table-wrap table-scroll" aria-label={t('bulkinvite:list.caption', { module: moduleName })} tabindex={0}>
             <table>
               <caption class="visually-hidden">{t('bulkinvite:list.caption', { module: moduleName })}</caption>
               <thead>
@@ -137,7 +137,7 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
           <div class="field checkbox">
             <input type="checkbox" id="invite-all" name="all" value="1" aria-describedby="invite-all-hint" />
             <label for="invite-all">

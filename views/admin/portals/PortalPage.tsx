@@ -1,12 +1,13 @@
 import { moduleLabel } from '../../../src/crm/metadata.js';
 import type { Module, Portal } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
-import { portalBrand } from '../../../src/portals/branding.js';
+import { portalBrand, portalPublicUrl } from '../../../src/portals/branding.js';
 import type { PortalErrors } from '../../../src/portals/portals.js';
 import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-types.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
-import { PORTALS_PATH, portalUrl, SlugField, say } from './messages.js';
+import { PORTALS_PATH, SlugField, say } from './messages.js';
+import { PortalAddress } from './PortalAddress.js';
 import { NextStep, SetupSteps } from './SetupSteps.js';
 import { UserTypesTable } from './UserTypesTable.js';
 
@@ -16,6 +17,8 @@ export type PortalPageProps = {
   oldSlugs: string[];
   types: UserTypeWithCounts[];
   baseModules: Module[];
+  /** BASE_URL, to show the portal's full address. */
+  baseUrl: string;
   /** Cases the knowledge-base suggestions answered over the last 30 days. */
   deflected?: number;
   /** Every live module, to choose the knowledge base from. */
@@ -33,6 +36,7 @@ export function PortalPage({
   oldSlugs,
   types,
   baseModules,
+  baseUrl,
   deflected,
   modules = [],
   notice,
@@ -44,6 +48,7 @@ export function PortalPage({
   const base = `${PORTALS_PATH}/${portal.id}`;
   const first = types[0];
   const logo = portalBrand(portal).logoSrc;
+  const slugAddress = (slug: string) => portalPublicUrl(baseUrl, { slug, domain: null });
   const steps = { portalId: portal.id, typeId: first?.id, baseModule: first?.baseModule.api_name };
   return (
     <section>
@@ -54,9 +59,7 @@ export function PortalPage({
       <h1>{portal.name}</h1>
       {notice && <Alert kind="success">{notice}</Alert>}
       {portalErrors.form && <Alert kind="error">{say(view, portalErrors.form)}</Alert>}
-      <p>
-        {t('portals:list.url')} <code>{portalUrl(portal.slug)}</code>
-      </p>
+      <PortalAddress view={view} url={portalPublicUrl(baseUrl, portal)} id="portal-address" />
 
       <h2>{t('portals:name.title')}</h2>
       <form method="post" action={`${base}/name`}>
@@ -70,7 +73,7 @@ export function PortalPage({
       <p>{t('portals:slug.changeNote')}</p>
       {oldSlugs.length > 0 && (
         <p>
-          {t('portals:slug.oldSlugs')} {oldSlugs.map((s, i) => [i > 0 ? ', ' : '', <code>{portalUrl(s)}</code>])}
+          {t('portals:slug.oldSlugs')} {oldSlugs.map((s, i) => [i > 0 ? ', ' : '', <code>{slugAddress(s)}</code>])}
         </p>
       )}
       <form method="post" action={`${base}/slug`}>
@@ -170,7 +173,7 @@ export function PortalPage({
 
       <section aria-labelledby="domain-title">
         <h2 id="domain-title">{t('portals:domain.title')}</h2>
-        <p>{t('portals:domain.intro', { url: portalUrl(portal.slug) })}</p>
+        <p>{t('portals:domain.intro', { url: slugAddress(portal.slug) })}</p>
         <form method="post" action={`${base}/domain`}>
           <TextField
             name="domain"

@@ -102,7 +102,7 @@ export function PortalUsersPage(props: PortalUsersPageProps) {
 function Batches({ view, portalId, batches }: { view: ViewContext; portalId: string; batches: BatchSummary[] }) {
   const { t, fmt } = view;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap table-scroll" aria-label={t('portalusers:batches.title')} tabindex={0}>
       <table>
         <caption>{t('portalusers:batches.title')}</caption>
         <thead>
@@ -128,7 +128,7 @@ function Batches({ view, portalId, batches }: { view: ViewContext; portalId: str
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -158,7 +158,7 @@ function Outcomes({ view, action, results }: { view: ViewContext; action: Portal
 function Licences({ view, types }: PortalUsersPageProps) {
   const { t, fmt } = view;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap table-scroll" aria-label={t('portalusers:licences.title')} tabindex={0}>
       <table>
         <caption>{t('portalusers:licences.title')}</caption>
         <thead>
@@ -182,7 +182,7 @@ function Licences({ view, types }: PortalUsersPageProps) {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 
@@ -261,8 +261,8 @@ function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
           {t('portalusers:bulk.apply')}
         </button>
       </fieldset>
-      <div class="table-wrap">
-        <table>
+      <section class="table-wrap table-scroll" aria-label={t('portalusers:list.title', { portal: portal.name })} tabindex={0}>
+        <table class="users-table">
           <caption class="visually-hidden">{t('portalusers:list.title', { portal: portal.name })}</caption>
           <thead>
             <tr>
@@ -304,7 +304,7 @@ function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </form>
   );
 }
@@ -328,7 +328,7 @@ function RowActions({ view, portalId, user }: { view: ViewContext; portalId: str
     </button>
   );
   return (
-    <div class="actions">
+    <div class="actions row-actions">
       {(user.status === 'invited' || user.status === 'expired') && button('resend', 'resend')}
       {user.status === 'deactivated' ? button('reactivate', 'reactivate') : button('deactivate', 'deactivate')}
       {!user.accepted && user.status !== 'active' && button('remove', 'remove')}

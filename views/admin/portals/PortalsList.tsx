@@ -1,8 +1,10 @@
 import type { Portal } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
+import { portalPublicUrl } from '../../../src/portals/branding.js';
 import type { UserTypeWithCounts } from '../../../src/portals/user-types.js';
 import { Alert } from '../../components/Alert.js';
-import { PORTALS_PATH, portalUrl } from './messages.js';
+import { PORTALS_PATH } from './messages.js';
+import { PortalAddress } from './PortalAddress.js';
 import { UserTypesTable } from './UserTypesTable.js';
 
 export type PortalsListProps = {
@@ -10,11 +12,13 @@ export type PortalsListProps = {
   portals: Portal[];
   types: UserTypeWithCounts[];
   max: number;
+  /** BASE_URL, to show each portal's full address. */
+  baseUrl: string;
   notice?: string | undefined;
 };
 
 /** Every portal with its address, user types and licence counts. */
-export function PortalsList({ view, portals, types, max, notice }: PortalsListProps) {
+export function PortalsList({ view, portals, types, max, baseUrl, notice }: PortalsListProps) {
   const { t } = view;
   return (
     <section>
@@ -50,9 +54,7 @@ export function PortalsList({ view, portals, types, max, notice }: PortalsListPr
             <h2>
               <a href={`${PORTALS_PATH}/${p.id}`}>{p.name}</a>
             </h2>
-            <p>
-              {t('portals:list.url')} <code>{portalUrl(p.slug)}</code>
-            </p>
+            <PortalAddress view={view} url={portalPublicUrl(baseUrl, p)} id={`portal-address-${p.id}`} />
             <UserTypesTable view={view} types={types.filter((ty) => ty.portal_id === p.id)} caption={t('portals:types.captionFor', { name: p.name })} />
           </article>
         ))

@@ -1,12 +1,14 @@
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
 import type { ViewContext } from '../../../src/http/env.js';
+import { portalPublicUrl } from '../../../src/portals/branding.js';
 import { PREVIEW_PATH } from '../../../src/portals/preview.js';
 import type { PortalSummary, SummaryTab, SummaryType } from '../../../src/portals/summary.js';
-import { PORTALS_PATH, portalUrl } from './messages.js';
+import { PORTALS_PATH } from './messages.js';
+import { PortalAddress } from './PortalAddress.js';
 import { SetupSteps } from './SetupSteps.js';
 
 /** The finish step: what each user type of the portal sees, every part with its edit link, and the previews. */
-export function SummaryPage({ view, summary }: { view: ViewContext; summary: PortalSummary }) {
+export function SummaryPage({ view, summary, baseUrl }: { view: ViewContext; summary: PortalSummary; baseUrl: string }) {
   const { t } = view;
   const { portal } = summary;
   const first = summary.types[0];
@@ -20,17 +22,13 @@ export function SummaryPage({ view, summary }: { view: ViewContext; summary: Por
         <dl class="details">
           <dt>{t('portals:name.label')}</dt>
           <dd>{portal.name}</dd>
-          <dt>{t('portals:list.url')}</dt>
-          <dd>
-            <code>{portalUrl(portal.slug)}</code>
-            {summary.oldSlugs.length > 0 && (
-              <span class="hint">
-                {' '}
-                ({t('portals:slug.oldSlugs')} {summary.oldSlugs.map(portalUrl).join(', ')})
-              </span>
-            )}
-          </dd>
         </dl>
+        <PortalAddress view={view} url={portalPublicUrl(baseUrl, portal)} id="portal-address" />
+        {summary.oldSlugs.length > 0 && (
+          <p class="hint">
+            {t('portals:slug.oldSlugs')} {summary.oldSlugs.map((s) => portalPublicUrl(baseUrl, { slug: s, domain: null })).join(', ')}
+          </p>
+        )}
         <p>
           <a href={`${PORTALS_PATH}/${portal.id}`}>
             {t('portalsteps:summary.edit')}

@@ -16,7 +16,7 @@ export function UserTypesTable({
 }) {
   const { t, lang, fmt } = view;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap" tabindex={0} aria-label={caption}>
       <table>
         <caption class="visually-hidden">{caption}</caption>
         <thead>
@@ -45,6 +45,6 @@ export function UserTypesTable({
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -8,8 +8,6 @@ export function say(view: ViewContext, message: Message | undefined): string | u
   return message ? view.t(message.key, message.params ?? {}) : undefined;
 }
 
-export const portalUrl = (slug: string) => `/p/${slug}`;
-
 /**
  * The slug field with its live availability message. The message region is
  * what the check endpoint answers, so typing and submitting show the same text.

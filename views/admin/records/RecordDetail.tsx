@@ -5,6 +5,7 @@ import type { ModulePermissions } from '../../../src/crm/staff-access.js';
 import type { CrmRecord, Field, Module, Note, RecordChange } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
+import { repeatsHeading } from '../../components/FieldInput.js';
 import { FieldValue, type LookupNames } from '../../components/FieldValue.js';
 import type { FormSection } from './RecordForm.js';
 
@@ -106,28 +107,34 @@ export function RecordDetail(props: RecordDetailProps) {
         <dt>{t('crm:updated')}</dt>
         <dd>{fmt.dateTime(record.updated_at)}</dd>
       </dl>
-      {sections.map((s) => (
-        <section class="card record-section">
-          <h2>{labelOf(t, lang, s, t('crm:sections.details'))}</h2>
-          <dl class="details">
-            {s.fields.map((f) => (
-              <>
-                <dt>{fieldLabel(t, lang, f)}</dt>
-                <dd>
-                  <FieldValue
-                    view={view}
-                    field={f}
-                    value={(record.data as Record<string, StoredValue>)[f.api_name]}
-                    names={names}
-                    currency={currency}
-                    children={children.get(f.id)}
-                  />
-                </dd>
-              </>
-            ))}
-          </dl>
-        </section>
-      ))}
+      {sections.map((s) => {
+        const heading = labelOf(t, lang, s, t('crm:sections.details'));
+        return (
+          <section class="card record-section">
+            <h2>{heading}</h2>
+            <dl class="details">
+              {s.fields.map((f) => {
+                const repeated = repeatsHeading(heading, fieldLabel(t, lang, f));
+                return (
+                  <>
+                    <dt class={repeated ? 'visually-hidden' : undefined}>{fieldLabel(t, lang, f)}</dt>
+                    <dd class={repeated ? 'label-in-heading' : undefined}>
+                      <FieldValue
+                        view={view}
+                        field={f}
+                        value={(record.data as Record<string, StoredValue>)[f.api_name]}
+                        names={names}
+                        currency={currency}
+                        children={children.get(f.id)}
+                      />
+                    </dd>
+                  </>
+                );
+              })}
+            </dl>
+          </section>
+        );
+      })}
       {perms.modify && <RecordControls {...props} url={url} />}
       {props.portalAccess}
       {props.privacy}

@@ -1,8 +1,8 @@
-import { labelOf, moduleLabel } from '../../../src/crm/metadata.js';
+import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
 import type { Field, Layout, Module } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
-import { FieldInput } from '../../components/FieldInput.js';
+import { FieldInput, repeatsHeading } from '../../components/FieldInput.js';
 import type { LookupNames } from '../../components/FieldValue.js';
 import { LayoutChooser } from '../../components/LayoutChooser.js';
 
@@ -49,6 +49,7 @@ export function RecordForm(props: RecordFormProps) {
               <FieldInput
                 view={view}
                 field={f}
+                labelHidden={repeatsHeading(labelOf(t, lang, s, t('crm:sections.details')), fieldLabel(t, lang, f))}
                 value={values[f.api_name]}
                 error={errors[f.api_name]}
                 names={names}

@@ -40,7 +40,7 @@ settingsPortalsRoutes.get('/', async (c) => {
   );
   return page(c, {
     title: c.get('t')('portals:list.title'),
-    body: <PortalsList view={c.get('view')} portals={portals} types={types} max={MAX_PORTALS} notice={noticeOf(c)} />,
+    body: <PortalsList view={c.get('view')} portals={portals} types={types} max={MAX_PORTALS} baseUrl={c.get('deps').config.baseUrl} notice={noticeOf(c)} />,
   });
 });
 
@@ -94,6 +94,7 @@ export async function renderPortalPage(c: Context<AppEnv>, portal: Portal, extra
         oldSlugs={old}
         types={types}
         baseModules={baseModules}
+        baseUrl={c.get('deps').config.baseUrl}
         deflected={deflected}
         modules={modules}
         notice={noticeOf(c)}
@@ -113,7 +114,10 @@ settingsPortalsRoutes.get('/:id/summary', async (c) => {
   const portal = await findPortal(db, c.req.param('id'));
   if (!portal) return notFound(c);
   const summary = await portalSummary(db, portal);
-  return page(c, { title: c.get('t')('portalsteps:summary.title', { name: portal.name }), body: <SummaryPage view={c.get('view')} summary={summary} /> });
+  return page(c, {
+    title: c.get('t')('portalsteps:summary.title', { name: portal.name }),
+    body: <SummaryPage view={c.get('view')} summary={summary} baseUrl={c.get('deps').config.baseUrl} />,
+  });
 });
 
 settingsPortalsRoutes.get('/:id/slug-check', async (c) => {
