@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'hono/jsx' } },
   test: {
+    // Two test files at a time even on a 2-core machine (vitest's default there is one): most of a
+    // file's time is spent waiting on PostgreSQL, SMTP, child processes or Chromium, and each file
+    // has a database of its own.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
