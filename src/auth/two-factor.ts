@@ -248,11 +248,3 @@ export async function disableTwoFactor(db: Database, user: TwoFactorUser, code: 
   });
   return { ok: true };
 }
-
-/** Administrators require two-factor sign-in for every user of a portal user type. */
-export async function setTypeRequiresTwoFactor(db: Database, actor: Actor, userTypeId: string, required: boolean): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('portal_user_types').set({ require_two_factor: required }).where('id', '=', userTypeId).execute();
-    await audit(trx, actor, 'portals.type_two_factor', { type: 'portal_user_type', id: userTypeId }, { required });
-  });
-}

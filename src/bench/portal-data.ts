@@ -10,7 +10,7 @@ import { getCanvasDesign, saveCanvasDesign } from '../portals/canvas.js';
 import { saveFieldPermissions } from '../portals/field-permissions.js';
 import { createPortal } from '../portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../portals/tabs.js';
-import { addUserType, renameUserType } from '../portals/user-types.js';
+import { addUserType, saveUserTypeSettings } from '../portals/user-types.js';
 import { setGdprEnabled } from '../privacy/compliance.js';
 
 // The portal side of the benchmark's data: one portal, five user types of
@@ -89,7 +89,7 @@ async function ensurePortal(db: Database, actor: Actor): Promise<{ portalId: str
   if (!first) throw new Error('the bench portal has no user type');
   const [spec0, ...rest] = BENCH_TYPES;
   if (!spec0) throw new Error('no user types to configure');
-  const renamed = await renameUserType(db, actor, first, spec0.name);
+  const renamed = await saveUserTypeSettings(db, actor, first, { name: spec0.name });
   if (!renamed.ok) throw new Error('the first bench user type could not be renamed');
   for (const spec of rest) {
     const added = await addUserType(db, actor, portalId, { name: spec.name, baseModuleId: contacts.module.id });

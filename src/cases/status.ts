@@ -27,15 +27,11 @@ export async function reopenDays(db: Database, portalId: string): Promise<number
   return row?.reopen_days ?? REOPEN_DAYS;
 }
 
-/** Sets a portal's reopening window: a whole number of days from 0 (never) to 365. */
-export async function setReopenDays(db: Database, actor: Actor, portalId: string, raw: string): Promise<{ ok: true } | { ok: false; error: string }> {
+/** A portal's reopening window as typed: a whole number of days from 0 (never) to 365, or the message why it is not one. */
+export function checkReopenDays(raw: string): { ok: true; value: number } | { ok: false; error: string } {
   const days = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isInteger(days) || days < 0 || days > MAX_REOPEN_DAYS) return { ok: false, error: 'portals:cases.errors.reopenDays' };
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('portals').set({ reopen_days: days, updated_at: new Date() }).where('id', '=', portalId).execute();
-    await audit(trx, actor, 'portal.reopen_days_set', { type: 'portal', id: portalId }, { days });
-  });
-  return { ok: true };
+  return { ok: true, value: days };
 }
 
 export const CASE_STATES: readonly CaseStatus[] = ['open', 'in_progress', 'waiting', 'closed'];

@@ -1,12 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
-import { audit } from '../audit/audit.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { loadModuleMeta, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
-import type { Actor } from '../crm/records.js';
 import { displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 
 // Suggested answers while a customer types a case's subject: public
@@ -68,22 +67,19 @@ export async function suggestArticles(
   return { meta, articles: [] };
 }
 
-/** Chooses the portal's knowledge base: a live module (Solutions when unset); it is suggested where a type shows it as a public tab. */
-export async function setKnowledgeBase(db: Database, actor: Actor, portalId: string, moduleId: string): Promise<{ ok: true } | { ok: false; error: string }> {
-  if (moduleId && !isUuid(moduleId)) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
-  const module = moduleId
-    ? await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst()
-    : undefined;
-  if (moduleId && !module) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('portals')
-      .set({ knowledge_base_module_id: module?.id ?? null, updated_at: new Date() })
-      .where('id', '=', portalId)
-      .execute();
-    await audit(trx, actor, 'portal.knowledge_base_set', { type: 'portal', id: portalId }, { module: module?.id ?? null });
-  });
-  return { ok: true };
+/**
+ * The module a portal's knowledge base is to come from: a live module (null:
+ * the Solutions module), suggested where a type shows it as a public tab; or
+ * the message why it cannot be.
+ */
+export async function checkKnowledgeBase(
+  db: Database | Transaction<DB>,
+  moduleId: string,
+): Promise<{ ok: true; value: string | null } | { ok: false; error: string }> {
+  if (moduleId === '') return { ok: true, value: null };
+  if (!isUuid(moduleId)) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
+  const module = await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst();
+  return module ? { ok: true, value: module.id } : { ok: false, error: 'portals:cases.errors.knowledgeBase' };
 }
 
 /** How long after opening an article a case from the same customer still means the article did not answer. */

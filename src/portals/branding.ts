@@ -1,10 +1,11 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import { audit } from '../audit/audit.js';
+import type { Transaction } from 'kysely';
 import { checkUpload } from '../crm/file-types.js';
-import type { Actor } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { Portal } from '../db/schema.js';
+import type { DB, Portal } from '../db/schema.js';
+
+type Db = Database | Transaction<DB>;
 
 // A portal's look and address: its accent colour (buttons and links on
 // white text, so it must reach WCAG AA contrast against white), its logo
@@ -16,8 +17,6 @@ export const LOGO_MAX_BYTES = 512 * 1024;
 const LOGO_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 /** WCAG 2 AA for normal text. */
 export const MIN_CONTRAST = 4.5;
-
-export type BrandingResult = { ok: true } | { ok: false; error: string };
 
 const channel = (hex: string) => {
   const c = Number.parseInt(hex, 16) / 255;
@@ -31,46 +30,24 @@ export function contrastWithWhite(color: string): number {
   return 1.05 / (luminance + 0.05);
 }
 
-/** Sets (or, empty, clears) the accent colour: #rrggbb with white text on it at AA contrast. */
-export async function setAccentColor(db: Database, actor: Actor, portalId: string, raw: string): Promise<BrandingResult> {
+/** The accent colour as stored (#rrggbb, lower case; empty for none), or the message why it cannot be. */
+export function checkAccent(raw: string): { ok: true; value: string | null } | { ok: false; error: string } {
   const value = raw.trim().toLowerCase();
-  if (value !== '' && !/^#[0-9a-f]{6}$/.test(value)) return { ok: false, error: 'portals:branding.errors.colorFormat' };
-  if (value !== '' && contrastWithWhite(value) < MIN_CONTRAST) return { ok: false, error: 'portals:branding.errors.colorContrast' };
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('portals')
-      .set({ accent_color: value || null, updated_at: new Date() })
-      .where('id', '=', portalId)
-      .execute();
-    await audit(trx, actor, 'portal.accent_set', { type: 'portal', id: portalId }, { color: value || null });
-  });
-  return { ok: true };
+  if (value === '') return { ok: true, value: null };
+  if (!/^#[0-9a-f]{6}$/.test(value)) return { ok: false, error: 'portals:branding.errors.colorFormat' };
+  if (contrastWithWhite(value) < MIN_CONTRAST) return { ok: false, error: 'portals:branding.errors.colorContrast' };
+  return { ok: true, value };
 }
 
-export async function setLogo(db: Database, actor: Actor, portalId: string, file: { name: string; bytes: Uint8Array } | undefined): Promise<BrandingResult> {
-  if (!file || file.bytes.byteLength === 0) return { ok: false, error: 'portals:branding.errors.logoMissing' };
+export type CheckedLogo = { hash: string; contentType: string; bytes: Uint8Array };
+
+/** An uploaded logo checked by its content, with the hash it is served under; or the message why it cannot be one. */
+export function checkLogo(file: { name: string; bytes: Uint8Array }): { ok: true; logo: CheckedLogo } | { ok: false; error: string } {
+  if (file.bytes.byteLength === 0) return { ok: false, error: 'portals:branding.errors.logoMissing' };
   if (file.bytes.byteLength > LOGO_MAX_BYTES) return { ok: false, error: 'portals:branding.errors.logoTooLarge' };
   const checked = checkUpload(file.name, file.bytes);
   if (!checked.ok || !LOGO_TYPES.has(checked.type)) return { ok: false, error: 'portals:branding.errors.logoType' };
-  const hash = encodeHexLowerCase(sha256(file.bytes)).slice(0, 16);
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('portal_logos')
-      .values({ portal_id: portalId, hash, content_type: checked.type, content: Buffer.from(file.bytes) })
-      .onConflict((oc) => oc.column('portal_id').doUpdateSet({ hash, content_type: checked.type, content: Buffer.from(file.bytes), updated_at: new Date() }))
-      .execute();
-    await trx.updateTable('portals').set({ logo_hash: hash, updated_at: new Date() }).where('id', '=', portalId).execute();
-    await audit(trx, actor, 'portal.logo_set', { type: 'portal', id: portalId }, { hash, size: file.bytes.byteLength });
-  });
-  return { ok: true };
-}
-
-export async function removeLogo(db: Database, actor: Actor, portalId: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('portal_logos').where('portal_id', '=', portalId).execute();
-    await trx.updateTable('portals').set({ logo_hash: null, updated_at: new Date() }).where('id', '=', portalId).execute();
-    await audit(trx, actor, 'portal.logo_removed', { type: 'portal', id: portalId }, {});
-  });
+  return { ok: true, logo: { hash: encodeHexLowerCase(sha256(file.bytes)).slice(0, 16), contentType: checked.type, bytes: file.bytes } };
 }
 
 /** The logo of a portal by its slug, only under its current hash. */
@@ -108,32 +85,28 @@ export function accentStylesheet(color: string): string {
 const HOST = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9](:\d{1,5})?$/;
 
 /**
- * Sets (or, empty, clears) the portal's own host name: a full name such as
+ * The portal's own host name as stored (null for none): a full name such as
  * support.acme.com (a port only for local set-ups), not Porta's own host,
  * and not another portal's.
  */
-export async function setPortalDomain(db: Database, actor: Actor, portalId: string, raw: string, baseUrl: string): Promise<BrandingResult> {
+export async function checkDomain(
+  db: Db,
+  portalId: string,
+  raw: string,
+  baseUrl: string,
+): Promise<{ ok: true; value: string | null } | { ok: false; error: string }> {
   const value = raw
     .trim()
     .toLowerCase()
     .replace(/^https?:\/\//, '')
     .replace(/\/+$/, '');
-  if (value !== '' && !HOST.test(value)) return { ok: false, error: 'portals:domain.errors.format' };
+  if (value === '') return { ok: true, value: null };
+  if (!HOST.test(value)) return { ok: false, error: 'portals:domain.errors.format' };
   const base = new URL(baseUrl);
-  if (value !== '' && (value === base.host || value === base.hostname)) return { ok: false, error: 'portals:domain.errors.ours' };
-  if (value !== '') {
-    const taken = await db.selectFrom('portals').select('id').where('domain', '=', value).where('id', '!=', portalId).executeTakeFirst();
-    if (taken) return { ok: false, error: 'portals:domain.errors.taken' };
-  }
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('portals')
-      .set({ domain: value || null, updated_at: new Date() })
-      .where('id', '=', portalId)
-      .execute();
-    await audit(trx, actor, 'portal.domain_set', { type: 'portal', id: portalId }, { domain: value || null });
-  });
-  return { ok: true };
+  if (value === base.host || value === base.hostname) return { ok: false, error: 'portals:domain.errors.ours' };
+  const taken = await db.selectFrom('portals').select('id').where('domain', '=', value).where('id', '!=', portalId).executeTakeFirst();
+  if (taken) return { ok: false, error: 'portals:domain.errors.taken' };
+  return { ok: true, value };
 }
 
 /** Where a portal's pages are, for links in emails: its own host when it has one, else /p/:slug under BASE_URL. */

@@ -46,11 +46,12 @@ export function slugMessage(check: SlugCheck): Message | undefined {
   return check.suggestion ? { key: `${base}Suggest`, params: { suggestion: check.suggestion } } : { key: base };
 }
 
-async function lock(trx: Transaction<DB>) {
+/** Holds the portals lock until the transaction ends. */
+export async function lockPortals(trx: Transaction<DB>) {
   await sql`select pg_advisory_xact_lock(hashtext(${PORTALS_LOCK}))`.execute(trx);
 }
 
-function checkName(name: string): Message | undefined {
+export function checkPortalName(name: string): Message | undefined {
   if (!name) return { key: 'portals:name.required' };
   if (name.length > NAME_MAX) return { key: 'portals:name.tooLong', params: { max: NAME_MAX } };
   return undefined;
@@ -62,7 +63,7 @@ function checkName(name: string): Message | undefined {
  */
 export async function createPortal(db: Database, actor: Actor, input: { name?: string; slug?: string }): Promise<PortalResult> {
   return db.transaction().execute(async (trx) => {
-    await lock(trx);
+    await lockPortals(trx);
     const org = await trx.selectFrom('org').select(['name', 'default_language']).executeTakeFirstOrThrow();
     const count = Number(
       (
@@ -76,7 +77,7 @@ export async function createPortal(db: Database, actor: Actor, input: { name?: s
 
     const name = input.name?.trim() || org.name;
     const errors: PortalErrors = {};
-    const nameError = checkName(name);
+    const nameError = checkPortalName(name);
     if (nameError) errors.name = nameError;
     let slug = input.slug?.trim() ?? '';
     if (slug) {
@@ -110,37 +111,6 @@ export async function createPortal(db: Database, actor: Actor, input: { name?: s
       .execute();
     await applyTabFieldDefaults(trx, type.id, contacts.id, layout ? [layout.id] : [], { email: true });
     await audit(trx, actor, 'portal.created', { type: 'portal', id: portal.id }, { name, slug });
-    return { ok: true as const, portal };
-  });
-}
-
-export async function renamePortal(db: Database, actor: Actor, id: string, rawName: string): Promise<PortalResult> {
-  const name = rawName.trim();
-  const error = checkName(name);
-  if (error) return { ok: false, errors: { name: error } };
-  return db.transaction().execute(async (trx) => {
-    const before = await trx.selectFrom('portals').select('name').where('id', '=', id).forUpdate().executeTakeFirst();
-    if (!before) return { ok: false as const, errors: { form: { key: 'portals:notFound' } } };
-    const portal = await trx.updateTable('portals').set({ name, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await audit(trx, actor, 'portal.renamed', { type: 'portal', id }, { from: before.name, to: name });
-    return { ok: true as const, portal };
-  });
-}
-
-/** A new URL for a portal; the current one is kept as an old slug so links to it keep working. */
-export async function changeSlug(db: Database, actor: Actor, id: string, rawSlug: string): Promise<PortalResult> {
-  const slug = rawSlug.trim();
-  return db.transaction().execute(async (trx) => {
-    await lock(trx);
-    const before = await trx.selectFrom('portals').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!before) return { ok: false as const, errors: { form: { key: 'portals:notFound' } } };
-    if (before.slug === slug) return { ok: true as const, portal: before };
-    const message = slugMessage(await slugAvailability(trx, slug, id));
-    if (message) return { ok: false as const, errors: { slug: message } };
-    await trx.deleteFrom('portal_slugs').where('slug', '=', slug).where('portal_id', '=', id).execute();
-    await trx.insertInto('portal_slugs').values({ slug: before.slug, portal_id: id }).execute();
-    const portal = await trx.updateTable('portals').set({ slug, updated_at: sql`now()` }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await audit(trx, actor, 'portal.slug_changed', { type: 'portal', id }, { from: before.slug, to: slug });
     return { ok: true as const, portal };
   });
 }

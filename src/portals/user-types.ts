@@ -1,8 +1,8 @@
-import type { Transaction } from 'kysely';
+import type { Transaction, Updateable } from 'kysely';
 import { type Actor, audit } from '../audit/audit.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { DB, Field, Module, PortalUserType } from '../db/schema.js';
+import type { DB, Field, Module, PortalUserType, PortalUserTypesTable } from '../db/schema.js';
 import { isUuid } from '../mail/outbox.js';
 import type { Message } from './portals.js';
 
@@ -215,15 +215,55 @@ export async function addUserType(db: Database, actor: Actor, portalId: string, 
   }
 }
 
-export async function renameUserType(db: Database, actor: Actor, type: PortalUserType, rawName: string): Promise<TypeResult> {
-  const name = rawName.trim();
-  const error = checkName(name) ?? ((await nameTaken(db, type.portal_id, name, type.id)) ? { key: 'portals:types.nameTaken' } : undefined);
-  if (error) return { ok: false, errors: { name: error } };
+/**
+ * What the user-type step's form sends. A setting left out (undefined) keeps
+ * its value.
+ */
+export type UserTypeSettingsInput = { name?: string | undefined; limit?: string | undefined; requireTwoFactor?: boolean | undefined };
+
+/**
+ * Saves the user-type step at once: its name (unique in the portal), its user
+ * limit (never below the users already invited or active) and whether its
+ * users must sign in with two factors. Every setting is checked first; when
+ * one is refused nothing is saved. Each change is audited.
+ */
+export async function saveUserTypeSettings(db: Database, actor: Actor, type: PortalUserType, input: UserTypeSettingsInput): Promise<TypeResult> {
   try {
-    return await db.transaction().execute(async (trx) => {
-      const updated = await trx.updateTable('portal_user_types').set({ name }).where('id', '=', type.id).returningAll().executeTakeFirstOrThrow();
-      await audit(trx, actor, 'portal_user_type.renamed', { type: 'portal_user_type', id: type.id }, { from: type.name, to: name });
-      return { ok: true as const, type: updated };
+    return await db.transaction().execute(async (trx): Promise<TypeResult> => {
+      const before = await trx.selectFrom('portal_user_types').selectAll().where('id', '=', type.id).forUpdate().executeTakeFirst();
+      if (!before) return { ok: false, errors: { form: { key: 'portals:types.notFound' } } };
+      const errors: TypeErrors = {};
+      const set: Updateable<PortalUserTypesTable> = {};
+      const events: [string, Record<string, unknown>][] = [];
+      if (input.name !== undefined) {
+        const name = input.name.trim();
+        const error = checkName(name) ?? ((await nameTaken(trx, before.portal_id, name, before.id)) ? { key: 'portals:types.nameTaken' } : undefined);
+        if (error) errors.name = error;
+        else if (name !== before.name) {
+          set.name = name;
+          events.push(['portal_user_type.renamed', { from: before.name, to: name }]);
+        }
+      }
+      if (input.limit !== undefined) {
+        const limit = /^\d{1,9}$/.test(input.limit.trim()) ? Number(input.limit.trim()) : Number.NaN;
+        const counts = (await licenceCounts(trx, [before.id])).get(before.id) ?? NO_USERS;
+        const inUse = counts.active + counts.invited;
+        if (!Number.isInteger(limit) || limit < 0) errors.limit = { key: 'portals:types.limitInvalid' };
+        else if (limit < inUse) errors.limit = { key: 'portals:types.limitBelowUsers', params: { users: inUse } };
+        else if (limit !== before.user_limit) {
+          set.user_limit = limit;
+          events.push(['portal_user_type.limit_set', { from: before.user_limit, to: limit }]);
+        }
+      }
+      if (input.requireTwoFactor !== undefined && input.requireTwoFactor !== before.require_two_factor) {
+        set.require_two_factor = input.requireTwoFactor;
+        events.push(['portals.type_two_factor', { required: input.requireTwoFactor }]);
+      }
+      if (Object.keys(errors).length > 0) return { ok: false, errors };
+      if (events.length === 0) return { ok: true, type: before };
+      const updated = await trx.updateTable('portal_user_types').set(set).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+      for (const [action, data] of events) await audit(trx, actor, action, { type: 'portal_user_type', id: before.id }, data);
+      return { ok: true, type: updated };
     });
   } catch (err) {
     if (isUniqueViolation(err)) return { ok: false, errors: { name: { key: 'portals:types.nameTaken' } } };
@@ -317,21 +357,6 @@ export async function deleteUserType(
       { name: type.name, movedUsers: users, movedTo: movedTo?.id },
     );
     return { ok: true as const, type, ...plan };
-  });
-}
-
-/** A type's user limit; it may not drop below the users already invited or active. */
-export async function setUserLimit(db: Database, actor: Actor, type: PortalUserType, raw: string): Promise<TypeResult> {
-  const limit = /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isInteger(limit) || limit < 0) return { ok: false, errors: { limit: { key: 'portals:types.limitInvalid' } } };
-  return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('portal_user_types').select('id').where('id', '=', type.id).forUpdate().executeTakeFirstOrThrow();
-    const counts = (await licenceCounts(trx, [type.id])).get(type.id) ?? NO_USERS;
-    const inUse = counts.active + counts.invited;
-    if (limit < inUse) return { ok: false as const, errors: { limit: { key: 'portals:types.limitBelowUsers', params: { users: inUse } } } };
-    const updated = await trx.updateTable('portal_user_types').set({ user_limit: limit }).where('id', '=', type.id).returningAll().executeTakeFirstOrThrow();
-    await audit(trx, actor, 'portal_user_type.limit_set', { type: 'portal_user_type', id: type.id }, { from: type.user_limit, to: limit });
-    return { ok: true as const, type: updated };
   });
 }
 

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { setPortalDomain } from '../../src/portals/branding.js';
+import { savePortalSettings } from '../../src/portals/portal-settings.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { collectConsoleErrors, expectAccessible, expectAccessibleWithoutJs, hasChromium } from '../support/browser.js';
 import { browserSuite } from '../support/browser-suite.js';
@@ -16,7 +16,7 @@ const suite = browserSuite(async (server) => {
   const care = await createPortal(server.db, actor, { name: 'Acme Care', slug: 'acme-care' });
   const help = await createPortal(server.db, actor, { name: 'Acme Help', slug: 'acme-help' });
   if (!care.ok || !help.ok) throw new Error('portals not created');
-  expect((await setPortalDomain(server.db, actor, help.portal.id, 'support.acme.test', server.url)).ok).toBe(true);
+  expect((await savePortalSettings(server.db, actor, help.portal.id, { domain: 'support.acme.test' }, server.url)).ok).toBe(true);
   careUrl = `${server.url}/p/acme-care`;
   carePage = `${server.url}/admin/settings/portals/${care.portal.id}`;
 });

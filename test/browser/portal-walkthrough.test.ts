@@ -68,16 +68,15 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     await page.locator('#typeName').fill('Tiendas asociadas');
     await page.locator('#baseModule').selectOption({ label: 'Contactos' });
     await page.getByRole('button', { name: 'Añadir tipo de usuario' }).click();
-    await page.waitForURL(/\?done=typeAdded$/);
-    await page.getByRole('link', { name: 'Tiendas asociadas' }).click();
-    await page.waitForURL(/\/types\/[0-9a-f-]{36}$/);
+    // A new type opens at once, on the step that comes next for it.
+    await page.waitForURL(/\/types\/[0-9a-f-]{36}\?done=typeAdded$/);
     await expectAccessible(page);
     const typeId = /types\/([0-9a-f-]{36})/.exec(page.url())?.[1] as string;
     expect(await text('[aria-current="step"]')).toBe('2. Tipo de usuario');
 
     // 3. Tabs: cases as a list (view and edit), deals as cards.
-    await page.getByRole('link', { name: 'Siguiente: Pestañas →' }).click();
-    await page.waitForURL(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await page.getByRole('button', { name: 'Guardar y continuar' }).click();
+    await page.waitForURL(`${server.url}/admin/settings/portal-tabs/${typeId}?done=typeSaved`);
     await expectAccessible(page);
     for (const [module, mode] of [
       ['cases', 'list'],
@@ -90,11 +89,12 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
       await page.locator(`input[id="${m}.viewMode-${mode}"]`).check();
     }
     await page.locator(`input[name="${ids.cases}.edit"]`).check();
-    await page.getByRole('button', { name: 'Guardar pestañas' }).click();
+    await page.getByRole('button', { name: 'Guardar y continuar' }).click();
     await page.getByRole('heading', { level: 1, name: 'Revisar los cambios de acceso' }).waitFor();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Confirmar y guardar' }).click();
-    await page.waitForURL(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await page.waitForURL(/\/portal-fields\/[0-9a-f-]{36}\/contacts\?layout=[0-9a-f-]{36}&done=tabsSaved$/);
+    await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
     expect(await page.locator(`input[id="${ids.deals}.viewMode-canvas"]`).isChecked()).toBe(true);
 
     // 4. Field permissions: cases show subject, status (read-only) and contact; deals their name and stage.
@@ -105,11 +105,11 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
       for (const label of already) expect(await page.getByLabel(`${label} visible`, { exact: true }).isChecked(), label).toBe(true);
       for (const label of visible) await page.getByLabel(`${label} visible`, { exact: true }).check();
       for (const label of readOnly) await page.getByLabel(`${label} de solo lectura`, { exact: true }).check();
-      await page.getByRole('button', { name: 'Guardar permisos de campos' }).click();
+      await page.getByRole('button', { name: /^Guardar y (siguiente|terminar)/ }).click();
       await page.getByRole('heading', { level: 1, name: 'Revisar los cambios de acceso' }).waitFor();
       expect(await main()).toContain('Ahora visibles');
       await page.getByRole('button', { name: 'Confirmar y guardar' }).click();
-      await page.waitForURL(/saved=1/);
+      await page.waitForURL(/saved=1|\/summary$/);
     };
     await fieldsFor('cases', ['Contacto'], ['Estado'], ['Asunto']);
     await fieldsFor('deals', ['Fase'], [], ['Nombre']);

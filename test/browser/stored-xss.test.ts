@@ -14,12 +14,12 @@ import type { Field } from '../../src/db/schema.js';
 import { securityHeaders } from '../../src/http/middleware/security-headers.js';
 import { inviteRecord } from '../../src/invitations/invite.js';
 import { checkTemplate, saveTemplate } from '../../src/invitations/templates.js';
-import { setAccentColor, setPortalDomain } from '../../src/portals/branding.js';
 import { saveCanvasDesign } from '../../src/portals/canvas.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
+import { savePortalSettings } from '../../src/portals/portal-settings.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
-import { addUserType, renameUserType } from '../../src/portals/user-types.js';
+import { addUserType, saveUserTypeSettings } from '../../src/portals/user-types.js';
 import { hasChromium, signedInStaffPage } from '../support/browser.js';
 import { browserSuite } from '../support/browser-suite.js';
 import { acme, seedAcme } from '../support/fixtures.js';
@@ -145,7 +145,7 @@ async function setup(server: TestServer) {
   w.portalId = portal.portal.id;
   const defaultType = await db.selectFrom('portal_user_types').selectAll().where('portal_id', '=', w.portalId).executeTakeFirstOrThrow();
   w.typeId = defaultType.id;
-  expect((await renameUserType(db, staff, defaultType, P[6])).ok).toBe(true);
+  expect((await saveUserTypeSettings(db, staff, defaultType, { name: P[6] })).ok).toBe(true);
   const other = await addUserType(db, staff, w.portalId, { name: P[0], baseModuleId: contacts.module.id });
   if (!other.ok) throw new Error('second type not added');
   w.otherTypeId = other.type.id;
@@ -279,8 +279,14 @@ describe.skipIf(!hasChromium)('stored markup is drawn as text everywhere', () =>
     // A portal's branding takes no free text: its colour and its host name refuse markup.
     const staff: Actor = { kind: 'staff', id: w.adminId };
     for (const p of P) {
-      expect(await setAccentColor(db, staff, w.portalId, p), `accent ${p}`).toEqual({ ok: false, error: 'portals:branding.errors.colorFormat' });
-      expect(await setPortalDomain(db, staff, w.portalId, p, suite.server.url), `domain ${p}`).toEqual({ ok: false, error: 'portals:domain.errors.format' });
+      expect(await savePortalSettings(db, staff, w.portalId, { accent: p }, suite.server.url), `accent ${p}`).toEqual({
+        ok: false,
+        errors: { accent: { key: 'portals:branding.errors.colorFormat' } },
+      });
+      expect(await savePortalSettings(db, staff, w.portalId, { domain: p }, suite.server.url), `domain ${p}`).toEqual({
+        ok: false,
+        errors: { domain: { key: 'portals:domain.errors.format' } },
+      });
     }
 
     const page = await signedInStaffPage(suite.chrome, suite.server.url, acme.admin);

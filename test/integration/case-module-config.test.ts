@@ -65,15 +65,15 @@ describe('a reply in the portal to a case closed past its reopening window', () 
 describe('the portal’s knowledge base', () => {
   it('is Solutions until the admin chooses another module, and refuses one that does not exist', async () => {
     const base = `/admin/settings/portals/${w.helpId}`;
-    const bad = await ana.post(`${base}/knowledge-base`, { knowledgeBase: '00000000-0000-4000-8000-000000000000' });
+    const bad = await ana.post(base, { knowledgeBase: '00000000-0000-4000-8000-000000000000' });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('Choose a module from the list.');
     const products = await t.db.selectFrom('modules').select('id').where('api_name', '=', 'products').executeTakeFirstOrThrow();
-    expect((await ana.post(`${base}/knowledge-base`, { knowledgeBase: products.id })).status).toBe(303);
+    expect((await ana.post(base, { knowledgeBase: products.id })).status).toBe(303);
     expect(
       (await t.db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', w.helpId).executeTakeFirstOrThrow()).knowledge_base_module_id,
     ).toBe(products.id);
-    expect((await ana.post(`${base}/knowledge-base`, { knowledgeBase: '' })).status).toBe(303);
+    expect((await ana.post(base, { knowledgeBase: '' })).status).toBe(303);
     expect(
       (await t.db.selectFrom('portals').select('knowledge_base_module_id').where('id', '=', w.helpId).executeTakeFirstOrThrow()).knowledge_base_module_id,
     ).toBeNull();

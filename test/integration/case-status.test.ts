@@ -150,12 +150,13 @@ describe('status rules', () => {
     const settings = `/admin/settings/portals/${w.helpId}`;
     expect(await (await ana.get(settings)).text()).toContain('name="reopenDays" type="number" value="30"');
     for (const bad of ['400', '-1', 'two', '1.5']) {
-      const refused = await ana.post(`${settings}/cases`, { reopenDays: bad });
+      const refused = await ana.post(settings, { reopenDays: bad });
       expect(refused.status, bad).toBe(422);
       expect(await refused.text()).toContain('Enter a whole number of days from 0 to 365.');
     }
     expect((await t.db.selectFrom('portals').select('reopen_days').where('id', '=', w.helpId).executeTakeFirstOrThrow()).reopen_days).toBe(30);
-    expect((await ana.post(`${settings}/cases`, { reopenDays: '0' })).headers.get('Location')).toBe(`${settings}?done=casesSaved`);
+    // Saved, the step leads on to the portal's first user type.
+    expect((await ana.post(settings, { reopenDays: '0' })).headers.get('Location')).toMatch(new RegExp(`^${settings}/types/[0-9a-f-]{36}\\?done=portalSaved$`));
     try {
       const id = w.records.carlaCase2;
       expect((await client.post(`${casePage(id)}/close`, {})).status).toBe(303);
@@ -164,7 +165,7 @@ describe('status rules', () => {
       expect(page).not.toContain('/reopen"');
       expect((await client.post(`${casePage(id)}/reopen`, {})).headers.get('Location')).toBe(`${casePage(id)}?statusUnchanged=1`);
     } finally {
-      expect((await ana.post(`${settings}/cases`, { reopenDays: '30' })).status).toBe(303);
+      expect((await ana.post(settings, { reopenDays: '30' })).status).toBe(303);
     }
   });
 

@@ -55,7 +55,7 @@ beforeAll(async () => {
   await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
   carePortal = idFrom((await ana.post(PORTALS, { name: 'Acme Care', slug: 'acme-care' })).headers.get('Location'));
   helpPortal = idFrom((await ana.post(PORTALS, { name: 'Acme Help', slug: 'acme-help' })).headers.get('Location'));
-  expect((await ana.post(`${PORTALS}/${helpPortal}/domain`, { domain: 'support.acme.test' })).status).toBe(303);
+  expect((await ana.post(`${PORTALS}/${helpPortal}`, { domain: 'support.acme.test' })).status).toBe(303);
 });
 afterAll(() => t.close());
 
@@ -103,7 +103,7 @@ describe('portal addresses in the configurator', () => {
   });
 
   it('an earlier address is listed in full after the address changes', async () => {
-    expect((await ana.post(`${PORTALS}/${carePortal}/slug`, { slug: 'acme-cuidados' })).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${carePortal}`, { slug: 'acme-cuidados' })).status).toBe(303);
     const page = await (await ana.get(`${PORTALS}/${carePortal}`)).text();
     expect(addressProblems(page, `${BASE}/p/acme-cuidados`)).toEqual([]);
     expect(page).toContain(`<code>${BASE}/p/acme-care</code>`);

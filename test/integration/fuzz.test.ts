@@ -495,7 +495,6 @@ function samplePaths(x: Extras): string[] {
     `/admin/m/contacts/${r.erin}/portal-invitation`,
     `${partners}/types/${w.partnersTypeId}/delete`,
     `${partners}/types/${w.partnersTypeId}/auto-invite`,
-    `${partners}/logo/remove`,
     `${partners}/invitation-email/reset`,
   ];
 }

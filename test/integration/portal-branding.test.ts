@@ -35,10 +35,10 @@ afterAll(() => t.close());
 describe('the accent colour', () => {
   it('refuses a colour white text cannot be read on, and a malformed one, in words; the portal keeps its colour', async () => {
     expect(contrastWithWhite('#ffff00')).toBeLessThan(4.5);
-    const yellow = await ana.post(`${portalPath}/accent`, { accent: '#ffff00' });
+    const yellow = await ana.post(portalPath, { accent: '#ffff00' });
     expect(yellow.status).toBe(422);
     expect(await yellow.text()).toContain('White text on this colour is too hard to read');
-    const bad = await ana.post(`${portalPath}/accent`, { accent: 'teal' });
+    const bad = await ana.post(portalPath, { accent: 'teal' });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('Enter a colour as # and six hex digits');
     expect((await t.db.selectFrom('portals').select('accent_color').where('id', '=', w.helpId).executeTakeFirstOrThrow()).accent_color).toBeNull();
@@ -46,7 +46,7 @@ describe('the accent colour', () => {
 
   it('uses an accepted colour on the portal’s pages through a stylesheet cached for good', async () => {
     expect(contrastWithWhite('#0f766e')).toBeGreaterThanOrEqual(4.5);
-    expect((await ana.post(`${portalPath}/accent`, { accent: '#0F766E' })).status).toBe(303);
+    expect((await ana.post(portalPath, { accent: '#0F766E' })).status).toBe(303);
     const login = await (await t.app.request(`http://porta.test${HELP}/login`)).text();
     expect(login).toContain(`href="${HELP}/brand/accent-0f766e.css"`);
     const css = await t.app.request(`http://porta.test${HELP}/brand/accent-0f766e.css`);
@@ -63,7 +63,7 @@ describe('the logo', () => {
   const upload = (name: string, bytes: Uint8Array<ArrayBuffer>, type = 'image/png') => {
     const form = new FormData();
     form.set('logo', new File([bytes], name, { type }));
-    return ana.request(`${portalPath}/logo`, { method: 'POST', body: form });
+    return ana.request(portalPath, { method: 'POST', body: form });
   };
 
   it('refuses a file that is not an image of an allowed kind, or is too large', async () => {
@@ -116,15 +116,15 @@ describe('a portal on its own host name', () => {
       ['support.acme.test/path', 'Enter a host name such as support.example.com'],
       ['porta.test', 'That is Porta'],
     ]) {
-      const res = await ana.post(`${portalPath}/domain`, { domain: domain as string });
+      const res = await ana.post(portalPath, { domain: domain as string });
       expect(res.status).toBe(422);
       expect(await res.text()).toContain(message);
     }
-    expect((await ana.post(`/admin/settings/portals/${w.partnersId}/domain`, { domain: 'partners.acme.test' })).status).toBe(303);
-    const taken = await ana.post(`${portalPath}/domain`, { domain: 'PARTNERS.acme.test' });
+    expect((await ana.post(`/admin/settings/portals/${w.partnersId}`, { domain: 'partners.acme.test' })).status).toBe(303);
+    const taken = await ana.post(portalPath, { domain: 'PARTNERS.acme.test' });
     expect(taken.status).toBe(422);
     expect(await taken.text()).toContain('Another portal already answers on that host name');
-    expect((await ana.post(`${portalPath}/domain`, { domain: `https://${HOST.toUpperCase()}/` })).status).toBe(303);
+    expect((await ana.post(portalPath, { domain: `https://${HOST.toUpperCase()}/` })).status).toBe(303);
     expect((await t.db.selectFrom('portals').select('domain').where('id', '=', w.helpId).executeTakeFirstOrThrow()).domain).toBe(HOST);
   });
 

@@ -53,11 +53,16 @@ describe('the configuration as steps', () => {
       ['4. Field permissions', `/admin/settings/portal-fields/${typeId}/contacts`],
       ['5. Finish', `${PORTALS}/${portalId}/summary`],
     ]);
-    expect(portalPage).toContain(`<a class="button" href="${typeHref}">Next: User type →</a>`);
+    // The step is one form whose one primary button saves it and leads on.
+    expect(portalPage).toContain(`<form method="post" action="${PORTALS}/${portalId}" enctype="multipart/form-data"`);
+    expect(portalPage.match(/<button type="submit" class="button">/g)).toHaveLength(1);
+    expect(portalPage).toContain('Save and continue');
 
     const typePage = await (await ana.get(typeHref)).text();
     expect(typePage).toContain('<span aria-current="step">2. User type</span>');
-    expect(typePage).toContain(`<a class="button" href="/admin/settings/portal-tabs/${typeId}">Next: Tabs →</a>`);
+    expect(typePage).toContain(`<form method="post" action="${typeHref}"`);
+    expect(typePage.match(/<button type="submit" class="button">/g)).toHaveLength(1);
+    expect(typePage).toContain('Save and continue');
   });
 
   it('finishes on a summary of every user type, with edit links and the preview, in the admin’s language', async () => {

@@ -109,8 +109,8 @@ describe('portals, their addresses and user types', () => {
   });
 
   it('renames a portal and changes its address; the old address redirects to the same page under the new one', async () => {
-    expect((await ana.post(`${PORTALS}/${acmePortal}/name`, { name: 'Acme Clientes' })).status).toBe(303);
-    const moved = await ana.post(`${PORTALS}/${acmePortal}/slug`, { slug: 'clientes' });
+    expect((await ana.post(`${PORTALS}/${acmePortal}`, { name: 'Acme Clientes' })).status).toBe(303);
+    const moved = await ana.post(`${PORTALS}/${acmePortal}`, { slug: 'clientes' });
     expect(moved.status).toBe(303);
     const portal = await t.db.selectFrom('portals').selectAll().where('id', '=', acmePortal).executeTakeFirstOrThrow();
     expect(portal).toMatchObject({ name: 'Acme Clientes', slug: 'clientes' });
@@ -129,9 +129,9 @@ describe('portals, their addresses and user types', () => {
 
     // The old address stays this portal's: no other portal may take it, but this one may take it back.
     expect((await ana.post(PORTALS, { name: 'Other', slug: 'acme-iberia' })).status).toBe(422);
-    expect((await ana.post(`${PORTALS}/${acmePortal}/slug`, { slug: 'acme-iberia' })).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${acmePortal}`, { slug: 'acme-iberia' })).status).toBe(303);
     expect((await visitor.get('/p/clientes/login')).headers.get('Location')).toBe('/p/acme-iberia/login');
-    expect((await ana.post(`${PORTALS}/${acmePortal}/slug`, { slug: 'clientes' })).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${acmePortal}`, { slug: 'clientes' })).status).toBe(303);
   });
 
   it('adds a second user type, refusing a duplicate name and a module that cannot hold portal users', async () => {
@@ -175,10 +175,10 @@ describe('portals, their addresses and user types', () => {
     const typePage = await (await ana.get(`${PORTALS}/${acmePortal}/types/${id}`)).text();
     expect(typePage).toMatch(/<dt>Invited<\/dt><dd>2<\/dd><dt>Active<\/dt><dd>1<\/dd><dt>Deactivated<\/dt><dd>1<\/dd>/);
 
-    const below = await ana.post(`${PORTALS}/${acmePortal}/types/${id}/limit`, { limit: '2' });
+    const below = await ana.post(`${PORTALS}/${acmePortal}/types/${id}`, { limit: '2' });
     expect(below.status).toBe(422);
     expect(await below.text()).toContain('The limit cannot be below the 3 users already invited or active.');
-    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${id}/limit`, { limit: '3' })).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${id}`, { limit: '3' })).status).toBe(303);
     expect((await typesOf(acmePortal))[0]?.user_limit).toBe(3);
   });
 
@@ -206,7 +206,7 @@ describe('portals, their addresses and user types', () => {
     expect(await full.text()).toContain('The chosen type would then have 4 invited or active users, above its limit of 3.');
     expect(await typesOf(acmePortal)).toHaveLength(3);
 
-    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${defaultType?.id}/limit`, { limit: '10' })).status).toBe(303);
+    expect((await ana.post(`${PORTALS}/${acmePortal}/types/${defaultType?.id}`, { limit: '10' })).status).toBe(303);
     const done = await ana.post(`${PORTALS}/${acmePortal}/types/${partnerType?.id}/delete`, { transferTo: defaultType?.id ?? '', confirm: '1' });
     expect(done.status).toBe(303);
     expect((await typesOf(acmePortal)).map((x) => x.name)).toEqual(['Customer portal', 'Proveedores']);
@@ -252,7 +252,7 @@ describe('who may configure portals', () => {
     expect(list.status).toBe(200);
     expect(await list.text()).toContain('/p/clientes');
     const portal = await t.db.selectFrom('portals').select('id').where('slug', '=', 'clientes').executeTakeFirstOrThrow();
-    expect((await brunoClient.post(`${PORTALS}/${portal.id}/name`, { name: 'Clientes Acme' })).status).toBe(303);
+    expect((await brunoClient.post(`${PORTALS}/${portal.id}`, { name: 'Clientes Acme' })).status).toBe(303);
     expect((await t.db.selectFrom('portals').select('name').where('id', '=', portal.id).executeTakeFirstOrThrow()).name).toBe('Clientes Acme');
   });
 

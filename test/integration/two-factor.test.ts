@@ -180,15 +180,14 @@ describe('two-factor sign-in for a portal user', () => {
 describe('two-factor required for a user type', () => {
   it('is a checkbox on the user type page', async () => {
     const pagePath = `/admin/settings/portals/${w.partnersId}/types/${w.partnersTypeId}`;
-    expect(await (await ana.get(pagePath)).text()).toContain('name="required"');
-    const saved = await ana.post(`${pagePath}/two-factor`, { required: 'on' });
+    expect(await (await ana.get(pagePath)).text()).toContain('name="requireTwoFactor"');
+    const saved = await ana.post(pagePath, { step: 'type', requireTwoFactor: 'on' });
     expect(saved.status).toBe(303);
-    expect(saved.headers.get('Location')).toBe(`${pagePath}?done=twoFactorSaved`);
+    expect(saved.headers.get('Location')).toBe(`/admin/settings/portal-tabs/${w.partnersTypeId}?done=typeSaved`);
     const type = await t.db.selectFrom('portal_user_types').select('require_two_factor').where('id', '=', w.partnersTypeId).executeTakeFirstOrThrow();
     expect(type.require_two_factor).toBe(true);
-    const html = await (await ana.get(`${pagePath}?done=twoFactorSaved`)).text();
-    expect(html).toContain('Two-factor setting saved.');
-    expect(html).toMatch(/<input type="checkbox" id="require-two-factor" name="required" checked=""/);
+    expect(await (await ana.get(`/admin/settings/portal-tabs/${w.partnersTypeId}?done=typeSaved`)).text()).toContain('User type saved. Next: its tabs.');
+    expect(await (await ana.get(pagePath)).text()).toMatch(/<input type="checkbox" id="require-two-factor" name="requireTwoFactor" checked=""/);
   });
 
   it('makes a user without it set it up right after signing in, before any page', async () => {

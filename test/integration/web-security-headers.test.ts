@@ -5,7 +5,7 @@ import { createImport } from '../../src/crm/import.js';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
 import { createRecord } from '../../src/crm/records.js';
 import { issueInvitation } from '../../src/invitations/tokens.js';
-import { setLogo } from '../../src/portals/branding.js';
+import { savePortalSettings } from '../../src/portals/portal-settings.js';
 import { addWebTab } from '../../src/portals/web-tabs.js';
 import { storeExport } from '../../src/privacy/export.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
@@ -49,7 +49,7 @@ beforeAll(async () => {
     ownerId: w.adminId,
   });
   expect((await addWebTab(t.db, w.staff, w.helpTypeId, { name: 'Status', url: 'https://status.acme.example' })).ok).toBe(true);
-  expect((await setLogo(t.db, w.staff, w.helpId, { name: 'logo.png', bytes: PNG })).ok).toBe(true);
+  expect((await savePortalSettings(t.db, w.staff, w.helpId, { logo: { name: 'logo.png', bytes: PNG } }, t.config.baseUrl)).ok).toBe(true);
   const request = await t.db
     .insertInto('privacy_requests')
     .values({

@@ -7,8 +7,8 @@ import { type Actor, createRecord, moveToRecycleBin, type RecordData, updateReco
 import type { Database } from '../../src/db/database.js';
 import { DEMO_PORTAL_SLUG, seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
-import { setPortalDomain } from '../../src/portals/branding.js';
 import { saveFieldPermissions } from '../../src/portals/field-permissions.js';
+import { savePortalSettings } from '../../src/portals/portal-settings.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { addUserType } from '../../src/portals/user-types.js';
@@ -139,8 +139,8 @@ export async function seedLeakWorld(t: TestApp): Promise<LeakWorld> {
   const partners = await createPortal(db, staff, { name: 'Partners', slug: 'partners' });
   const franchise = await createPortal(db, staff, { name: 'Franchise network', slug: 'franchise' });
   if (!partners.ok || !franchise.ok) throw new Error('the portals were refused');
-  const domain = await setPortalDomain(db, staff, franchise.portal.id, FRANCHISE_HOST, t.config.baseUrl);
-  if (!domain.ok) throw new Error(`the franchise domain was refused: ${domain.error}`);
+  const domain = await savePortalSettings(db, staff, franchise.portal.id, { domain: FRANCHISE_HOST }, t.config.baseUrl);
+  if (!domain.ok) throw new Error(`the franchise domain was refused: ${JSON.stringify(domain.errors)}`);
   const defaultType = async (portalId: string) =>
     (await db.selectFrom('portal_user_types').select('id').where('portal_id', '=', portalId).executeTakeFirstOrThrow()).id;
   const newType = async (portalId: string, name: string, base: ModuleMeta) => {

@@ -10,8 +10,10 @@ import { formValues } from '../../http/request.js';
 import { autoInvite } from '../../invitations/auto-invite.js';
 import { type InviteDeps, inviteRecord } from '../../invitations/invite.js';
 import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../invitations/reasons.js';
+import { emptyTabsNotice, emptyTabsOf } from '../../portals/empty-tabs.js';
 import { ACTION_REFUSALS, type ActionRefusal, isPortalUserAction } from '../../portals/portal-user-actions.js';
 import { mayManagePortalUsers, type PortalUserRow, portalUserOfRecord, type TypeChoice, typesForModule } from '../../portals/portal-users.js';
+import { confirmPage } from './confirm.js';
 import { forbidden, moduleContext, notFound } from './record-context.js';
 
 // A record's portal access, on its page: the portal user it is, or its single
@@ -29,15 +31,29 @@ recordPortalRoutes.post('/:module/:id/portal-invitation', async (c) => {
   if (!mayManagePortalUsers(ctx.staff)) return forbidden(c);
   const record = await findRecord(c.get('deps').db, ctx.meta, c.req.param('id'), ctx.scope);
   if (!record) return notFound(c);
-  const { type = '' } = await formValues(c, ['type']);
-  const fits = (await typesForModule(c.get('deps').db, ctx.meta.module.id)).some((ty) => ty.id === type);
-  if (!fits) {
-    const t = c.get('t');
-    return errorPage(c, 422, t('errors:formHasErrors'), t('portalusers:record.chooseType'));
+  const { type = '', confirm } = await formValues(c, ['type', 'confirm']);
+  const db = c.get('deps').db;
+  const chosen = (await typesForModule(db, ctx.meta.module.id)).find((ty) => ty.id === type);
+  const t = c.get('t');
+  if (!chosen) return errorPage(c, 422, t('errors:formHasErrors'), t('portalusers:record.chooseType'));
+  const recordUrl = `${ctx.base}/${record.id}`;
+  // A type whose tabs show no field is stated first: its user would see empty pages.
+  const empty = confirm === '1' ? undefined : (await emptyTabsOf(db, [chosen.id])).get(chosen.id);
+  if (empty) {
+    const notice = emptyTabsNotice(t, c.get('lang'), chosen, empty);
+    const title = t('portals:emptyTabs.title.invite', { type: chosen.name });
+    return confirmPage(c, {
+      title,
+      facts: [notice.text, t('portals:emptyTabs.goAhead.invite')],
+      links: notice.links,
+      action: `${recordUrl}/portal-invitation`,
+      fields: [['type', chosen.id]],
+      cancelHref: `${recordUrl}#portal-access`,
+    });
   }
   const outcome = await inviteRecord(inviteDeps(c), { recordId: record.id, userTypeId: type, staffId: ctx.staff.id });
   const query = outcome.outcome === 'failed' ? `portalInvite=failed&reason=${outcome.reason}` : 'portalInvite=sent';
-  return c.redirect(`${ctx.base}/${record.id}?${query}#portal-access`, 303);
+  return c.redirect(`${recordUrl}?${query}#portal-access`, 303);
 });
 
 /**
@@ -74,6 +90,12 @@ export async function portalAccessPanel(
   const user = read ? read.user : await portalUserOfRecord(db, record.id);
   const canManage = mayManagePortalUsers(staff);
   if (!user && !canManage) return undefined;
+  const empty = canManage
+    ? await emptyTabsOf(
+        db,
+        types.map((ty) => ty.id),
+      )
+    : new Map();
   const props: PortalAccessPanelProps = {
     view: c.get('view'),
     recordUrl,
@@ -82,6 +104,7 @@ export async function portalAccessPanel(
     user,
     changeTypes: user ? types.filter((ty) => ty.portalId === user.portalId && ty.baseModuleId === user.baseModuleId && ty.id !== user.userTypeId) : [],
     inviteTypes: types,
+    emptyTypeIds: new Set(empty.keys()),
     email: emailOf(record, emailField(meta.fields)),
     notice: noticeOf(c, user?.email),
   };

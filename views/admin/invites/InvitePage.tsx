@@ -11,6 +11,8 @@ export type InvitePageProps = {
   base: string;
   types: InviteTypeChoice[];
   typeId: string | undefined;
+  /** The chosen type shows a tab with no visible field: the warning and where to choose its fields. */
+  emptyTabs?: { text: string; links: { href: string; label: string }[] } | undefined;
   moduleName: string;
   licences: { used: number; limit: number } | undefined;
   q: string;
@@ -33,7 +35,7 @@ const withQuery = (base: string, params: Record<string, string | undefined>) => 
 
 /** Bulk invitation: a user type, the records that can be invited to it, and what to do with the chosen ones. */
 export function InvitePage(props: InvitePageProps) {
-  const { view, portalName, base, types, typeId, error } = props;
+  const { view, portalName, base, types, typeId, error, emptyTabs } = props;
   const { t } = view;
   return (
     <section class="bulk-invite">
@@ -58,6 +60,18 @@ export function InvitePage(props: InvitePageProps) {
             {t('bulkinvite:type.choose')}
           </button>
         </form>
+      )}
+      {emptyTabs && (
+        <Alert kind="warning">
+          <p>{emptyTabs.text}</p>
+          <ul>
+            {emptyTabs.links.map((l) => (
+              <li>
+                <a href={l.href}>{l.label}</a>
+              </li>
+            ))}
+          </ul>
+        </Alert>
       )}
       {typeId && <Candidates {...props} typeId={typeId} />}
     </section>

@@ -9,6 +9,8 @@ export type ConfirmActionProps = {
   /** The people it applies to, and those it leaves alone with why. */
   people?: string[] | undefined;
   skipped?: string[] | undefined;
+  /** Pages where what the warning is about can be put right first. */
+  links?: { href: string; label: string }[] | undefined;
   /** Where the Confirm button posts: the same address and fields as the first request, with confirm=1. */
   action: string;
   fields: [string, string][];
@@ -34,6 +36,15 @@ export function ConfirmAction(props: ConfirmActionProps) {
             ))}
           </ul>
         </Alert>
+      )}
+      {props.links && props.links.length > 0 && (
+        <ul class="confirm-links">
+          {props.links.map((l) => (
+            <li>
+              <a href={l.href}>{l.label}</a>
+            </li>
+          ))}
+        </ul>
       )}
       {props.people && props.people.length > 0 && (
         <ul class="confirm-people">

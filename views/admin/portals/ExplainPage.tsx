@@ -204,7 +204,7 @@ function Picker(props: ExplainPageProps) {
   return (
     <section class="card">
       <h2>{t('portalexplain:picker.title')}</h2>
-      {props.moreChoices && <p class="hint">{t('portalexplain:picker.more', { count: choices.length })}</p>}
+      {props.moreChoices && <p class="hint">{t('portalexplain:picker.more', { max: choices.length })}</p>}
       <form method="get" action={base}>
         {props.search && <input type="hidden" name="q" value={props.search} />}
         <div class={userError ? 'field has-error' : 'field'}>

@@ -8,7 +8,7 @@ import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, SlugField, say } from './messages.js';
 import { PortalAddress } from './PortalAddress.js';
-import { NextStep, SetupSteps } from './SetupSteps.js';
+import { SetupSteps } from './SetupSteps.js';
 import { UserTypesTable } from './UserTypesTable.js';
 
 export type PortalPageProps = {
@@ -24,7 +24,7 @@ export type PortalPageProps = {
   /** Every live module, to choose the knowledge base from. */
   modules?: Module[];
   notice?: string | undefined;
-  values?: { name?: string; slug?: string; typeName?: string; baseModule?: string; reopenDays?: string; accent?: string; domain?: string };
+  values?: Partial<Record<'name' | 'slug' | 'domain' | 'reopenDays' | 'knowledgeBase' | 'accent' | 'typeName' | 'baseModule', string | undefined>>;
   portalErrors?: PortalErrors | undefined;
   typeErrors?: TypeErrors | undefined;
 };
@@ -61,31 +61,37 @@ export function PortalPage({
       {portalErrors.form && <Alert kind="error">{say(view, portalErrors.form)}</Alert>}
       <PortalAddress view={view} url={portalPublicUrl(baseUrl, portal)} id="portal-address" />
 
-      <h2>{t('portals:name.title')}</h2>
-      <form method="post" action={`${base}/name`}>
-        <TextField name="name" label={t('portals:name.label')} value={values.name ?? portal.name} error={say(view, portalErrors.name)} required />
-        <button type="submit" class="button">
-          {t('portals:name.submit')}
-        </button>
-      </form>
+      <form
+        method="post"
+        action={base}
+        enctype="multipart/form-data"
+        data-unsaved={t('portalsteps:unsaved')}
+        data-unsaved-changed={Object.keys(portalErrors).length > 0 ? '' : undefined}
+      >
+        <fieldset>
+          <legend>{t('portals:settings.identity')}</legend>
+          <TextField name="name" label={t('portals:name.label')} value={values.name ?? portal.name} error={say(view, portalErrors.name)} required />
+          <SlugField view={view} value={values.slug ?? portal.slug} error={say(view, portalErrors.slug)} checkUrl={`${base}/slug-check`} />
+          <p class="hint">{t('portals:slug.changeNote')}</p>
+          {oldSlugs.length > 0 && (
+            <p class="hint">
+              {t('portals:slug.oldSlugs')} {oldSlugs.map((s, i) => [i > 0 ? ', ' : '', <code>{slugAddress(s)}</code>])}
+            </p>
+          )}
+          <p class="hint" id="domain-intro">
+            {t('portals:domain.intro', { url: slugAddress(portal.slug) })}
+          </p>
+          <TextField
+            name="domain"
+            label={t('portals:domain.label')}
+            hint={t('portals:domain.hint')}
+            value={values.domain ?? portal.domain ?? ''}
+            error={say(view, portalErrors.domain)}
+          />
+        </fieldset>
 
-      <h2>{t('portals:slug.title')}</h2>
-      <p>{t('portals:slug.changeNote')}</p>
-      {oldSlugs.length > 0 && (
-        <p>
-          {t('portals:slug.oldSlugs')} {oldSlugs.map((s, i) => [i > 0 ? ', ' : '', <code>{slugAddress(s)}</code>])}
-        </p>
-      )}
-      <form method="post" action={`${base}/slug`}>
-        <SlugField view={view} value={values.slug ?? portal.slug} error={say(view, portalErrors.slug)} checkUrl={`${base}/slug-check`} />
-        <button type="submit" class="button">
-          {t('portals:slug.submit')}
-        </button>
-      </form>
-
-      <section aria-labelledby="cases-title">
-        <h2 id="cases-title">{t('portals:cases.title')}</h2>
-        <form method="post" action={`${base}/cases`}>
+        <fieldset>
+          <legend>{t('portals:cases.title')}</legend>
           <TextField
             name="reopenDays"
             type="number"
@@ -95,33 +101,23 @@ export function PortalPage({
             error={say(view, portalErrors.reopenDays)}
             required
           />
-          <button type="submit" class="button">
-            {t('portals:cases.submit')}
-          </button>
-        </form>
-        <form method="post" action={`${base}/knowledge-base`}>
           <SelectField
             name="knowledgeBase"
             label={t('portals:cases.knowledgeBase')}
             hint={t('portals:cases.knowledgeBaseHint')}
-            value={portal.knowledge_base_module_id ?? ''}
+            value={values.knowledgeBase ?? portal.knowledge_base_module_id ?? ''}
             error={say(view, portalErrors.knowledgeBase)}
             options={[
               { value: '', label: t('portals:cases.knowledgeBaseDefault') },
               ...modules.filter((m) => m.api_name !== 'solutions').map((m) => ({ value: m.id, label: moduleLabel(t, lang, m, 'plural') })),
             ]}
           />
-          <button type="submit" class="button secondary">
-            {t('portals:cases.knowledgeBaseSubmit')}
-          </button>
-        </form>
-        {deflected !== undefined && <p>{t('portals:deflections.count', { count: deflected })}</p>}
-      </section>
+          {deflected !== undefined && <p class="hint">{t('portals:deflections.count', { count: deflected })}</p>}
+        </fieldset>
 
-      <section aria-labelledby="brand-title">
-        <h2 id="brand-title">{t('portals:branding.title')}</h2>
-        <p>{t('portals:branding.intro')}</p>
-        <form method="post" action={`${base}/accent`}>
+        <fieldset>
+          <legend>{t('portals:branding.title')}</legend>
+          <p class="hint">{t('portals:branding.intro')}</p>
           <TextField
             name="accent"
             label={t('portals:branding.accent')}
@@ -129,16 +125,11 @@ export function PortalPage({
             value={values.accent ?? portal.accent_color ?? ''}
             error={say(view, portalErrors.accent)}
           />
-          <button type="submit" class="button">
-            {t('portals:branding.accentSubmit')}
-          </button>
-        </form>
-        {logo && (
-          <p>
-            {t('portals:branding.currentLogo')} <img src={logo} alt={t('portals:branding.logoAlt', { name: portal.name })} height="32" />
-          </p>
-        )}
-        <form method="post" action={`${base}/logo`} enctype="multipart/form-data">
+          {logo && (
+            <p>
+              {t('portals:branding.currentLogo')} <img src={logo} alt={t('portals:branding.logoAlt', { name: portal.name })} height="32" />
+            </p>
+          )}
           <div class={portalErrors.logo ? 'field has-error' : 'field'}>
             <label for="portal-logo">{t('portals:branding.logo')}</label>
             <input
@@ -158,35 +149,20 @@ export function PortalPage({
               </p>
             )}
           </div>
+          {logo && (
+            <div class="field checkbox">
+              <input type="checkbox" id="remove-logo" name="removeLogo" />
+              <label for="remove-logo">{t('portals:branding.logoRemove')}</label>
+            </div>
+          )}
+        </fieldset>
+        <p class="form-actions">
           <button type="submit" class="button">
-            {t('portals:branding.logoSubmit')}
+            {t('portalsteps:saveContinue')}
           </button>
-        </form>
-        {logo && (
-          <form method="post" action={`${base}/logo/remove`}>
-            <button type="submit" class="button secondary">
-              {t('portals:branding.logoRemove')}
-            </button>
-          </form>
-        )}
-      </section>
+        </p>
+      </form>
 
-      <section aria-labelledby="domain-title">
-        <h2 id="domain-title">{t('portals:domain.title')}</h2>
-        <p>{t('portals:domain.intro', { url: slugAddress(portal.slug) })}</p>
-        <form method="post" action={`${base}/domain`}>
-          <TextField
-            name="domain"
-            label={t('portals:domain.label')}
-            hint={t('portals:domain.hint')}
-            value={values.domain ?? portal.domain ?? ''}
-            error={say(view, portalErrors.domain)}
-          />
-          <button type="submit" class="button">
-            {t('portals:domain.submit')}
-          </button>
-        </form>
-      </section>
       <h2 id="types-title">{t('portals:types.title')}</h2>
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
       <p>
@@ -213,11 +189,10 @@ export function PortalPage({
           required
           options={[{ value: '', label: t('portals:choose') }, ...baseModules.map((m) => ({ value: m.id, label: moduleLabel(t, lang, m, 'plural') }))]}
         />
-        <button type="submit" class="button">
+        <button type="submit" class="button secondary">
           {t('portals:types.addSubmit')}
         </button>
       </form>
-      <NextStep view={view} current="portal" at={steps} />
     </section>
   );
 }

@@ -36,6 +36,8 @@ export type PortalUsersPageProps = {
   /** The invitation email page, for staff who may configure portals. */
   emailHref?: string | undefined;
   types: UserTypeWithCounts[];
+  /** Types whose shown tabs include one with no visible field (marked where users are moved to a type). */
+  emptyTypeIds?: ReadonlySet<string> | undefined;
   /** The latest invitation batches, those of deleted types included. */
   batches?: BatchSummary[] | undefined;
   page: PortalUserPage;
@@ -237,7 +239,7 @@ const ACTION_KEYS: Record<PortalUserAction, string> = {
 };
 
 /** One form: the selection with the bulk action, and per-row buttons that post to their own address. */
-function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
+function UsersForm({ view, portal, types, page, emptyTypeIds }: PortalUsersPageProps) {
   const { t, fmt } = view;
   const date = (d: Date | null) => (d ? <time datetime={d.toISOString()}>{fmt.date(d)}</time> : '—');
   return (
@@ -254,7 +256,7 @@ function UsersForm({ view, portal, types, page }: PortalUsersPageProps) {
         <select id="bulk-type" name="toType">
           <option value="">{t('portalusers:choose')}</option>
           {types.map((ty) => (
-            <option value={ty.id}>{ty.name}</option>
+            <option value={ty.id}>{emptyTypeIds?.has(ty.id) ? t('portals:emptyTabs.option', { label: ty.name }) : ty.name}</option>
           ))}
         </select>
         <button type="submit" class="button secondary small">

@@ -30,11 +30,16 @@ export function stepHref(step: Step, at: StepPlace): string | undefined {
   }
 }
 
-/** The configuration as steps — portal, user type, tabs, field permissions, finish — each one a link once reachable. */
+/**
+ * The configuration as steps — portal, user type, tabs, field permissions,
+ * finish — each one a link once reachable. Its script warns before leaving a
+ * step whose form (marked data-unsaved) has changes not saved yet.
+ */
 export function SetupSteps({ view, current, at }: { view: ViewContext; current: Step; at: StepPlace }) {
   const { t } = view;
   return (
     <nav class="steps" aria-label={t('portalsteps:label')}>
+      <script type="module" src={view.asset('js/unsaved.js')}></script>
       <ol>
         {STEPS.map((step, i) => {
           const href = stepHref(step, at);
@@ -85,19 +90,5 @@ function TypeStep({
         ))}
       </ul>
     </li>
-  );
-}
-
-/** The way on to the following step, at the end of a step's page. */
-export function NextStep({ view, current, at }: { view: ViewContext; current: Step; at: StepPlace }) {
-  const next = STEPS[STEPS.indexOf(current) + 1];
-  const href = next ? stepHref(next, at) : undefined;
-  if (!next || !href) return null;
-  return (
-    <p class="next-step">
-      <a class="button" href={href}>
-        {view.t('portalsteps:next', { name: view.t(`portalsteps:names.${next}`) })}
-      </a>
-    </p>
   );
 }

@@ -4,7 +4,7 @@ import { LANGUAGES } from '../../../src/i18n/languages.js';
 import { TAB_LABEL_MAX, type TabErrors, type TabInput, type TabOption } from '../../../src/portals/tabs.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
-import { NextStep, SetupSteps, type StepPlace } from './SetupSteps.js';
+import { SetupSteps, type StepPlace } from './SetupSteps.js';
 
 export type TabsPageProps = {
   view: ViewContext;
@@ -15,6 +15,7 @@ export type TabsPageProps = {
   values: Record<string, TabInput> | undefined;
   errors: TabErrors;
   steps: StepPlace;
+  notice?: string | undefined;
 };
 
 function current(option: TabOption, values: Record<string, TabInput> | undefined): TabInput {
@@ -45,7 +46,7 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
 }
 
 /** Which modules a user type's portal shows, and what its users may do in each. */
-export function TabsPage({ view, action, typeName, portalName, options, values, errors, steps }: TabsPageProps) {
+export function TabsPage({ view, action, typeName, portalName, options, values, errors, steps, notice }: TabsPageProps) {
   const { t, lang } = view;
   const access = ['none', 'view', 'add'].map((v) => ({ value: v, label: t(`portaltabs:access.${v}`) }));
   return (
@@ -53,8 +54,9 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
       <SetupSteps view={view} current="tabs" at={steps} />
       <h1>{t('portaltabs:title', { type: typeName, portal: portalName })}</h1>
       <p>{t('portaltabs:intro')}</p>
+      {notice && <Alert kind="success">{notice}</Alert>}
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
-      <form method="post" action={action}>
+      <form method="post" action={action} data-unsaved={t('portalsteps:unsaved')} data-unsaved-changed={Object.keys(errors).length > 0 ? '' : undefined}>
         {options.map((option) => {
           const id = option.module.id;
           const v = current(option, values);
@@ -158,11 +160,12 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
             </details>
           );
         })}
-        <button type="submit" class="button">
-          {t('portaltabs:save')}
-        </button>
+        <p class="form-actions">
+          <button type="submit" class="button">
+            {t('portalsteps:saveContinue')}
+          </button>
+        </p>
       </form>
-      <NextStep view={view} current="tabs" at={steps} />
     </section>
   );
 }

@@ -5,7 +5,7 @@ import type { TypeErrors, UserTypeWithCounts } from '../../../src/portals/user-t
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 import { PORTALS_PATH, say } from './messages.js';
-import { NextStep, SetupSteps } from './SetupSteps.js';
+import { SetupSteps } from './SetupSteps.js';
 
 export type UserTypePageProps = {
   view: ViewContext;
@@ -15,7 +15,7 @@ export type UserTypePageProps = {
   /** Every user type of the portal, for the steps. */
   types?: { id: string; name: string }[];
   notice?: string | undefined;
-  values?: { name?: string; limit?: string };
+  values?: { name?: string | undefined; limit?: string | undefined; requireTwoFactor?: boolean | undefined };
   errors?: TypeErrors | undefined;
 };
 
@@ -39,61 +39,70 @@ export function UserTypePage({ view, portal, type, transferTargets, types, notic
       </p>
       {type.is_default && <p>{t('portals:types.defaultNote')}</p>}
 
-      <form method="post" action={`${base}/name`}>
+      <form method="post" action={base} data-unsaved={t('portalsteps:unsaved')} data-unsaved-changed={Object.keys(errors).length > 0 ? '' : undefined}>
+        <input type="hidden" name="step" value="type" />
         <TextField name="name" label={t('portals:types.name')} value={values.name ?? type.name} error={say(view, errors.name)} required />
-        <button type="submit" class="button">
-          {t('portals:types.rename')}
-        </button>
-      </form>
-
-      <p>
-        <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>{' '}
-        <a href={`/admin/settings/portal-dashboards/${type.id}`}>{t('portalconfig:dashboards.link')}</a>{' '}
-        {view.staff?.isAdmin && (
-          <>
-            <a href={`/admin/settings/portal-preview?portal=${portal.id}&type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>{' '}
-          </>
-        )}
-        <a href={`/admin/settings/portal-tabs/${type.id}`}>{t('portaltabs:link')}</a> <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>
-      </p>
-      <h2>{t('portals:licences.title')}</h2>
-      <dl>
-        <dt>{t('portals:licences.invited')}</dt>
-        <dd>{fmt.number(type.counts.invited)}</dd>
-        <dt>{t('portals:licences.active')}</dt>
-        <dd>{fmt.number(type.counts.active)}</dd>
-        <dt>{t('portals:licences.deactivated')}</dt>
-        <dd>{fmt.number(type.counts.deactivated)}</dd>
-      </dl>
-      <form method="post" action={`${base}/limit`}>
-        <TextField
-          name="limit"
-          type="number"
-          inputmode="numeric"
-          label={t('portals:licences.limit')}
-          value={values.limit ?? String(type.user_limit)}
-          error={say(view, errors.limit)}
-          hint={t('portals:licences.limitHint')}
-          required
-        />
-        <button type="submit" class="button">
-          {t('portals:licences.save')}
-        </button>
-      </form>
-
-      <h2>{t('twofactor:type.title')}</h2>
-      <form method="post" action={`${base}/two-factor`}>
-        <div class="field checkbox">
-          <input type="checkbox" id="require-two-factor" name="required" checked={type.require_two_factor} aria-describedby="require-two-factor-hint" />
-          <label for="require-two-factor">{t('twofactor:type.label')}</label>
-        </div>
-        <p class="hint" id="require-two-factor-hint">
-          {t('twofactor:type.hint')}
+        <fieldset>
+          <legend>{t('portals:licences.title')}</legend>
+          <dl class="licence-counts">
+            <dt>{t('portals:licences.invited')}</dt>
+            <dd>{fmt.number(type.counts.invited)}</dd>
+            <dt>{t('portals:licences.active')}</dt>
+            <dd>{fmt.number(type.counts.active)}</dd>
+            <dt>{t('portals:licences.deactivated')}</dt>
+            <dd>{fmt.number(type.counts.deactivated)}</dd>
+          </dl>
+          <TextField
+            name="limit"
+            type="number"
+            inputmode="numeric"
+            label={t('portals:licences.limit')}
+            value={values.limit ?? String(type.user_limit)}
+            error={say(view, errors.limit)}
+            hint={t('portals:licences.limitHint')}
+            required
+          />
+        </fieldset>
+        <fieldset>
+          <legend>{t('twofactor:type.title')}</legend>
+          <div class="field checkbox">
+            <input
+              type="checkbox"
+              id="require-two-factor"
+              name="requireTwoFactor"
+              checked={values.requireTwoFactor ?? type.require_two_factor}
+              aria-describedby="require-two-factor-hint"
+            />
+            <label for="require-two-factor">{t('twofactor:type.label')}</label>
+          </div>
+          <p class="hint" id="require-two-factor-hint">
+            {t('twofactor:type.hint')}
+          </p>
+        </fieldset>
+        <p class="form-actions">
+          <button type="submit" class="button">
+            {t('portalsteps:saveContinue')}
+          </button>
         </p>
-        <button type="submit" class="button">
-          {t('twofactor:type.submit')}
-        </button>
       </form>
+
+      <h2>{t('portals:types.more')}</h2>
+      <ul class="link-list">
+        <li>
+          <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>
+        </li>
+        <li>
+          <a href={`/admin/settings/portal-dashboards/${type.id}`}>{t('portalconfig:dashboards.link')}</a>
+        </li>
+        <li>
+          <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>
+        </li>
+        {view.staff?.isAdmin && (
+          <li>
+            <a href={`/admin/settings/portal-preview?portal=${portal.id}&type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>
+          </li>
+        )}
+      </ul>
 
       {!type.is_default && (
         <>
@@ -123,7 +132,6 @@ export function UserTypePage({ view, portal, type, transferTargets, types, notic
           </form>
         </>
       )}
-      <NextStep view={view} current="type" at={steps} />
     </section>
   );
 }

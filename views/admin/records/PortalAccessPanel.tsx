@@ -17,6 +17,8 @@ export type PortalAccessPanelProps = {
   changeTypes: TypeChoice[];
   /** Types the record could be invited as. */
   inviteTypes: TypeChoice[];
+  /** Types whose shown tabs include one with no visible field (marked in the choices). */
+  emptyTypeIds?: ReadonlySet<string> | undefined;
   /** The address the record would be invited at; empty without one. */
   email: string;
   notice?: { kind: AlertKind; text: string } | undefined;
@@ -35,7 +37,12 @@ export function PortalAccessPanel(props: PortalAccessPanelProps) {
   );
 }
 
-function PortalUserDetails({ view, user, canManage, changeTypes, recordUrl }: PortalAccessPanelProps & { user: PortalUserRow }) {
+/** A type's name in a choice, marked when its users would see a tab with no field. */
+function choiceLabel(view: ViewContext, emptyTypeIds: ReadonlySet<string> | undefined, id: string, label: string): string {
+  return emptyTypeIds?.has(id) ? view.t('portals:emptyTabs.option', { label }) : label;
+}
+
+function PortalUserDetails({ view, user, canManage, changeTypes, recordUrl, emptyTypeIds }: PortalAccessPanelProps & { user: PortalUserRow }) {
   const { t, fmt } = view;
   const usersHref = `/admin/settings/portals/${user.portalId}/users`;
   const action = (name: Parameters<typeof portalUserActionPath>[2]) => portalUserActionPath(user.portalId, user.id, name);
@@ -105,7 +112,7 @@ function PortalUserDetails({ view, user, canManage, changeTypes, recordUrl }: Po
               <label for="portal-access-type">{t('portalusers:actions.changeTypeTo')}</label>
               <select id="portal-access-type" name="toType">
                 {changeTypes.map((ty) => (
-                  <option value={ty.id}>{ty.name}</option>
+                  <option value={ty.id}>{choiceLabel(view, emptyTypeIds, ty.id, ty.name)}</option>
                 ))}
               </select>
               <button type="submit" class="button secondary small">
@@ -119,7 +126,7 @@ function PortalUserDetails({ view, user, canManage, changeTypes, recordUrl }: Po
   );
 }
 
-function Invite({ view, canManage, inviteTypes, email, inviteAction }: PortalAccessPanelProps) {
+function Invite({ view, canManage, inviteTypes, email, inviteAction, emptyTypeIds }: PortalAccessPanelProps) {
   const { t } = view;
   if (!email) return <p class="hint">{t('invitations:single.noEmail')}</p>;
   if (!canManage) return <p>{t('portalusers:record.notUser')}</p>;
@@ -130,14 +137,16 @@ function Invite({ view, canManage, inviteTypes, email, inviteAction }: PortalAcc
       {only ? (
         <>
           <input type="hidden" name="type" value={only.id} />
-          <p>{t('invitations:single.typeOption', { portal: only.portalName, type: only.name })}</p>
+          <p>{choiceLabel(view, emptyTypeIds, only.id, t('invitations:single.typeOption', { portal: only.portalName, type: only.name }))}</p>
         </>
       ) : (
         <div class="field">
           <label for="portal-invite-type">{t('invitations:single.type')}</label>
           <select id="portal-invite-type" name="type" required>
             {inviteTypes.map((ty) => (
-              <option value={ty.id}>{t('invitations:single.typeOption', { portal: ty.portalName, type: ty.name })}</option>
+              <option value={ty.id}>
+                {choiceLabel(view, emptyTypeIds, ty.id, t('invitations:single.typeOption', { portal: ty.portalName, type: ty.name }))}
+              </option>
             ))}
           </select>
         </div>

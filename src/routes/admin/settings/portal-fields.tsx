@@ -1,11 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
-import { FieldPermissionsPage } from '../../../../views/admin/portals/FieldPermissionsPage.js';
-import { fieldLabel, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
+import { FieldPermissionsPage, type FieldWalkPlace } from '../../../../views/admin/portals/FieldPermissionsPage.js';
+import { fieldLabel, labelOf, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { diffAccess } from '../../../portals/access-diff.js';
 import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
+import { fieldWalk, walkPlace } from '../../../portals/field-walk.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { userTypesOf } from '../../../portals/user-types.js';
 import { findUserType } from '../../../portals/web-tabs.js';
@@ -20,6 +21,8 @@ function notFound(c: Context<AppEnv>) {
   return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
 }
 
+type Found = NonNullable<Awaited<ReturnType<typeof target>>>;
+
 /** The user type, module and layout the address names, or nothing when any of them does not exist. */
 async function target(c: Context<AppEnv>) {
   const db = c.get('deps').db;
@@ -31,16 +34,37 @@ async function target(c: Context<AppEnv>) {
   return { type, meta, layout };
 }
 
+/** Where this page stands in the step's walk through every shown module and layout, and where "Save and next" leads. */
+async function walkOf(c: Context<AppEnv>, found: Found): Promise<FieldWalkPlace> {
+  const db = c.get('deps').db;
+  const { type, meta, layout } = found;
+  const walk = await fieldWalk(db, type.id);
+  const { index, next } = walkPlace(walk, { moduleApiName: meta.module.api_name, layoutId: layout.id });
+  const finishHref = `/admin/settings/portals/${type.portal_id}/summary`;
+  if (!next) return { step: index + 1, total: walk.length, finishHref };
+  const nextMeta = await loadModuleMeta(db, next.moduleApiName);
+  const nextLayout = nextMeta?.layouts.find((l) => l.id === next.layoutId);
+  const t = c.get('t');
+  const lang = c.get('lang');
+  const label = nextMeta ? `${moduleLabel(t, lang, nextMeta.module, 'plural')} · ${nextLayout ? labelOf(t, lang, nextLayout, nextLayout.api_name) : ''}` : '';
+  return { step: index + 1, total: walk.length, finishHref, next: { href: `${BASE}/${type.id}/${next.moduleApiName}?layout=${next.layoutId}`, label } };
+}
+
 async function render(
   c: Context<AppEnv>,
-  found: NonNullable<Awaited<ReturnType<typeof target>>>,
-  opts: { saved: boolean; warnings: FieldPermissionWarning[]; error?: string; status?: 200 | 422; values?: FieldPermissionInput[] },
+  found: Found,
+  opts: { saved: boolean; tabsSaved?: boolean; warnings: FieldPermissionWarning[]; error?: string; status?: 200 | 422; values?: FieldPermissionInput[] },
 ) {
   const t = c.get('t');
   const lang = c.get('lang');
+  const db = c.get('deps').db;
   const { type, meta, layout } = found;
-  const sections = (await fieldPermissionGrid(c.get('deps').db, type.id, meta.module.id, layout.id, opts.values)) ?? [];
-  const types = (await userTypesOf(c.get('deps').db, [type.portal_id])).map(({ id, name }) => ({ id, name }));
+  const [grid, withCounts, place] = await Promise.all([
+    fieldPermissionGrid(db, type.id, meta.module.id, layout.id, opts.values),
+    userTypesOf(db, [type.portal_id]),
+    walkOf(c, found),
+  ]);
+  const types = withCounts.map(({ id, name }) => ({ id, name }));
   const moduleName = moduleLabel(t, lang, meta.module, 'plural');
   return page(c, {
     title: t('portalfields:title', { module: moduleName, type: type.name }),
@@ -54,8 +78,10 @@ async function render(
         moduleName={moduleName}
         layouts={meta.layouts}
         layoutId={layout.id}
-        sections={sections}
+        sections={grid ?? []}
+        walk={place}
         saved={opts.saved}
+        notice={opts.tabsSaved ? t('portaltabs:saved') : undefined}
         warnings={opts.warnings.map((w) => t(w.key, { fields: w.fields.map((f) => fieldLabel(t, lang, f)).join(', ') }))}
         error={opts.error}
         steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module, types }}
@@ -67,7 +93,7 @@ async function render(
 portalFieldsRoutes.get('/:typeId/:moduleApiName', async (c) => {
   const found = await target(c);
   if (!found) return notFound(c);
-  return render(c, found, { saved: c.req.query('saved') === '1', warnings: [] });
+  return render(c, found, { saved: c.req.query('saved') === '1', tabsSaved: c.req.query('done') === 'tabsSaved', warnings: [] });
 });
 
 portalFieldsRoutes.post('/:typeId/:moduleApiName', async (c) => {
@@ -103,5 +129,8 @@ portalFieldsRoutes.post('/:typeId/:moduleApiName', async (c) => {
   const result = await saveFieldPermissions(db, { kind: 'staff', id: staff.id }, type.id, meta.module.id, layout.id, rows);
   if (!result.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(result.error), status: 422 });
   if (result.warnings.length > 0) return render(c, found, { saved: true, warnings: result.warnings });
+  const place = await walkOf(c, found);
+  if (place.next) return c.redirect(`${place.next.href}&saved=1`, 303);
+  if (place.step > 0) return c.redirect(place.finishHref, 303);
   return c.redirect(`${BASE}/${type.id}/${meta.module.api_name}?layout=${layout.id}&saved=1`, 303);
 });

@@ -11,9 +11,11 @@ import { allBatchResults, batchProgress, findBatch, listBatchResults, MAX_BATCH,
 import { candidateEmailField, countCandidates, listCandidates } from '../../../invitations/candidates.js';
 import { outcomesCsv } from '../../../invitations/outcomes-csv.js';
 import { enqueueInviteJobs } from '../../../jobs/invite-job.js';
+import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import { requireManagePortalUsers } from '../../../portals/guard.js';
 import { findPortal } from '../../../portals/portals.js';
 import { type UserTypeWithCounts, userTypesOf } from '../../../portals/user-types.js';
+import { confirmPage } from '../confirm.js';
 import { notFound } from '../record-context.js';
 
 /** Inviting many records of a portal's user type at once. Mounted at /admin/settings/portals/:id/invite. */
@@ -43,12 +45,18 @@ async function invitePage(
   const { db } = c.get('deps');
   const t = c.get('t');
   const type = ctx.types.find((ty) => ty.id === input.typeId) ?? (input.typeId ? undefined : ctx.types[0]);
+  const empty = await emptyTabsOf(
+    db,
+    ctx.types.map((ty) => ty.id),
+  );
+  const emptyOfType = type && empty.get(type.id);
   const props: InvitePageProps = {
     view: c.get('view'),
     portalName: ctx.portal.name,
     base: ctx.base,
-    types: ctx.types.map((ty) => ({ id: ty.id, label: typeLabel(c, ty) })),
+    types: ctx.types.map((ty) => ({ id: ty.id, label: empty.has(ty.id) ? t('portals:emptyTabs.option', { label: typeLabel(c, ty) }) : typeLabel(c, ty) })),
     typeId: type?.id,
+    emptyTabs: type && emptyOfType ? emptyTabsNotice(t, c.get('lang'), type, emptyOfType) : undefined,
     moduleName: type ? moduleLabel(t, c.get('lang'), type.baseModule, 'plural') : '',
     licences: type ? { used: type.counts.invited + type.counts.active, limit: type.user_limit } : undefined,
     q: input.q,
@@ -97,14 +105,33 @@ portalInviteRoutes.post('/', async (c) => {
   const meta = type && (await loadModuleMetaById(db, type.base_module_id));
   if (!type || !meta) return invitePage(c, ctx, { typeId: typeId || 'none', q, hideFailed }, t('bulkinvite:errors.badType'));
   const ids = (Array.isArray(body.record) ? body.record : [body.record]).filter((v): v is string => typeof v === 'string');
+  const all = one(body.all) === '1';
+  const mode = one(body.mode);
+  // Sending into a type whose tabs show no field is stated first (a dry run invites no one).
+  const empty = mode !== 'dry' && one(body.confirm) !== '1' && (all || ids.length > 0) ? (await emptyTabsOf(db, [type.id])).get(type.id) : undefined;
+  if (empty) {
+    const notice = emptyTabsNotice(t, c.get('lang'), type, empty);
+    const title = t('portals:emptyTabs.title.invite', { type: type.name });
+    const fields: [string, string][] = [['type', type.id], ['q', q], ['mode', mode], ...ids.map((id): [string, string] => ['record', id])];
+    if (hideFailed) fields.push(['hideFailed', '1']);
+    if (all) fields.push(['all', '1']);
+    return confirmPage(c, {
+      title,
+      facts: [notice.text, t('portals:emptyTabs.goAhead.bulkInvite')],
+      links: notice.links,
+      action: ctx.base,
+      fields: fields,
+      cancelHref: `${ctx.base}?type=${type.id}`,
+    });
+  }
   const result = await startBatch(
     db,
     {
       type,
       meta,
       staff: ctx.staff,
-      dryRun: one(body.mode) === 'dry',
-      selection: one(body.all) === '1' ? { kind: 'matching', q, hideFailed } : { kind: 'ids', ids },
+      dryRun: mode === 'dry',
+      selection: all ? { kind: 'matching', q, hideFailed } : { kind: 'ids', ids },
     },
     (trx, jobs) => enqueueInviteJobs(trx, boss, jobs),
   );

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
+import { fieldWalk } from '../../../portals/field-walk.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
 import { userTypesOf } from '../../../portals/user-types.js';
@@ -60,6 +61,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
         values={values}
         errors={errors}
         steps={{ portalId: type.portal_id, typeId: type.id, baseModule: type.base_module, types }}
+        notice={c.req.query('done') === 'typeSaved' ? t('portals:done.typeSaved') : undefined}
       />
     ),
   });
@@ -102,5 +104,12 @@ portalTabsRoutes.post('/:type', async (c) => {
   }
   const saved = await saveTabs(db, { kind: 'staff', id: staff.id }, type.id, input);
   if (!saved.ok) return render(c, input, saved.errors, 422);
-  return c.redirect(action, 303);
+  // On to the field permissions of the first shown module and layout; a type that shows none goes to the summary.
+  const [first] = await fieldWalk(db, type.id);
+  return c.redirect(
+    first
+      ? `/admin/settings/portal-fields/${type.id}/${first.moduleApiName}?layout=${first.layoutId}&done=tabsSaved`
+      : `/admin/settings/portals/${type.portal_id}/summary`,
+    303,
+  );
 });

@@ -1,21 +1,21 @@
 import { type Context, Hono } from 'hono';
-import { ConfirmAction } from '../../../../views/admin/portals/ConfirmAction.js';
 import { PORTALS_PATH } from '../../../../views/admin/portals/messages.js';
 import { UserTypePage, type UserTypePageProps } from '../../../../views/admin/portals/UserTypePage.js';
-import { setTypeRequiresTwoFactor } from '../../../auth/two-factor.js';
 import type { Portal, PortalUserType } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
+import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import { findPortal } from '../../../portals/portals.js';
-import { deleteUserType, findUserType, renameUserType, setUserLimit, transferTargets, userTypesOf } from '../../../portals/user-types.js';
+import { deleteUserType, findUserType, saveUserTypeSettings, transferTargets, userTypesOf } from '../../../portals/user-types.js';
+import { confirmPage } from '../confirm.js';
 import { notFound } from '../record-context.js';
 
-/** A portal's user type: rename, user limit, deletion. Mounted under /admin/settings/portals/:id/types. */
+/** A portal's user type: its settings, and its deletion. Mounted under /admin/settings/portals/:id/types. */
 export const portalTypeRoutes = new Hono<AppEnv>();
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
-const NOTICES = ['renamed', 'limitSaved', 'twoFactorSaved'] as const;
+const NOTICES = ['portalSaved', 'typeAdded'] as const;
 
 async function load(c: Context<AppEnv>): Promise<{ portal: Portal; type: PortalUserType } | undefined> {
   const db = c.get('deps').db;
@@ -43,30 +43,16 @@ portalTypeRoutes.get('/:typeId', async (c) => {
   return found ? render(c, found.portal, found.type) : notFound(c);
 });
 
-portalTypeRoutes.post('/:typeId/name', async (c) => {
+/** The user-type step's one form: name, licences and two-factor saved at once, then on to the type's tabs. */
+portalTypeRoutes.post('/:typeId', async (c) => {
   const found = await load(c);
   if (!found) return notFound(c);
-  const { name = '' } = await formValues(c, ['name']);
-  const result = await renameUserType(c.get('deps').db, actorOf(c), found.type, name);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=renamed`, 303);
-  return render(c, found.portal, found.type, { values: { name }, errors: result.errors }, 422);
-});
-
-portalTypeRoutes.post('/:typeId/limit', async (c) => {
-  const found = await load(c);
-  if (!found) return notFound(c);
-  const { limit = '' } = await formValues(c, ['limit']);
-  const result = await setUserLimit(c.get('deps').db, actorOf(c), found.type, limit);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=limitSaved`, 303);
-  return render(c, found.portal, found.type, { values: { limit }, errors: result.errors }, 422);
-});
-
-portalTypeRoutes.post('/:typeId/two-factor', async (c) => {
-  const found = await load(c);
-  if (!found) return notFound(c);
-  const { required } = await formValues(c, ['required']);
-  await setTypeRequiresTwoFactor(c.get('deps').db, actorOf(c), found.type.id, required === 'on');
-  return c.redirect(`${PORTALS_PATH}/${found.portal.id}/types/${found.type.id}?done=twoFactorSaved`, 303);
+  const form = await formValues(c, ['name', 'limit', 'requireTwoFactor', 'step']);
+  const values = { name: form.name, limit: form.limit };
+  const requireTwoFactor = form.requireTwoFactor === 'on' ? true : form.step === 'type' ? false : undefined;
+  const result = await saveUserTypeSettings(c.get('deps').db, actorOf(c), found.type, { ...values, requireTwoFactor });
+  if (!result.ok) return render(c, found.portal, found.type, { values: { ...values, requireTwoFactor }, errors: result.errors }, 422);
+  return c.redirect(`/admin/settings/portal-tabs/${found.type.id}?done=typeSaved`, 303);
 });
 
 /**
@@ -89,21 +75,20 @@ async function deleteType(c: Context<AppEnv>, values: { transferTo?: string | un
     t('portals:types.confirmSettings'),
   ];
   if (result.batches > 0) facts.push(t('portals:types.confirmBatches', { count: result.batches, name: type.name }));
+  // Users moved into a type whose shown tabs show no field would find empty pages there: said before they move.
+  const target = result.movedTo;
+  const empty = target ? ((await emptyTabsOf(c.get('deps').db, [target.id])).get(target.id) ?? []) : [];
+  const notice = target && empty.length > 0 ? emptyTabsNotice(t, c.get('lang'), target, empty) : undefined;
+  if (notice) facts.push(notice.text);
   const title = t('portals:types.confirmTitle', { name: type.name });
   const base = `${PORTALS_PATH}/${portal.id}/types/${type.id}`;
-  return page(c, {
+  return confirmPage(c, {
     title,
-    body: (
-      <ConfirmAction
-        view={c.get('view')}
-        title={title}
-        facts={facts}
-        action={`${base}/delete`}
-        fields={[['transferTo', result.movedTo?.id ?? '']]}
-        confirmLabel={t('portalusers:confirm.submit')}
-        cancelHref={base}
-      />
-    ),
+    facts: facts,
+    action: `${base}/delete`,
+    fields: [['transferTo', result.movedTo?.id ?? '']],
+    links: notice?.links,
+    cancelHref: base,
   });
 }
 

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { ConfirmAction } from '../../../../views/admin/portals/ConfirmAction.js';
 import {
   actionOfSegment,
   PortalUsersPage,
@@ -12,6 +11,7 @@ import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { safeBackPath } from '../../../http/request.js';
 import { recentBatches } from '../../../invitations/batches.js';
+import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import { requireManagePortalUsers } from '../../../portals/guard.js';
 import {
   type ActionOutcome,
@@ -22,9 +22,10 @@ import {
   type PortalUserAction,
   previewPortalUserAction,
 } from '../../../portals/portal-user-actions.js';
-import { isPortalUserStatus, listPortalUsers } from '../../../portals/portal-users.js';
+import { isPortalUserStatus, listPortalUsers, typesOfPortal } from '../../../portals/portal-users.js';
 import { findPortal } from '../../../portals/portals.js';
 import { userTypesOf } from '../../../portals/user-types.js';
+import { confirmPage } from '../confirm.js';
 import { notFound } from '../record-context.js';
 import { many, one, readBody } from './context.js';
 
@@ -49,6 +50,10 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
       after: c.req.query('after'),
     }),
   ]);
+  const empty = await emptyTabsOf(
+    db,
+    types.map((ty) => ty.id),
+  );
   const t = c.get('t');
   const done = c.req.query('done');
   const count = Number(c.req.query('count') ?? '1');
@@ -63,6 +68,7 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
         portalHref={configures ? `/admin/settings/portals/${portal.id}` : undefined}
         emailHref={configures ? `/admin/settings/portals/${portal.id}/invitation-email` : undefined}
         types={types}
+        emptyTypeIds={new Set(empty.keys())}
         batches={batches}
         page={users}
         query={query}
@@ -87,7 +93,7 @@ function answer(c: Context<AppEnv>, portal: Portal, action: PortalUserAction, re
 type ConfirmForm = { action: string; fields: [string, string][]; cancelHref: string };
 
 /** What the action will do to whom, with Confirm (the same form again with confirm=1) and Cancel. */
-function confirmPage(c: Context<AppEnv>, action: PortalUserAction, preview: ActionOutcome[], form: ConfirmForm) {
+function actionConfirmPage(c: Context<AppEnv>, action: PortalUserAction, preview: ActionOutcome[], form: ConfirmForm) {
   const t = c.get('t');
   const done = preview.filter((r) => r.ok);
   const refused = preview.filter((r): r is Extract<ActionOutcome, { ok: false }> => !r.ok);
@@ -95,19 +101,12 @@ function confirmPage(c: Context<AppEnv>, action: PortalUserAction, preview: Acti
   const facts = [t(`portalusers:confirm.facts.${action}`, { count: done.length })];
   if (action !== 'remove') facts.push(t('portalusers:confirm.sessions', { count: sessions }));
   const title = t(`portalusers:confirm.title.${action}`, { count: done.length });
-  return page(c, {
+  return confirmPage(c, {
     title,
-    body: (
-      <ConfirmAction
-        view={c.get('view')}
-        title={title}
-        facts={facts}
-        people={done.map((r) => (r.name ? `${r.name} <${r.email}>` : r.email))}
-        skipped={refused.map((r) => `${r.name || r.email || r.id}: ${t(`portalusers:refused.${r.reason}`)}`)}
-        confirmLabel={t('portalusers:confirm.submit')}
-        {...form}
-      />
-    ),
+    facts: facts,
+    people: done.map((r) => (r.name ? `${r.name} <${r.email}>` : r.email)),
+    skipped: refused.map((r) => `${r.name || r.email || r.id}: ${t(`portalusers:refused.${r.reason}`)}`),
+    ...form,
   });
 }
 
@@ -117,9 +116,40 @@ function confirmPage(c: Context<AppEnv>, action: PortalUserAction, preview: Acti
  * would do nothing at all, which is answered as the refusal it is.
  */
 async function actOrConfirm(c: Context<AppEnv>, req: ActionRequest, confirmed: boolean, form: ConfirmForm): Promise<ActionOutcome[] | Response> {
+  if (!confirmed && req.action === 'change_type') {
+    const warned = await confirmEmptyType(c, req, form);
+    if (warned) return warned;
+  }
   if (confirmed || !needsConfirmation(req.action)) return applyPortalUserAction(deps(c), req);
   const preview = await previewPortalUserAction(deps(c), req);
-  return preview.some((r) => r.ok) ? confirmPage(c, req.action, preview, form) : preview;
+  return preview.some((r) => r.ok) ? actionConfirmPage(c, req.action, preview, form) : preview;
+}
+
+/**
+ * Moving users to a type whose tabs show no field is stated first, naming
+ * the tabs and who would move; nothing moves until confirmed. Undefined when
+ * the type shows something (or is no type of the portal: the action refuses it).
+ */
+async function confirmEmptyType(c: Context<AppEnv>, req: ActionRequest, form: ConfirmForm): Promise<ActionOutcome[] | Response | undefined> {
+  const db = c.get('deps').db;
+  const empty = (await emptyTabsOf(db, [req.toTypeId ?? ''])).get(req.toTypeId ?? '');
+  const type = empty && (await typesOfPortal(db, req.portalId)).find((ty) => ty.id === req.toTypeId);
+  if (!empty || !type) return undefined;
+  const preview = await previewPortalUserAction(deps(c), req);
+  const moving = preview.filter((r) => r.ok);
+  if (moving.length === 0) return preview;
+  const t = c.get('t');
+  const refused = preview.filter((r): r is Extract<ActionOutcome, { ok: false }> => !r.ok);
+  const notice = emptyTabsNotice(t, c.get('lang'), type, empty);
+  const title = t('portals:emptyTabs.title.change_type', { type: type.name });
+  return confirmPage(c, {
+    title,
+    facts: [notice.text, t('portals:emptyTabs.goAhead.change_type', { count: moving.length, type: type.name })],
+    links: notice.links,
+    people: moving.map((r) => (r.name ? `${r.name} <${r.email}>` : r.email)),
+    skipped: refused.map((r) => `${r.name || r.email || r.id}: ${t(`portalusers:refused.${r.reason}`)}`),
+    ...form,
+  });
 }
 
 portalUsersRoutes.get('/', async (c) => {

@@ -4,16 +4,15 @@ import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
 import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
 import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
-import { setReopenDays } from '../../../cases/status.js';
-import { deflectedCases, setKnowledgeBase } from '../../../cases/suggestions.js';
+import { deflectedCases } from '../../../cases/suggestions.js';
 import { listModules } from '../../../crm/metadata.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { removeLogo, setAccentColor, setLogo, setPortalDomain } from '../../../portals/branding.js';
 import { requireManagePortals } from '../../../portals/guard.js';
-import { changeSlug, createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, renamePortal, slugMessage } from '../../../portals/portals.js';
+import { savePortalSettings } from '../../../portals/portal-settings.js';
+import { createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
 import { portalSummary } from '../../../portals/summary.js';
 import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
@@ -25,7 +24,7 @@ export const settingsPortalsRoutes = new Hono<AppEnv>();
 settingsPortalsRoutes.use('*', requireManagePortals());
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
-const NOTICES = ['casesSaved', 'created', 'renamed', 'slugChanged', 'typeAdded', 'typeDeleted', 'brandSaved', 'domainSaved'] as const;
+const NOTICES = ['created', 'portalSaved', 'typeDeleted'] as const;
 const noticeOf = (c: Context<AppEnv>) => {
   const done = c.req.query('done');
   return NOTICES.find((n) => n === done) ? c.get('t')(`portals:done.${done}`) : undefined;
@@ -125,84 +124,32 @@ settingsPortalsRoutes.get('/:id/slug-check', async (c) => {
   return portal ? slugCheck(c, portal.id) : notFound(c);
 });
 
-settingsPortalsRoutes.post('/:id/name', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { name = '' } = await formValues(c, ['name']);
-  const result = await renamePortal(db, actorOf(c), portal.id, name);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=renamed`, 303);
-  return renderPortalPage(c, portal, { values: { name }, portalErrors: result.errors }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/slug', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { slug = '' } = await formValues(c, ['slug']);
-  const result = await changeSlug(db, actorOf(c), portal.id, slug);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=slugChanged`, 303);
-  return renderPortalPage(c, portal, { values: { slug }, portalErrors: result.errors }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/cases', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { reopenDays = '' } = await formValues(c, ['reopenDays']);
-  const result = await setReopenDays(db, actorOf(c), portal.id, reopenDays);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=casesSaved`, 303);
-  return renderPortalPage(c, portal, { values: { reopenDays }, portalErrors: { reopenDays: { key: result.error } } }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/knowledge-base', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { knowledgeBase = '' } = await formValues(c, ['knowledgeBase']);
-  const result = await setKnowledgeBase(db, actorOf(c), portal.id, knowledgeBase);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=casesSaved#cases-title`, 303);
-  return renderPortalPage(c, portal, { portalErrors: { knowledgeBase: { key: result.error } } }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/accent', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { accent = '' } = await formValues(c, ['accent']);
-  const result = await setAccentColor(db, actorOf(c), portal.id, accent);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
-  return renderPortalPage(c, portal, { values: { accent }, portalErrors: { accent: { key: result.error } } }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/logo', async (c) => {
+/** The portal step's one form: every setting saved at once, then on to the first user type; a refusal shows the form as typed. */
+settingsPortalsRoutes.post('/:id', async (c) => {
   const db = c.get('deps').db;
   const portal = await findPortal(db, c.req.param('id'));
   if (!portal) return notFound(c);
   const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const text = (name: string) => {
+    const value = body[name];
+    return typeof value === 'string' ? value : undefined;
+  };
   const file = body.logo instanceof File && body.logo.size > 0 ? body.logo : undefined;
-  const result = await setLogo(db, actorOf(c), portal.id, file ? { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) } : undefined);
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
-  return renderPortalPage(c, portal, { portalErrors: { logo: { key: result.error } } }, 422);
-});
-
-settingsPortalsRoutes.post('/:id/logo/remove', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  await removeLogo(db, actorOf(c), portal.id);
-  return c.redirect(`${PORTALS_PATH}/${portal.id}?done=brandSaved#brand-title`, 303);
-});
-
-settingsPortalsRoutes.post('/:id/domain', async (c) => {
-  const db = c.get('deps').db;
-  const portal = await findPortal(db, c.req.param('id'));
-  if (!portal) return notFound(c);
-  const { domain = '' } = await formValues(c, ['domain']);
-  const result = await setPortalDomain(db, actorOf(c), portal.id, domain, c.get('deps').config.baseUrl);
-  if (!result.ok) return renderPortalPage(c, portal, { values: { domain }, portalErrors: { domain: { key: result.error } } }, 422);
+  const input = {
+    name: text('name'),
+    slug: text('slug'),
+    domain: text('domain'),
+    reopenDays: text('reopenDays'),
+    knowledgeBase: text('knowledgeBase'),
+    accent: text('accent'),
+    logo: file && { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) },
+    removeLogo: text('removeLogo') === 'on',
+  };
+  const result = await savePortalSettings(db, actorOf(c), portal.id, input, c.get('deps').config.baseUrl);
+  if (!result.ok) return renderPortalPage(c, portal, { values: input, portalErrors: result.errors }, 422);
   c.get('portalHosts').forget();
-  return c.redirect(`${PORTALS_PATH}/${portal.id}?done=domainSaved#domain-title`, 303);
+  const [first] = await userTypesOf(db, [portal.id]);
+  return c.redirect(first ? `${PORTALS_PATH}/${portal.id}/types/${first.id}?done=portalSaved` : `${PORTALS_PATH}/${portal.id}?done=portalSaved`, 303);
 });
 
 settingsPortalsRoutes.post('/:id/types', async (c) => {
@@ -212,7 +159,7 @@ settingsPortalsRoutes.post('/:id/types', async (c) => {
   const form = await formValues(c, ['typeName', 'baseModule']);
   const values = { typeName: form.typeName ?? '', baseModule: form.baseModule ?? '' };
   const result = await addUserType(db, actorOf(c), portal.id, { name: values.typeName, baseModuleId: values.baseModule });
-  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}?done=typeAdded`, 303);
+  if (result.ok) return c.redirect(`${PORTALS_PATH}/${portal.id}/types/${result.type.id}?done=typeAdded`, 303);
   return renderPortalPage(c, portal, { values, typeErrors: result.errors }, 422);
 });
 
