@@ -120,6 +120,10 @@ describe('the invite list marks records that failed before', () => {
     expect(page).toContain('A record that failed in an earlier batch shows the reason');
     const rows = rowsOf(html);
     expect(rows).toContainEqual(['', 'Dina Quill', 'dina.quill@mailinator.com', disposable]);
+    // Without a search the count says what the records have in common, not that each can be invited.
+    const all = text(await (await ana.get(`${invite}?type=${w.helpTypeId}`)).text());
+    expect(all).toMatch(/\d+ records have an email address and no portal access\./);
+    expect(all).not.toMatch(/records? can be invited/);
     expect(rows).toContainEqual(['', 'Cora Quill', 'cora.quill@acme.example', company]);
     // A dry run only predicts: Hal was never attempted, so he carries no mark.
     expect(rows).toContainEqual(['', 'Hal Quill', 'hal.quill@umbrella.example', '']);
