@@ -40,10 +40,10 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
 
 /**
- * Runs axe-core on the current page and fails on serious or critical findings.
+ * The serious and critical axe-core findings on the current page, one line each.
  * Injected through evaluate (DevTools), which the page's CSP does not govern.
  */
-export async function expectAccessible(page: Page) {
+export async function axeFindings(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is a global injected above
@@ -52,10 +52,12 @@ export async function expectAccessible(page: Page) {
     return result.violations as AxeViolation[];
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(
-    serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-    `axe on ${page.url()}`,
-  ).toEqual([]);
+  return serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Runs axe-core on the current page and fails on serious or critical findings. */
+export async function expectAccessible(page: Page) {
+  expect(await axeFindings(page), `axe on ${page.url()}`).toEqual([]);
 }
 
 /**

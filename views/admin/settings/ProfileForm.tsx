@@ -124,7 +124,7 @@ function PermissionMatrix({
 }) {
   const { t, lang } = view;
   return (
-    <div class="table-wrap">
+    <section class="table-wrap" tabindex={0} aria-label={t('access:profiles.permissions')}>
       <table class="permission-matrix" aria-describedby="permissions-hint">
         <caption class="visually-hidden">{t('access:profiles.permissions')}</caption>
         <thead>
@@ -158,6 +158,6 @@ function PermissionMatrix({
           })}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
