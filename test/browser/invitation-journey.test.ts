@@ -57,7 +57,7 @@ describe.skipIf(!hasChromium)('inviting customers and their first visit, in Fren
     await expectAccessible(page);
     await page.getByLabel('Type d’utilisateur').selectOption({ label: 'Portail clients (Contacts)' });
     await page.getByRole('button', { name: 'Afficher les fiches' }).click();
-    await page.getByText('4 fiches peuvent être invitées.').waitFor();
+    await page.getByText('4 fiches ont une adresse e-mail et pas d’accès au portail.').waitFor();
     await expectAccessible(page);
     await page.getByLabel('Sélectionner les 4 fiches, sur toutes les pages').check();
     await page.getByRole('button', { name: 'Envoyer les invitations' }).click();
