@@ -3,7 +3,7 @@ import type { ModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { DB, RecordState } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { type AccessContext, buildUserContext, getsAnything, loadAccessUser, type TabConfig } from './context.js';
 
 // The one place that decides what a portal user may see and do; the rules are

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Field } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
 import { type AccessContext, getsAnything } from './context.js';
 import { fieldMask } from './engine.js';

@@ -5,7 +5,7 @@ import type { DB, Org, TimeFormat } from '../db/schema.js';
 import { canonicalTimeZone, isCountry } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import type { FieldErrors } from '../org/setup-input.js';
-import type { PortalAccount } from './portal-session.js';
+import type { PortalAccount } from './portal-request.js';
 
 // A portal user's language, time format, time zone and country: asked on the
 // welcome page right after accepting the invitation, changed later on their

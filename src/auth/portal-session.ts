@@ -5,10 +5,11 @@ import { type AccessContext, type AccessUser, buildUserContext, getsAnything, lo
 import { fieldMask } from '../access/engine.js';
 import { type ConfigSnapshot, prefetchedPortalSession, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { Field, Portal, Session, TimeFormat } from '../db/schema.js';
+import type { Field, Portal, Session } from '../db/schema.js';
 import { type AppEnv, portalHostOf } from '../http/env.js';
 import { secureCookies } from './cookies.js';
 import { decoyHash, verifyPassword } from './passwords.js';
+import type { PortalAccount } from './portal-request.js';
 import {
   checkSession,
   createSession,
@@ -58,33 +59,6 @@ export function findPortalBySlug(db: Database, slug: string): Promise<Portal | u
   if (snapshot) return Promise.resolve(snapshot.portalsBySlug.get(slug));
   return db.selectFrom('portals').selectAll().where('slug', '=', slug).executeTakeFirst();
 }
-
-/** The signed-in portal user as the pages need them: their name, preferences and what two-factor asks of them. */
-export type PortalAccount = {
-  id: string;
-  email: string;
-  name: string;
-  recordId: string;
-  userTypeId: string;
-  language: string | null;
-  timeZone: string | null;
-  timeFormat: TimeFormat | null;
-  country: string | null;
-  twoFactorRequired: boolean;
-  twoFactorEnabled: boolean;
-};
-
-/** What a request to /p/:slug knows about its portal and its visitor. */
-export type PortalRequest = {
-  portal: Portal;
-  /** /p/:slug */
-  base: string;
-  session: ValidSession | undefined;
-  user: PortalAccount | undefined;
-  /** Undefined while the session still owes its second factor: nothing is reachable yet. */
-  access: AccessContext | undefined;
-  pendingTwoFactor: boolean;
-};
 
 async function loadAccount(db: Database, portalUserId: string, access: AccessContext): Promise<PortalAccount | undefined> {
   const row = await db

@@ -4,10 +4,11 @@ import { welcomeStaffEmail } from '../../views/emails/welcome-staff.js';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Profile, StaffUser } from '../db/schema.js';
+import { isEmail, isUuid } from '../http/input.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
-import { enqueueEmail, isUuid } from '../mail/outbox.js';
+import { enqueueEmail } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
-import { type FieldErrors, isEmail } from '../org/setup-input.js';
+import type { FieldErrors } from '../org/setup-input.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { invalidateUserSessions } from './sessions.js';
 

@@ -1,7 +1,6 @@
-import type { Transaction } from 'kysely';
 import { prefetchedStaffSession } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { DB, Profile, Session, StaffUser } from '../db/schema.js';
+import type { Profile, Session, StaffUser } from '../db/schema.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { checkSession, createSession, generateSessionToken, isSessionToken, sessionIdFromToken, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
@@ -113,7 +112,7 @@ export async function staffSessionRow(db: Database, token: string): Promise<{ ve
 }
 
 /** An active staff user with their profile, as the request guards see them; also for work outside a request (jobs). */
-export async function activeStaffById(db: Database | Transaction<DB>, id: string): Promise<SignedInStaff | undefined> {
+export async function activeStaffById(db: Database, id: string): Promise<SignedInStaff | undefined> {
   const row = await db
     .selectFrom('staff_users as s')
     .innerJoin('profiles as p', 'p.id', 's.profile_id')

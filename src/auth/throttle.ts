@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
 
 export const THROTTLE = {
   windowMinutes: 15,
@@ -29,7 +28,7 @@ function accountKey(kind: string, email: string) {
 }
 
 /** Decides whether a login may be tried now. Stored in PostgreSQL so every web process agrees. */
-export async function checkLoginThrottle(db: Database | Transaction<DB>, kind: string, email: string, address: string): Promise<ThrottleVerdict> {
+export async function checkLoginThrottle(db: Database, kind: string, email: string, address: string): Promise<ThrottleVerdict> {
   const keys: Keys = { account: accountKey(kind, email), address: bounded(address) };
   const windowStart = new Date(Date.now() - THROTTLE.windowMinutes * 60_000);
   const [account, byAddress] = await Promise.all([

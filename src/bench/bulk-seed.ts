@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { type RawBuilder, sql } from 'kysely';
+import { loadModuleMeta, type ModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { seedDemo } from '../demo/seed.js';
-import { loadModuleMeta, type ModuleMeta } from './metadata.js';
 
 // Generated data for benchmarks: many records, written set-based (INSERT … SELECT
 // over generate_series) so a million rows take a minute or two, not hours of

@@ -4,9 +4,9 @@ import { loadAccessContext } from '../access/context.js';
 import type { Database } from '../db/database.js';
 import type { InboundOutcome } from '../db/schema.js';
 import type { Deps } from '../deps.js';
+import { isUuid } from '../http/input.js';
 import { type Envelope, type InboundMessage, parseInbound } from '../mail/inbound.js';
 import { type InboundSmtp, startInboundSmtp } from '../mail/inbound-smtp.js';
-import { isUuid } from '../mail/outbox.js';
 import { addPortalAttachment, addPortalNote } from '../portals/portal-writes.js';
 import { hashToken, tokensIn } from './reply-tokens.js';
 

@@ -1,12 +1,11 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { AccessContext } from '../access/context.js';
 import { fieldMask, layoutsShowing, maskRecordData, pageInScope, type ScopeField, visibleTabs } from '../access/engine.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { loadModuleMeta, loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { displayName } from '../crm/records.js';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 
 // Suggested answers while a customer types a case's subject: public
 // knowledge-base articles (the Solutions module, shared as a public tab)
@@ -72,10 +71,7 @@ export async function suggestArticles(
  * the Solutions module), suggested where a type shows it as a public tab; or
  * the message why it cannot be.
  */
-export async function checkKnowledgeBase(
-  db: Database | Transaction<DB>,
-  moduleId: string,
-): Promise<{ ok: true; value: string | null } | { ok: false; error: string }> {
+export async function checkKnowledgeBase(db: Database, moduleId: string): Promise<{ ok: true; value: string | null } | { ok: false; error: string }> {
   if (moduleId === '') return { ok: true, value: null };
   if (!isUuid(moduleId)) return { ok: false, error: 'portals:cases.errors.knowledgeBase' };
   const module = await db.selectFrom('modules').select('id').where('id', '=', moduleId).where('deleted_at', 'is', null).executeTakeFirst();

@@ -1,5 +1,5 @@
+import { BULK_MAX_RECORDS, bulkSeed } from '../bench/bulk-seed.js';
 import { loadConfig } from '../config.js';
-import { BULK_MAX_RECORDS, bulkSeed } from '../crm/bulk-seed.js';
 import { openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { exitWithFailure, OperatorError } from '../errors.js';

@@ -3,8 +3,8 @@ import { audit } from '../audit/audit.js';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, DB, Field, PortalUserStatus } from '../db/schema.js';
-import { licencesUsed } from '../invitations/reasons.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
+import { licencesUsed } from '../portals/user-types.js';
 import type { RawValue, StoredValue } from './field-types.js';
 import { loadModuleMeta, type ModuleMeta } from './metadata.js';
 import { type Actor, createRecordIn, findRecord, type LookupInput, logChange, type RecordData, validateRecordInput } from './records.js';
@@ -131,7 +131,7 @@ export async function conversionSetup(db: Database, staff: SignedInStaff, leadId
 }
 
 /** The portal user the lead is, if any, and the contact-based types of their portal. */
-async function leadPortalUser(db: Database | Transaction<DB>, leadId: string, contactsModuleId: string) {
+async function leadPortalUser(db: Database, leadId: string, contactsModuleId: string) {
   const portalUser = await db
     .selectFrom('portal_users as u')
     .innerJoin('portals as p', 'p.id', 'u.portal_id')

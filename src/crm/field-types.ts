@@ -1,5 +1,5 @@
 import type { Field, FieldType } from '../db/schema.js';
-import { isEmail } from '../org/setup-input.js';
+import { isEmail, isUuid } from '../http/input.js';
 
 /** A value as stored in records.data (JSON). */
 export type StoredValue = string | number | boolean | string[] | SubformRow[] | null;
@@ -10,7 +10,6 @@ export type RawValue = string | string[] | Record<string, string | string[]>[] |
 
 export type Parsed = { ok: true; value: StoredValue } | { ok: false; error: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PHONE = /^\+?[0-9()\s./-]{3,40}(\s*(x|ext\.?)\s*\d{1,6})?$/i;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -158,7 +157,7 @@ export function parseFieldValue(field: Field, raw: RawValue, ctx: ParseContext):
     }
     case 'lookup':
       // Existence and visibility are checked by the record service, in one query for the whole form.
-      return UUID.test(text) ? ok(text.toLowerCase()) : fail('crm:errors.lookup');
+      return isUuid(text) ? ok(text.toLowerCase()) : fail('crm:errors.lookup');
     default:
       return fail('errors:choose');
   }

@@ -1,13 +1,11 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { DB, Field, ImportRowError } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import type { Field, ImportRowError } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import type { CsvRow } from './csv.js';
 import { type Mapping, mappableFields, namesOf, normalizeName } from './import-mapping.js';
 import type { ModuleMeta } from './metadata.js';
 import { type RecordData, type RecordInput, type Scope, validateRecordInput } from './records.js';
-
-type Db = Database | Transaction<DB>;
 
 /** How the columns of one file fill the fields of one module. */
 export type Plan = {
@@ -60,7 +58,7 @@ export type Checked = { row: number; data: RecordData; errors?: undefined } | { 
  * column for the whole batch, matching the way forms resolve a typed name,
  * within the importer's own lookup scope (a record they cannot see is not found).
  */
-async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[], scope: LookupScope): Promise<Map<string, Map<string, string[]>>> {
+async function resolveLookups(db: Database, plan: Plan, rows: CsvRow[], scope: LookupScope): Promise<Map<string, Map<string, string[]>>> {
   const out = new Map<string, Map<string, string[]>>();
   for (const { index, field } of plan.columns) {
     if (field.type !== 'lookup') continue;
@@ -86,7 +84,7 @@ async function resolveLookups(db: Db, plan: Plan, rows: CsvRow[], scope: LookupS
 }
 
 /** Each row checked as a form submission would be: its record data, or its problems. */
-export async function checkRows(db: Db, plan: Plan, rows: CsvRow[], timeZone: string, lookupScope: LookupScope): Promise<Checked[]> {
+export async function checkRows(db: Database, plan: Plan, rows: CsvRow[], timeZone: string, lookupScope: LookupScope): Promise<Checked[]> {
   const { meta } = plan;
   const lookups = await resolveLookups(db, plan, rows, lookupScope);
   const plain = plan.columns.filter((c) => c.field.type !== 'lookup');

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { activeStaffById } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { DB, Import, ImportRowError } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { CsvFileError, type CsvRow, columnNames, csvRows, decodeCsv } from './csv.js';
 import { batchesOf, type Checked, checkRows, type LookupScope, type Plan, planFor } from './import-rows.js';
 import { loadModuleMetaById, type ModuleMeta } from './metadata.js';

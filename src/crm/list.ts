@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import type { ModuleMeta } from './metadata.js';
 import type { Scope } from './records.js';
 

@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB, Field, FieldOptions, FieldType, Labels, LayoutSection, Module, ModuleSharing, PicklistValue } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { translator } from '../i18n/i18n.js';
 import { LANGUAGES } from '../i18n/languages.js';
-import { isUuid } from '../mail/outbox.js';
 import { apiNameFrom, checkLabels, cleanLabels, type FormErrors, keyedLabels, LABEL_MAX, nameSource, type Outcome, sameText } from './admin-labels.js';
 import { labelOf, type ModuleMeta, moduleLabel } from './metadata.js';
 
 export type { FormErrors, Outcome } from './admin-labels.js';
-
-type Db = Database | Transaction<DB>;
 
 export const FIELD_TYPES = [
   'text',
@@ -229,11 +227,11 @@ export type NewFieldInput = {
 export type FieldUpdateInput = { labels: Labels; required: boolean; values: ValueInput[]; scale?: string | undefined };
 
 /** Every field of a module, removed ones included, in order: what the settings pages list. */
-export function moduleFieldsForAdmin(db: Db, moduleId: string): Promise<Field[]> {
+export function moduleFieldsForAdmin(db: Database, moduleId: string): Promise<Field[]> {
   return db.selectFrom('fields').selectAll().where('module_id', '=', moduleId).orderBy('position').orderBy('created_at').execute();
 }
 
-export function findFieldForAdmin(db: Db, moduleId: string, fieldId: string): Promise<Field | undefined> {
+export function findFieldForAdmin(db: Database, moduleId: string, fieldId: string): Promise<Field | undefined> {
   if (!isUuid(fieldId)) return Promise.resolve(undefined);
   return db.selectFrom('fields').selectAll().where('module_id', '=', moduleId).where('id', '=', fieldId).executeTakeFirst();
 }
@@ -530,7 +528,7 @@ function rowsOf(subform: Field, table = 'records') {
 }
 
 /** How many records of the module still hold a value for a field (what purging would delete). */
-export async function recordsHoldingValues(db: Db, module: Module, field: Field): Promise<number> {
+export async function recordsHoldingValues(db: Database, module: Module, field: Field): Promise<number> {
   const parent = field.parent_field_id ? await db.selectFrom('fields').selectAll().where('id', '=', field.parent_field_id).executeTakeFirst() : undefined;
   const holds = parent
     ? sql<boolean>`exists (select 1 from jsonb_array_elements(${rowsOf(parent)}) e where e ? ${field.api_name})`

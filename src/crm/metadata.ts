@@ -1,7 +1,6 @@
-import type { Transaction } from 'kysely';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { DB, Field, Labels, Layout, Module, PicklistValue } from '../db/schema.js';
+import type { Field, Labels, Layout, Module, PicklistValue } from '../db/schema.js';
 import type { T } from '../i18n/i18n.js';
 
 /** A module with its live fields (top level, in order), subform children and layouts. */
@@ -25,7 +24,7 @@ export function listModules(db: Database): Promise<Module[]> {
   return db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('api_name').execute();
 }
 
-export async function loadModuleMeta(db: Database | Transaction<DB>, apiName: string): Promise<ModuleMeta | undefined> {
+export async function loadModuleMeta(db: Database, apiName: string): Promise<ModuleMeta | undefined> {
   const snapshot = snapshotFor(db);
   if (snapshot) return snapshot.byApiName.get(apiName);
   const module = await db.selectFrom('modules').selectAll().where('api_name', '=', apiName).where('deleted_at', 'is', null).executeTakeFirst();
@@ -33,14 +32,14 @@ export async function loadModuleMeta(db: Database | Transaction<DB>, apiName: st
   return loadMetaFor(db, module);
 }
 
-export async function loadModuleMetaById(db: Database | Transaction<DB>, id: string): Promise<ModuleMeta | undefined> {
+export async function loadModuleMetaById(db: Database, id: string): Promise<ModuleMeta | undefined> {
   const snapshot = snapshotFor(db);
   if (snapshot) return snapshot.byId.get(id);
   const module = await db.selectFrom('modules').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return module ? loadMetaFor(db, module) : undefined;
 }
 
-async function loadMetaFor(db: Database | Transaction<DB>, module: Module): Promise<ModuleMeta> {
+async function loadMetaFor(db: Database, module: Module): Promise<ModuleMeta> {
   const [fields, layouts] = await Promise.all([
     db.selectFrom('fields').selectAll().where('module_id', '=', module.id).where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),
     db.selectFrom('layouts').selectAll().where('module_id', '=', module.id).where('deleted_at', 'is', null).orderBy('position').orderBy('created_at').execute(),

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import { type Database, inTransaction } from '../db/database.js';
 import type { DB } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { type Actor, logChange } from './records.js';
 
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;

@@ -3,9 +3,9 @@ import { type Kysely, sql } from 'kysely';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, Module, Profile } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { type T, translator } from '../i18n/i18n.js';
 import { LANGUAGES } from '../i18n/languages.js';
-import { isUuid } from '../mail/outbox.js';
 import { listModules } from './metadata.js';
 import type { ModulePermissions } from './staff-access.js';
 

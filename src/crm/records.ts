@@ -3,7 +3,7 @@ import { audit } from '../audit/audit.js';
 import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { ConsentSource, CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { logConsentChanges } from '../privacy/consent.js';
 import {
   lineItemsTotals,
@@ -25,8 +25,6 @@ export type RecordErrors = Record<string, string>;
 
 export type Scope = (eb: ExpressionBuilder<DB, 'records'>) => Expression<SqlBool>;
 
-type Db = Database | Transaction<DB>;
-
 /** A submitted lookup: the text typed (a record's name) and the id it held when the form was drawn. */
 export type LookupInput = { text: string; id?: string | undefined };
 
@@ -42,7 +40,7 @@ function isLookupInput(v: unknown): v is LookupInput {
  * record's existing data: fields not on the form keep their values.
  */
 export async function validateRecordInput(
-  db: Db,
+  db: Database,
   meta: ModuleMeta,
   fields: Field[],
   input: RecordInput,
@@ -77,7 +75,7 @@ export async function validateRecordInput(
 }
 
 async function resolveLookups(
-  db: Db,
+  db: Database,
   lookups: { field: Field; input: LookupInput }[],
   data: RecordData,
   errors: RecordErrors,
@@ -118,7 +116,12 @@ async function resolveLookups(
  * id the row was drawn with while its name is unchanged, else by exact name.
  * A name that matches no record, or several, is left as typed and fails validation.
  */
-async function resolveRowLookups(db: Db, children: Field[], raw: RawValue, lookupScope?: (targetModuleId: string) => Scope | undefined): Promise<RawValue> {
+async function resolveRowLookups(
+  db: Database,
+  children: Field[],
+  raw: RawValue,
+  lookupScope?: (targetModuleId: string) => Scope | undefined,
+): Promise<RawValue> {
   if (!Array.isArray(raw)) return raw;
   const lookups = children.filter((c) => c.type === 'lookup' && c.options.targetModuleId);
   const rows = (raw as Record<string, string | string[]>[]).map((r) => ({ ...r }));
@@ -154,7 +157,7 @@ async function resolveRowLookups(db: Db, children: Field[], raw: RawValue, looku
 }
 
 async function checkSubformLookups(
-  db: Db,
+  db: Database,
   meta: ModuleMeta,
   fields: Field[],
   data: RecordData,
@@ -251,7 +254,7 @@ function actorColumns(actor: Actor) {
   return { actor_kind: actor.kind, actor_id: actor.kind === 'system' ? null : actor.id };
 }
 
-export async function logChange(trx: Db, recordId: string, actor: Actor, action: string, changes: FieldChange[] = []) {
+export async function logChange(trx: Database, recordId: string, actor: Actor, action: string, changes: FieldChange[] = []) {
   await trx
     .insertInto('record_changes')
     .values({ record_id: recordId, ...actorColumns(actor), action, changes: JSON.stringify(changes) })
@@ -344,7 +347,7 @@ export async function updateRecordIn(
 }
 
 /** Finds a record of the module through a scope: a record outside it is simply not found. */
-export function findRecord(db: Db, meta: ModuleMeta, id: string, scope: Scope, opts: { deleted?: boolean } = {}): Promise<CrmRecord | undefined> {
+export function findRecord(db: Database, meta: ModuleMeta, id: string, scope: Scope, opts: { deleted?: boolean } = {}): Promise<CrmRecord | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
   return db
     .selectFrom('records')
@@ -431,7 +434,7 @@ export async function reassignOwner(db: Database, actor: Actor, record: CrmRecor
 }
 
 /** Display names of the records that lookups on a page point at: one query for the whole page. */
-export async function lookupNames(db: Db, ids: string[]): Promise<Map<string, { name: string; moduleId: string; deleted: boolean }>> {
+export async function lookupNames(db: Database, ids: string[]): Promise<Map<string, { name: string; moduleId: string; deleted: boolean }>> {
   const unique = [...new Set(ids.filter(isUuid))];
   if (unique.length === 0) return new Map();
   // UNSCOPED READ: names of the records that lookups of already-scoped records point at; staff pages link them only where

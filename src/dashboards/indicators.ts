@@ -6,7 +6,7 @@ import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Module } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 
 // Indicators per user type, shown on the portal home: a count of records or
 // a sum of a currency field, grouped by a picklist or by owner, over a module

@@ -1,4 +1,4 @@
-import type { PortalRequest } from '../auth/portal-session.js';
+import type { PortalRequest } from '../auth/portal-request.js';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Org, Session } from '../db/schema.js';
 import type { Deps } from '../deps.js';

@@ -3,7 +3,7 @@ import type { ModuleMeta } from '../crm/metadata.js';
 import type { RecordData } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field, PortalUserType } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { type InviteDeps, type InviteOutcome, inviteRecord } from './invite.js';
 
 // "Invite records of the base module when field F equals V": rules per user

@@ -4,7 +4,7 @@ import type { SignedInStaff } from '../auth/staff.js';
 import type { ModuleMeta } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import type { DB, Field, InvitationBatch, InvitationOutcome, PortalUserType } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { decodeNameCursor, encodeNameCursor, matchingCandidateIds, reachableRecordIds } from './candidates.js';
 import { type InviteDeps, inviteMany } from './invite.js';
 import { type FailureReason, PROCESSING_ERROR } from './reasons.js';
@@ -23,8 +23,6 @@ export type BatchJob = { batchId: string; recordId: string; userTypeId: string; 
 export type Selection = { kind: 'matching'; q: string; hideFailed?: boolean } | { kind: 'ids'; ids: string[] };
 
 export type StartBatchResult = { ok: true; batchId: string; total: number } | { ok: false; error: 'nothingChosen' | 'tooMany' };
-
-type Db = Database | Transaction<DB>;
 
 /**
  * Creates the batch and queues its jobs in one transaction: the batch exists
@@ -111,7 +109,7 @@ export async function recentBatches(db: Database, portalId: string, staff: Signe
 export type BatchProgress = { processed: number; sent: number; failed: number; wouldSend: number };
 
 /** How many of the batch's records have an outcome, by outcome: one grouped count. */
-export async function batchProgress(db: Db, batchId: string): Promise<BatchProgress> {
+export async function batchProgress(db: Database, batchId: string): Promise<BatchProgress> {
   const rows = await db
     .selectFrom('invitation_results')
     .select(['outcome', (eb) => eb.fn.countAll<string>().as('n')])
@@ -127,7 +125,7 @@ export async function batchProgress(db: Db, batchId: string): Promise<BatchProgr
  * group commits: whichever group commits last sees every result and closes
  * the batch; the status condition makes a second closing a no-op.
  */
-export async function finishBatchIfDone(db: Db, batchId: string): Promise<boolean> {
+export async function finishBatchIfDone(db: Database, batchId: string): Promise<boolean> {
   const done = await db
     .updateTable('invitation_batches')
     .set({ status: 'done', finished_at: sql<Date>`now()` })

@@ -1,4 +1,4 @@
-import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { SignedInStaff } from '../auth/staff.js';
 import { searchQuery } from '../crm/list.js';
 import type { ModuleMeta } from '../crm/metadata.js';
@@ -6,7 +6,7 @@ import { staffRecordScope } from '../crm/staff-access.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { DB, Field } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { emailField, type FailureReason, type PROCESSING_ERROR } from './reasons.js';
 
 // Who can still be invited to a portal: records of a user type's base module
@@ -19,8 +19,6 @@ import { emailField, type FailureReason, type PROCESSING_ERROR } from './reasons
 // list, the count and "all matching" alike.
 
 export const CANDIDATES_PAGE = 25;
-
-type Db = Database | Transaction<DB>;
 
 /** Why the record's latest attempt failed: a rule's code, or the processing error. */
 export type LastFailure = FailureReason | typeof PROCESSING_ERROR;
@@ -46,7 +44,7 @@ const lastFailureOf = (userTypeId: string) => sql<string | null>`(
   limit 1
 )`;
 
-function candidates(db: Db, staff: SignedInStaff, meta: ModuleMeta, address: Field, q: string | undefined, failed?: FailedFilter) {
+function candidates(db: Database, staff: SignedInStaff, meta: ModuleMeta, address: Field, q: string | undefined, failed?: FailedFilter) {
   const email = sql<string>`records.data->>${address.api_name}`;
   let query = db
     .selectFrom('records')
@@ -108,7 +106,7 @@ export async function countCandidates(db: Database, staff: SignedInStaff, meta: 
 
 /** Every matching candidate's id, in list order: the records of a batch started with "all matching". */
 export async function matchingCandidateIds(
-  db: Db,
+  db: Database,
   staff: SignedInStaff,
   meta: ModuleMeta,
   q: string | undefined,
@@ -131,7 +129,7 @@ export async function matchingCandidateIds(
  * given. Records that became portal users, lost their address or went to the
  * recycle bin since the list was shown stay in: their outcome says why.
  */
-export async function reachableRecordIds(db: Db, staff: SignedInStaff, meta: ModuleMeta, ids: string[]): Promise<string[]> {
+export async function reachableRecordIds(db: Database, staff: SignedInStaff, meta: ModuleMeta, ids: string[]): Promise<string[]> {
   const wanted = [...new Set(ids.filter(isUuid))];
   if (wanted.length === 0) return [];
   const found = new Set<string>();

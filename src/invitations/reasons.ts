@@ -1,9 +1,9 @@
 import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
-import type { Transaction } from 'kysely';
 import type { SignedInStaff } from '../auth/staff.js';
 import { modulePermissions, staffRecordScope } from '../crm/staff-access.js';
 import type { Database } from '../db/database.js';
-import type { CrmRecord, DB, Field, Module, Org } from '../db/schema.js';
+import type { CrmRecord, Field, Module, Org } from '../db/schema.js';
+import { licencesUsed } from '../portals/user-types.js';
 import { consents } from '../privacy/consent.js';
 
 // Why a record cannot be invited, as stable codes checked in a fixed order of
@@ -29,8 +29,6 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Not a rule: the record could not be processed at all after every retry (the batch still finishes). */
 export const PROCESSING_ERROR = 'processing_error';
-
-type Db = Database | Transaction<DB>;
 
 /** Built once: the package's own check rebuilds this set of thousands of domains on every call. */
 const DISPOSABLE_DOMAINS = disposableEmailBlocklistSet();
@@ -90,7 +88,7 @@ export function failureReason(record: CrmRecord | undefined, f: InviteFacts): Fa
 
 /** Reads the facts for a group of records: a fixed number of queries whatever the group's size. */
 export async function loadFacts(
-  db: Db,
+  db: Database,
   opts: {
     org: InviteFacts['org'];
     module: Module;
@@ -119,15 +117,4 @@ export async function loadFacts(
     mayViewModule: Boolean(perms?.view),
     reachable: new Set(reachable.map((r) => r.id)),
   };
-}
-
-/** Licences in use: invited and active users of the type (deactivated and expired users free theirs). */
-export async function licencesUsed(db: Db, userTypeId: string): Promise<number> {
-  const row = await db
-    .selectFrom('portal_users')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('user_type_id', '=', userTypeId)
-    .where('status', 'in', ['invited', 'active'])
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }

@@ -1,7 +1,6 @@
-import type { Transaction } from 'kysely';
 import { generateSessionToken, sessionIdFromToken } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
-import type { DB, PortalInvitation, PortalUser } from '../db/schema.js';
+import type { PortalInvitation, PortalUser } from '../db/schema.js';
 
 // Invitation links carry a random token; only its SHA-256 is stored, each is
 // used once, lasts 7 days, and a new one revokes the ones before it.
@@ -9,10 +8,13 @@ import type { DB, PortalInvitation, PortalUser } from '../db/schema.js';
 export const INVITATION_DAYS = 7;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type Db = Database | Transaction<DB>;
-
 /** A new link for the portal user, revoking every earlier open one; the token is returned once and never stored. */
-export async function issueInvitation(trx: Db, portalUserId: string, invitedBy: string | null, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+export async function issueInvitation(
+  trx: Database,
+  portalUserId: string,
+  invitedBy: string | null,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
   await trx
     .updateTable('portal_invitations')
     .set({ revoked_at: now })
@@ -38,7 +40,7 @@ export type FoundInvitation = { state: InvitationState; invitation: PortalInvita
  * passed, or the expiry job marked the user expired), already used, or replaced
  * by a newer link. Undefined when no invitation has that token.
  */
-export async function findInvitation(db: Db, token: string, now = new Date()): Promise<FoundInvitation | undefined> {
+export async function findInvitation(db: Database, token: string, now = new Date()): Promise<FoundInvitation | undefined> {
   if (!/^[a-z2-7]{20,64}$/.test(token)) return undefined;
   const invitation = await db.selectFrom('portal_invitations').selectAll().where('token_hash', '=', sessionIdFromToken(token)).executeTakeFirst();
   if (!invitation) return undefined;
@@ -55,7 +57,7 @@ export async function findInvitation(db: Db, token: string, now = new Date()): P
 }
 
 /** Marks a usable invitation used, once: false when another request used it first. */
-export async function markInvitationAccepted(trx: Db, invitationId: string, now = new Date()): Promise<boolean> {
+export async function markInvitationAccepted(trx: Database, invitationId: string, now = new Date()): Promise<boolean> {
   const done = await trx
     .updateTable('portal_invitations')
     .set({ accepted_at: now })

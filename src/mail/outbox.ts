@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { DB, OutboxEmail } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { QUEUES } from '../jobs/queues.js';
 import { blockedAddresses } from '../privacy/consent.js';
 import type { RenderedEmail } from './render.js';
@@ -92,10 +93,6 @@ export async function listOutbox(db: Database, after?: string, limit = 50): Prom
 export function getOutboxEmail(db: Database, id: string): Promise<OutboxEmail | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
   return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function encodeCursor(at: Date, id: string) {

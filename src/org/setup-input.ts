@@ -1,5 +1,6 @@
 import { passwordProblem } from '../auth/passwords.js';
 import type { TimeFormat } from '../db/schema.js';
+import { isEmail } from '../http/input.js';
 import { canonicalTimeZone, isCountry } from '../i18n/format.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 
@@ -20,12 +21,7 @@ export type FieldErrors = Record<string, string>;
 
 export type SetupForm = Record<keyof SetupInput | 'passwordConfirm' | 'emailDomainsText', string>;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-
-export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value);
-}
 
 export function parseDomains(text: string): string[] {
   return [

@@ -1,11 +1,8 @@
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
-import type { Transaction } from 'kysely';
 import { checkUpload } from '../crm/file-types.js';
 import type { Database } from '../db/database.js';
-import type { DB, Portal } from '../db/schema.js';
-
-type Db = Database | Transaction<DB>;
+import type { Portal } from '../db/schema.js';
 
 // A portal's look and address: its accent colour (buttons and links on
 // white text, so it must reach WCAG AA contrast against white), its logo
@@ -90,7 +87,7 @@ const HOST = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-
  * and not another portal's.
  */
 export async function checkDomain(
-  db: Db,
+  db: Database,
   portalId: string,
   raw: string,
   baseUrl: string,

@@ -1,8 +1,7 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
 import { TAB_LABEL_MAX } from './tabs.js';
 import { validateWebTab } from './web-tabs.js';
@@ -85,7 +84,7 @@ type Names = {
   layouts: Map<string, { module: string; name: string }>;
 };
 
-async function metadataNames(db: Database | Transaction<DB>): Promise<Names> {
+async function metadataNames(db: Database): Promise<Names> {
   const [modules, fields, layouts] = await Promise.all([
     db.selectFrom('modules').select(['id', 'api_name']).where('deleted_at', 'is', null).execute(),
     db.selectFrom('fields').select(['id', 'api_name', 'module_id']).where('deleted_at', 'is', null).where('parent_field_id', 'is', null).execute(),

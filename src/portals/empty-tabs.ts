@@ -3,8 +3,8 @@ import { moduleLabel } from '../crm/metadata.js';
 import { type ConfigSnapshot, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Labels, Module, PortalTypeTab } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import type { T } from '../i18n/i18n.js';
-import { isUuid } from '../mail/outbox.js';
 import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
 
 // A type whose portal tab shows no field gives its users an empty page there:

@@ -5,7 +5,7 @@ import { layoutFields, loadModuleMetaById } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { Field, Layout, Module, PortalUserStatus, TabKind } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 
 // "Why can this portal user see (or not see) this record": the admin's view of
 // the permission engine. Every answer comes from src/access; this module only

@@ -24,7 +24,7 @@ import { collectLookupIds, displayName } from '../crm/records.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Labels, Layout, Module, RecordState } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { type CanvasDesign, getCanvasDesign } from './canvas.js';
 import { listWebTabs, type WebTab } from './web-tabs.js';
 

@@ -5,10 +5,10 @@ import { revokePasswordResets } from '../auth/password-reset.js';
 import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal, PortalUserStatus } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
 import { enqueueInvitationEmail } from '../invitations/invite.js';
 import { issueInvitation } from '../invitations/tokens.js';
-import { isUuid } from '../mail/outbox.js';
 import { licenceCounts } from './user-types.js';
 
 // What staff do to portal users, one at a time or on a selection: each user

@@ -1,9 +1,9 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
-import type { DB, PortalUserStatus } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import type { PortalUserStatus } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 
 // The portal users of a portal as staff manage them: who they are (their
 // record's name), their type and status, and when they were invited and
@@ -12,8 +12,6 @@ import { isUuid } from '../mail/outbox.js';
 
 export const PORTAL_USER_STATUSES: readonly PortalUserStatus[] = ['invited', 'active', 'deactivated', 'expired'];
 export const PORTAL_USERS_PAGE = 50;
-
-type Db = Database | Transaction<DB>;
 
 /** Administrators, and staff whose profile grants "manage portal users". */
 export function mayManagePortalUsers(staff: SignedInStaff | undefined): boolean {
@@ -43,7 +41,7 @@ export type PortalUserRow = {
   twoFactor: boolean;
 };
 
-export function portalUserRows(db: Db) {
+export function portalUserRows(db: Database) {
   // UNSCOPED READ: portal users with their own record's name, for staff who manage portal users (requireManagePortalUsers);
   // a record page shows its own user only once the record was found through the viewer's scope.
   return db
@@ -110,12 +108,12 @@ function decodeAfter(cursor: string): string | undefined {
 }
 
 /** The portal user a record is, if any (a record is a portal user at most once). */
-export function portalUserOfRecord(db: Db, recordId: string): Promise<PortalUserRow | undefined> {
+export function portalUserOfRecord(db: Database, recordId: string): Promise<PortalUserRow | undefined> {
   if (!isUuid(recordId)) return Promise.resolve(undefined);
   return portalUserRows(db).where('u.record_id', '=', recordId).executeTakeFirst();
 }
 
-export function findPortalUser(db: Db, portalId: string, portalUserId: string): Promise<PortalUserRow | undefined> {
+export function findPortalUser(db: Database, portalId: string, portalUserId: string): Promise<PortalUserRow | undefined> {
   if (!isUuid(portalUserId)) return Promise.resolve(undefined);
   return portalUserRows(db).where('u.id', '=', portalUserId).where('u.portal_id', '=', portalId).executeTakeFirst();
 }
@@ -123,7 +121,7 @@ export function findPortalUser(db: Db, portalId: string, portalUserId: string): 
 export type TypeChoice = { id: string; name: string; portalId: string; portalName: string; baseModuleId: string };
 
 /** User types whose base module is this module, across portals, each with its portal's name. */
-export function typesForModule(db: Db, moduleId: string): Promise<TypeChoice[]> {
+export function typesForModule(db: Database, moduleId: string): Promise<TypeChoice[]> {
   return db
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
@@ -137,7 +135,7 @@ export function typesForModule(db: Db, moduleId: string): Promise<TypeChoice[]> 
 }
 
 /** Types of a portal, for the type filter and the "change type" choice. */
-export function typesOfPortal(db: Db, portalId: string): Promise<TypeChoice[]> {
+export function typesOfPortal(db: Database, portalId: string): Promise<TypeChoice[]> {
   return db
     .selectFrom('portal_user_types as t')
     .innerJoin('portals as p', 'p.id', 't.portal_id')

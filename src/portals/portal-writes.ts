@@ -20,9 +20,9 @@ import {
 } from '../crm/records.js';
 import { type Database, inTransaction } from '../db/database.js';
 import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { autoInvite } from '../invitations/auto-invite.js';
 import type { InviteDeps } from '../invitations/invite.js';
-import { isUuid } from '../mail/outbox.js';
 import {
   creatableLayouts,
   type LookupChoice,

@@ -3,9 +3,9 @@ import { type Actor, audit } from '../audit/audit.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
-import { isUuid } from '../mail/outbox.js';
 import { freeSlugFor, type SlugCheck, slugAvailability } from './slugs.js';
 import { applyTabFieldDefaults } from './user-types.js';
 

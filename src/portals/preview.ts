@@ -1,7 +1,7 @@
 import { type AccessContext, previewContext, previewUserContext } from '../access/context.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { type PortalBrand, portalBrand } from './branding.js';
 
 // Preview: an admin sees the portal as a user type (standing in for one of

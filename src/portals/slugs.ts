@@ -1,7 +1,5 @@
-import type { Transaction } from 'kysely';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { DB } from '../db/schema.js';
 
 export const SLUG_MAX = 40;
 /** Paths the site itself answers, or may one day, next to /p/<slug>. */
@@ -23,9 +21,7 @@ export function slugify(name: string): string {
 
 export type SlugCheck = { ok: true } | { ok: false; reason: 'taken' | 'reserved' | 'invalid'; suggestion: string | undefined };
 
-type Db = Database | Transaction<DB>;
-
-async function slugInUse(db: Db, slug: string, exceptPortalId: string | undefined): Promise<boolean> {
+async function slugInUse(db: Database, slug: string, exceptPortalId: string | undefined): Promise<boolean> {
   const row = await db
     .selectFrom('portals')
     .select('id as portal_id')
@@ -39,7 +35,7 @@ async function slugInUse(db: Db, slug: string, exceptPortalId: string | undefine
 const isReserved = (slug: string) => (RESERVED_SLUGS as readonly string[]).includes(slug);
 
 /** The first free variant of a slug ("clientes-2", "clientes-3"…). */
-async function freeVariant(db: Db, base: string, exceptPortalId: string | undefined): Promise<string | undefined> {
+async function freeVariant(db: Database, base: string, exceptPortalId: string | undefined): Promise<string | undefined> {
   const stem = base || 'portal';
   if (!isReserved(stem) && !(await slugInUse(db, stem, exceptPortalId))) return stem;
   for (let n = 2; n < 100; n++) {
@@ -51,7 +47,7 @@ async function freeVariant(db: Db, base: string, exceptPortalId: string | undefi
 }
 
 /** Whether a slug, exactly as typed, can be a portal's URL; when not, why and a free alternative. */
-export async function slugAvailability(db: Db, slug: string, exceptPortalId?: string): Promise<SlugCheck> {
+export async function slugAvailability(db: Database, slug: string, exceptPortalId?: string): Promise<SlugCheck> {
   if (!SLUG_SHAPE.test(slug) || slug.length > SLUG_MAX) {
     return { ok: false, reason: 'invalid', suggestion: await freeVariant(db, slugify(slug), exceptPortalId) };
   }
@@ -61,7 +57,7 @@ export async function slugAvailability(db: Db, slug: string, exceptPortalId?: st
 }
 
 /** A slug derived from a name that is free to use (for forms where the admin left the slug empty). */
-export function freeSlugFor(db: Db, name: string): Promise<string | undefined> {
+export function freeSlugFor(db: Database, name: string): Promise<string | undefined> {
   return freeVariant(db, slugify(name), undefined);
 }
 

@@ -3,7 +3,7 @@ import { type Actor, audit } from '../audit/audit.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { DB, Field, Module, PortalUserType, PortalUserTypesTable } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import type { Message } from './portals.js';
 
 export const TYPE_NAME_MAX = 80;
@@ -15,12 +15,10 @@ export type UserTypeWithCounts = PortalUserType & { baseModule: Module; counts: 
 export type TypeErrors = Partial<Record<'name' | 'baseModule' | 'limit' | 'transferTo' | 'form', Message>>;
 export type TypeResult = { ok: true; type: PortalUserType } | { ok: false; errors: TypeErrors };
 
-type Db = Database | Transaction<DB>;
-
 const NO_USERS: LicenceCounts = { invited: 0, active: 0, deactivated: 0 };
 
 /** Invited, active and deactivated users per type, counted in one grouped query. */
-export async function licenceCounts(db: Db, typeIds: string[]): Promise<Map<string, LicenceCounts>> {
+export async function licenceCounts(db: Database, typeIds: string[]): Promise<Map<string, LicenceCounts>> {
   const out = new Map<string, LicenceCounts>(typeIds.map((id) => [id, { ...NO_USERS }]));
   if (typeIds.length === 0) return out;
   const rows = await db
@@ -35,6 +33,17 @@ export async function licenceCounts(db: Db, typeIds: string[]): Promise<Map<stri
     if (counts && r.status !== 'expired') counts[r.status] = Number(r.n);
   }
   return out;
+}
+
+/** Licences in use: invited and active users of the type (deactivated and expired users free theirs). */
+export async function licencesUsed(db: Database, userTypeId: string): Promise<number> {
+  const row = await db
+    .selectFrom('portal_users')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('user_type_id', '=', userTypeId)
+    .where('status', 'in', ['invited', 'active'])
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** The user types of the given portals, default first, with their base module and licence counts. */
@@ -80,7 +89,7 @@ async function modulesById(db: Database, ids: string[]): Promise<Module[]> {
   return db.selectFrom('modules').selectAll().where('id', 'in', ids).execute();
 }
 
-export function baseModuleChoices(db: Db): Promise<Module[]> {
+export function baseModuleChoices(db: Database): Promise<Module[]> {
   const snapshot = snapshotFor(db);
   if (snapshot)
     return Promise.resolve(
@@ -105,7 +114,7 @@ export type RelatedModule = { module: Module; lookups: Field[] };
  * Live modules with a live top-level lookup to the base module, each with those
  * lookups: when there are several, the admin chooses which one ties a record to the portal user.
  */
-export async function relatedModules(db: Db, baseModuleId: string): Promise<RelatedModule[]> {
+export async function relatedModules(db: Database, baseModuleId: string): Promise<RelatedModule[]> {
   const snapshot = snapshotFor(db);
   if (snapshot)
     return byPositionAndName(snapshot.modules.map((m) => m.module)).flatMap((module) => {
@@ -134,7 +143,7 @@ export async function relatedModules(db: Db, baseModuleId: string): Promise<Rela
 }
 
 /** Modules shared as public: portal users see all their records, view only. */
-export function publicModules(db: Db): Promise<Module[]> {
+export function publicModules(db: Database): Promise<Module[]> {
   const snapshot = snapshotFor(db);
   if (snapshot)
     return Promise.resolve(byPositionAndName(snapshot.modules.map((m) => m.module).filter((m) => m.sharing === 'public_read' || m.sharing === 'public_full')));
@@ -154,7 +163,7 @@ function checkName(name: string): Message | undefined {
   return undefined;
 }
 
-async function nameTaken(db: Db, portalId: string, name: string, exceptId?: string): Promise<boolean> {
+async function nameTaken(db: Database, portalId: string, name: string, exceptId?: string): Promise<boolean> {
   let q = db
     .selectFrom('portal_user_types')
     .select('id')

@@ -2,7 +2,7 @@ import type { Actor } from '../audit/audit.js';
 import { audit } from '../audit/audit.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 
 export const MAX_WEB_TABS = 10;
 

@@ -105,7 +105,7 @@ export async function logConsentChanges(
 export type ConsentHistoryEntry = ConsentEvent & { actor_name: string | null };
 
 /** A record's consent history, newest first, with staff names (portal users are named by the caller's rules). */
-export function consentHistory(db: Database | Transaction<DB>, recordId: string, limit = 200): Promise<ConsentHistoryEntry[]> {
+export function consentHistory(db: Database, recordId: string, limit = 200): Promise<ConsentHistoryEntry[]> {
   return db
     .selectFrom('consent_events as e')
     .leftJoin('staff_users as s', (j) => j.onRef('s.id', '=', 'e.actor_id').on('e.actor_kind', '=', 'staff'))
@@ -145,7 +145,7 @@ const blockedSql = (addresses: string[]) => sql<{ address: string; stopped: bool
   group by h.address`;
 
 /** Addresses Porta may not email, each with why (stopped processing wins over consent). */
-export async function blockedAddresses(db: Database | Transaction<DB>, addresses: string[]): Promise<Map<string, EmailBlock>> {
+export async function blockedAddresses(db: Database, addresses: string[]): Promise<Map<string, EmailBlock>> {
   if (addresses.length === 0) return new Map();
   const { rows } = await blockedSql(addresses).execute(db);
   const blocked = new Map<string, EmailBlock>();

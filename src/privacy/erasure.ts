@@ -4,7 +4,7 @@ import type { StoredValue } from '../crm/field-types.js';
 import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { type RecordData, updateRecordIn } from '../crm/records.js';
 import type { CrmRecord, DB, FieldType, PrivacyRequest } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 
 // The right to erasure (GDPR art. 17): the person's lead or contact stays, for
 // the organization's records, with every value that could identify them gone —

@@ -4,7 +4,7 @@ import { loadModuleMetaById } from '../crm/metadata.js';
 import { type RecordData, updateRecordIn } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { ConsentEvent, PrivacyRequest, PrivacyRequestEvent } from '../db/schema.js';
-import { isUuid } from '../mail/outbox.js';
+import { isUuid } from '../http/input.js';
 import { CONSENT_CHANNELS, type ConsentChannel, withChannelConsent } from './consent.js';
 import { readyArchive } from './export.js';
 import { fileRequest, type PrivacyDeps } from './requests.js';

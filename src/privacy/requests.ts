@@ -4,10 +4,11 @@ import { privacyRequestEmail } from '../../views/emails/privacy-request.js';
 import { audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import type { DB, PrivacyRequest, PrivacyRequestEvent, PrivacyRequestKind, PrivacyRequestStatus } from '../db/schema.js';
+import { isUuid } from '../http/input.js';
 import { createFormatters } from '../i18n/format.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
-import { enqueueEmail, enqueueEmails, isUuid } from '../mail/outbox.js';
+import { enqueueEmail, enqueueEmails } from '../mail/outbox.js';
 import { renderEmail } from '../mail/render.js';
 import { emailBrand, portalPublicUrl } from '../portals/branding.js';
 
@@ -268,7 +269,7 @@ export async function actOnRequest(
 }
 
 /** Whether staff accepted the request at some point (an extension can come first). */
-export async function wasAccepted(db: Database | Transaction<DB>, requestId: string): Promise<boolean> {
+export async function wasAccepted(db: Database, requestId: string): Promise<boolean> {
   const row = await db.selectFrom('privacy_request_events').select('id').where('request_id', '=', requestId).where('event', '=', 'accepted').executeTakeFirst();
   return row !== undefined;
 }
@@ -326,7 +327,7 @@ export async function completeRectification(trx: Transaction<DB>, deps: PrivacyD
   return done;
 }
 
-export function findRequest(db: Database | Transaction<DB>, id: string): Promise<PrivacyRequest | undefined> {
+export function findRequest(db: Database, id: string): Promise<PrivacyRequest | undefined> {
   if (!isUuid(id)) return Promise.resolve(undefined);
   return db.selectFrom('privacy_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, generateSessionToken } from '../../src/auth/sessions.js';
 import { findSessionStaff, type SignedInStaff } from '../../src/auth/staff.js';
-import { bulkSeed, dataSize } from '../../src/crm/bulk-seed.js';
+import { bulkSeed, dataSize } from '../../src/bench/bulk-seed.js';
 import { listRecords } from '../../src/crm/list.js';
 import { GROWING_TABLES, listQueryPlans, type QueryPlan } from '../../src/crm/list-plans.js';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';

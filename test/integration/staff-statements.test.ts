@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulkSeed } from '../../src/crm/bulk-seed.js';
+import { bulkSeed } from '../../src/bench/bulk-seed.js';
 import { seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';

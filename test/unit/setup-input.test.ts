@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isEmail } from '../../src/http/input.js';
 import { getI18n } from '../../src/i18n/i18n.js';
-import { isEmail, parseDomains, type SetupForm, validateSetup } from '../../src/org/setup-input.js';
+import { parseDomains, type SetupForm, validateSetup } from '../../src/org/setup-input.js';
 
 /** What the first administrator of Acme types into the setup form. */
 const acmeForm: SetupForm = {

@@ -3,7 +3,8 @@ import { getCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../auth/cookies.js';
 import { isSessionToken, PORTAL_COOKIE, portalSessionRow } from '../../auth/portal-session.js';
 import { staffSessionRow } from '../../auth/staff.js';
-import { configSnapshot, configVersion, withConfigSnapshot } from '../../db/config-snapshot.js';
+import { withConfigSnapshot } from '../../db/config-snapshot.js';
+import { configSnapshot, configVersion } from '../../db/config-snapshot-load.js';
 import type { AppEnv } from '../env.js';
 
 /**

@@ -11,9 +11,9 @@ import { collectLookupIds, createRecord, findRecord, lookupNames, type RecordDat
 import { modulePermissions, permissionsByModule, staffLookupScope, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
+import { isUuid } from '../../http/input.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
-import { isUuid } from '../../mail/outbox.js';
 import { forbidden, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
 import { autoInviteAfterSave } from './record-portal.js';
 

@@ -1,15 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { PortalShell } from '../../../views/layouts/PortalLayout.js';
-import {
-  clearPortalCookie,
-  findPortalBySlug,
-  PORTAL_COOKIE,
-  type PortalRequest,
-  portalBase,
-  resolvePortalSession,
-  setPortalCookie,
-} from '../../auth/portal-session.js';
+import type { PortalRequest } from '../../auth/portal-request.js';
+import { clearPortalCookie, findPortalBySlug, PORTAL_COOKIE, portalBase, resolvePortalSession, setPortalCookie } from '../../auth/portal-session.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import type { AppEnv } from '../../http/env.js';
 import { applyLocale } from '../../http/middleware/context.js';

@@ -4,9 +4,9 @@ import { checkNewPassword, portalResetState, RESET_MINUTES, requestPortalPasswor
 import { setPortalCookie } from '../../auth/portal-session.js';
 import { invalidateSession } from '../../auth/sessions.js';
 import type { AppEnv } from '../../http/env.js';
+import { isEmail } from '../../http/input.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
-import { isEmail } from '../../org/setup-input.js';
 import { portalOf, portalShell } from './context.js';
 
 /** "Forgot your password?" and the reset link it emails. Mounted under /p. */

@@ -13,11 +13,11 @@ import { computeIndicators } from '../../dashboards/indicators.js';
 import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
+import { isUuid } from '../../http/input.js';
 import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import type { InviteDeps } from '../../invitations/invite.js';
-import { isUuid } from '../../mail/outbox.js';
 import { type PortalNav, portalHome, portalList, portalNav, portalRecord, tabModule } from '../../portals/portal-pages.js';
 import {
   addPortalAttachment,
