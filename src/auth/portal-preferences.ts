@@ -52,6 +52,24 @@ export async function savePortalPreferences(db: Database, portalUserId: string, 
   });
 }
 
+/** The preferences form: saved when every field is right, else its messages and what was submitted, to draw it again. */
+export async function submitPortalPreferences(
+  db: Database,
+  portalUserId: string,
+  form: Record<string, string | undefined>,
+): Promise<{ ok: true } | { ok: false; errors: FieldErrors; values: PreferenceValues }> {
+  const checked = validatePortalPreferences(form);
+  if (!checked.ok) {
+    return {
+      ok: false,
+      errors: checked.errors,
+      values: { language: form.language ?? '', timeFormat: form.timeFormat ?? '', timeZone: form.timeZone ?? '', country: form.country ?? '' },
+    };
+  }
+  await savePortalPreferences(db, portalUserId, checked.prefs);
+  return { ok: true };
+}
+
 export async function savePortalLanguage(db: Database, portalUserId: string, language: Language): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('portal_users').set({ language }).where('id', '=', portalUserId).execute();

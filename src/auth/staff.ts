@@ -1,6 +1,7 @@
 import { prefetchedStaffSession } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Profile, Session, StaffUser } from '../db/schema.js';
+import { safeBackPath } from '../http/request.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import { checkSession, createSession, generateSessionToken, isSessionToken, sessionIdFromToken, type ValidSession, validateSessionToken } from './sessions.js';
 import { markAttemptSucceeded, reserveLoginAttempt } from './throttle.js';
@@ -130,6 +131,12 @@ export async function activeStaffById(db: Database, id: string): Promise<SignedI
 export async function profileId(db: Database, apiName: 'administrator' | 'standard'): Promise<string> {
   const row = await db.selectFrom('profiles').select('id').where('api_name', '=', apiName).executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Where a staff sign-in step sends them on: the page they asked for inside /admin, else the dashboard. */
+export function staffReturnPath(value: string | undefined): string {
+  const path = safeBackPath(value, '/admin');
+  return path.startsWith('/admin') ? path : '/admin';
 }
 
 export type StaffLoginResult =

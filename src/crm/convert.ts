@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import { audit } from '../audit/audit.js';
 import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
@@ -277,13 +278,16 @@ async function checkPortalUserMove(
   return { move: { userId: user.id, fromTypeId: user.user_type_id, toTypeId: target.id } };
 }
 
+/** `jobs`: where what follows the new records (automatic invitations) is queued, in the conversion's transaction. */
+export type ConversionOptions = { timeZone: string; jobs?: PgBoss | undefined };
+
 /**
  * Converts a lead, all or nothing: the contact (and the account and deal the
  * user asked for) are created, the lead's notes and attachments move to the
  * contact, and the lead is marked converted and linked to it. The lead row is
  * locked first, so two people converting it at once make one contact.
  */
-export async function convertLead(db: Database, staff: SignedInStaff, req: ConversionRequest, opts: { timeZone: string }): Promise<ConversionResult> {
+export async function convertLead(db: Database, staff: SignedInStaff, req: ConversionRequest, opts: ConversionOptions): Promise<ConversionResult> {
   const prepared = await conversionSetup(db, staff, req.leadId);
   if (!prepared.ok) return prepared;
   const { setup } = prepared;
@@ -295,6 +299,7 @@ export async function convertLead(db: Database, staff: SignedInStaff, req: Conve
   )
     return { ok: false, reason: 'forbidden' };
   const actor: Actor = { kind: 'staff', id: staff.id };
+  const writes = { jobs: opts.jobs };
 
   return db.transaction().execute(async (trx): Promise<ConversionResult> => {
     const lead = await trx
@@ -316,19 +321,25 @@ export async function convertLead(db: Database, staff: SignedInStaff, req: Conve
     const ownerId = lead.owner_id;
     let accountId: string | null = null;
     if (checked.account && 'create' in checked.account) {
-      const created = await createRecordIn(trx, actor, accounts, { data: checked.account.create, layoutId: accounts.defaultLayout?.id ?? null, ownerId });
+      const created = await createRecordIn(
+        trx,
+        actor,
+        accounts,
+        { data: checked.account.create, layoutId: accounts.defaultLayout?.id ?? null, ownerId },
+        writes,
+      );
       accountId = created.id;
     } else if (checked.account) accountId = checked.account.existing;
 
     const contactData: RecordData = { ...checked.contact, ...(accountId ? { account: accountId } : {}) };
-    const contact = await createRecordIn(trx, actor, contacts, { data: contactData, layoutId: contacts.defaultLayout?.id ?? null, ownerId });
+    const contact = await createRecordIn(trx, actor, contacts, { data: contactData, layoutId: contacts.defaultLayout?.id ?? null, ownerId }, writes);
 
     let dealId: string | null = null;
     if (checked.deal) {
       const dealData: RecordData = { ...checked.deal };
       if (accountId && deals.byName.has('account')) dealData.account = accountId;
       if (deals.byName.has('contact')) dealData.contact = contact.id;
-      dealId = (await createRecordIn(trx, actor, deals, { data: dealData, layoutId: deals.defaultLayout?.id ?? null, ownerId })).id;
+      dealId = (await createRecordIn(trx, actor, deals, { data: dealData, layoutId: deals.defaultLayout?.id ?? null, ownerId }, writes)).id;
     }
 
     await trx.updateTable('notes').set({ record_id: contact.id }).where('record_id', '=', lead.id).execute();

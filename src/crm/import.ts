@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import { activeStaffById } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { DB, Import, ImportRowError } from '../db/schema.js';
@@ -164,7 +165,7 @@ export async function startImport(
 
 export type ImportOutcome = 'done' | 'failed' | 'skipped';
 
-type Run = { db: Database; imp: Import; plan: Plan; timeZone: string; actor: Actor; lookupScope: LookupScope };
+type Run = { db: Database; imp: Import; plan: Plan; timeZone: string; actor: Actor; lookupScope: LookupScope; jobs: PgBoss | undefined };
 
 /** Another run of the same import holds it: this one leaves the work to it. */
 class ImportBusy extends Error {}
@@ -184,8 +185,10 @@ class RowsRejected extends Error {}
  *   commits together with the cursor (processed_rows) and the counts. A retried
  *   job resumes after the last committed batch, losing and repeating nothing,
  *   and a long file holds no long transaction.
+ *
+ * `jobs`: where what follows each new record (automatic invitations) is queued, with its batch.
  */
-export async function runImport(db: Database, importId: string): Promise<ImportOutcome> {
+export async function runImport(db: Database, importId: string, opts: { jobs?: PgBoss | undefined } = {}): Promise<ImportOutcome> {
   const imp = await db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
   if (!imp || (imp.status !== 'queued' && imp.status !== 'running')) return 'skipped';
   const meta = await loadModuleMetaById(db, imp.module_id);
@@ -203,6 +206,7 @@ export async function runImport(db: Database, importId: string): Promise<ImportO
     timeZone: await timeZoneOf(db, imp.staff_id),
     actor: { kind: 'staff', id: imp.staff_id },
     lookupScope: await importerLookupScope(db, imp.staff_id),
+    jobs: opts.jobs,
   };
   try {
     return imp.skip_bad_rows ? await importGoodRows(run, rows) : await importAllOrNothing(run, rows);
@@ -222,7 +226,7 @@ async function writeRecords(trx: Transaction<DB>, run: Run, checked: Checked[]):
       run.actor,
       meta,
       { data: r.data, layoutId: meta.defaultLayout?.id ?? null, ownerId: run.imp.staff_id },
-      { consentSource: 'import' },
+      { consentSource: 'import', jobs: run.jobs },
     );
     written++;
   }

@@ -4,9 +4,10 @@ import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { listRecords } from './list.js';
+import { lookupNames } from './lookups.js';
 import { loadModuleMeta, type ModuleMeta } from './metadata.js';
 import { recordSurroundings } from './record-page.js';
-import { lookupNames, type RecordData, validateRecordInput } from './records.js';
+import { type RecordData, validateRecordInput } from './records.js';
 import { staffRecordScope } from './staff-access.js';
 
 // The plans PostgreSQL chooses for the queries behind record lists, related

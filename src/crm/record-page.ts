@@ -1,10 +1,16 @@
 import { sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { SignedInStaff } from '../auth/staff.js';
 import type { Database } from '../db/database.js';
-import type { Field, Note, PrivacyRequest, RecordChange } from '../db/schema.js';
+import type { CrmRecord, Field, Module, Note, PrivacyRequest, RecordChange } from '../db/schema.js';
 import { type PortalUserRow, portalUserRows, type TypeChoice } from '../portals/portal-users.js';
 import type { ConsentHistoryEntry } from '../privacy/consent.js';
+import { privacyPanelData, type RecordPrivacy } from '../privacy/record.js';
+import { referencingFields } from './list.js';
+import { collectLookupIds, linkedNames, lookupNames, type StaffLookupNames } from './lookups.js';
+import { layoutFor, layoutSections, listModules, type ModuleMeta } from './metadata.js';
 import type { Scope } from './records.js';
+import { type ModulePermissions, permissionsByModule, permissionsIn, type RecordAccess, staffRecordAccess, staffRecordScope } from './staff-access.js';
 
 // What a staff record page shows around the record — its notes, files,
 // history, related lists, the people named in them, its portal account and
@@ -151,4 +157,89 @@ function revive<T extends object>(rows: T[]): T[] {
     for (const [k, v] of Object.entries(out)) if (typeof v === 'string' && (k === 'at' || /(_at|At)$/.test(k))) out[k] = new Date(v);
     return out as T;
   });
+}
+
+/** Who wrote, attached or changed something: the view words it (the system, a portal user). */
+export type PageAuthor = { kind: 'system' | 'staff' | 'portal'; name: string | undefined };
+
+export type RelatedList = RelatedRows & { module: Module; field: Field; base: string; createHref: string | undefined };
+
+/** Everything the staff record page shows, read in a bounded number of statements whatever points at the record. */
+export type StaffRecordPage = {
+  access: RecordAccess;
+  sections: ReturnType<typeof layoutSections>;
+  names: StaffLookupNames;
+  related: RelatedList[];
+  notes: (Note & { author: PageAuthor })[];
+  attachments: (RecordSurroundings['attachments'][number] & { author: PageAuthor })[];
+  history: (RecordChange & { actor: PageAuthor })[];
+  owner: string;
+  staffOptions: RecordSurroundings['staffOptions'];
+  convertedTo: { name: string; href: string } | undefined;
+  portal: RecordSurroundings['portal'];
+  privacy: RecordPrivacy | undefined;
+};
+
+export async function staffRecordPage(
+  db: Database,
+  staff: SignedInStaff,
+  meta: ModuleMeta,
+  perms: ModulePermissions,
+  record: CrmRecord,
+  opts: { privacy: boolean },
+): Promise<StaffRecordPage> {
+  const [referencing, modules, byModule] = await Promise.all([referencingFields(db, meta.module.id), listModules(db), permissionsByModule(db, staff)]);
+  const moduleById = new Map(modules.map((m) => [m.id, m]));
+  // Related lists: records of other modules whose lookups point here, each within its own permissions.
+  const lists = referencing.flatMap((field) => {
+    const module = moduleById.get(field.module_id);
+    const modulePerms = module && permissionsIn(byModule, staff, module.id);
+    return module && modulePerms?.view ? [{ field, module, perms: modulePerms }] : [];
+  });
+  const around = await recordSurroundings(db, record, {
+    related: lists.map((l) => ({ field: l.field, scope: staffRecordScope(staff, l.module) })),
+    privacy: opts.privacy,
+  });
+  const sections = layoutSections(meta, layoutFor(meta, record.layout_id));
+  const historyIds = around.history.flatMap((h) => h.changes.flatMap((ch) => [ch.old, ch.new])).filter((v): v is string => typeof v === 'string');
+  const ids = [
+    ...collectLookupIds(
+      meta,
+      [record],
+      sections.flatMap((s) => s.fields),
+    ),
+    ...historyIds,
+    ...(record.converted_to ? [record.converted_to] : []),
+  ];
+  const names = linkedNames(await lookupNames(db, ids), modules, byModule, staff);
+  const author = (kind: string, id: string | null): PageAuthor =>
+    kind === 'system' ? { kind, name: undefined } : { kind: kind === 'portal' ? 'portal' : 'staff', name: around.people.get(`${kind}:${id}`) };
+  const converted = record.converted_to ? names.get(record.converted_to) : undefined;
+  return {
+    access: staffRecordAccess(staff, meta.module, perms, record),
+    sections,
+    names,
+    related: lists.map(({ field, module, perms: listPerms }, i) => {
+      const base = `/admin/m/${module.api_name}`;
+      const rows = around.related[i] ?? { records: [], total: 0 };
+      return { ...rows, module, field, base, createHref: listPerms.create ? `${base}/new?${field.api_name}=${record.id}` : undefined };
+    }),
+    notes: around.notes.map((n) => ({ ...n, author: author(n.author_kind, n.author_id) })),
+    attachments: around.attachments.map((a) => ({ ...a, author: author(a.author_kind, a.author_id) })),
+    history: around.history.map((h) => ({ ...h, actor: author(h.actor_kind, h.actor_id) })),
+    owner: around.people.get(`staff:${record.owner_id}`) ?? '',
+    staffOptions: around.staffOptions,
+    convertedTo: converted?.href ? { name: converted.name, href: converted.href } : undefined,
+    portal: around.portal,
+    privacy: around.privacy && privacyPanelData(record, around.privacy),
+  };
+}
+
+/** The notices a staff record page shows after the redirect that follows a change, in the order they are looked for. */
+const FLASHES = ['created', 'saved', 'restored', 'noted', 'attached', 'stateChanged', 'reassigned', 'converted'] as const;
+export type RecordFlash = (typeof FLASHES)[number];
+
+/** Which notice the address asks for (`?saved=1`): the first one named, or none. */
+export function recordFlash(query: (key: string) => string | undefined): RecordFlash | undefined {
+  return FLASHES.find((key) => query(key) === '1');
 }

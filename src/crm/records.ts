@@ -1,9 +1,11 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from 'kysely';
+import { fromKysely, type PgBoss } from 'pg-boss';
 import { audit } from '../audit/audit.js';
 import { invalidateUserSessions } from '../auth/sessions.js';
 import type { Database } from '../db/database.js';
 import type { ConsentSource, CrmRecord, DB, Field, FieldChange, RecordState } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
+import { type AutoInviteJob, QUEUES } from '../jobs/queues.js';
 import { logConsentChanges } from '../privacy/consent.js';
 import {
   lineItemsTotals,
@@ -15,6 +17,7 @@ import {
   type SubformRow,
   searchableText,
 } from './field-types.js';
+import { checkSubformLookups, resolveLookups, resolveRowLookups } from './lookups.js';
 import type { ModuleMeta } from './metadata.js';
 
 export type Actor = { kind: 'staff'; id: string } | { kind: 'portal'; id: string; ownerId: string } | { kind: 'system' };
@@ -72,120 +75,6 @@ export async function validateRecordInput(
   await checkSubformLookups(db, meta, fields, data, errors, ctx.lookupScope);
   applyComputed(meta, data);
   return Object.keys(errors).length > 0 ? { ok: false, errors, data } : { ok: true, data };
-}
-
-async function resolveLookups(
-  db: Database,
-  lookups: { field: Field; input: LookupInput }[],
-  data: RecordData,
-  errors: RecordErrors,
-  lookupScope?: (targetModuleId: string) => Scope | undefined,
-  existing?: RecordData,
-) {
-  for (const { field, input } of lookups) {
-    const target = field.options.targetModuleId;
-    if (!target) {
-      errors[field.api_name] = 'crm:errors.lookup';
-      continue;
-    }
-    // A reference the record already holds stays as it is, even to a record outside the scope of whoever edits it now.
-    const kept = typeof existing?.[field.api_name] === 'string' ? (existing[field.api_name] as string) : undefined;
-    const scope = kept && input.id?.toLowerCase() === kept ? undefined : lookupScope?.(target);
-    // UNSCOPED READ: narrowed on the next line by the caller's lookup scope; without one only for a reference the record already
-    // holds, or for callers that pass none (an administrator's privacy rectification, the query-plan report).
-    let q = db.selectFrom('records').select(['id', 'display_name']).where('module_id', '=', target).where('deleted_at', 'is', null).limit(2);
-    if (scope) q = q.where(scope);
-    const text = input.text.trim();
-    const byId = input.id && isUuid(input.id) ? input.id.toLowerCase() : isUuid(text) ? text.toLowerCase() : undefined;
-    if (byId) {
-      const row = await q.where('id', '=', byId).executeTakeFirst();
-      // The id from the form wins while the name shown still matches it (names need not be unique).
-      if (row && (!text || text === row.display_name || text.toLowerCase() === byId)) {
-        data[field.api_name] = row.id;
-        continue;
-      }
-    }
-    const rows = await q.where(sql<string>`lower(display_name)`, '=', text.toLowerCase()).execute();
-    if (rows.length === 1 && rows[0]) data[field.api_name] = rows[0].id;
-    else errors[field.api_name] = rows.length === 0 ? 'crm:errors.lookupNotFound' : 'crm:errors.lookupAmbiguous';
-  }
-}
-
-/**
- * Subform rows name their lookups (a product) like top-level lookups do: by the
- * id the row was drawn with while its name is unchanged, else by exact name.
- * A name that matches no record, or several, is left as typed and fails validation.
- */
-async function resolveRowLookups(
-  db: Database,
-  children: Field[],
-  raw: RawValue,
-  lookupScope?: (targetModuleId: string) => Scope | undefined,
-): Promise<RawValue> {
-  if (!Array.isArray(raw)) return raw;
-  const lookups = children.filter((c) => c.type === 'lookup' && c.options.targetModuleId);
-  const rows = (raw as Record<string, string | string[]>[]).map((r) => ({ ...r }));
-  for (const child of lookups) {
-    const wanted = new Map<string, string | undefined>();
-    for (const row of rows) {
-      const text = typeof row[child.api_name] === 'string' ? (row[child.api_name] as string).trim() : '';
-      if (text && !isUuid(text)) wanted.set(text.toLowerCase(), undefined);
-    }
-    if (wanted.size === 0) continue;
-    const scope = lookupScope?.(child.options.targetModuleId as string);
-    // UNSCOPED READ: only for callers that pass no lookup scope (an administrator's privacy rectification); staff and portal forms pass theirs.
-    const found = await db
-      .selectFrom('records')
-      .select(['id', 'display_name'])
-      .where('module_id', '=', child.options.targetModuleId as string)
-      .where('deleted_at', 'is', null)
-      .where(sql<string>`lower(display_name)`, 'in', [...wanted.keys()])
-      .$if(scope !== undefined, (q) => q.where(scope as Scope))
-      .execute();
-    const byName = new Map<string, string[]>();
-    for (const r of found) byName.set(r.display_name.toLowerCase(), [...(byName.get(r.display_name.toLowerCase()) ?? []), r.id]);
-    for (const row of rows) {
-      const text = typeof row[child.api_name] === 'string' ? (row[child.api_name] as string).trim() : '';
-      if (!text || isUuid(text)) continue;
-      const kept = row[`${child.api_name}__id`];
-      const ids = byName.get(text.toLowerCase()) ?? [];
-      if (typeof kept === 'string' && ids.includes(kept)) row[child.api_name] = kept;
-      else if (ids.length === 1 && ids[0]) row[child.api_name] = ids[0];
-    }
-  }
-  return rows;
-}
-
-async function checkSubformLookups(
-  db: Database,
-  meta: ModuleMeta,
-  fields: Field[],
-  data: RecordData,
-  errors: RecordErrors,
-  lookupScope?: (targetModuleId: string) => Scope | undefined,
-) {
-  for (const field of fields) {
-    if (field.type !== 'subform' || errors[field.api_name]) continue;
-    const children = meta.children.get(field.id) ?? [];
-    for (const child of children.filter((c) => c.type === 'lookup')) {
-      const ids = [
-        ...new Set(((data[field.api_name] as SubformRow[] | null) ?? []).map((r) => r[child.api_name]).filter((v): v is string => typeof v === 'string')),
-      ];
-      if (ids.length === 0 || !child.options.targetModuleId) continue;
-      // Through a portal, only products (or other targets) in the user's scope.
-      const scope = lookupScope?.(child.options.targetModuleId);
-      // UNSCOPED READ: only for callers that pass no lookup scope (an administrator's privacy rectification); only ids come back.
-      const found = await db
-        .selectFrom('records')
-        .select('id')
-        .where('id', 'in', ids)
-        .where('module_id', '=', child.options.targetModuleId)
-        .where('deleted_at', 'is', null)
-        .$if(scope !== undefined, (q) => q.where(scope as Scope))
-        .execute();
-      if (found.length !== ids.length) errors[field.api_name] = 'crm:errors.subformRow';
-    }
-  }
 }
 
 /** Totals of quote-like modules follow their line items. */
@@ -263,14 +152,32 @@ export async function logChange(trx: Database, recordId: string, actor: Actor, a
 
 export type NewRecord = { data: RecordData; layoutId: string | null; ownerId: string };
 
-/** Where a write comes from, for the consent history (by default: the actor's side). */
-export type WriteOptions = { consentSource?: ConsentSource };
+/**
+ * `consentSource`: where a write comes from, for the consent history (by default: the actor's side).
+ * `jobs`: the writes people make (staff forms, imports, conversions, portal forms) pass it, and
+ * what follows them (automatic invitations) is queued in their transaction; the system's own
+ * bookkeeping (case status, erasure, seeding) passes none.
+ */
+export type WriteOptions = { consentSource?: ConsentSource; jobs?: PgBoss | undefined };
+
+/**
+ * Queues the automatic-invitation judgement of a written record in the write's
+ * transaction: a rolled-back write queues nothing, and a crash after the commit
+ * loses nothing. The job carries what the write changed, not the rules.
+ */
+async function queueFollowUps(trx: Transaction<DB>, opts: WriteOptions, actor: Actor, record: CrmRecord, changes: FieldChange[] | null) {
+  // An update that changed nothing can make no rule newly match.
+  if (!opts.jobs || changes?.length === 0) return;
+  const inviterId = actor.kind === 'staff' ? actor.id : actor.kind === 'portal' ? actor.ownerId : record.owner_id;
+  const job: AutoInviteJob = { recordId: record.id, inviterId, before: changes && Object.fromEntries(changes.map((c) => [c.field, c.old])) };
+  await opts.jobs.send(QUEUES.autoInvite, job, { db: fromKysely(trx) });
+}
 
 const consentSourceOf = (actor: Actor, opts: WriteOptions): ConsentSource => opts.consentSource ?? (actor.kind === 'portal' ? 'portal' : actor.kind);
 const auditActor = (actor: Actor) => (actor.kind === 'system' ? actor : { kind: actor.kind, id: actor.id });
 
-export async function createRecord(db: Database, actor: Actor, meta: ModuleMeta, rec: NewRecord): Promise<CrmRecord> {
-  return db.transaction().execute((trx) => createRecordIn(trx, actor, meta, rec));
+export async function createRecord(db: Database, actor: Actor, meta: ModuleMeta, rec: NewRecord, opts: WriteOptions = {}): Promise<CrmRecord> {
+  return db.transaction().execute((trx) => createRecordIn(trx, actor, meta, rec, opts));
 }
 
 export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: ModuleMeta, rec: NewRecord, opts: WriteOptions = {}): Promise<CrmRecord> {
@@ -294,6 +201,7 @@ export async function createRecordIn(trx: Transaction<DB>, actor: Actor, meta: M
   await writeRefs(trx, row.id, refsOf(meta, rec.data));
   await logChange(trx, row.id, actor, 'create', changesBetween(meta, {}, rec.data));
   await logConsentChanges(trx, auditActor(actor), consentSourceOf(actor, opts), row.id, {}, rec.data);
+  await queueFollowUps(trx, opts, actor, row, null);
   return row;
 }
 
@@ -307,8 +215,9 @@ export async function updateRecord(
   record: CrmRecord,
   data: RecordData,
   expectedVersion: number,
+  opts: WriteOptions = {},
 ): Promise<UpdateResult> {
-  return db.transaction().execute((trx) => updateRecordIn(trx, actor, meta, record, data, expectedVersion));
+  return db.transaction().execute((trx) => updateRecordIn(trx, actor, meta, record, data, expectedVersion, opts));
 }
 
 /** updateRecord in the caller's transaction, so what goes with the change (an audit entry) commits with it. */
@@ -343,6 +252,7 @@ export async function updateRecordIn(
   const changes = changesBetween(meta, record.data as RecordData, data);
   if (changes.length > 0) await logChange(trx, record.id, actor, 'update', changes);
   await logConsentChanges(trx, auditActor(actor), consentSourceOf(actor, opts), record.id, record.data as RecordData, data);
+  await queueFollowUps(trx, opts, actor, updated, changes);
   return { ok: true, record: updated } as const;
 }
 
@@ -431,19 +341,4 @@ export async function reassignOwner(db: Database, actor: Actor, record: CrmRecor
     await logChange(trx, record.id, actor, 'owner', [{ field: 'owner', old: record.owner_id, new: ownerId }]);
     return true;
   });
-}
-
-/** Display names of the records that lookups on a page point at: one query for the whole page. */
-export async function lookupNames(db: Database, ids: string[]): Promise<Map<string, { name: string; moduleId: string; deleted: boolean }>> {
-  const unique = [...new Set(ids.filter(isUuid))];
-  if (unique.length === 0) return new Map();
-  // UNSCOPED READ: names of the records that lookups of already-scoped records point at; staff pages link them only where
-  // the viewer may open the module (namesFor), as a portal lookup shows its target's name (ACCESS.md).
-  const rows = await db.selectFrom('records').select(['id', 'display_name', 'module_id', 'deleted_at']).where('id', 'in', unique).execute();
-  return new Map(rows.map((r) => [r.id, { name: r.display_name, moduleId: r.module_id, deleted: r.deleted_at !== null }]));
-}
-
-/** Every lookup id held by these records' visible fields. */
-export function collectLookupIds(meta: ModuleMeta, records: { data: unknown }[], fields: Field[]): string[] {
-  return records.flatMap((r) => fields.flatMap((f) => lookupIds(f, ((r.data as RecordData)[f.api_name] ?? null) as StoredValue, meta.children.get(f.id))));
 }

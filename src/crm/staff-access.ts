@@ -69,3 +69,52 @@ export function mayModify(
   if (!perms[action]) return false;
   return record.owner_id === staff.id || module.sharing === 'public_full';
 }
+
+/** Everything a staff user may do with one record: routes check it, views receive it. */
+export type RecordAccess = {
+  view: boolean;
+  /** A new record of the module, a copy of this one included. */
+  create: boolean;
+  edit: boolean;
+  delete: boolean;
+  /** A note or a file changes the record's file: as editing it does, it needs the right to edit. */
+  note: boolean;
+  attach: boolean;
+  /** Close, reopen or hold the record. */
+  state: boolean;
+  reassign: boolean;
+  restore: boolean;
+  purge: boolean;
+  /** Turn a lead that was not converted yet into a contact. */
+  convert: boolean;
+};
+
+export function staffRecordAccess(
+  staff: SignedInStaff,
+  module: Module,
+  perms: ModulePermissions,
+  record: Pick<CrmRecord, 'owner_id' | 'converted_at'>,
+): RecordAccess {
+  const edit = perms.view && mayModify(staff, module, perms, record, 'edit');
+  const remove = perms.view && mayModify(staff, module, perms, record, 'delete');
+  return {
+    view: perms.view,
+    create: perms.create,
+    edit,
+    delete: remove,
+    note: edit,
+    attach: edit,
+    state: edit,
+    reassign: edit,
+    restore: remove,
+    purge: remove,
+    convert: edit && module.api_name === 'leads' && !record.converted_at,
+  };
+}
+
+/** One module's permissions out of `permissionsByModule`, as `modulePermissions` answers them. */
+export function permissionsIn(byModule: Map<string, ModulePermissions>, staff: SignedInStaff, moduleId: string): ModulePermissions {
+  if (staff.profile.is_admin) return ALL;
+  const found = byModule.get(moduleId);
+  return found?.view ? found : NONE;
+}

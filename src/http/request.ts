@@ -2,19 +2,34 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 
+/** A submitted form as routes read it: a field's first value, all its values, or its file. */
+export type Form = {
+  one(name: string): string | undefined;
+  all(name: string): string[];
+  file(name: string): File | undefined;
+  /** Every text value, in order, as [name, value] pairs (to post a form again, as a review page does). */
+  entries(): [string, string][];
+};
+
+/** Reads a submitted form (urlencoded or multipart); one that cannot be parsed reads as empty. */
+export async function readForm(c: Context<AppEnv>): Promise<Form> {
+  const body: Record<string, string | File | (string | File)[]> = await c.req.parseBody({ all: true }).catch(() => ({}));
+  const values = (name: string) => [body[name] ?? []].flat();
+  return {
+    one: (name) => values(name).find((v): v is string => typeof v === 'string'),
+    all: (name) => values(name).filter((v): v is string => typeof v === 'string'),
+    file: (name) => values(name).find((v): v is File => v instanceof File && v.size > 0),
+    entries: () => Object.keys(body).flatMap((name) => values(name).flatMap((v): [string, string][] => (typeof v === 'string' ? [[name, v]] : []))),
+  };
+}
+
 /** Reads a submitted form into plain strings, keeping only the named fields. */
 export async function formValues(c: Context<AppEnv>, fields: readonly string[]): Promise<Record<string, string>> {
-  let body: Record<string, string | File | (string | File)[]>;
-  try {
-    body = await c.req.parseBody({ all: true });
-  } catch {
-    body = {};
-  }
+  const form = await readForm(c);
   const out: Record<string, string> = {};
   for (const f of fields) {
-    const v = body[f];
-    const first = Array.isArray(v) ? v[0] : v;
-    if (typeof first === 'string') out[f] = first;
+    const v = form.one(f);
+    if (v !== undefined) out[f] = v;
   }
   return out;
 }

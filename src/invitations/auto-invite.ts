@@ -1,13 +1,17 @@
 import { audit } from '../audit/audit.js';
-import type { ModuleMeta } from '../crm/metadata.js';
+import type { StoredValue } from '../crm/field-types.js';
+import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import type { RecordData } from '../crm/records.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field, PortalUserType } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
+import type { AutoInviteJob } from '../jobs/queues.js';
 import { type InviteDeps, type InviteOutcome, inviteRecord } from './invite.js';
 
 // "Invite records of the base module when field F equals V": rules per user
-// type, applied when staff create a record or change it so that it matches.
+// type, applied when a record is created or changed so that it matches (by
+// staff, an import, a lead's conversion or a portal user), as a job queued
+// with the write.
 // They invite through the same path as a person would, with the same
 // outcomes and reasons; a record that is already a portal user is left alone.
 
@@ -110,19 +114,12 @@ export function matches(field: Pick<Field, 'type'>, stored: unknown, value: stri
 }
 
 /**
- * After staff saved a record: the rules of its module it now matches (and did
- * not match before the change) invite it, with the saving staff user as the
- * inviter, one type after another until one invitation is sent. Undefined
- * when no rule applies, or the record is a portal user already.
+ * The user types whose rules the record's data now matches and did not match
+ * before the change (every matching type for a new record), in the order
+ * portals and types are shown.
  */
-export async function autoInvite(
-  deps: InviteDeps,
-  staffId: string,
-  meta: ModuleMeta,
-  record: CrmRecord,
-  before: RecordData | undefined,
-): Promise<InviteOutcome | undefined> {
-  const rules = await deps.db
+async function newlyMatchedTypes(db: Database, meta: ModuleMeta, data: RecordData, before: RecordData | undefined): Promise<string[]> {
+  const rules = await db
     .selectFrom('auto_invite_rules as a')
     .innerJoin('portal_user_types as t', 't.id', 'a.user_type_id')
     .innerJoin('portals as p', 'p.id', 't.portal_id')
@@ -133,7 +130,6 @@ export async function autoInvite(
     .orderBy('t.position')
     .orderBy('a.created_at')
     .execute();
-  const data = record.data as RecordData;
   const typeIds: string[] = [];
   for (const rule of rules) {
     const field = meta.byId.get(rule.field_id);
@@ -142,6 +138,23 @@ export async function autoInvite(
     const was = before !== undefined && matches(field, before[field.api_name], rule.value);
     if (now && !was && !typeIds.includes(rule.user_type_id)) typeIds.push(rule.user_type_id);
   }
+  return typeIds;
+}
+
+/**
+ * After a record was saved: the rules of its module it now matches (and did
+ * not match before the change) invite it, with the given staff user as the
+ * inviter, one type after another until one invitation is sent. Undefined
+ * when no rule applies, or the record is a portal user already.
+ */
+export async function autoInvite(
+  deps: InviteDeps,
+  staffId: string,
+  meta: ModuleMeta,
+  record: CrmRecord,
+  before: RecordData | undefined,
+): Promise<InviteOutcome | undefined> {
+  const typeIds = await newlyMatchedTypes(deps.db, meta, record.data as RecordData, before);
   if (typeIds.length === 0) return undefined;
   const already = await deps.db.selectFrom('portal_users').select('id').where('record_id', '=', record.id).executeTakeFirst();
   if (already) return undefined;
@@ -152,4 +165,45 @@ export async function autoInvite(
     first ??= outcome;
   }
   return first;
+}
+
+/**
+ * The job queued by a record write (crm/records.ts): the record as it is now,
+ * judged against what that write changed. A record gone to the recycle bin
+ * since is left alone, and one invited meanwhile is a portal user already, so
+ * a repeated job invites nobody twice.
+ */
+export async function autoInviteWritten(deps: InviteDeps, job: AutoInviteJob): Promise<InviteOutcome | undefined> {
+  if (!isUuid(job.recordId)) return undefined;
+  // UNSCOPED READ: a job's own record, named by the write that queued it.
+  const record = await deps.db.selectFrom('records').selectAll().where('id', '=', job.recordId).where('deleted_at', 'is', null).executeTakeFirst();
+  if (!record) return undefined;
+  const meta = await loadModuleMetaById(deps.db, record.module_id);
+  if (!meta) return undefined;
+  let before: RecordData | undefined;
+  if (job.before) {
+    before = { ...(record.data as RecordData) };
+    for (const [fieldId, old] of Object.entries(job.before)) {
+      const field = meta.byId.get(fieldId);
+      if (field) before[field.api_name] = old as StoredValue;
+    }
+  }
+  return autoInvite(deps, job.inviterId, meta, record, before);
+}
+
+/**
+ * For the staff page after a save: whether the save queued an invitation, that
+ * is, it made the record match a rule while it was no portal user. A portal
+ * user created after the save is the queued invitation itself.
+ */
+export async function autoInviteQueued(db: Database, meta: ModuleMeta, record: CrmRecord, before: RecordData | undefined): Promise<boolean> {
+  const typeIds = await newlyMatchedTypes(db, meta, record.data as RecordData, before);
+  if (typeIds.length === 0) return false;
+  const already = await db
+    .selectFrom('portal_users')
+    .select('id')
+    .where('record_id', '=', record.id)
+    .where('created_at', '<', record.updated_at)
+    .executeTakeFirst();
+  return !already;
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
 import { expireExports, registerPrivacyWorker } from '../privacy/work.js';
+import { registerAutoInviteWorker } from './auto-invite-job.js';
 import { registerImportWorker } from './import-job.js';
 import { registerInvitationExpiry } from './invitation-expiry.js';
 import { registerInviteWorker } from './invite-job.js';
@@ -96,6 +97,7 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
   await boss.schedule(QUEUES.maintenance, '17 * * * *');
   await registerImportWorker(boss, { db, log });
   await registerInviteWorker(boss, { db, boss, log, baseUrl: deps.baseUrl });
+  await registerAutoInviteWorker(boss, { db, boss, log, baseUrl: deps.baseUrl });
   await registerInvitationExpiry(boss, { db, log });
   await registerPrivacyWorker(boss, { db, log, boss, baseUrl: deps.baseUrl });
 }

@@ -8,9 +8,6 @@ import { QUEUES } from './queues.js';
 export const INVITATION_EXPIRY_CRON = '23 * * * *';
 
 export async function registerInvitationExpiry(boss: PgBoss, deps: { db: Database; log: Logger }): Promise<void> {
-  const settings = { retryLimit: 1, expireInSeconds: 600 };
-  if (await boss.getQueue(QUEUES.invitationExpiry)) await boss.updateQueue(QUEUES.invitationExpiry, settings);
-  else await boss.createQueue(QUEUES.invitationExpiry, settings);
   await boss.work(QUEUES.invitationExpiry, async () => {
     const expired = await expireInvitations(deps.db);
     if (expired > 0) deps.log.info({ expired }, 'invitations expired');

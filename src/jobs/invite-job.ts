@@ -4,30 +4,13 @@ import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
 import { type BatchJob, runQueuedInvites } from '../invitations/batches.js';
 import type { InviteDeps } from '../invitations/invite.js';
+import { QUEUES } from './queues.js';
 
-export const INVITE_QUEUE = 'invite.record';
-
-const SETTINGS = {
-  // A job fails as a whole only when the database does (a lost connection, a
-  // deadlock); a record that fails its rules is a result, not a failed job.
-  retryLimit: 5,
-  retryDelay: 5,
-  retryBackoff: true,
-  // A worker killed mid-batch stops its heartbeat: its jobs go back to the
-  // queue within seconds instead of waiting out the expiry.
-  heartbeatSeconds: 15,
-  expireInSeconds: 600,
-};
+export const INVITE_QUEUE = QUEUES.inviteRecord;
 
 /** Jobs fetched at once: their records are invited a group per transaction. */
 export const INVITE_FETCH_SIZE = 100;
 const INSERT_CHUNK = 1000;
-
-/** Creates the invitation queue, or brings an existing one's settings up to date. */
-export async function ensureInviteQueue(boss: PgBoss): Promise<void> {
-  if (await boss.getQueue(INVITE_QUEUE)) await boss.updateQueue(INVITE_QUEUE, SETTINGS);
-  else await boss.createQueue(INVITE_QUEUE, SETTINGS);
-}
 
 /** Queues one job per record inside the caller's transaction (the one that creates the batch). */
 export async function enqueueInviteJobs(trx: Transaction<DB>, boss: PgBoss, jobs: BatchJob[]): Promise<void> {

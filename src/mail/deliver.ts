@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { PgBoss } from 'pg-boss';
+import type { JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.js';
 import type { OutboxEmail } from '../db/schema.js';
 import { MAIL_RETRY_LIMIT } from '../jobs/boss.js';
@@ -126,6 +126,12 @@ async function whyNotPending(db: Database, outboxId: string): Promise<'missing' 
 
 /** A pending email this old with no delivery job waiting or running has lost its job. */
 export const STRANDED_AFTER_MINUTES = 10;
+/** Queued delivery jobs read at once: the oldest, those of the oldest pending emails. */
+const QUEUED_READ = 5_000;
+/** Emails per sweep whose jobs are looked up one by one; the rest wait for the next sweep. */
+const SUSPECTS_PER_SWEEP = 100;
+
+const LIVE: ReadonlySet<JobWithMetadata['state']> = new Set(['created', 'retry', 'active']);
 
 export type SweepResult = { requeued: number; gaveUp: number };
 
@@ -134,43 +140,59 @@ export type SweepResult = { requeued: number; gaveUp: number };
  * ended without settling the row), so none stays pending for good. An email
  * that has already used every attempt is marked failed instead: its last
  * attempt never reported back, and queueing it again could repeat that forever.
+ *
+ * What pg-boss holds is read through its API in a bounded number of calls.
+ * One read of the queue's waiting jobs clears the emails still in line (a
+ * bulk send, a retry waiting out its delay), however many there are. Only the
+ * emails left, at most SUSPECTS_PER_SWEEP, have their jobs looked up each, in
+ * any state: that lookup sees a job running right now, which the first read
+ * does not, so an email is never queued twice while an attempt is under way.
  */
 export async function requeueStrandedEmails(db: Database, boss: PgBoss, limit = 500): Promise<SweepResult> {
   const queue = await boss.getQueue(QUEUES.mailDeliver);
   const maxAttempts = (queue?.retryLimit ?? MAIL_RETRY_LIMIT) + 1;
-  const stranded = await db
+  const queued = await boss.findJobs<MailDeliverJob>(QUEUES.mailDeliver, { queued: true, limit: QUEUED_READ });
+  const waiting = new Set(queued.map((job) => job.data?.outboxId));
+  const old = await oldPendingEmails(db, limit);
+  const stranded: typeof old = [];
+  for (const row of old.filter((r) => !waiting.has(r.id)).slice(0, SUSPECTS_PER_SWEEP)) {
+    const jobs = await boss.findJobs(QUEUES.mailDeliver, { data: { outboxId: row.id } satisfies MailDeliverJob });
+    if (!jobs.some((job) => LIVE.has(job.state))) stranded.push(row);
+  }
+  const exhausted = stranded.filter((row) => row.attempts >= maxAttempts).map((row) => row.id);
+  if (exhausted.length > 0) await giveUp(db, exhausted);
+  const again = stranded.filter((row) => row.attempts < maxAttempts);
+  if (again.length === 0) return { requeued: 0, gaveUp: exhausted.length };
+  // Two sweeps in the same window (an overlapping manual run, say) queue one job, not two.
+  const ids = await boss.insert(
+    QUEUES.mailDeliver,
+    again.map((row) => ({
+      data: { outboxId: row.id } satisfies MailDeliverJob,
+      singletonKey: `outbox:${row.id}`,
+      singletonSeconds: STRANDED_AFTER_MINUTES * 60,
+    })),
+    { returnId: true },
+  );
+  return { requeued: ids?.length ?? 0, gaveUp: exhausted.length };
+}
+
+/** Pending emails too old to be waiting for a job that is merely not visible yet, oldest first. */
+function oldPendingEmails(db: Database, limit: number) {
+  return db
     .selectFrom('email_outbox')
     .select(['id', 'attempts'])
     .where('status', '=', 'pending')
     .where('created_at', '<', sql<Date>`now() - make_interval(mins => ${STRANDED_AFTER_MINUTES})`)
-    .where(
-      sql<boolean>`not exists (
-        select 1 from pgboss.job j
-        where j.name = ${QUEUES.mailDeliver}
-          and j.state in ('created', 'retry', 'active')
-          and j.data->>'outboxId' = email_outbox.id::text)`,
-    )
     .orderBy('created_at')
     .limit(limit)
     .execute();
+}
 
-  const exhausted = stranded.filter((row) => row.attempts >= maxAttempts).map((row) => row.id);
-  if (exhausted.length > 0) {
-    await db
-      .updateTable('email_outbox')
-      .set({ status: 'failed', last_error: 'Gave up: the last delivery attempt did not report back, so the email may or may not have been sent.' })
-      .where('id', 'in', exhausted)
-      .where('status', '=', 'pending')
-      .execute();
-  }
-
-  let requeued = 0;
-  for (const row of stranded) {
-    if (row.attempts >= maxAttempts) continue;
-    const data: MailDeliverJob = { outboxId: row.id };
-    // Two sweeps in the same window (an overlapping manual run, say) queue one job, not two.
-    const id = await boss.send(QUEUES.mailDeliver, data, { singletonKey: `outbox:${row.id}`, singletonSeconds: STRANDED_AFTER_MINUTES * 60 });
-    if (id) requeued++;
-  }
-  return { requeued, gaveUp: exhausted.length };
+async function giveUp(db: Database, outboxIds: string[]) {
+  await db
+    .updateTable('email_outbox')
+    .set({ status: 'failed', last_error: 'Gave up: the last delivery attempt did not report back, so the email may or may not have been sent.' })
+    .where('id', 'in', outboxIds)
+    .where('status', '=', 'pending')
+    .execute();
 }

@@ -7,7 +7,7 @@ import type { Database } from '../db/database.js';
 import type { DB, Portal, PortalUserStatus } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
 import { isLanguage, type Language } from '../i18n/languages.js';
-import { enqueueInvitationEmail } from '../invitations/invite.js';
+import { enqueueInvitationEmail } from '../invitations/invitation-email.js';
 import { issueInvitation } from '../invitations/tokens.js';
 import { licenceCounts } from './user-types.js';
 

@@ -1,15 +1,13 @@
-import type { AccessContext, TabConfig } from '../access/context.js';
-import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, maskRecordData, rowScope, visibleTabs } from '../access/engine.js';
+import type { AccessContext } from '../access/context.js';
+import { allowedActions, checkWrite, type FieldMask, fieldMask, findInScope, forcedLookup, rowScope, visibleTabs } from '../access/engine.js';
 import { audit } from '../audit/audit.js';
 import { type NotifyDeps, notifyOwner } from '../cases/notifications.js';
 import { afterCustomerReply, isCaseModule, openFollowUpCase, replyEffect } from '../cases/status.js';
-import { knowledgeBase } from '../cases/suggestions.js';
 import { checkUpload, type UploadProblem } from '../crm/file-types.js';
 import { layoutFor, layoutSections, type ModuleMeta } from '../crm/metadata.js';
 import { addAttachment, addNote, type NoteProblem, noteProblem } from '../crm/notes.js';
 import {
   type Actor,
-  collectLookupIds,
   createRecordIn,
   moveToRecycleBin,
   type RecordData,
@@ -19,20 +17,10 @@ import {
   validateRecordInput,
 } from '../crm/records.js';
 import { type Database, inTransaction } from '../db/database.js';
-import type { CrmRecord, Field, Layout, Module } from '../db/schema.js';
+import type { CrmRecord, Field, Layout } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
-import { autoInvite } from '../invitations/auto-invite.js';
 import type { InviteDeps } from '../invitations/invite.js';
-import {
-  creatableLayouts,
-  type LookupChoice,
-  type LookupTargets,
-  lookupChoices,
-  lookupTargets,
-  type RecordHref,
-  shownActions,
-  tabModule,
-} from './portal-pages.js';
+import { creatableLayouts, tabModule } from './portal-pages.js';
 
 // The one write path of the portal: every create and edit a portal user makes
 // goes through here, asking the engine first (allowed action, allowed layout,
@@ -50,7 +38,7 @@ export type FormReader = (fields: Field[]) => Promise<PortalForm>;
 export type FormRefusal = 'hidden_field' | 'read_only_field' | 'layout_not_allowed';
 
 export type PortalWrite =
-  /** `inviteError`: the save stands, but the automatic invitation it triggered failed (to log). */
+  /** `inviteError`: never set: automatic invitations are queued with the write and fail, if at all, in their job. */
   | { ok: true; record: CrmRecord; inviteError?: unknown }
   | { ok: false; status: 404 }
   | { ok: false; status: 403 }
@@ -179,7 +167,7 @@ export async function createPortalRecord(
     if (f.required && f.type === 'picklist' && fields.mask.readOnly.has(f.id) && (data[f.api_name] ?? null) === null && first) data[f.api_name] = first;
   }
   const record = await db.transaction().execute(async (trx) => {
-    const created = await createRecordIn(trx, actor, meta, { data, layoutId: layout.id, ownerId: actor.ownerId });
+    const created = await createRecordIn(trx, actor, meta, { data, layoutId: layout.id, ownerId: actor.ownerId }, { jobs: opts.invite?.boss });
     await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_created', { type: 'record', id: created.id }, { module: meta.module.api_name });
     // A new case reaches its owner by email, with the case.
     if (notify && isCaseModule(meta)) {
@@ -188,7 +176,7 @@ export async function createPortalRecord(
     }
     return created;
   });
-  return { ok: true, record, inviteError: await autoInviteAfter(opts.invite, actor, meta, record, undefined) };
+  return { ok: true, record };
 }
 
 export async function updatePortalRecord(
@@ -216,171 +204,13 @@ export async function updatePortalRecord(
   if (Object.keys(errors).length > 0) return { ok: false, status: 422, errors, values: echo(fields, data, form.input) };
   const version = form.version ?? -1;
   const result = await db.transaction().execute(async (trx) => {
-    const updated = await updateRecordIn(trx, actor, meta, record, data, version);
+    const updated = await updateRecordIn(trx, actor, meta, record, data, version, { jobs: opts.invite?.boss });
     if (updated.ok)
       await audit(trx, { kind: 'portal', id: actor.id }, 'portal.record_updated', { type: 'record', id: record.id }, { module: meta.module.api_name });
     return updated;
   });
   if (!result.ok) return result.reason === 'gone' ? { ok: false, status: 404 } : { ok: false, status: 409, values: echo(fields, data, form.input) };
-  return { ok: true, record: result.record, inviteError: await autoInviteAfter(opts.invite, actor, meta, result.record, record.data as RecordData) };
-}
-
-/**
- * A portal write obeys the automatic invitation rules as any other write: a
- * record of a base module that now matches a rule is invited, by the staff
- * user who invited the portal user. A failure never undoes the save.
- */
-async function autoInviteAfter(
-  deps: InviteDeps | undefined,
-  actor: Extract<Actor, { kind: 'portal' }>,
-  meta: ModuleMeta,
-  record: CrmRecord,
-  before: RecordData | undefined,
-): Promise<unknown> {
-  if (!deps) return undefined;
-  try {
-    await autoInvite(deps, actor.ownerId, meta, record, before);
-    return undefined;
-  } catch (err) {
-    return err;
-  }
-}
-
-/** What a new or edit form of a portal tab draws. */
-export type PortalFormPage = {
-  meta: ModuleMeta;
-  tab: TabConfig;
-  mode: 'create' | 'edit';
-  /** The layouts U may choose from (create). */
-  layouts: Layout[];
-  form: PortalFormFields;
-  values: Record<string, unknown>;
-  names: LookupTargets;
-  version: number | undefined;
-  record: { id: string } | undefined;
-  /** A preview: drawn exactly, but disabled. */
-  inert: boolean;
-  /** A new case: the knowledge base whose articles are suggested as the subject is typed. */
-  knowledgeBase: Module | undefined;
-  /** Per editable lookup field id: the targets in scope it may point at. */
-  choices: Map<string, { choices: LookupChoice[]; more: boolean; module: Module }>;
-};
-
-async function choicesFor(db: Database, ctx: AccessContext, form: PortalFormFields): Promise<PortalFormPage['choices']> {
-  const out: PortalFormPage['choices'] = new Map();
-  await Promise.all(
-    form.editable
-      .filter((f) => f.type === 'lookup')
-      .map(async (f) => {
-        const found = await lookupChoices(db, ctx, f);
-        if (found) out.set(f.id, found);
-      }),
-  );
-  return out;
-}
-
-/** The form for a new record of M, or for editing one in scope; undefined (404) when U would not get it. */
-export async function portalFormPage(
-  db: Database,
-  ctx: AccessContext,
-  apiName: string,
-  opts: { id?: string | undefined; layoutId?: string | undefined; cloneId?: string | undefined; href: RecordHref },
-): Promise<PortalFormPage | undefined> {
-  const found = await tabModule(db, ctx, apiName);
-  if (!found) return undefined;
-  const { meta, tab } = found;
-  if (opts.id === undefined) {
-    if (!shownActions(ctx, meta.module.id).create) return undefined;
-    const layouts = creatableLayouts(ctx, meta, tab);
-    const layout = layouts.find((l) => l.id === opts.layoutId) ?? layouts[0];
-    if (!layout) return undefined;
-    const form = formFields(ctx, meta, layout);
-    // The filter-by lookup starts at the user's own record, which it is forced to unless they choose another they stand for.
-    const filter = tab.filterFieldId ? meta.byId.get(tab.filterFieldId) : undefined;
-    let values: Record<string, unknown> = filter && form.mask.visible.has(filter.id) ? { [filter.api_name]: ctx.recordId } : {};
-    if (opts.cloneId !== undefined) {
-      const source = isUuid(opts.cloneId) ? await findInScope(db, ctx, meta.module.id, opts.cloneId) : undefined;
-      if (!source || !shownActions(ctx, meta.module.id, source).clone) return undefined;
-      const visible = maskRecordData(fieldMask(ctx, meta.module.id, source.layout_id), meta, source.data as Record<string, unknown>);
-      values = { ...values, ...cloneValues(form, visible) };
-    }
-    const [names, choices, kb] = await Promise.all([
-      lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href),
-      choicesFor(db, ctx, form),
-      isCaseModule(meta) ? knowledgeBase(db, ctx) : undefined,
-    ]);
-    const knowledge = kb?.module;
-    return {
-      meta,
-      tab,
-      mode: 'create',
-      layouts,
-      form,
-      values,
-      names,
-      version: undefined,
-      record: undefined,
-      inert: ctx.readOnly,
-      choices,
-      knowledgeBase: knowledge,
-    };
-  }
-  if (!isUuid(opts.id)) return undefined;
-  const record = await findInScope(db, ctx, meta.module.id, opts.id);
-  if (!record || !shownActions(ctx, meta.module.id, record).edit) return undefined;
-  const form = formFields(ctx, meta, layoutFor(meta, record.layout_id));
-  const values = maskRecordData(form.mask, meta, record.data as Record<string, unknown>);
-  const [names, choices] = await Promise.all([
-    lookupTargets(db, ctx, collectLookupIds(meta, [{ data: values }], meta.fields), opts.href),
-    choicesFor(db, ctx, form),
-  ]);
-  return {
-    meta,
-    tab,
-    mode: 'edit',
-    layouts: [],
-    form,
-    values,
-    names,
-    version: record.version,
-    record: { id: record.id },
-    inert: ctx.readOnly,
-    choices,
-    knowledgeBase: undefined,
-  };
-}
-
-/**
- * A lookup's choices narrowed by a search, for a form U would get: the module
- * allows create or edit and some allowed layout lets U set the field. The
- * stored target the form holds (`current`) is kept, named as U may see it.
- */
-export async function portalLookupSearch(
-  db: Database,
-  ctx: AccessContext,
-  apiName: string,
-  fieldName: string,
-  opts: { q: string; current: string },
-): Promise<{ choices: LookupChoice[]; module: Module; value: string; current: { id: string; name: string } | undefined } | undefined> {
-  const found = await tabModule(db, ctx, apiName);
-  if (!found) return undefined;
-  const { meta, tab } = found;
-  const actions = shownActions(ctx, meta.module.id);
-  const field = meta.fields.find((f) => f.api_name === fieldName && f.type === 'lookup');
-  if (!field || !(actions.create || tab.canEdit)) return undefined;
-  const settable = tab.layoutIds.some((l) =>
-    formFields(
-      ctx,
-      meta,
-      meta.layouts.find((x) => x.id === l),
-    ).editable.some((f) => f.id === field.id),
-  );
-  const result = settable ? await lookupChoices(db, ctx, field, opts.q) : undefined;
-  if (!result) return undefined;
-  const keep = isUuid(opts.current) && !result.choices.some((c) => c.id === opts.current) ? opts.current : undefined;
-  const named = keep ? (await lookupTargets(db, ctx, [keep], () => '')).get(keep) : undefined;
-  const value = isUuid(opts.current) ? opts.current : '';
-  return { choices: result.choices, module: result.module, value, current: keep && named ? { id: keep, name: named.name } : undefined };
+  return { ok: true, record: result.record };
 }
 
 export type SmallWrite = { ok: true } | { ok: false; status: 403 | 404 } | { ok: false; status: 422; problem: NoteProblem };
@@ -441,13 +271,6 @@ export async function addPortalNote(db: Database, ctx: AccessContext, apiName: s
     if (notify && isCase) await notifyOwner(trx, notify, meta, record, 'replied', actor.id, body.trim());
   });
   return { ok: true };
-}
-
-/** A clone's starting values: the source's fields that are visible and writable in the new record's form, nothing else. */
-export function cloneValues(form: PortalFormFields, source: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of form.editable) if (Object.hasOwn(source, f.api_name)) out[f.api_name] = source[f.api_name];
-  return out;
 }
 
 export type UploadWrite = { ok: true } | { ok: false; status: 403 | 404 } | { ok: false; status: 413 | 422; problem: UploadProblem };

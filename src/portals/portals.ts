@@ -7,7 +7,7 @@ import { isUuid } from '../http/input.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
 import { freeSlugFor, type SlugCheck, slugAvailability } from './slugs.js';
-import { applyTabFieldDefaults } from './user-types.js';
+import { insertUserType } from './type-defaults.js';
 
 export const MAX_PORTALS = 5;
 export const NAME_MAX = 80;
@@ -90,26 +90,9 @@ export async function createPortal(db: Database, actor: Actor, input: { name?: s
     if (errors.name || errors.slug) return { ok: false as const, errors };
 
     const contacts = await trx.selectFrom('modules').select('id').where('api_name', '=', 'contacts').executeTakeFirstOrThrow();
-    const layout = await trx
-      .selectFrom('layouts')
-      .select('id')
-      .where('module_id', '=', contacts.id)
-      .where('deleted_at', 'is', null)
-      .orderBy('is_default', 'desc')
-      .orderBy('position')
-      .executeTakeFirst();
     const portal = await trx.insertInto('portals').values({ name, slug, position: count }).returningAll().executeTakeFirstOrThrow();
     const t = translator(isLanguage(org.default_language) ? org.default_language : 'en');
-    const type = await trx
-      .insertInto('portal_user_types')
-      .values({ portal_id: portal.id, name: t('portals:types.defaultName'), base_module_id: contacts.id, is_default: true })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('portal_type_tabs')
-      .values({ user_type_id: type.id, module_id: contacts.id, kind: 'base', layout_ids: layout ? [layout.id] : [], can_view: true })
-      .execute();
-    await applyTabFieldDefaults(trx, type.id, contacts.id, layout ? [layout.id] : [], { email: true });
+    await insertUserType(trx, { portal_id: portal.id, name: t('portals:types.defaultName'), base_module_id: contacts.id, is_default: true });
     await audit(trx, actor, 'portal.created', { type: 'portal', id: portal.id }, { name, slug });
     return { ok: true as const, portal };
   });

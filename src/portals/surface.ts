@@ -1,6 +1,6 @@
 import type { PortalShell } from '../../views/layouts/PortalLayout.js';
 import type { AccessContext } from '../access/context.js';
-import type { PortalNav } from './portal-pages.js';
+import type { PortalNav } from './portal-nav.js';
 
 /**
  * Who is looking at a portal's tabs and in which frame: a signed-in portal

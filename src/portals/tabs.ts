@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
 import { defaultCanvasDesign } from './canvas.js';
-import { applyTabFieldDefaults, publicModules, relatedModules } from './user-types.js';
+import { applyTabFieldDefaults } from './type-defaults.js';
+import { publicModules, relatedModules } from './user-types.js';
 
 export type TabOption = {
   kind: TabKind;

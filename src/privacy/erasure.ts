@@ -1,10 +1,10 @@
-import { type ExpressionBuilder, type RawBuilder, sql, type Transaction } from 'kysely';
+import { type ExpressionBuilder, sql, type Transaction } from 'kysely';
 import { audit } from '../audit/audit.js';
-import type { StoredValue } from '../crm/field-types.js';
-import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
+import { loadModuleMetaById } from '../crm/metadata.js';
 import { type RecordData, updateRecordIn } from '../crm/records.js';
-import type { CrmRecord, DB, FieldType, PrivacyRequest } from '../db/schema.js';
-import { isUuid } from '../http/input.js';
+import type { CrmRecord, DB, PrivacyRequest } from '../db/schema.js';
+import { scrubImportFiles, scrubRows } from './erasure-scrub.js';
+import { addWords, collect, collectHistory, ERASED, isEmpty, scrubbers, type Traces } from './erasure-traces.js';
 
 // The right to erasure (GDPR art. 17): the person's lead or contact stays, for
 // the organization's records, with every value that could identify them gone —
@@ -26,28 +26,6 @@ import { isUuid } from '../http/input.js';
 // names the person is replaced whole.
 
 export type ErasureOutcome = { fields: number; notes: number; attachments: number; portalUsers: number; emails: number; history: number };
-
-/** Values that could identify the person: nulled (a required text gets the placeholder). */
-const ERASED: ReadonlySet<FieldType> = new Set<FieldType>([
-  'text',
-  'textarea',
-  'email',
-  'phone',
-  'url',
-  'date',
-  'datetime',
-  'number',
-  'decimal',
-  'currency',
-  'percent',
-  'multiselect',
-]);
-/** Values that identify the person wherever they appear: searched for in copies outside the person's rows (with the name fields). */
-const IDENTIFYING: ReadonlySet<FieldType> = new Set<FieldType>(['email', 'phone', 'url']);
-const TEXT: ReadonlySet<FieldType> = new Set<FieldType>(['text', 'textarea']);
-const MIN_SEARCHED = 3;
-
-type Traces = { words: Set<string>; other: Set<string>; addresses: Set<string>; erased: Set<string> };
 
 export async function eraseSubject(trx: Transaction<DB>, request: PrivacyRequest, staffId: string, placeholder: string): Promise<ErasureOutcome> {
   // UNSCOPED READ: worker job over the records of an erasure request an administrator accepted; no user request reaches it.
@@ -146,44 +124,6 @@ async function anonymize(trx: Transaction<DB>, staffId: string, record: CrmRecor
   });
   if (!saved.ok) throw new Error(`record ${record.id} could not be erased: ${saved.reason}`);
   if (binned) await trx.updateTable('records').set({ deleted_at: binned }).where('id', '=', record.id).execute();
-}
-
-const isEmpty = (v: StoredValue | undefined) => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
-
-/** The words a field's value (or a subform's rows) holds, and the addresses among them. */
-function collect(meta: ModuleMeta, fieldId: string, value: unknown, traces: Traces) {
-  const field = meta.byId.get(fieldId);
-  if (!field) return;
-  if (field.type !== 'subform') {
-    addWords(traces, field.type, value, meta.module.name_fields.includes(field.api_name));
-    return;
-  }
-  const children = meta.children.get(field.id) ?? [];
-  for (const row of Array.isArray(value) ? value : []) {
-    if (typeof row !== 'object' || row === null) continue;
-    for (const child of children) addWords(traces, child.type, (row as Record<string, unknown>)[child.api_name], false);
-  }
-}
-
-/** A value of the person's: searched for everywhere when it identifies them (a name field, an address), else only in import files. */
-function addWords(traces: Traces, type: FieldType, value: unknown, nameField: boolean) {
-  if (!(IDENTIFYING.has(type) || TEXT.has(type)) || typeof value !== 'string' || isUuid(value)) return;
-  const word = value.trim();
-  if (word.length < MIN_SEARCHED) return;
-  if (IDENTIFYING.has(type) || nameField) traces.words.add(word);
-  else traces.other.add(word);
-  if (type === 'email') traces.addresses.add(word.toLowerCase());
-}
-
-/** Earlier values of the record (an old address, a maiden name) are the person's too. */
-async function collectHistory(trx: Transaction<DB>, meta: ModuleMeta, recordId: string, traces: Traces) {
-  const rows = await trx.selectFrom('record_changes').select('changes').where('record_id', '=', recordId).execute();
-  for (const row of rows) {
-    for (const change of Array.isArray(row.changes) ? row.changes : []) {
-      collect(meta, change.field, change.old, traces);
-      collect(meta, change.field, change.new, traces);
-    }
-  }
 }
 
 /** Keeps who changed which field when, without the values (the erasure's own change included). */
@@ -316,138 +256,4 @@ async function scrubCopies(trx: Transaction<DB>, ids: string[], userIds: string[
   await scrubRows(trx, scrub, { table: 'privacy_request_events', text: [], json: ['details'], where: requests, tied: sql`true` });
   await scrubRows(trx, scrub, { table: 'imports', text: ['filename'], json: ['row_errors', 'mapping'] });
   await scrubImportFiles(trx, scrub.find.words, placeholder);
-}
-
-type Scrubber = { words: string[]; forms: string[]; jsonForms: string[]; text: (s: string) => string; json: (v: unknown) => unknown };
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const unique = <T>(xs: T[]) => [...new Set(xs)];
-
-/** Replaces each value, raw or HTML-escaped, in any letter case, longest first (a full name before its parts). */
-function scrubber(values: Iterable<string>, placeholder: string): Scrubber {
-  // The placeholder is what the record now holds: never a value to replace.
-  const words = unique([...values].map((w) => w.trim()).filter((w) => w.length >= MIN_SEARCHED && w.toLowerCase() !== placeholder.toLowerCase()));
-  const replacements = new Map<string, string>();
-  for (const w of words) replacements.set(w.toLowerCase(), placeholder);
-  for (const w of words) if (!replacements.has(escapeHtml(w).toLowerCase())) replacements.set(escapeHtml(w).toLowerCase(), escapeHtml(placeholder));
-  const forms = [...replacements.keys()].sort((a, b) => b.length - a.length);
-  // Whole words only: no letter or digit right before or after.
-  const pattern = forms.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${forms.map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}])`, 'giu') : undefined;
-  const text = (s: string) => (pattern ? s.replace(pattern, (m) => replacements.get(m.toLowerCase()) ?? placeholder) : s);
-  const json = (v: unknown): unknown => {
-    if (typeof v === 'string') return text(v);
-    if (Array.isArray(v)) return v.map(json);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, json(x)]));
-    return v;
-  };
-  return { words, forms, jsonForms: forms.map((f) => JSON.stringify(f).slice(1, -1)), text, json };
-}
-
-/**
- * What finds a row to scrub (what identifies the person) and what is then
- * replaced in it (every value of theirs): a row that names them loses their
- * job title too; a row that does not name them is left alone.
- */
-type Scrubbers = { find: Scrubber; all: Scrubber };
-const scrubbers = (traces: Traces, placeholder: string): Scrubbers => ({
-  find: scrubber(traces.words, placeholder),
-  all: scrubber([...traces.words, ...traces.other], placeholder),
-});
-
-type ScrubTarget = {
-  table:
-    | 'email_outbox'
-    | 'inbound_mail'
-    | 'audit_log'
-    | 'invitation_results'
-    | 'privacy_requests'
-    | 'privacy_request_events'
-    | 'imports'
-    | 'record_changes'
-    | 'notes'
-    | 'attachments';
-  text: string[];
-  json: string[];
-  where?: RawBuilder<unknown>;
-  /** Rows that are the person's whatever their text says (an audit entry about their record). */
-  tied?: RawBuilder<unknown>;
-};
-
-/**
- * Rewrites the rows of a table where a value occurs, and returns how many.
- * Rows are found in SQL (JSON searched as its text, the values JSON-escaped)
- * and rewritten here, JSON string by string, so that no replacement can cut
- * into an escape sequence and leave JSON that no longer parses.
- */
-async function scrubRows(trx: Transaction<DB>, { find, all: scrub }: Scrubbers, target: ScrubTarget): Promise<number> {
-  if (scrub.forms.length === 0 || (find.forms.length === 0 && !target.tied)) return 0;
-  const found = (col: RawBuilder<unknown>, forms: string[]) => sql`exists (select 1 from unnest(${forms}::text[]) f where strpos(lower(${col}), f) > 0)`;
-  const conditions = [
-    ...(find.forms.length
-      ? [...target.text.map((c) => found(sql`${sql.ref(c)}`, find.forms)), ...target.json.map((c) => found(sql`${sql.ref(c)}::text`, find.jsonForms))]
-      : []),
-    ...(target.tied ? [target.tied] : []),
-  ];
-  const columns = [...target.text, ...target.json];
-  const { rows } = await sql<Record<string, unknown>>`
-    select id::text as row_id, (${target.tied ?? sql`false`}) as tied_row, ${sql.join(columns.map((c) => sql.ref(c)))}
-      from ${sql.table(target.table)}
-     where (${sql.join(conditions, sql` or `)}) and ${target.where ?? sql`true`}
-       for update`.execute(trx);
-  let changed = 0;
-  for (const row of rows) {
-    const named =
-      row.tied_row === true ||
-      target.text.some((c) => typeof row[c] === 'string' && find.text(row[c] as string) !== row[c]) ||
-      target.json.some((c) => row[c] !== null && JSON.stringify(find.json(row[c])) !== JSON.stringify(row[c]));
-    if (!named) continue;
-    changed++;
-    const sets = [
-      ...target.text.filter((c) => typeof row[c] === 'string').map((c) => sql`${sql.ref(c)} = ${scrub.text(row[c] as string)}`),
-      ...target.json.filter((c) => row[c] !== null).map((c) => sql`${sql.ref(c)} = ${JSON.stringify(scrub.json(row[c]))}::jsonb`),
-    ];
-    if (sets.length) await sql`update ${sql.table(target.table)} set ${sql.join(sets)} where id::text = ${row.row_id}`.execute(trx);
-  }
-  return changed;
-}
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-
-/**
- * An import keeps its CSV file for its report: each line that names the
- * person (read as the import read it: UTF-8, else Windows-1252 byte for byte)
- * is replaced whole, so none of its values stays, the line count unchanged.
- */
-async function scrubImportFiles(trx: Transaction<DB>, values: string[], placeholder: string) {
-  const inCsv = unique(values.flatMap((w) => [w, w.replace(/"/g, '""')]));
-  const variants = unique(inCsv.flatMap((w) => [w, w.toLowerCase(), w.toUpperCase()]));
-  const singleByte = variants.filter((w) => [...w].every((c) => c.charCodeAt(0) <= 0xff));
-  const needles = [...variants.map((w) => Buffer.from(w, 'utf8')), ...singleByte.map((w) => Buffer.from(w, 'latin1'))];
-  if (needles.length === 0) return;
-  const candidates = await trx
-    .selectFrom('imports')
-    .select(['id', 'content'])
-    .where(sql<boolean>`exists (select 1 from unnest(${needles}::bytea[]) f where position(f in content) > 0)`)
-    .forUpdate()
-    .execute();
-  const names = scrubber(inCsv, placeholder);
-  const lines = (text: string) =>
-    text
-      .split(/(\r?\n)/)
-      .map((part) => (part === '\n' || part === '\r\n' || names.text(part) === part ? part : placeholder))
-      .join('');
-  for (const imp of candidates) {
-    const bom = imp.content.subarray(0, 3).equals(UTF8_BOM);
-    const body = bom ? imp.content.subarray(3) : imp.content;
-    let content: Buffer;
-    try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      content = Buffer.concat([bom ? UTF8_BOM : Buffer.alloc(0), Buffer.from(lines(text), 'utf8')]);
-    } catch {
-      content = Buffer.from(lines(body.toString('latin1')), 'latin1');
-    }
-    await trx.updateTable('imports').set({ content }).where('id', '=', imp.id).execute();
-  }
 }

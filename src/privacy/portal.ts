@@ -6,7 +6,7 @@ import type { Database } from '../db/database.js';
 import type { ConsentEvent, PrivacyRequest, PrivacyRequestEvent } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
 import { CONSENT_CHANNELS, type ConsentChannel, withChannelConsent } from './consent.js';
-import { readyArchive } from './export.js';
+import { readyArchive } from './export-store.js';
 import { fileRequest, type PrivacyDeps } from './requests.js';
 
 // The portal's Data privacy page: what it reads (in three statements after

@@ -7,30 +7,18 @@ import type { Database } from '../db/database.js';
 import type { DB, PrivacyRequest } from '../db/schema.js';
 import { translator } from '../i18n/i18n.js';
 import { isLanguage } from '../i18n/languages.js';
+import { QUEUES } from '../jobs/queues.js';
 import { eraseSubject } from './erasure.js';
-import { buildExportArchive, expireExports, saveExport } from './export.js';
+import { buildExportArchive } from './export.js';
+import { expireExports, saveExport } from './export-store.js';
 import { finishWork, type PrivacyDeps, workFailed } from './requests.js';
 
 // The heavy steps of data-subject requests run as jobs: building an export
 // archive and erasing a person. Each is queued in the transaction that starts
 // it and completes the request in the transaction that does the work.
 
-export const PRIVACY_QUEUE = 'privacy.work';
+export const PRIVACY_QUEUE = QUEUES.privacyWork;
 export type PrivacyJob = { requestId: string; staffId: string };
-
-const SETTINGS = {
-  retryLimit: 2,
-  retryDelay: 30,
-  expireInSeconds: 1800,
-  // A worker killed while building an archive stops its heartbeat: the job is
-  // retried within a minute instead of waiting out the half-hour expiry.
-  heartbeatSeconds: 30,
-};
-
-export async function ensurePrivacyQueue(boss: PgBoss): Promise<void> {
-  if (await boss.getQueue(PRIVACY_QUEUE)) await boss.updateQueue(PRIVACY_QUEUE, SETTINGS);
-  else await boss.createQueue(PRIVACY_QUEUE, SETTINGS);
-}
 
 /** The staff side's hooks into the work a request's completion does. */
 export function requestWork(boss: PgBoss, staffId: string) {
@@ -113,7 +101,6 @@ export async function runPrivacyWork(db: Database, deps: PrivacyDeps, job: Priva
 
 export async function registerPrivacyWorker(boss: PgBoss, deps: PrivacyDeps & { db: Database; log: Logger }): Promise<void> {
   const { db, log } = deps;
-  await ensurePrivacyQueue(boss);
   await boss.work(PRIVACY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<PrivacyJob>[]) => {
     for (const job of jobs) {
       try {

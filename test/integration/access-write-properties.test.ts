@@ -7,13 +7,13 @@ import { createSession, generateSessionToken } from '../../src/auth/sessions.js'
 import { loadModuleMetaById, type ModuleMeta } from '../../src/crm/metadata.js';
 import type { RecordInput } from '../../src/crm/records.js';
 import type { CrmRecord } from '../../src/db/schema.js';
+import { portalFormPage } from '../../src/portals/portal-forms.js';
 import {
   addPortalAttachment,
   addPortalNote,
   createPortalRecord,
   deletePortalRecord,
   type PortalWrite,
-  portalFormPage,
   updatePortalRecord,
 } from '../../src/portals/portal-writes.js';
 import { type AccessCase, type GenModule, generateAccessCase } from '../support/access-world.js';

@@ -3,7 +3,8 @@ import { loadAccessContext } from '../../src/access/context.js';
 import { verifyPassword } from '../../src/auth/passwords.js';
 import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
-import { portalList, portalNav } from '../../src/portals/portal-pages.js';
+import { portalList } from '../../src/portals/portal-list.js';
+import { portalNav } from '../../src/portals/portal-nav.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;

@@ -4,7 +4,8 @@ import { hashPassword, verifyPassword } from '../../src/auth/passwords.js';
 import { addAttachment } from '../../src/crm/notes.js';
 import { DEMO_PORTAL_PASSWORD, DEMO_PORTAL_SLUG, seedDemoPortal } from '../../src/demo/portal.js';
 import { DEMO_ADMIN, seedDemo } from '../../src/demo/seed.js';
-import { portalList, portalNav } from '../../src/portals/portal-pages.js';
+import { portalList } from '../../src/portals/portal-list.js';
+import { portalNav } from '../../src/portals/portal-nav.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { brokenVisits, crawlPortal, htmlForms, submitForm } from '../support/portal-crawl.js';
 

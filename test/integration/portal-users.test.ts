@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { createSession, generateSessionToken, validateSessionToken } from '../../src/auth/sessions.js';
@@ -6,11 +7,13 @@ import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
 import { createRecord, type RecordData } from '../../src/crm/records.js';
 import { type InviteDeps, inviteRecord } from '../../src/invitations/invite.js';
 import { findInvitation } from '../../src/invitations/tokens.js';
+import { QUEUES } from '../../src/jobs/queues.js';
 import { listPortalUsers } from '../../src/portals/portal-users.js';
 import { createPortal } from '../../src/portals/portals.js';
 import { addUserType } from '../../src/portals/user-types.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, seedAcme } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 let t: TestApp;
 let deps: InviteDeps;
@@ -28,7 +31,7 @@ const types = { customers: '', partners: '', vip: '', prospects: '' };
 const paulaLogin = { email: 'paula@acme.example', password: 'Portal-Desk-2025' };
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ worker: true });
   anaId = (await seedAcme(t.db)).admin.id;
   deps = { db: t.db, boss: t.boss, baseUrl: t.config.baseUrl };
   contacts = (await loadModuleMeta(t.db, 'contacts')) as ModuleMeta;
@@ -428,6 +431,18 @@ describe('automatic invitation rules', () => {
   const rulesPath = () => `/admin/settings/portals/${portalId}/types/${types.customers}/auto-invite`;
   const department = () => contacts.byName.get('department')?.id ?? '';
   const idFrom = (location: string | null) => /\/([0-9a-f-]{36})\?/.exec(location ?? '')?.[1] ?? '';
+  /** Every automatic invitation queued so far has been run by the worker. */
+  const jobsSettled = () =>
+    waitFor(
+      async () =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from pgboss.job where name = ${QUEUES.autoInvite} and state not in ('completed', 'failed')`.execute(
+              t.db,
+            )
+          ).rows[0]?.n,
+        ) === 0,
+    );
 
   it('are added on the user type’s page, from the base module’s fields', async () => {
     expect(await (await ana.get(`/admin/settings/portals/${portalId}/types/${types.customers}`)).text()).toContain(`href="${rulesPath()}"`);
@@ -445,11 +460,12 @@ describe('automatic invitation rules', () => {
   it('invite a record created with the value, with the saving staff user as inviter', async () => {
     const res = await ana.post('/admin/m/contacts', { first_name: 'Lola', last_name: 'Auto', email: 'lola@globex.example', department: 'customer ' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('Location')).toContain('created=1&autoInvite=sent');
+    expect(res.headers.get('Location')).toContain('created=1&autoInvite=queued');
     const lola = idFrom(res.headers.get('Location'));
+    await jobsSettled();
     expect(await userOf(lola)).toMatchObject({ invited_by: anaId, user_type_id: types.customers, status: 'invited' });
-    expect(await textOf(await ana.get(`/admin/m/contacts/${lola}?autoInvite=sent`))).toContain(
-      'Invited automatically: an invitation was sent to lola@globex.example.',
+    expect(await textOf(await ana.get(`/admin/m/contacts/${lola}?autoInvite=queued`))).toContain(
+      'Automatic invitation: an invitation will be sent to lola@globex.example.',
     );
   });
 
@@ -463,12 +479,14 @@ describe('automatic invitation rules', () => {
       return ana.post(`/admin/m/contacts/${mateo}`, { last_name: 'Mateo', email: 'mateo@globex.example', department: dept, __version: String(version) });
     };
     const changed = await save('Customer');
-    expect(changed.headers.get('Location')).toContain('saved=1&autoInvite=sent');
+    expect(changed.headers.get('Location')).toContain('saved=1&autoInvite=queued');
+    await jobsSettled();
     expect((await userOf(mateo))?.invited_by).toBe(anaId);
     // Saved again while matching, or changed away and back: already a portal user, nothing more happens.
     await save('Sales');
     const again = await save('Customer');
     expect(again.headers.get('Location')).toBe(`/admin/m/contacts/${mateo}?saved=1`);
+    await jobsSettled();
     const results = await t.db.selectFrom('invitation_results').select(['outcome', 'reason']).where('record_id', '=', mateo).execute();
     expect(results).toEqual([{ outcome: 'sent', reason: null }]);
   });
@@ -477,10 +495,10 @@ describe('automatic invitation rules', () => {
     const res = await ana.post('/admin/m/contacts', { last_name: 'Interno', email: 'interno@acme.example', department: 'Customer' });
     expect(res.status).toBe(303);
     const id = idFrom(res.headers.get('Location'));
-    expect(res.headers.get('Location')).toContain('autoInvite=failed&reason=company_domain');
+    // The invitation is queued with the save; its job records the failure and its reason.
+    expect(res.headers.get('Location')).toContain('autoInvite=queued');
     expect(await t.db.selectFrom('records').select('display_name').where('id', '=', id).executeTakeFirst()).toEqual({ display_name: 'Interno' });
-    const text = await textOf(await ana.get(`/admin/m/contacts/${id}?created=1&autoInvite=failed&reason=company_domain`));
-    expect(text).toContain("Automatic portal invitation not sent: The email address is in one of the company's own domains");
+    await jobsSettled();
     expect(await t.db.selectFrom('invitation_results').select(['outcome', 'reason', 'created_by']).where('record_id', '=', id).execute()).toEqual([
       { outcome: 'failed', reason: 'company_domain', created_by: anaId },
     ]);
@@ -496,6 +514,7 @@ describe('automatic invitation rules', () => {
       __version: String(version),
     });
     expect(again.headers.get('Location')).toBe(`/admin/m/contacts/${id}?saved=1`);
+    await jobsSettled();
     expect(await t.db.selectFrom('invitation_results').select('id').where('record_id', '=', id).execute()).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@ import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme } from '../support/fixtures.js';
 import { addPortalUser, carla, HELP, type PortalWorld, seedPortalWorld } from '../support/portal-world.js';
+import { waitFor } from '../support/wait.js';
 
 // What every write obeys, portal writes too: automatic invitations. And what
 // admins call a tab, in each language.
@@ -14,7 +15,7 @@ let w: PortalWorld;
 let client: BrowserClient;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ worker: true });
   w = await seedPortalWorld(t);
   await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active', password: carla.password });
   // Carla adds contacts of her own (a parent adding their children, say) and edits them.
@@ -39,6 +40,8 @@ beforeEach(async () => {
 
 const invitedTo = (recordId: string) =>
   t.db.selectFrom('portal_users').select(['portal_id', 'status', 'invited_by']).where('record_id', '=', recordId).execute();
+/** The automatic invitation a portal write queued has been run by the worker. */
+const invitationRan = (recordId: string) => waitFor(async () => (await invitedTo(recordId)).length > 0);
 const createdId = (location: string | null) => /\/m\/contacts\/([0-9a-f-]{36})/.exec(location ?? '')?.[1] as string;
 const newContact = (form: Record<string, string>) => client.post(`${HELP}/m/contacts`, { __layout: w.contacts.defaultLayout?.id as string, ...form });
 
@@ -46,6 +49,7 @@ describe('automatic invitations on portal writes', () => {
   it('invites a contact she creates that matches a rule, by the staff user who invited her', async () => {
     const res = await newContact({ first_name: 'Pablo', last_name: 'Núñez', email: 'pablo@partner-co.example', title: 'Partner' });
     expect(res.status).toBe(303);
+    await invitationRan(createdId(res.headers.get('Location')));
     expect(await invitedTo(createdId(res.headers.get('Location')))).toEqual([{ portal_id: w.partnersId, status: 'invited', invited_by: w.adminId }]);
   });
 
@@ -63,6 +67,7 @@ describe('automatic invitations on portal writes', () => {
       title: 'Partner',
     });
     expect(saved.status).toBe(303);
+    await invitationRan(id);
     expect(await invitedTo(id)).toEqual([{ portal_id: w.partnersId, status: 'invited', invited_by: w.adminId }]);
   });
 });

@@ -167,7 +167,7 @@ describe('requests', () => {
     // Staff can download it too; after its 7 days it is deleted.
     expect((await staff.get(`/admin/privacy/requests/${exportId}/archive`)).status).toBe(200);
     await t.db.updateTable('privacy_exports').set({ expires_at: sql<Date>`now() - interval '1 minute'` }).where('request_id', '=', exportId).execute();
-    const { expireExports } = await import('../../src/privacy/export.js');
+    const { expireExports } = await import('../../src/privacy/export-store.js');
     expect(await expireExports(t.db)).toBe(1);
     expect((await customer.get(`${HELP}/privacy/requests/${exportId}/archive`)).status).toBe(404);
     const x = await t.db.selectFrom('privacy_exports').select(['status', 'content']).where('request_id', '=', exportId).executeTakeFirstOrThrow();

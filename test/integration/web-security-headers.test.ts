@@ -7,7 +7,7 @@ import { createRecord } from '../../src/crm/records.js';
 import { issueInvitation } from '../../src/invitations/tokens.js';
 import { savePortalSettings } from '../../src/portals/portal-settings.js';
 import { addWebTab } from '../../src/portals/web-tabs.js';
-import { storeExport } from '../../src/privacy/export.js';
+import { storeExport } from '../../src/privacy/export-store.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, seedStandardUser } from '../support/fixtures.js';
 import { localeText } from '../support/locale-strings.js';

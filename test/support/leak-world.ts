@@ -1,7 +1,8 @@
 import { hashPassword } from '../../src/auth/passwords.js';
+import { addField } from '../../src/crm/field-admin.js';
 import { createLayout } from '../../src/crm/layout-admin.js';
 import { loadModuleMeta, type ModuleMeta } from '../../src/crm/metadata.js';
-import { addField, createCustomModule } from '../../src/crm/metadata-admin.js';
+import { createCustomModule } from '../../src/crm/module-admin.js';
 import { addAttachment, addNote } from '../../src/crm/notes.js';
 import { type Actor, createRecord, moveToRecycleBin, type RecordData, updateRecord } from '../../src/crm/records.js';
 import type { Database } from '../../src/db/database.js';
@@ -13,7 +14,7 @@ import { createPortal } from '../../src/portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { addUserType } from '../../src/portals/user-types.js';
 import { setGdprEnabled } from '../../src/privacy/compliance.js';
-import { storeExport } from '../../src/privacy/export.js';
+import { storeExport } from '../../src/privacy/export-store.js';
 import type { RefWorld } from '../unit/access-reference.js';
 import type { TestApp } from './app.js';
 

@@ -25,8 +25,8 @@ import { join } from 'node:path';
 
 /** What applies a record scope in a statement reading `records`. */
 export const SCOPES: readonly { name: string; pattern: RegExp }[] = [
-  // src/access/engine.ts: the portal user's rows (rowScope), every active user of a type (typeScope),
-  // and the engine's own helpers both are built from (scopeOf; narrowed = rowScope plus search and filters).
+  // src/access/scope.ts: the portal user's rows (rowScope), every active user of a type (typeScope),
+  // and the helper both are built from (scopeOf); src/access/reads.ts: narrowed = rowScope plus search and filters.
   { name: 'rowScope', pattern: /\browScope\(/ },
   { name: 'typeScope', pattern: /\btypeScope\(/ },
   { name: 'scopeOf', pattern: /\bscopeOf\(/ },

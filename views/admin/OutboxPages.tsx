@@ -1,6 +1,7 @@
 import type { OutboxEmail } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
 import { Alert } from '../components/Alert.js';
+import { NextPage } from '../components/NextPage.js';
 
 type Row = Omit<OutboxEmail, 'html' | 'text' | 'reply_to'>;
 
@@ -51,13 +52,7 @@ export function OutboxList({ view, emails, next, smtpConfigured }: { view: ViewC
           </table>
         </div>
       )}
-      {next && (
-        <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={`/admin/outbox?after=${encodeURIComponent(next)}`}>
-            {t('common:nextPage')}
-          </a>
-        </nav>
-      )}
+      <NextPage href={next ? `/admin/outbox?after=${encodeURIComponent(next)}` : undefined} label={t('common:nextPage')} navLabel={t('common:pagination')} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { FieldErrors } from '../../src/org/setup-input.js';
 import { Alert } from '../components/Alert.js';
 import { type Option, SelectField, TextField } from '../components/Field.js';
+import { PasswordFields } from '../components/PasswordFields.js';
 
 export type SetupPageProps = { values: Record<string, string>; errors: FieldErrors };
 
@@ -80,22 +81,11 @@ export function SetupPage({ view, values, errors }: SetupPageProps & { view: Vie
             required
             autocomplete="email"
           />
-          <TextField
-            name="password"
-            type="password"
+          <PasswordFields
             label={t('setup:password')}
+            confirmLabel={t('setup:passwordConfirm')}
             hint={t('auth:passwordRules')}
-            error={err('password')}
-            required
-            autocomplete="new-password"
-          />
-          <TextField
-            name="passwordConfirm"
-            type="password"
-            label={t('setup:passwordConfirm')}
-            error={err('passwordConfirm')}
-            required
-            autocomplete="new-password"
+            errors={{ password: err('password'), passwordConfirm: err('passwordConfirm') }}
           />
         </fieldset>
         <button type="submit" class="button">

@@ -1,6 +1,6 @@
 import { moduleLabel } from '../../src/crm/metadata.js';
 import type { ViewContext } from '../../src/http/env.js';
-import type { PortalRecord } from '../../src/portals/portal-pages.js';
+import type { PortalRecord } from '../../src/portals/portal-record.js';
 import { Alert } from '../components/Alert.js';
 
 /** The confirmation step before a record goes to the recycle bin: a real form, so it works without JavaScript. */

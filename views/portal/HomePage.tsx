@@ -1,7 +1,8 @@
 import { fieldLabel, moduleLabel, picklistValueLabel } from '../../src/crm/metadata.js';
 import type { IndicatorResult } from '../../src/dashboards/indicators.js';
 import type { ViewContext } from '../../src/http/env.js';
-import type { PortalHome, PortalNav } from '../../src/portals/portal-pages.js';
+import type { PortalHome } from '../../src/portals/portal-home.js';
+import type { PortalNav } from '../../src/portals/portal-nav.js';
 import { type Bar, BarChart } from '../components/charts/BarChart.js';
 
 export type HomePageProps = {

@@ -2,9 +2,10 @@ import type { StoredValue } from '../../src/crm/field-types.js';
 import { fieldLabel, moduleLabel, picklistLabel, picklistValueLabel } from '../../src/crm/metadata.js';
 import type { Field } from '../../src/db/schema.js';
 import type { ViewContext } from '../../src/http/env.js';
-import type { PortalList, PortalRow } from '../../src/portals/portal-pages.js';
+import type { PortalList, PortalRow } from '../../src/portals/portal-list.js';
 import { Alert } from '../components/Alert.js';
 import { FieldValue } from '../components/FieldValue.js';
+import { NextPage } from '../components/NextPage.js';
 
 export type ModulePageProps = {
   view: ViewContext;
@@ -68,13 +69,12 @@ export function ModulePage(props: ModulePageProps) {
         ) : (
           <Table {...props} />
         )}
-        {list.next && (
-          <nav class="pagination" aria-label={t('portal:list.pages')}>
-            <a href={listHref(href, list.query, { after: list.next })} rel="next">
-              {t('portal:list.next')}
-            </a>
-          </nav>
-        )}
+        <NextPage
+          href={list.next ? listHref(href, list.query, { after: list.next }) : undefined}
+          label={t('portal:list.next')}
+          navLabel={t('portal:list.pages')}
+          button={false}
+        />
       </div>
     </section>
   );

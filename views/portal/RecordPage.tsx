@@ -3,7 +3,7 @@ import { UPLOAD_EXTENSIONS } from '../../src/crm/file-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../src/crm/metadata.js';
 import { ATTACHMENT_MAX_BYTES } from '../../src/crm/notes.js';
 import type { ViewContext } from '../../src/http/env.js';
-import type { Author, PortalRecord } from '../../src/portals/portal-pages.js';
+import type { Author, PortalRecord } from '../../src/portals/portal-record.js';
 import { Alert } from '../components/Alert.js';
 import { repeatsHeading } from '../components/FieldInput.js';
 import { FieldValue } from '../components/FieldValue.js';

@@ -1,8 +1,8 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { LoginPage } from '../../../views/admin/LoginPage.js';
 import { clearSessionCookie, setSessionCookie } from '../../auth/cookies.js';
 import { invalidateSession } from '../../auth/sessions.js';
-import { staffLogin, staffUserCount } from '../../auth/staff.js';
+import { type StaffLoginResult, staffLogin, staffReturnPath, staffUserCount } from '../../auth/staff.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues, safeBackPath } from '../../http/request.js';
@@ -18,35 +18,49 @@ adminAuthRoutes.get('/login', async (c) => {
   return page(c, { title: t('auth:login.title'), layout: 'auth', body: <LoginPage view={c.get('view')} notice={notice} next={next || undefined} /> });
 });
 
+type Refusal = Extract<StaffLoginResult, { ok: false }>;
+
+/** Why a sign-in was refused, as the page says it (a throttled one also says when to try again). */
+function refusalMessage(c: Context<AppEnv>, result: Refusal): { status: 401 | 403 | 429; message: string } {
+  const t = c.get('t');
+  switch (result.reason) {
+    case 'invalid':
+      return { status: 401, message: t('auth:login.errors.invalid') };
+    case 'deactivated':
+      return { status: 403, message: t('auth:login.errors.deactivated') };
+    case 'throttled_account':
+    case 'throttled_address':
+      c.header('Retry-After', String(result.retryAfterSeconds));
+      return { status: 429, message: t(`auth:login.errors.${result.reason}`, { count: Math.ceil(result.retryAfterSeconds / 60) }) };
+  }
+}
+
+/** The sign-in form again, with what was typed and why it was refused. */
+function refusedLogin(c: Context<AppEnv>, status: 401 | 403 | 422 | 429, error: string, form: { email: string; next: string | undefined }) {
+  return page(c, {
+    title: c.get('t')('auth:login.title'),
+    layout: 'auth',
+    status,
+    body: <LoginPage view={c.get('view')} email={form.email} error={error} next={form.next} />,
+  });
+}
+
 adminAuthRoutes.post('/login', async (c) => {
   const { db, config } = c.get('deps');
-  const t = c.get('t');
   const form = await formValues(c, ['email', 'password', 'next']);
-  const email = (form.email ?? '').trim();
-  const next = safeBackPath(form.next, '/admin');
-  const refuse = (status: 401 | 403 | 422 | 429, error: string) =>
-    page(c, { title: t('auth:login.title'), layout: 'auth', status, body: <LoginPage view={c.get('view')} email={email} error={error} next={form.next} /> });
-  if (!email || !form.password) return refuse(422, t('auth:login.errors.missing'));
-  const result = await staffLogin(db, { email, password: form.password, address: clientAddress(c), userAgent: c.req.header('User-Agent') }, config.sessionDays);
+  const typed = { email: (form.email ?? '').trim(), next: form.next };
+  if (!typed.email || !form.password) return refusedLogin(c, 422, c.get('t')('auth:login.errors.missing'), typed);
+  const input = { email: typed.email, password: form.password, address: clientAddress(c), userAgent: c.req.header('User-Agent') };
+  const result = await staffLogin(db, input, config.sessionDays);
   if (!result.ok) {
-    switch (result.reason) {
-      case 'invalid':
-        return refuse(401, t('auth:login.errors.invalid'));
-      case 'deactivated':
-        return refuse(403, t('auth:login.errors.deactivated'));
-      case 'throttled_account':
-      case 'throttled_address': {
-        const minutes = Math.ceil(result.retryAfterSeconds / 60);
-        c.header('Retry-After', String(result.retryAfterSeconds));
-        return refuse(429, t(`auth:login.errors.${result.reason}`, { count: minutes }));
-      }
-    }
+    const { status, message } = refusalMessage(c, result);
+    return refusedLogin(c, status, message, typed);
   }
   // A new sign-in replaces the session this browser had (no fixation, no forgotten sessions).
   const previous = c.get('session');
   if (previous) await invalidateSession(db, previous.id);
   setSessionCookie(c, result.token, result.session.expires_at);
-  const target = next.startsWith('/admin') ? next : '/admin';
+  const target = staffReturnPath(form.next);
   if (result.pendingTwoFactor) return c.redirect(`/admin/two-factor?next=${encodeURIComponent(target)}`, 303);
   return c.redirect(target, 303);
 });

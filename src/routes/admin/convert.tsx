@@ -11,10 +11,10 @@ import {
   convertLead,
   type DealInput,
 } from '../../crm/convert.js';
+import { namesFor } from '../../crm/lookups.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { forbidden, notFound, timeZoneOf } from './record-context.js';
-import { namesFor } from './records.js';
 
 export const convertRoutes = new Hono<AppEnv>();
 
@@ -32,12 +32,9 @@ convertRoutes.post('/leads/:id/convert', async (c) => {
   const staff = c.get('staff');
   if (!staff) return forbidden(c);
   const form = await readConvertForm(c);
-  const result = await convertLead(
-    c.get('deps').db,
-    staff,
-    { leadId: c.req.param('id'), account: form.account, deal: form.deal, portalUserTypeId: form.values.portalUserType || undefined },
-    { timeZone: timeZoneOf(c) },
-  );
+  const { db } = c.get('deps');
+  const input = { leadId: c.req.param('id'), account: form.account, deal: form.deal, portalUserTypeId: form.values.portalUserType || undefined };
+  const result = await convertLead(db, staff, input, { timeZone: timeZoneOf(c), jobs: c.get('deps').boss });
   if (result.ok) return c.redirect(`/admin/m/contacts/${result.contactId}?converted=1`, 303);
   if (result.reason === 'invalid') return renderForm(c, result.setup, form.values, result.errors, 422);
   return refusal(c, result);
@@ -69,7 +66,7 @@ async function refusal(c: Context<AppEnv>, refused: ConversionRefusal) {
   if (refused.reason !== 'converted') return refused.reason === 'not_found' ? notFound(c) : forbidden(c);
   const t = c.get('t');
   const { lead } = refused;
-  const contact = lead.converted_to ? (await namesFor(c, [lead.converted_to])).get(lead.converted_to) : undefined;
+  const contact = lead.converted_to ? (await namesFor(c.get('deps').db, c.get('staff'), [lead.converted_to])).get(lead.converted_to) : undefined;
   const body = (
     <AlreadyConverted
       view={c.get('view')}

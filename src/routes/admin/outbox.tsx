@@ -3,6 +3,7 @@ import { InboundList, OutboxDetail, OutboxList } from '../../../views/admin/Outb
 import { audit } from '../../audit/audit.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
+import { listInboundMail } from '../../mail/inbound-log.js';
 import { getOutboxEmail, hasSecretLinks, listOutbox, withoutSecretLinks } from '../../mail/outbox.js';
 
 export const outboxRoutes = new Hono<AppEnv>();
@@ -18,17 +19,7 @@ outboxRoutes.get('/', async (c) => {
 
 // What came in by email: every message received, accepted or refused, and why.
 outboxRoutes.get('/inbound', async (c) => {
-  const rows = await c
-    .get('deps')
-    .db.selectFrom('inbound_mail as i')
-    // UNSCOPED READ: administrators only (requireAdmin on /admin/outbox); only the module of the record a message was filed on.
-    .leftJoin('records as r', 'r.id', 'i.record_id')
-    .leftJoin('modules as m', 'm.id', 'r.module_id')
-    .select(['i.id', 'i.received_at', 'i.via', 'i.from_address', 'i.subject', 'i.outcome', 'i.reason', 'i.record_id', 'i.attachments', 'm.api_name'])
-    .orderBy('i.received_at', 'desc')
-    .orderBy('i.id', 'desc')
-    .limit(200)
-    .execute();
+  const rows = await listInboundMail(c.get('deps').db);
   return page(c, { title: c.get('t')('admin:inbound.title'), body: <InboundList view={c.get('view')} rows={rows} /> });
 });
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { SignedInStaff } from '../../auth/staff.js';
 import { loadModuleMeta, type ModuleMeta } from '../../crm/metadata.js';
 import { type ModulePermissions, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
+import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
 import { errorPage } from '../../http/render.js';
 
@@ -38,4 +39,16 @@ export function notFound(c: Context<AppEnv>) {
 /** The user's time zone for reading dates and times typed into forms. */
 export function timeZoneOf(c: Context<AppEnv>): string {
   return c.get('staff')?.time_zone ?? c.get('org')?.time_zone ?? 'UTC';
+}
+
+/** Where a lookup input of a record form asks for suggestions. */
+export function lookupSuggestUrl(base: string) {
+  return (field: Field) => (field.options.targetModuleId ? `${base}/lookup?field=${field.id}` : undefined);
+}
+
+/** On a form that comes back with errors, lookups show what was typed. */
+export function lookupEcho(fields: Field[], input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f.type === 'lookup') out[f.api_name] = input[f.api_name];
+  return out;
 }

@@ -7,7 +7,7 @@ import type { CrmRecord } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
 import { errorPage } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
-import { autoInvite } from '../../invitations/auto-invite.js';
+import { autoInviteQueued } from '../../invitations/auto-invite.js';
 import { type InviteDeps, inviteRecord } from '../../invitations/invite.js';
 import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../invitations/reasons.js';
 import { emptyTabsNotice, emptyTabsOf } from '../../portals/empty-tabs.js';
@@ -17,13 +17,29 @@ import { confirmPage } from './confirm.js';
 import { forbidden, moduleContext, notFound } from './record-context.js';
 
 // A record's portal access, on its page: the portal user it is, or its single
-// invitation. Automatic invitations after staff save a record report here too.
+// invitation. Automatic invitations queued by a staff save are announced here too.
 
 export const recordPortalRoutes = new Hono<AppEnv>();
 
 const inviteDeps = (c: Context<AppEnv>): InviteDeps => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
 const isReason = (v: string | undefined): v is FailureReason => FAILURE_REASONS.includes(v as FailureReason);
 const isRefusal = (v: string | undefined): v is ActionRefusal => ACTION_REFUSALS.includes(v as ActionRefusal);
+
+/** A type whose tabs show no field is stated first: its user would see empty pages. Nothing to ask: undefined. */
+async function emptyTypeConfirmation(c: Context<AppEnv>, chosen: TypeChoice, recordUrl: string) {
+  const empty = (await emptyTabsOf(c.get('deps').db, [chosen.id])).get(chosen.id);
+  if (!empty) return undefined;
+  const t = c.get('t');
+  const notice = emptyTabsNotice(t, c.get('lang'), chosen, empty);
+  return confirmPage(c, {
+    title: t('portals:emptyTabs.title.invite', { type: chosen.name }),
+    facts: [notice.text, t('portals:emptyTabs.goAhead.invite')],
+    links: notice.links,
+    action: `${recordUrl}/portal-invitation`,
+    fields: [['type', chosen.id]],
+    cancelHref: `${recordUrl}#portal-access`,
+  });
+}
 
 recordPortalRoutes.post('/:module/:id/portal-invitation', async (c) => {
   const ctx = await moduleContext(c);
@@ -37,40 +53,24 @@ recordPortalRoutes.post('/:module/:id/portal-invitation', async (c) => {
   const t = c.get('t');
   if (!chosen) return errorPage(c, 422, t('errors:formHasErrors'), t('portalusers:record.chooseType'));
   const recordUrl = `${ctx.base}/${record.id}`;
-  // A type whose tabs show no field is stated first: its user would see empty pages.
-  const empty = confirm === '1' ? undefined : (await emptyTabsOf(db, [chosen.id])).get(chosen.id);
-  if (empty) {
-    const notice = emptyTabsNotice(t, c.get('lang'), chosen, empty);
-    const title = t('portals:emptyTabs.title.invite', { type: chosen.name });
-    return confirmPage(c, {
-      title,
-      facts: [notice.text, t('portals:emptyTabs.goAhead.invite')],
-      links: notice.links,
-      action: `${recordUrl}/portal-invitation`,
-      fields: [['type', chosen.id]],
-      cancelHref: `${recordUrl}#portal-access`,
-    });
-  }
+  const confirmation = confirm === '1' ? undefined : await emptyTypeConfirmation(c, chosen, recordUrl);
+  if (confirmation) return confirmation;
   const outcome = await inviteRecord(inviteDeps(c), { recordId: record.id, userTypeId: type, staffId: ctx.staff.id });
   const query = outcome.outcome === 'failed' ? `portalInvite=failed&reason=${outcome.reason}` : 'portalInvite=sent';
   return c.redirect(`${recordUrl}?${query}#portal-access`, 303);
 });
 
 /**
- * After staff created or changed a record: the automatic invitations it now
- * qualifies for. Never in the way of the save: a failure is recorded with its
- * reason (and logged when unexpected) and only reported on the record page.
- * Answers the query string the record page reads the notice from.
+ * After staff created or changed a record: whether the save queued an
+ * automatic invitation (the write path queues it, a job sends it). Never in
+ * the way of the save. Answers the query string the record page reads the
+ * notice from.
  */
-export async function autoInviteAfterSave(c: Context<AppEnv>, meta: ModuleMeta, record: CrmRecord, before: RecordData | undefined): Promise<string> {
-  const staff = c.get('staff');
-  if (!staff) return '';
+export async function autoInviteNotice(c: Context<AppEnv>, meta: ModuleMeta, record: CrmRecord, before: RecordData | undefined): Promise<string> {
   try {
-    const outcome = await autoInvite(inviteDeps(c), staff.id, meta, record, before);
-    if (!outcome) return '';
-    return outcome.outcome === 'failed' ? `&autoInvite=failed&reason=${outcome.reason}` : '&autoInvite=sent';
+    return (await autoInviteQueued(c.get('deps').db, meta, record, before)) ? '&autoInvite=queued' : '';
   } catch (err) {
-    c.get('deps').log.error({ err, recordId: record.id, reqId: c.get('requestId') }, 'automatic invitation failed');
+    c.get('deps').log.error({ err, recordId: record.id, reqId: c.get('requestId') }, 'automatic invitation notice failed');
     return '';
   }
 }
@@ -117,9 +117,7 @@ function noticeOf(c: Context<AppEnv>, email: string | undefined): PortalAccessPa
   const invite = c.req.query('portalInvite');
   if (invite === 'sent' && email) return { kind: 'success', text: t('invitations:single.sent', { email }) };
   if (invite === 'failed' && isReason(reason)) return { kind: 'error', text: t('invitations:single.failed', { reason: t(`invitations:reasons.${reason}`) }) };
-  const auto = c.req.query('autoInvite');
-  if (auto === 'sent' && email) return { kind: 'success', text: t('portalusers:auto.sent', { email }) };
-  if (auto === 'failed' && isReason(reason)) return { kind: 'error', text: t('portalusers:auto.failed', { reason: t(`invitations:reasons.${reason}`) }) };
+  if (c.req.query('autoInvite') === 'queued' && email) return { kind: 'success', text: t('portalusers:auto.queued', { email }) };
   const done = c.req.query('portalAccess');
   if (done === 'refused' && isRefusal(reason)) return { kind: 'error', text: t(`portalusers:refused.${reason}`) };
   if (isPortalUserAction(done)) return { kind: 'success', text: t(`portalusers:done.${done}`, { count: 1 }) };

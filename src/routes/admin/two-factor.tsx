@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { ChallengePage } from '../../../views/twofactor/ChallengePage.js';
 import { RecoveryCodesPage, SettingsPage } from '../../../views/twofactor/SettingsPage.js';
+import { staffReturnPath } from '../../auth/staff.js';
 import {
   beginTwoFactorSetup,
   checkSecondFactor,
@@ -11,15 +12,10 @@ import {
 } from '../../auth/two-factor.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
-import { clientAddress, formValues, safeBackPath } from '../../http/request.js';
+import { clientAddress, formValues } from '../../http/request.js';
 
 /** The sign-in step for staff who turned two-factor on. Mounted under /admin, before the staff guard. */
 export const staffTwoFactorSignInRoutes = new Hono<AppEnv>();
-
-const adminPath = (value: string | undefined) => {
-  const path = safeBackPath(value, '/admin');
-  return path.startsWith('/admin') ? path : '/admin';
-};
 
 /** The session that signed in with a password and still owes its code. */
 const pendingSession = (c: Context<AppEnv>) => {
@@ -28,7 +24,7 @@ const pendingSession = (c: Context<AppEnv>) => {
 };
 
 staffTwoFactorSignInRoutes.get('/two-factor', async (c) => {
-  const next = adminPath(c.req.query('next'));
+  const next = staffReturnPath(c.req.query('next'));
   if (c.get('staff')) return c.redirect(next, 303);
   if (!pendingSession(c)) return c.redirect('/admin/login', 303);
   return page(c, {
@@ -38,32 +34,33 @@ staffTwoFactorSignInRoutes.get('/two-factor', async (c) => {
   });
 });
 
+/** The code form again, saying why the code was refused. */
+function refusedChallenge(c: Context<AppEnv>, next: string, status: 401 | 422 | 429, error: string) {
+  return page(c, {
+    title: c.get('t')('twofactor:challenge.title'),
+    layout: 'auth',
+    status,
+    body: <ChallengePage view={c.get('view')} action="/admin/two-factor" logoutAction="/admin/logout" next={next} error={error} />,
+  });
+}
+
 staffTwoFactorSignInRoutes.post('/two-factor', async (c) => {
-  const db = c.get('deps').db;
+  const { db, config } = c.get('deps');
   const t = c.get('t');
   const form = await formValues(c, ['code', 'next']);
-  const next = adminPath(form.next);
+  const next = staffReturnPath(form.next);
   if (c.get('staff')) return c.redirect(next, 303);
   const session = pendingSession(c);
   if (!session) return c.redirect('/admin/login', 303);
-  const refuse = (status: 401 | 422 | 429, error: string) =>
-    page(c, {
-      title: t('twofactor:challenge.title'),
-      layout: 'auth',
-      status,
-      body: <ChallengePage view={c.get('view')} action="/admin/two-factor" logoutAction="/admin/logout" next={next} error={error} />,
-    });
-  if (!form.code?.trim()) return refuse(422, t('twofactor:challenge.errors.missing'));
+  if (!form.code?.trim()) return refusedChallenge(c, next, 422, t('twofactor:challenge.errors.missing'));
   const checked = await checkSecondFactor(db, { kind: 'staff', id: session.user_id }, form.code, { address: clientAddress(c), allowRecovery: true });
-  if (!checked.ok) {
-    if (checked.reason === 'throttled') {
-      c.header('Retry-After', String(checked.retryAfterSeconds));
-      return refuse(429, t('twofactor:challenge.errors.throttled', { count: Math.ceil(checked.retryAfterSeconds / 60) }));
-    }
-    return refuse(401, t('twofactor:challenge.errors.invalid'));
+  if (checked.ok) {
+    await completeTwoFactorSession(db, session.id, config.sessionDays);
+    return c.redirect(next, 303);
   }
-  await completeTwoFactorSession(db, session.id, c.get('deps').config.sessionDays);
-  return c.redirect(next, 303);
+  if (checked.reason !== 'throttled') return refusedChallenge(c, next, 401, t('twofactor:challenge.errors.invalid'));
+  c.header('Retry-After', String(checked.retryAfterSeconds));
+  return refusedChallenge(c, next, 429, t('twofactor:challenge.errors.throttled', { count: Math.ceil(checked.retryAfterSeconds / 60) }));
 });
 
 /** A staff user's own two-factor settings. Mounted under /admin/profile/two-factor, behind the staff guard. */

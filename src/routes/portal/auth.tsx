@@ -3,7 +3,8 @@ import { setCookie } from 'hono/cookie';
 import { askWhom } from '../../../views/portal/auth/InvitationPages.js';
 import { SignInPage } from '../../../views/portal/auth/SignInPage.js';
 import { savePortalLanguage } from '../../auth/portal-preferences.js';
-import { clearPortalCookie, type PortalLoginResult, portalLogin, setPortalCookie } from '../../auth/portal-session.js';
+import { clearPortalCookie, setPortalCookie } from '../../auth/portal-session.js';
+import { type PasswordSignIn, signInWithPassword } from '../../auth/portal-sign-in.js';
 import { invalidateSession } from '../../auth/sessions.js';
 import type { AppEnv } from '../../http/env.js';
 import { LANG_COOKIE } from '../../http/middleware/context.js';
@@ -15,12 +16,14 @@ import { backWithin, portalOf, portalShell } from './context.js';
 /** Signing in to and out of a portal, and its language switcher. Mounted under /p. */
 export const portalAuthRoutes = new Hono<AppEnv>();
 
-type Refusal = Exclude<PortalLoginResult, { ok: true }>;
+type Refusal = Extract<PasswordSignIn, { ok: false }>;
 
-function refusalMessage(c: Context<AppEnv>, result: Refusal): { status: 401 | 403 | 429; message: string } {
+function refusalMessage(c: Context<AppEnv>, result: Refusal): { status: 401 | 403 | 422 | 429; message: string } {
   const view = c.get('view');
   const t = view.t;
   switch (result.reason) {
+    case 'missing':
+      return { status: 422, message: t('auth:login.errors.missing') };
     case 'invalid':
       return { status: 401, message: `${t('auth:login.errors.invalid')} ${t('portalauth:login.invitedHint')}` };
     case 'deactivated':
@@ -46,34 +49,37 @@ portalAuthRoutes.get('/:slug/login', async (c) => {
   });
 });
 
+/** The sign-in form again, with what was typed and why it was refused. */
+function refusedSignIn(c: Context<AppEnv>, result: Refusal, form: { email: string; next: string | undefined }) {
+  const p = portalOf(c);
+  const { status, message } = refusalMessage(c, result);
+  return page(c, {
+    title: c.get('t')('portalauth:login.title', { portal: p.portal.name }),
+    status,
+    portal: portalShell(c),
+    body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} email={form.email} error={message} next={form.next} />,
+  });
+}
+
 portalAuthRoutes.post('/:slug/login', async (c) => {
   const p = portalOf(c);
   const { db, config } = c.get('deps');
-  const t = c.get('t');
   const form = await formValues(c, ['email', 'password', 'next']);
   const email = (form.email ?? '').trim();
   const next = backWithin(p, form.next);
-  const refuse = (status: 401 | 403 | 422 | 429, error: string) =>
-    page(c, {
-      title: t('portalauth:login.title', { portal: p.portal.name }),
-      status,
-      portal: portalShell(c),
-      body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} email={email} error={error} next={form.next ? next : undefined} />,
-    });
-  if (!email || !form.password) return refuse(422, t('auth:login.errors.missing'));
-  const result = await portalLogin(
+  const result = await signInWithPassword(
     db,
     p.portal,
-    { email, password: form.password, address: clientAddress(c), userAgent: c.req.header('User-Agent') },
-    config.sessionDays,
+    { email, password: form.password },
+    {
+      sessionDays: config.sessionDays,
+      address: clientAddress(c),
+      userAgent: c.req.header('User-Agent'),
+      replacing: p.session?.id,
+    },
   );
-  if (!result.ok) {
-    const { status, message } = refusalMessage(c, result);
-    return refuse(status, message);
-  }
-  // A new sign-in replaces the session this browser had for the portal.
-  if (p.session) await invalidateSession(db, p.session.id);
-  setPortalCookie(c, p.portal.slug, result.token, result.session.expires_at);
+  if (!result.ok) return refusedSignIn(c, result, { email, next: form.next ? next : undefined });
+  setPortalCookie(c, p.portal.slug, result.token, result.expiresAt);
   if (result.pendingTwoFactor) return c.redirect(`${p.base}/two-factor?next=${encodeURIComponent(next)}`, 303);
   return c.redirect(next, 303);
 });

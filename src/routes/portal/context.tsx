@@ -9,7 +9,7 @@ import { applyLocale } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { safeBackPath } from '../../http/request.js';
 import { portalBrand } from '../../portals/branding.js';
-import { ownRecordHref, type PortalNav } from '../../portals/portal-pages.js';
+import { ownRecordHref, type PortalNav } from '../../portals/portal-nav.js';
 
 /**
  * Every /p/:slug request: the portal (current slugs only; old ones were

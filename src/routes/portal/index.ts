@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
 import { refuseControlCharacters } from '../../http/middleware/control-characters.js';
-import { portalNav } from '../../portals/portal-pages.js';
+import { portalNav } from '../../portals/portal-nav.js';
 import { portalAuthRoutes } from './auth.js';
 import { portalBrandRoutes } from './brand.js';
 import { loadPortal, portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';

@@ -2,17 +2,17 @@ import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { InvitationProblemPage, SetPasswordPage } from '../../../views/portal/auth/InvitationPages.js';
 import { WelcomePage } from '../../../views/portal/auth/PreferencesPage.js';
-import { checkNewPassword } from '../../auth/password-reset.js';
-import { preferenceValues, savePortalLanguage, savePortalPreferences, validatePortalPreferences } from '../../auth/portal-preferences.js';
+import { preferenceValues, submitPortalPreferences } from '../../auth/portal-preferences.js';
 import { setPortalCookie } from '../../auth/portal-session.js';
-import { invalidateSession } from '../../auth/sessions.js';
 import type { AppEnv } from '../../http/env.js';
 import { applyLocale, LANG_COOKIE } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
 import { isLanguage } from '../../i18n/languages.js';
-import { acceptInvitation, type InvitationLink, invitationLink } from '../../invitations/acceptance.js';
-import { portalNav } from '../../portals/portal-pages.js';
+import { submitInvitation } from '../../invitations/accept-form.js';
+import { type InvitationLink, invitationLink } from '../../invitations/acceptance.js';
+import type { FieldErrors } from '../../org/setup-input.js';
+import { portalNav } from '../../portals/portal-nav.js';
 import { portalOf, portalShell, requirePortalUser } from './context.js';
 
 /** Following an invitation link, then the welcome page of preferences. Mounted under /p. */
@@ -39,56 +39,41 @@ function speakInviteeLanguage(c: Context<AppEnv>, link: Extract<InvitationLink, 
   if (!isLanguage(getCookie(c, LANG_COOKIE)) && link.language) applyLocale(c, { language: link.language });
 }
 
+/** The invitation's form: the password to set, in the invitee's language. */
+function setPasswordPage(c: Context<AppEnv>, link: Extract<InvitationLink, { state: 'valid' }>, status: 200 | 422, errors: FieldErrors) {
+  const p = portalOf(c);
+  speakInviteeLanguage(c, link);
+  return page(c, {
+    title: c.get('t')('portalauth:invite.title', { portal: p.portal.name }),
+    status,
+    portal: portalShell(c),
+    body: <SetPasswordPage view={c.get('view')} portalName={p.portal.name} action={c.req.path} email={link.email} contact={link.contact} errors={errors} />,
+  });
+}
+
 portalInvitationRoutes.get('/:slug/invite/:token', async (c) => {
   const p = portalOf(c);
   // The token is in the address: it must not travel on to other sites as a referrer.
   c.header('Referrer-Policy', 'no-referrer');
   const link = await invitationLink(c.get('deps').db, p.portal, c.req.param('token'));
   if (link.state !== 'valid') return problem(c, link);
-  speakInviteeLanguage(c, link);
-  return page(c, {
-    title: c.get('t')('portalauth:invite.title', { portal: p.portal.name }),
-    portal: portalShell(c),
-    body: <SetPasswordPage view={c.get('view')} portalName={p.portal.name} action={c.req.path} email={link.email} contact={link.contact} errors={{}} />,
-  });
+  return setPasswordPage(c, link, 200, {});
 });
 
 portalInvitationRoutes.post('/:slug/invite/:token', async (c) => {
   const p = portalOf(c);
   const { db, config } = c.get('deps');
-  const token = c.req.param('token');
   const form = await formValues(c, ['password', 'passwordConfirm']);
-  const checked = checkNewPassword(form);
-  if (!checked.ok) {
-    const link = await invitationLink(db, p.portal, token);
-    if (link.state !== 'valid') return problem(c, link);
-    speakInviteeLanguage(c, link);
-    return page(c, {
-      title: c.get('t')('portalauth:invite.title', { portal: p.portal.name }),
-      status: 422,
-      portal: portalShell(c),
-      body: (
-        <SetPasswordPage
-          view={c.get('view')}
-          portalName={p.portal.name}
-          action={c.req.path}
-          email={link.email}
-          contact={link.contact}
-          errors={checked.errors}
-        />
-      ),
-    });
-  }
-  const result = await acceptInvitation(db, p.portal, token, checked.password, {
+  // Picked with the switcher while reading the invitation: the welcome page goes on in it.
+  const picked = getCookie(c, LANG_COOKIE);
+  const result = await submitInvitation(db, p.portal, c.req.param('token'), form, {
     sessionDays: config.sessionDays,
     ip: clientAddress(c),
     userAgent: c.req.header('User-Agent'),
+    picked: isLanguage(picked) ? picked : undefined,
+    replacing: p.session?.id,
   });
-  if (!result.ok) return problem(c, result.link);
-  // Picked with the switcher while reading the invitation: the welcome page goes on in it.
-  const picked = getCookie(c, LANG_COOKIE);
-  if (isLanguage(picked) && result.language && picked !== result.language) await savePortalLanguage(db, result.portalUserId, picked);
-  if (p.session) await invalidateSession(db, p.session.id);
+  if (!result.ok) return result.errors ? setPasswordPage(c, result.link, 422, result.errors) : problem(c, result.link);
   setPortalCookie(c, p.portal.slug, result.token, result.expiresAt);
   return c.redirect(`${p.base}/welcome`, 303);
 });
@@ -113,18 +98,16 @@ portalInvitationRoutes.post('/:slug/welcome', async (c) => {
   const db = c.get('deps').db;
   if (!p.user) return c.notFound();
   const form = await formValues(c, ['language', 'timeFormat', 'timeZone', 'country']);
-  const checked = validatePortalPreferences(form);
+  const saved = await submitPortalPreferences(db, p.user.id, form);
   const nav = await portalNav(db, p.access);
-  if (!checked.ok) {
-    const values = { language: form.language ?? '', timeFormat: form.timeFormat ?? '', timeZone: form.timeZone ?? '', country: form.country ?? '' };
+  if (!saved.ok) {
     return page(c, {
       title: c.get('t')('portalauth:welcome.title', { portal: p.portal.name }),
       status: 422,
       portal: portalShell(c, nav),
-      body: <WelcomePage view={c.get('view')} base={p.base} portalName={p.portal.name} values={values} errors={checked.errors} />,
+      body: <WelcomePage view={c.get('view')} base={p.base} portalName={p.portal.name} values={saved.values} errors={saved.errors} />,
     });
   }
-  await savePortalPreferences(db, p.user.id, checked.prefs);
   // The user's own records first: their base module's tab, when the type shows it.
   const base = nav.modules.find((m) => m.module.id === p.access?.baseModuleId) ?? nav.modules[0];
   return c.redirect(base ? `${p.base}/m/${base.module.api_name}` : p.base, 303);

@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { ForgotPasswordPage, ForgotPasswordSent, ResetLinkProblem, ResetPasswordPage } from '../../../views/portal/auth/PasswordPages.js';
-import { checkNewPassword, portalResetState, RESET_MINUTES, requestPortalPasswordReset, resetPortalPassword } from '../../auth/password-reset.js';
+import { portalResetState, RESET_MINUTES, type ResetLinkState, requestPortalPasswordReset } from '../../auth/password-reset.js';
 import { setPortalCookie } from '../../auth/portal-session.js';
-import { invalidateSession } from '../../auth/sessions.js';
+import { signInWithResetLink } from '../../auth/portal-sign-in.js';
 import type { AppEnv } from '../../http/env.js';
 import { isEmail } from '../../http/input.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
+import type { FieldErrors } from '../../org/setup-input.js';
 import { portalOf, portalShell } from './context.js';
 
 /** "Forgot your password?" and the reset link it emails. Mounted under /p. */
@@ -40,56 +41,46 @@ portalPasswordRoutes.post('/:slug/password/forgot', async (c) => {
   });
 });
 
+/** A reset link that cannot be used: unknown (404), or expired or used (410). */
+function resetLinkProblem(c: Context<AppEnv>, state: Exclude<ResetLinkState, 'valid'>) {
+  return page(c, {
+    title: c.get('t')('portalauth:reset.problem.title'),
+    status: state === 'unknown' ? 404 : 410,
+    portal: portalShell(c),
+    body: <ResetLinkProblem view={c.get('view')} base={portalOf(c).base} state={state} />,
+  });
+}
+
+function resetFormPage(c: Context<AppEnv>, status: 200 | 422, errors: FieldErrors) {
+  return page(c, {
+    title: c.get('t')('portalauth:reset.title'),
+    status,
+    portal: portalShell(c),
+    body: <ResetPasswordPage view={c.get('view')} action={c.req.path} errors={errors} />,
+  });
+}
+
 portalPasswordRoutes.get('/:slug/password/reset/:token', async (c) => {
   const p = portalOf(c);
-  const t = c.get('t');
   // The token is in the address: it must not travel on to other sites as a referrer.
   c.header('Referrer-Policy', 'no-referrer');
   const state = await portalResetState(c.get('deps').db, p.portal, c.req.param('token'));
-  if (state !== 'valid') {
-    return page(c, {
-      title: t('portalauth:reset.problem.title'),
-      status: state === 'unknown' ? 404 : 410,
-      portal: portalShell(c),
-      body: <ResetLinkProblem view={c.get('view')} base={p.base} state={state} />,
-    });
-  }
-  return page(c, {
-    title: t('portalauth:reset.title'),
-    portal: portalShell(c),
-    body: <ResetPasswordPage view={c.get('view')} action={c.req.path} errors={{}} />,
-  });
+  if (state !== 'valid') return resetLinkProblem(c, state);
+  return resetFormPage(c, 200, {});
 });
 
 portalPasswordRoutes.post('/:slug/password/reset/:token', async (c) => {
   const p = portalOf(c);
   const { db, config } = c.get('deps');
-  const t = c.get('t');
   const form = await formValues(c, ['password', 'passwordConfirm']);
-  const checked = checkNewPassword(form);
-  if (!checked.ok) {
-    return page(c, {
-      title: t('portalauth:reset.title'),
-      status: 422,
-      portal: portalShell(c),
-      body: <ResetPasswordPage view={c.get('view')} action={c.req.path} errors={checked.errors} />,
-    });
-  }
-  const result = await resetPortalPassword(db, p.portal, c.req.param('token'), checked.password, {
+  const result = await signInWithResetLink(db, p.portal, c.req.param('token'), form, {
     sessionDays: config.sessionDays,
-    ip: clientAddress(c),
+    address: clientAddress(c),
     userAgent: c.req.header('User-Agent'),
+    replacing: p.session?.id,
   });
-  if (!result.ok) {
-    return page(c, {
-      title: t('portalauth:reset.problem.title'),
-      status: result.reason === 'unknown' ? 404 : 410,
-      portal: portalShell(c),
-      body: <ResetLinkProblem view={c.get('view')} base={p.base} state={result.reason} />,
-    });
-  }
-  // The session this browser had (another account's, say) ends: the reset starts a new one.
-  if (p.session) await invalidateSession(db, p.session.id);
+  if (!result.ok && result.reason === 'password') return resetFormPage(c, 422, result.errors);
+  if (!result.ok) return resetLinkProblem(c, result.reason);
   setPortalCookie(c, p.portal.slug, result.token, result.expiresAt);
   return c.redirect(result.pendingTwoFactor ? `${p.base}/two-factor` : p.base, 303);
 });

@@ -5,7 +5,7 @@ import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
-import { portalNav } from '../../portals/portal-pages.js';
+import { portalNav } from '../../portals/portal-nav.js';
 import { filePortalRequest, portalExportFile, portalPrivacy, portalRequest, setPortalConsent } from '../../privacy/portal.js';
 import type { FileProblem } from '../../privacy/requests.js';
 import { portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';

@@ -3,21 +3,14 @@ import { PortalProfilePage } from '../../../views/portal/auth/PreferencesPage.js
 import { ChallengePage } from '../../../views/twofactor/ChallengePage.js';
 import { RecoveryCodesPage, SettingsPage } from '../../../views/twofactor/SettingsPage.js';
 import { changePortalPassword, endOtherPortalSessions } from '../../auth/password-change.js';
-import { preferenceValues, savePortalPreferences, validatePortalPreferences } from '../../auth/portal-preferences.js';
-import { recordPortalLogin } from '../../auth/portal-session.js';
-import {
-  beginTwoFactorSetup,
-  checkSecondFactor,
-  completeTwoFactorSession,
-  confirmTwoFactorSetup,
-  disableTwoFactor,
-  twoFactorState,
-} from '../../auth/two-factor.js';
+import { type PreferenceValues, preferenceValues, submitPortalPreferences } from '../../auth/portal-preferences.js';
+import { type SecondFactorSignIn, signInWithSecondFactor } from '../../auth/portal-sign-in.js';
+import { beginTwoFactorSetup, confirmTwoFactorSetup, disableTwoFactor, twoFactorState } from '../../auth/two-factor.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
 import type { FieldErrors } from '../../org/setup-input.js';
-import { portalNav } from '../../portals/portal-pages.js';
+import { portalNav } from '../../portals/portal-nav.js';
 import { backWithin, portalOf, portalShell, requirePortalUser } from './context.js';
 
 /** The portal user's profile (preferences) and two-factor sign-in: its setup and the sign-in step. Mounted under /p. */
@@ -28,11 +21,16 @@ for (const path of ['/:slug/profile/password', '/:slug/profile/sessions/*']) por
 // Also matches /profile/two-factor itself.
 portalProfileRoutes.use('/:slug/profile/two-factor/*', requirePortalUser('two_factor_setup'));
 
-async function profilePage(c: Context<AppEnv>, opts: { status?: 200 | 422; securityErrors?: FieldErrors } = {}) {
+/** The profile page; `form`: the preferences as submitted, drawn again with their messages. */
+async function profilePage(
+  c: Context<AppEnv>,
+  opts: { status?: 200 | 422; securityErrors?: FieldErrors; form?: { values: PreferenceValues; errors: FieldErrors } } = {},
+) {
   const p = portalOf(c);
   if (!p.user) return c.notFound();
   const nav = await portalNav(c.get('deps').db, p.access);
-  const q = c.req.query();
+  // A refused form is answered at the form's own address, with no notice from an earlier step.
+  const q = opts.form ? {} : c.req.query();
   return page(c, {
     title: c.get('t')('portalauth:profile.title'),
     status: opts.status ?? 200,
@@ -42,8 +40,8 @@ async function profilePage(c: Context<AppEnv>, opts: { status?: 200 | 422; secur
         view={c.get('view')}
         base={p.base}
         email={p.user.email}
-        values={preferenceValues(p.user, c.get('org'), c.get('lang'))}
-        errors={{}}
+        values={opts.form?.values ?? preferenceValues(p.user, c.get('org'), c.get('lang'))}
+        errors={opts.form?.errors ?? {}}
         saved={q.saved === '1'}
         twoFactorOn={p.user.twoFactorEnabled}
         securityErrors={opts.securityErrors}
@@ -74,31 +72,11 @@ portalProfileRoutes.post('/:slug/profile/sessions/end', async (c) => {
 
 portalProfileRoutes.post('/:slug/profile', async (c) => {
   const p = portalOf(c);
-  const db = c.get('deps').db;
   if (!p.user) return c.notFound();
   const form = await formValues(c, ['language', 'timeFormat', 'timeZone', 'country']);
-  const checked = validatePortalPreferences(form);
-  if (checked.ok) {
-    await savePortalPreferences(db, p.user.id, checked.prefs);
-    return c.redirect(`${p.base}/profile?saved=1`, 303);
-  }
-  const values = { language: form.language ?? '', timeFormat: form.timeFormat ?? '', timeZone: form.timeZone ?? '', country: form.country ?? '' };
-  return page(c, {
-    title: c.get('t')('portalauth:profile.title'),
-    status: 422,
-    portal: portalShell(c, await portalNav(db, p.access)),
-    body: (
-      <PortalProfilePage
-        view={c.get('view')}
-        base={p.base}
-        email={p.user.email}
-        values={values}
-        errors={checked.errors}
-        saved={false}
-        twoFactorOn={p.user.twoFactorEnabled}
-      />
-    ),
-  });
+  const saved = await submitPortalPreferences(c.get('deps').db, p.user.id, form);
+  if (saved.ok) return c.redirect(`${p.base}/profile?saved=1`, 303);
+  return profilePage(c, { status: 422, form: saved });
 });
 
 async function settingsPage(c: Context<AppEnv>, opts: { status?: 200 | 403 | 422 | 429; error?: string; notice?: string; next?: string | undefined } = {}) {
@@ -186,31 +164,34 @@ portalProfileRoutes.get('/:slug/two-factor', async (c) => {
   });
 });
 
+/** The sign-in step again, saying why the code was refused. */
+function refusedChallenge(c: Context<AppEnv>, result: Extract<SecondFactorSignIn, { ok: false }>, next: string) {
+  const p = portalOf(c);
+  const t = c.get('t');
+  if (result.reason === 'throttled') c.header('Retry-After', String(result.retryAfterSeconds));
+  const [status, error] =
+    result.reason === 'missing'
+      ? ([422, t('twofactor:challenge.errors.missing')] as const)
+      : result.reason === 'throttled'
+        ? ([429, t('twofactor:challenge.errors.throttled', { count: Math.ceil(result.retryAfterSeconds / 60) })] as const)
+        : ([401, t('twofactor:challenge.errors.invalid')] as const);
+  return page(c, {
+    title: t('twofactor:challenge.title'),
+    status,
+    portal: portalShell(c),
+    body: <ChallengePage view={c.get('view')} action={`${p.base}/two-factor`} logoutAction={`${p.base}/logout`} next={next} error={error} />,
+  });
+}
+
 portalProfileRoutes.post('/:slug/two-factor', async (c) => {
   const p = portalOf(c);
-  const db = c.get('deps').db;
-  const t = c.get('t');
   if (!p.user || !p.session) return c.redirect(`${p.base}/login`, 303);
   const form = await formValues(c, ['code', 'next']);
   const next = backWithin(p, form.next);
   if (!p.pendingTwoFactor) return c.redirect(next, 303);
-  const refuse = (status: 401 | 422 | 429, error: string) =>
-    page(c, {
-      title: t('twofactor:challenge.title'),
-      status,
-      portal: portalShell(c),
-      body: <ChallengePage view={c.get('view')} action={`${p.base}/two-factor`} logoutAction={`${p.base}/logout`} next={next} error={error} />,
-    });
-  if (!form.code?.trim()) return refuse(422, t('twofactor:challenge.errors.missing'));
-  const checked = await checkSecondFactor(db, { kind: 'portal', id: p.user.id }, form.code, { address: clientAddress(c), allowRecovery: true });
-  if (!checked.ok) {
-    if (checked.reason === 'throttled') {
-      c.header('Retry-After', String(checked.retryAfterSeconds));
-      return refuse(429, t('twofactor:challenge.errors.throttled', { count: Math.ceil(checked.retryAfterSeconds / 60) }));
-    }
-    return refuse(401, t('twofactor:challenge.errors.invalid'));
-  }
-  await completeTwoFactorSession(db, p.session.id, c.get('deps').config.sessionDays);
-  await recordPortalLogin(db, p.user.id);
+  const { db, config } = c.get('deps');
+  const pending = { userId: p.user.id, sessionId: p.session.id };
+  const result = await signInWithSecondFactor(db, pending, form.code, { address: clientAddress(c), sessionDays: config.sessionDays });
+  if (!result.ok) return refusedChallenge(c, result, next);
   return c.redirect(next, 303);
 });

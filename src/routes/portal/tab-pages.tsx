@@ -7,76 +7,48 @@ import { RecordPage } from '../../../views/portal/RecordPage.js';
 import { WebTabPage } from '../../../views/portal/WebTabPage.js';
 import { attachmentInScope } from '../../access/engine.js';
 import { changeCaseStatus, isCaseModule } from '../../cases/status.js';
-import { knowledgeBase, recordSuggestionOpened, suggestArticles } from '../../cases/suggestions.js';
+import { suggestArticles } from '../../cases/suggestions.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import { computeIndicators } from '../../dashboards/indicators.js';
-import type { Field } from '../../db/schema.js';
 import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
 import { isUuid } from '../../http/input.js';
-import { readRecordForm } from '../../http/record-form.js';
 import { page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
-import type { InviteDeps } from '../../invitations/invite.js';
-import { type PortalNav, portalHome, portalList, portalNav, portalRecord, tabModule } from '../../portals/portal-pages.js';
+import { portalFormPage, portalLookupSearch } from '../../portals/portal-forms.js';
+import { portalHome } from '../../portals/portal-home.js';
+import { listQueryOf, portalList } from '../../portals/portal-list.js';
+import { portalNav } from '../../portals/portal-nav.js';
+import { tabModule } from '../../portals/portal-pages.js';
+import { openPortalRecord, portalRecord } from '../../portals/portal-record.js';
 import {
   addPortalAttachment,
   addPortalNote,
   createPortalRecord,
   deletePortalRecord,
+  type FormReader,
   type PortalWrite,
-  portalFormPage,
-  portalLookupSearch,
   updatePortalRecord,
 } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
+import {
+  currencyOf,
+  inviteDeps,
+  logInviteError,
+  navOf,
+  notFound,
+  readForm,
+  recordHrefOf,
+  refusedPage,
+  surfaceMessage,
+  surfaceOf,
+  timeZoneOf,
+} from './tab-frame.js';
 
 /** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
 export type { PortalSurface };
 
 export type SurfaceResolver = (c: Context<AppEnv>) => Promise<PortalSurface | Response>;
-
-function surfaceOf(c: Context<AppEnv>): PortalSurface {
-  const surface = c.get('surface');
-  if (!surface) throw new Error('tab route without its surface');
-  return surface;
-}
-
-const currencyOf = (c: Context<AppEnv>) => c.get('org')?.currency ?? 'EUR';
-
-const inviteDeps = (c: Context<AppEnv>): InviteDeps => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
-
-/** A save that triggered an automatic invitation which failed: the save stands, the failure is logged. */
-function logInviteError(c: Context<AppEnv>, result: Extract<PortalWrite, { ok: true }>) {
-  if (result.inviteError)
-    c.get('deps').log.error({ err: result.inviteError, recordId: result.record.id, reqId: c.get('requestId') }, 'automatic invitation failed');
-}
-
-/** A short page in the surface's frame, linking back to the portal's home. */
-function surfaceMessage(c: Context<AppEnv>, surface: PortalSurface, nav: PortalNav, status: 200 | 403 | 404, title: string, message: string) {
-  const t = c.get('t');
-  return page(c, {
-    title,
-    status,
-    portal: surface.shell(nav),
-    body: (
-      <section>
-        <h1>{title}</h1>
-        <p>{message}</p>
-        {status !== 200 && (
-          <p>
-            <a href={surface.base}>{t('portal:backHome')}</a>
-          </p>
-        )}
-      </section>
-    ),
-  });
-}
-
-function notFound(c: Context<AppEnv>, nav: PortalNav) {
-  const t = c.get('t');
-  return surfaceMessage(c, surfaceOf(c), nav, 404, t('errors:notFound.title'), t('errors:notFound.message'));
-}
 
 /**
  * The tab pages — home, lists or cards, a record, its files, web tabs — as a
@@ -99,8 +71,6 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   };
   // Only these paths: mounted at /:slug, a '*' would also cover the portal's sign-in pages.
   for (const path of ['/', '/m/*', '/tabs/*']) tabs.use(path, withSurface);
-
-  const navOf = (c: Context<AppEnv>) => portalNav(c.get('deps').db, surfaceOf(c).ctx);
 
   tabs.get('/', async (c) => {
     const s = surfaceOf(c);
@@ -129,17 +99,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.get('/m/:module', async (c) => {
     const s = surfaceOf(c);
     const nav = await navOf(c);
-    const q = c.req.query();
-    const filters = Object.fromEntries(Object.entries(q).flatMap(([k, v]) => (k.startsWith('f.') ? [[k.slice(2), v]] : [])));
-    const list = await portalList(c.get('deps').db, s.ctx, c.req.param('module'), {
-      q: q.q,
-      filters,
-      // The form's one "order" choice, or a column heading's sort and dir.
-      sort: q.order ? q.order.slice(0, q.order.lastIndexOf('.')) : q.sort,
-      dir: q.order ? q.order.slice(q.order.lastIndexOf('.') + 1) : q.dir,
-      after: q.after,
-      href: (api, id) => `${s.base}/m/${api}/${id}`,
-    });
+    const list = await portalList(c.get('deps').db, s.ctx, c.req.param('module'), { ...listQueryOf(c.req.query()), href: recordHrefOf(s) });
     if (!list) return notFound(c, nav);
     const { t, lang } = c.get('view');
     const shell = s.shell(nav);
@@ -159,13 +119,6 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     });
   });
 
-  const timeZoneOf = (c: Context<AppEnv>) => c.get('portal')?.user?.timeZone ?? c.get('org')?.time_zone ?? 'UTC';
-  const readForm = (c: Context<AppEnv>) => async (fields: Field[]) => {
-    const { input, meta, present } = await readRecordForm(c, fields);
-    const version = meta.__version === undefined ? undefined : Number(meta.__version);
-    return { input, present, layoutId: meta.__layout, version: Number.isInteger(version) ? version : -1 };
-  };
-
   /** The new or edit form, drawn again with what was submitted and its messages when a save was refused. */
   async function formPage(
     c: Context<AppEnv>,
@@ -179,7 +132,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
       id: opts.id,
       layoutId: opts.layoutId,
       cloneId: opts.cloneId,
-      href: (api, id) => `${s.base}/m/${api}/${id}`,
+      href: recordHrefOf(s),
     });
     if (!form) return notFound(c, nav);
     const failed = opts.failed;
@@ -212,11 +165,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
 
   /** A refused write: 404 and 403 in the frame, or the form again with its messages. */
   async function refused(c: Context<AppEnv>, result: Exclude<PortalWrite, { ok: true }>, opts: { id?: string; layoutId?: string | undefined }) {
-    if (result.status === 404) return notFound(c, await navOf(c));
-    if (result.status === 403) {
-      const t = c.get('t');
-      return surfaceMessage(c, surfaceOf(c), await navOf(c), 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
-    }
+    if (result.status === 404 || result.status === 403) return refusedPage(c, result.status);
     return formPage(c, { ...opts, failed: result });
   }
 
@@ -224,19 +173,15 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
 
   tabs.post('/m/:module', async (c) => {
     const s = surfaceOf(c);
+    const { db } = c.get('deps');
     let layoutId: string | undefined;
     const read = readForm(c);
-    const result = await createPortalRecord(
-      c.get('deps').db,
-      s.ctx,
-      c.req.param('module'),
-      async (fields) => {
-        const form = await read(fields);
-        layoutId = form.layoutId;
-        return form;
-      },
-      { timeZone: timeZoneOf(c), invite: inviteDeps(c) },
-    );
+    const remembered: FormReader = async (fields) => {
+      const form = await read(fields);
+      layoutId = form.layoutId;
+      return form;
+    };
+    const result = await createPortalRecord(db, s.ctx, c.req.param('module'), remembered, { timeZone: timeZoneOf(c), invite: inviteDeps(c) });
     // Drawn again in the layout it was submitted in.
     if (!result.ok) return refused(c, result, { layoutId });
     logInviteError(c, result);
@@ -284,20 +229,13 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   async function recordPage(c: Context<AppEnv>, opts: { status?: 200 | 409 | 413 | 422; noteError?: string; noteBody?: string; fileError?: string } = {}) {
     const s = surfaceOf(c);
     const nav = await navOf(c);
-    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module') ?? '', c.req.param('id') ?? '', {
-      href: (api, id) => `${s.base}/m/${api}/${id}`,
+    const q = c.req.query();
+    const rec = await openPortalRecord(c.get('deps').db, s.ctx, c.req.param('module') ?? '', c.req.param('id') ?? '', {
+      href: recordHrefOf(s),
+      fromCaseSuggestion: q.from === 'case' && c.req.method === 'GET',
     });
     if (!rec) return notFound(c, nav);
     const shell = s.shell(nav);
-    const q = c.req.query();
-    // An article opened from a new case's suggestions: it may answer the customer (counted for the admin).
-    if (
-      q.from === 'case' &&
-      c.req.method === 'GET' &&
-      rec.tab.kind === 'public' &&
-      (await knowledgeBase(c.get('deps').db, s.ctx))?.module.id === rec.meta.module.id
-    )
-      await recordSuggestionOpened(c.get('deps').db, s.ctx, rec.record.id);
     const notices = ['created', 'saved', 'noted', 'attached', 'closed', 'reopened', 'statusUnchanged', 'followup'] as const;
     const notice = notices.find((n) => q[n] === '1');
     return page(c, {
@@ -329,7 +267,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?noted=1#notes`, 303);
     if (result.status === 409) return recordPage(c, { status: 409, noteError: 'portal:cases.closedForGood', noteBody: body ?? '' });
     if (result.status === 422) return recordPage(c, { status: 422, noteError: `crm:notes.errors.${result.problem}`, noteBody: body ?? '' });
-    return refusedSmall(c, result.status);
+    return refusedPage(c, result.status);
   });
 
   tabs.post('/m/:module/:id/attachments', async (c) => {
@@ -345,7 +283,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const result = await addPortalAttachment(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), upload);
     if (result.ok) return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?attached=1#attachments`, 303);
     if (result.status === 413 || result.status === 422) return recordPage(c, { status: result.status, fileError: `portal:upload.${result.problem}` });
-    return refusedSmall(c, result.status);
+    return refusedPage(c, result.status);
   });
 
   // The customer closes or reopens their case; the page says so.
@@ -355,7 +293,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
       const found = await tabModule(c.get('deps').db, s.ctx, c.req.param('module'));
       const result = found && isUuid(c.req.param('id')) ? await changeCaseStatus(c.get('deps').db, s.ctx, found.meta, c.req.param('id'), change) : undefined;
       if (!result || (!result.ok && result.status === 404)) return notFound(c, await navOf(c));
-      if (!result.ok && result.status === 403) return refusedSmall(c, 403);
+      if (!result.ok && result.status === 403) return refusedPage(c, 403);
       const notice = result.ok ? (change === 'close' ? 'closed' : 'reopened') : 'statusUnchanged';
       return c.redirect(`${s.base}/m/${c.req.param('module')}/${c.req.param('id')}?${notice}=1`, 303);
     });
@@ -363,7 +301,7 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.get('/m/:module/:id/delete', async (c) => {
     const s = surfaceOf(c);
     const nav = await navOf(c);
-    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), { href: (api, id) => `${s.base}/m/${api}/${id}` });
+    const rec = await portalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'), { href: recordHrefOf(s) });
     if (!rec?.actions.delete) return notFound(c, nav);
     const shell = s.shell(nav);
     const { t, lang } = c.get('view');
@@ -377,16 +315,9 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
   tabs.post('/m/:module/:id/delete', async (c) => {
     const s = surfaceOf(c);
     const result = await deletePortalRecord(c.get('deps').db, s.ctx, c.req.param('module'), c.req.param('id'));
-    if (!result.ok) return refusedSmall(c, result.status === 404 ? 404 : 403);
+    if (!result.ok) return refusedPage(c, result.status === 404 ? 404 : 403);
     return c.redirect(`${s.base}/m/${c.req.param('module')}?deleted=1`, 303);
   });
-
-  async function refusedSmall(c: Context<AppEnv>, status: 403 | 404) {
-    const nav = await navOf(c);
-    if (status === 404) return notFound(c, nav);
-    const t = c.get('t');
-    return surfaceMessage(c, surfaceOf(c), nav, 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
-  }
 
   tabs.get('/m/:module/:id/files/:file', async (c) => {
     const s = surfaceOf(c);

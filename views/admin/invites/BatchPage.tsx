@@ -3,6 +3,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import type { BatchProgress, BatchResultPage } from '../../../src/invitations/batches.js';
 import { outcomeLabel } from '../../../src/invitations/outcomes-csv.js';
 import { Alert } from '../../components/Alert.js';
+import { NextPage } from '../../components/NextPage.js';
 
 export type BatchStatusProps = {
   view: ViewContext;
@@ -94,13 +95,11 @@ function Predictions({ view, url, results, recordHref }: BatchStatusProps) {
         </a>
       </p>
       {results && <ResultsTable view={view} rows={results.rows} dryRun recordHref={recordHref} />}
-      {results?.next && (
-        <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={`${url}?after=${encodeURIComponent(results.next)}`}>
-            {t('common:nextPage')}
-          </a>
-        </nav>
-      )}
+      <NextPage
+        href={results?.next ? `${url}?after=${encodeURIComponent(results.next)}` : undefined}
+        label={t('common:nextPage')}
+        navLabel={t('common:pagination')}
+      />
     </>
   );
 }
@@ -189,13 +188,11 @@ export function FailedPage({ view, title, url, results, recordHref, typeName }: 
       ) : (
         <ResultsTable view={view} rows={results.rows} dryRun={false} recordHref={recordHref} />
       )}
-      {results.next && (
-        <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={`${url}/failed?after=${encodeURIComponent(results.next)}`}>
-            {t('common:nextPage')}
-          </a>
-        </nav>
-      )}
+      <NextPage
+        href={results.next ? `${url}/failed?after=${encodeURIComponent(results.next)}` : undefined}
+        label={t('common:nextPage')}
+        navLabel={t('common:pagination')}
+      />
     </section>
   );
 }

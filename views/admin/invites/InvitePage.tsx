@@ -1,6 +1,7 @@
 import type { ViewContext } from '../../../src/http/env.js';
 import type { CandidatePage } from '../../../src/invitations/candidates.js';
 import { Alert } from '../../components/Alert.js';
+import { NextPage } from '../../components/NextPage.js';
 
 export type InviteTypeChoice = { id: string; label: string };
 
@@ -176,13 +177,11 @@ function Candidates(props: InvitePageProps & { typeId: string }) {
           </p>
         </form>
       )}
-      {page?.next && (
-        <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={withQuery(base, { type: typeId, q, hideFailed: filter, after: page.next })}>
-            {t('common:nextPage')}
-          </a>
-        </nav>
-      )}
+      <NextPage
+        href={page?.next ? withQuery(base, { type: typeId, q, hideFailed: filter, after: page.next }) : undefined}
+        label={t('common:nextPage')}
+        navLabel={t('common:pagination')}
+      />
     </>
   );
 }

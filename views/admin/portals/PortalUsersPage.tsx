@@ -5,6 +5,7 @@ import type { ActionOutcome, PortalUserAction } from '../../../src/portals/porta
 import { PORTAL_USER_STATUSES, type PortalUserPage, type PortalUserRow } from '../../../src/portals/portal-users.js';
 import type { UserTypeWithCounts } from '../../../src/portals/user-types.js';
 import { Alert } from '../../components/Alert.js';
+import { NextPage } from '../../components/NextPage.js';
 import { PORTALS_PATH } from './messages.js';
 
 const SEGMENTS: Record<PortalUserAction, string> = {
@@ -89,13 +90,7 @@ export function PortalUsersPage(props: PortalUsersPageProps) {
       <Licences {...props} />
       <Filters {...props} />
       {page.users.length === 0 ? <Alert kind="info">{filtered ? t('portalusers:list.noMatch') : t('portalusers:list.empty')}</Alert> : <UsersForm {...props} />}
-      {page.next && (
-        <nav class="pagination" aria-label={t('common:pagination')}>
-          <a class="button secondary" href={listHref(portal.id, query, page.next)}>
-            {t('common:nextPage')}
-          </a>
-        </nav>
-      )}
+      <NextPage href={page.next ? listHref(portal.id, query, page.next) : undefined} label={t('common:nextPage')} navLabel={t('common:pagination')} />
       {props.batches && props.batches.length > 0 && <Batches view={view} portalId={portal.id} batches={props.batches} />}
     </section>
   );

@@ -1,45 +1,31 @@
 import type { Child } from 'hono/jsx';
 import type { StoredValue } from '../../../src/crm/field-types.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
-import type { ModulePermissions } from '../../../src/crm/staff-access.js';
-import type { CrmRecord, Field, Module, Note, RecordChange } from '../../../src/db/schema.js';
+import type { PageAuthor, RecordFlash, StaffRecordPage } from '../../../src/crm/record-page.js';
+import type { CrmRecord, Field, Module } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
 import { repeatsHeading } from '../../components/FieldInput.js';
-import { FieldValue, type LookupNames } from '../../components/FieldValue.js';
-import type { FormSection } from './RecordForm.js';
+import { FieldValue } from '../../components/FieldValue.js';
 
-export type RelatedListView = {
-  title: string;
-  fieldLabel: string;
-  base: string;
-  records: Pick<CrmRecord, 'id' | 'display_name'>[];
-  total: number;
-  createHref?: string | undefined;
-};
-export type AttachmentRow = { id: string; filename: string; size: number; content_type: string; created_at: Date; internal: boolean; author: string };
-export type StaffOption = { id: string; name: string };
+/** A staff form on the record page that came back with a problem: its message and what was typed. */
+export type RecordFormEcho =
+  | { form: 'note'; message: string; body: string; visibility: string | undefined }
+  | { form: 'attachment'; message: string; visibility: string | undefined }
+  | { form: 'state'; message: string; state: string }
+  | { form: 'owner'; message: string; owner: string };
 
 export type RecordDetailProps = {
   view: ViewContext;
   module: Module;
   record: CrmRecord;
   base: string;
-  sections: FormSection[];
-  names: LookupNames;
+  page: StaffRecordPage;
   currency: string;
   children: Map<string, Field[]>;
-  related: RelatedListView[];
-  notes: (Note & { author: string })[];
-  attachments: AttachmentRow[];
-  history: (RecordChange & { actor: string })[];
   fieldsById: Map<string, Field>;
-  perms: ModulePermissions & { modify: boolean; remove: boolean };
-  owner: string;
-  staffOptions: StaffOption[];
-  flash?: string | undefined;
-  convertHref?: string | undefined;
-  convertedTo?: { name: string; href: string } | undefined;
+  flash?: RecordFlash | undefined;
+  echo?: RecordFormEcho | undefined;
   /** Who sees the record in portals; only for staff who manage portals. */
   portalAccessHref?: string | undefined;
   /** The record's portal user or invitation, when a portal user type is based on its module. */
@@ -49,7 +35,8 @@ export type RecordDetailProps = {
 };
 
 export function RecordDetail(props: RecordDetailProps) {
-  const { view, module, record, base, sections, names, currency, children, perms } = props;
+  const { view, module, record, base, currency, children } = props;
+  const { access, sections, names, convertedTo } = props.page;
   const { t, lang, fmt } = view;
   const url = `${base}/${record.id}`;
   const locked = record.state !== 'active';
@@ -64,18 +51,18 @@ export function RecordDetail(props: RecordDetailProps) {
           {locked && <span class="badge badge-held"> {t(`crm:states.${record.state}`)}</span>}
         </h1>
         <div class="actions">
-          {perms.modify && (
+          {access.edit && (
             <a class="button" href={`${url}/edit`}>
               {t('crm:actions.edit')}
             </a>
           )}
-          {perms.create && (
+          {access.create && (
             <a class="button secondary" href={`${url}/clone`}>
               {t('crm:actions.clone')}
             </a>
           )}
-          {props.convertHref && (
-            <a class="button secondary" href={props.convertHref}>
+          {access.convert && (
+            <a class="button secondary" href={`${url}/convert`}>
               {t('crm:convert.action')}
             </a>
           )}
@@ -84,7 +71,7 @@ export function RecordDetail(props: RecordDetailProps) {
               {t('portalexplain:recordLink')}
             </a>
           )}
-          {perms.remove && (
+          {access.delete && (
             <form method="post" action={`${url}/delete`} class="inline-form">
               <button type="submit" class="button secondary">
                 {t('crm:actions.delete')}
@@ -93,15 +80,15 @@ export function RecordDetail(props: RecordDetailProps) {
           )}
         </div>
       </div>
-      {props.flash && <Alert kind="success">{props.flash}</Alert>}
-      {props.convertedTo && (
+      {props.flash && <Alert kind="success">{t(`crm:flash.${props.flash}`)}</Alert>}
+      {convertedTo && (
         <Alert kind="info">
-          {t('crm:convert.convertedTo')} <a href={props.convertedTo.href}>{props.convertedTo.name}</a>
+          {t('crm:convert.convertedTo')} <a href={convertedTo.href}>{convertedTo.name}</a>
         </Alert>
       )}
       <dl class="details record-meta">
         <dt>{t('crm:owner')}</dt>
-        <dd>{props.owner}</dd>
+        <dd>{props.page.owner}</dd>
         <dt>{t('crm:list.created')}</dt>
         <dd>{fmt.dateTime(record.created_at)}</dd>
         <dt>{t('crm:updated')}</dt>
@@ -135,15 +122,15 @@ export function RecordDetail(props: RecordDetailProps) {
           </section>
         );
       })}
-      {perms.modify && <RecordControls {...props} url={url} />}
+      {(access.state || access.reassign) && <RecordControls {...props} url={url} />}
       {props.portalAccess}
       {props.privacy}
-      {props.related.map((r) => (
+      {props.page.related.map((r) => (
         <section class="card related">
           <h2>
-            {r.title} <span class="count">({fmt.number(r.total)})</span>
+            {moduleLabel(t, lang, r.module, 'plural')} <span class="count">({fmt.number(r.total)})</span>
           </h2>
-          <p class="hint">{t('crm:related.by', { field: r.fieldLabel })}</p>
+          <p class="hint">{t('crm:related.by', { field: fieldLabel(t, lang, r.field) })}</p>
           {r.records.length === 0 ? (
             <p>{t('crm:related.none')}</p>
           ) : (
@@ -170,65 +157,96 @@ export function RecordDetail(props: RecordDetailProps) {
   );
 }
 
-function RecordControls({ view, record, url, staffOptions }: RecordDetailProps & { url: string }) {
+function RecordControls({ view, record, url, page, echo }: RecordDetailProps & { url: string }) {
   const { t } = view;
+  const state = echo?.form === 'state' ? echo : undefined;
+  const owner = echo?.form === 'owner' ? echo : undefined;
   return (
     <section class="card">
       <h2>{t('crm:controls.title')}</h2>
-      <form method="post" action={`${url}/state`} class="inline-form">
-        <label for="record-state">{t('crm:controls.state')}</label>
-        <select id="record-state" name="state">
-          {(['active', 'pending_approval', 'under_review'] as const).map((s) => (
-            <option value={s} selected={record.state === s}>
-              {t(`crm:states.${s}`)}
-            </option>
-          ))}
-        </select>
-        <button type="submit" class="button secondary small">
-          {t('common:save')}
-        </button>
-      </form>
-      <form method="post" action={`${url}/owner`} class="inline-form">
-        <label for="record-owner">{t('crm:owner')}</label>
-        <select id="record-owner" name="owner">
-          {staffOptions.map((s) => (
-            <option value={s.id} selected={record.owner_id === s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-        <button type="submit" class="button secondary small">
-          {t('crm:controls.reassign')}
-        </button>
-      </form>
+      {page.access.state && (
+        <form method="post" action={`${url}/state`} class="inline-form">
+          <label for="record-state">{t('crm:controls.state')}</label>
+          <select id="record-state" name="state" {...problemOf('record-state', state)}>
+            {(['active', 'pending_approval', 'under_review'] as const).map((s) => (
+              <option value={s} selected={(state?.state ?? record.state) === s}>
+                {t(`crm:states.${s}`)}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="button secondary small">
+            {t('common:save')}
+          </button>
+          <FormProblem id="record-state" echo={state} />
+        </form>
+      )}
+      {page.access.reassign && (
+        <form method="post" action={`${url}/owner`} class="inline-form">
+          <label for="record-owner">{t('crm:owner')}</label>
+          <select id="record-owner" name="owner" {...problemOf('record-owner', owner)}>
+            {page.staffOptions.map((s) => (
+              <option value={s.id} selected={(owner?.owner ?? record.owner_id) === s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="button secondary small">
+            {t('crm:controls.reassign')}
+          </button>
+          <FormProblem id="record-owner" echo={owner} />
+        </form>
+      )}
     </section>
   );
 }
 
-function Notes({ view, notes, url, perms }: RecordDetailProps & { url: string }) {
+/** The attributes that tie a control to the problem its form came back with. */
+const problemOf = (id: string, echo: RecordFormEcho | undefined) =>
+  echo ? { 'aria-invalid': 'true' as const, 'aria-describedby': `${id}-error` } : { 'aria-invalid': undefined, 'aria-describedby': undefined };
+
+function FormProblem({ id, echo }: { id: string; echo: RecordFormEcho | undefined }) {
+  return echo ? (
+    <p class="field-error" id={`${id}-error`} role="alert">
+      {echo.message}
+    </p>
+  ) : null;
+}
+
+/** Names the author of a note, file or change; what came from the portal says so. */
+function authorName(t: ViewContext['t'], author: PageAuthor): string {
+  if (author.kind === 'system') return t('crm:history.system');
+  if (author.kind === 'portal') return author.name ? `${author.name} (${t('crm:history.portalUser')})` : t('crm:history.portalUser');
+  return author.name ?? t('crm:history.portalUser');
+}
+
+function Notes({ view, page, url, echo }: RecordDetailProps & { url: string }) {
   const { t, fmt } = view;
+  const typed = echo?.form === 'note' ? echo : undefined;
   return (
     <section class="card" id="notes">
       <h2>{t('crm:notes.title')}</h2>
-      {notes.length === 0 && <p>{t('crm:notes.none')}</p>}
+      {page.notes.length === 0 && <p>{t('crm:notes.none')}</p>}
       <ul class="notes">
-        {notes.map((n) => (
+        {page.notes.map((n) => (
           <li>
             <p class="multiline">{n.body}</p>
             <p class="hint">
-              {n.author} · <time datetime={n.created_at.toISOString()}>{fmt.dateTime(n.created_at)}</time>
+              {authorName(t, n.author)} · <time datetime={n.created_at.toISOString()}>{fmt.dateTime(n.created_at)}</time>
               {n.internal && <span class="badge"> {t('crm:notes.internal')}</span>}
             </p>
           </li>
         ))}
       </ul>
-      {perms.modify && (
+      {page.access.note && (
         <form method="post" action={`${url}/notes`}>
-          <div class="field">
+          <div class={typed ? 'field has-error' : 'field'}>
             <label for="note-body">{t('crm:notes.add')}</label>
-            <textarea id="note-body" name="body" rows={3} required></textarea>
+            <textarea id="note-body" name="body" rows={3} required {...problemOf('note-body', typed)}>
+              {typed?.body ?? ''}
+            </textarea>
+            <FormProblem id="note-body" echo={typed} />
           </div>
-          <Visibility view={view} name="visibility" id="note" />
+          <Visibility view={view} name="visibility" id="note" customer={typed?.visibility === 'customer'} />
           <button type="submit" class="button secondary small">
             {t('crm:notes.save')}
           </button>
@@ -238,32 +256,34 @@ function Notes({ view, notes, url, perms }: RecordDetailProps & { url: string })
   );
 }
 
-function Attachments({ view, attachments, url, perms }: RecordDetailProps & { url: string }) {
+function Attachments({ view, page, url, echo }: RecordDetailProps & { url: string }) {
   const { t, fmt } = view;
+  const typed = echo?.form === 'attachment' ? echo : undefined;
   return (
     <section class="card" id="attachments">
       <h2>{t('crm:attachments.title')}</h2>
-      {attachments.length === 0 && <p>{t('crm:attachments.none')}</p>}
+      {page.attachments.length === 0 && <p>{t('crm:attachments.none')}</p>}
       <ul>
-        {attachments.map((a) => (
+        {page.attachments.map((a) => (
           <li>
             <a href={`${url}/attachments/${a.id}`}>{a.filename}</a>{' '}
             <span class="hint">
-              ({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })}) · {a.author} ·{' '}
+              ({t('crm:attachments.size', { size: fmt.number(Math.ceil(a.size / 1024)) })}) · {authorName(t, a.author)} ·{' '}
               <time datetime={a.created_at.toISOString()}>{fmt.dateTime(a.created_at)}</time>
             </span>
             {a.internal && <span class="badge"> {t('crm:notes.internal')}</span>}
           </li>
         ))}
       </ul>
-      {perms.modify && (
+      {page.access.attach && (
         <form method="post" action={`${url}/attachments`} enctype="multipart/form-data">
-          <div class="field">
+          <div class={typed ? 'field has-error' : 'field'}>
             <label for="attachment-file">{t('crm:attachments.add')}</label>
-            <input id="attachment-file" name="file" type="file" required />
+            <input id="attachment-file" name="file" type="file" required {...problemOf('attachment-file', typed)} />
             <p class="hint">{t('crm:attachments.limit')}</p>
+            <FormProblem id="attachment-file" echo={typed} />
           </div>
-          <Visibility view={view} name="visibility" id="attachment" />
+          <Visibility view={view} name="visibility" id="attachment" customer={typed?.visibility === 'customer'} />
           <button type="submit" class="button secondary small">
             {t('crm:attachments.upload')}
           </button>
@@ -273,8 +293,9 @@ function Attachments({ view, attachments, url, perms }: RecordDetailProps & { ur
   );
 }
 
-function History({ view, history, fieldsById, names, currency, staffOptions }: RecordDetailProps) {
-  const staffNames = new Map(staffOptions.map((s) => [s.id, s.name]));
+function History({ view, page, fieldsById, currency }: RecordDetailProps) {
+  const { history, names } = page;
+  const staffNames = new Map(page.staffOptions.map((s) => [s.id, s.name]));
   const { t, fmt, lang } = view;
   return (
     <section class="card" id="history">
@@ -284,7 +305,7 @@ function History({ view, history, fieldsById, names, currency, staffOptions }: R
         {history.map((h) => (
           <li>
             <p>
-              <strong>{t(`crm:history.actions.${h.action}`, { defaultValue: h.action })}</strong> · {h.actor} ·{' '}
+              <strong>{t(`crm:history.actions.${h.action}`, { defaultValue: h.action })}</strong> · {authorName(t, h.actor)} ·{' '}
               <time datetime={h.at.toISOString()}>{fmt.dateTime(h.at)}</time>
             </p>
             {h.changes.length > 0 && (
@@ -318,16 +339,16 @@ function History({ view, history, fieldsById, names, currency, staffOptions }: R
 }
 
 /** Who sees a staff note or file: staff only unless "visible to the customer" is chosen. */
-function Visibility({ view, name, id }: { view: ViewContext; name: string; id: string }) {
+function Visibility({ view, name, id, customer }: { view: ViewContext; name: string; id: string; customer: boolean }) {
   const { t } = view;
   return (
     <fieldset class="choices visibility">
       <legend>{t('crm:notes.visibility')}</legend>
       <label class="choice" for={`${id}-internal`}>
-        <input type="radio" id={`${id}-internal`} name={name} value="internal" checked /> {t('crm:notes.internalHint')}
+        <input type="radio" id={`${id}-internal`} name={name} value="internal" checked={!customer} /> {t('crm:notes.internalHint')}
       </label>
       <label class="choice" for={`${id}-customer`}>
-        <input type="radio" id={`${id}-customer`} name={name} value="customer" /> {t('crm:notes.customerVisible')}
+        <input type="radio" id={`${id}-customer`} name={name} value="customer" checked={customer} /> {t('crm:notes.customerVisible')}
       </label>
     </fieldset>
   );

@@ -1,5 +1,4 @@
 import { moduleLabel } from '../../../src/crm/metadata.js';
-import type { ModulePermissions } from '../../../src/crm/staff-access.js';
 import type { CrmRecord, Module } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';
@@ -7,18 +6,15 @@ import { Alert } from '../../components/Alert.js';
 export type RecycleBinProps = {
   view: ViewContext;
   module: Module;
-  records: CrmRecord[];
+  /** Each deleted record with whether this user may restore it and purge it. */
+  records: { record: CrmRecord; restore: boolean; purge: boolean }[];
   next: string | undefined;
   base: string;
-  perms: ModulePermissions;
-  isAdmin: boolean;
-  staffId: string;
 };
 
 /** Deleted records of a module, newest first, with restore and purge. */
-export function RecycleBin({ view, module, records, next, base, perms, isAdmin, staffId }: RecycleBinProps) {
+export function RecycleBin({ view, module, records, next, base }: RecycleBinProps) {
   const { t, lang, fmt } = view;
-  const mayAct = (r: CrmRecord) => isAdmin || (perms.delete && (r.owner_id === staffId || module.sharing === 'public_full'));
   return (
     <section>
       <p>
@@ -41,25 +37,29 @@ export function RecycleBin({ view, module, records, next, base, perms, isAdmin, 
               </tr>
             </thead>
             <tbody>
-              {records.map((r) => (
+              {records.map(({ record: r, restore, purge }) => (
                 <tr>
                   <th scope="row">{r.display_name || t('crm:untitled')}</th>
                   <td>{r.deleted_at ? fmt.dateTime(r.deleted_at) : ''}</td>
                   <td>
-                    {mayAct(r) && (
+                    {(restore || purge) && (
                       <div class="actions">
-                        <form method="post" action={`${base}/${r.id}/restore`} class="inline-form">
-                          <button type="submit" class="button secondary small">
-                            {t('crm:recycleBin.restore')}
-                            <span class="visually-hidden">: {r.display_name}</span>
-                          </button>
-                        </form>
-                        <form method="post" action={`${base}/${r.id}/purge`} class="inline-form">
-                          <button type="submit" class="button secondary small danger">
-                            {t('crm:recycleBin.purge')}
-                            <span class="visually-hidden">: {r.display_name}</span>
-                          </button>
-                        </form>
+                        {restore && (
+                          <form method="post" action={`${base}/${r.id}/restore`} class="inline-form">
+                            <button type="submit" class="button secondary small">
+                              {t('crm:recycleBin.restore')}
+                              <span class="visually-hidden">: {r.display_name}</span>
+                            </button>
+                          </form>
+                        )}
+                        {purge && (
+                          <form method="post" action={`${base}/${r.id}/purge`} class="inline-form">
+                            <button type="submit" class="button secondary small danger">
+                              {t('crm:recycleBin.purge')}
+                              <span class="visually-hidden">: {r.display_name}</span>
+                            </button>
+                          </form>
+                        )}
                       </div>
                     )}
                   </td>

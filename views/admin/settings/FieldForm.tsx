@@ -1,5 +1,5 @@
+import { FIELD_TYPES, hasScale, hasValues, SCALE_MAX } from '../../../src/crm/field-admin.js';
 import { fieldLabel, labelOf, moduleLabel } from '../../../src/crm/metadata.js';
-import { FIELD_TYPES, hasScale, hasValues, SCALE_MAX } from '../../../src/crm/metadata-admin.js';
 import type { Field, Labels, Layout, Module } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { LANGUAGES } from '../../../src/i18n/languages.js';

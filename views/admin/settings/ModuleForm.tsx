@@ -1,4 +1,4 @@
-import { SHARING_LEVELS } from '../../../src/crm/metadata-admin.js';
+import { SHARING_LEVELS } from '../../../src/crm/module-admin.js';
 import type { Labels } from '../../../src/db/schema.js';
 import type { ViewContext } from '../../../src/http/env.js';
 import { Alert } from '../../components/Alert.js';

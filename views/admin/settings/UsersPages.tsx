@@ -4,6 +4,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import type { FieldErrors } from '../../../src/org/setup-input.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
+import { PasswordFields } from '../../components/PasswordFields.js';
 import { languageOptions } from '../SetupPage.js';
 
 export const USERS_BASE = '/admin/settings/users';
@@ -94,22 +95,11 @@ export function NewUserPage({ view, profiles, values, errors }: { view: ViewCont
           error={err('language')}
           options={[{ value: '', label: t('access:users.orgLanguage') }, ...languageOptions(view)]}
         />
-        <TextField
-          name="password"
-          type="password"
+        <PasswordFields
           label={t('access:users.password')}
+          confirmLabel={t('access:users.passwordConfirm')}
           hint={t('access:users.passwordHint')}
-          required
-          autocomplete="new-password"
-          error={err('password')}
-        />
-        <TextField
-          name="passwordConfirm"
-          type="password"
-          label={t('access:users.passwordConfirm')}
-          required
-          autocomplete="new-password"
-          error={err('passwordConfirm')}
+          errors={{ password: err('password'), passwordConfirm: err('passwordConfirm') }}
         />
         <button type="submit" class="button">
           {t('access:users.create')}

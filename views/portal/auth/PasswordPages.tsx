@@ -2,6 +2,7 @@ import type { ViewContext } from '../../../src/http/env.js';
 import type { FieldErrors } from '../../../src/org/setup-input.js';
 import { Alert } from '../../components/Alert.js';
 import { TextField } from '../../components/Field.js';
+import { PasswordFields } from '../../components/PasswordFields.js';
 
 /** Asks for the account's email; the answer is the same whether it exists or not. */
 export function ForgotPasswordPage({ view, base, email, error }: { view: ViewContext; base: string; email?: string; error?: string | undefined }) {
@@ -41,25 +42,12 @@ export function NewPasswordFields({ view, errors }: { view: ViewContext; errors:
   const { t } = view;
   const err = (name: string) => (errors[name] ? t(errors[name]) : undefined);
   return (
-    <>
-      <TextField
-        name="password"
-        type="password"
-        label={t('portalauth:password.new')}
-        hint={t('auth:passwordRules')}
-        error={err('password')}
-        required
-        autocomplete="new-password"
-      />
-      <TextField
-        name="passwordConfirm"
-        type="password"
-        label={t('portalauth:password.confirm')}
-        error={err('passwordConfirm')}
-        required
-        autocomplete="new-password"
-      />
-    </>
+    <PasswordFields
+      label={t('portalauth:password.new')}
+      confirmLabel={t('portalauth:password.confirm')}
+      hint={t('auth:passwordRules')}
+      errors={{ password: err('password'), passwordConfirm: err('passwordConfirm') }}
+    />
   );
 }
 

@@ -1,17 +1,14 @@
 import { type Context, Hono } from 'hono';
-import { type ActionErrors, StaffRequestPage, type StaffRequestView } from '../../../../views/admin/privacy/RequestPage.js';
+import { type ActionErrors, StaffRequestPage } from '../../../../views/admin/privacy/RequestPage.js';
 import { REQUESTS_PATH, RequestQueuePage } from '../../../../views/admin/privacy/RequestQueue.js';
 import { requireAdmin } from '../../../auth/guards.js';
-import { loadModuleMetaById } from '../../../crm/metadata.js';
 import type { RecordInput } from '../../../crm/records.js';
-import type { Database } from '../../../db/database.js';
 import type { PrivacyRequestStatus } from '../../../db/schema.js';
 import { sendDownload } from '../../../http/download.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { readyArchive } from '../../../privacy/export.js';
-import { applyRectification, rectifiableFields } from '../../../privacy/rectification.js';
+import { applyRectification } from '../../../privacy/rectification.js';
 import {
   type ActionProblem,
   actOnRequest,
@@ -19,11 +16,10 @@ import {
   isRequestKind,
   type QueueFilter,
   REQUEST_STATUSES,
-  requestEvents,
   requestQueue,
   type StaffAction,
-  wasAccepted,
 } from '../../../privacy/requests.js';
+import { staffExportFile, staffRequest } from '../../../privacy/staff-request.js';
 import { requestWork } from '../../../privacy/work.js';
 import { notFound, timeZoneOf } from '../record-context.js';
 
@@ -46,44 +42,10 @@ privacyRequestRoutes.get('/', async (c) => {
   });
 });
 
-async function requestView(db: Database, id: string): Promise<StaffRequestView | undefined> {
-  const request = await findRequest(db, id);
-  if (!request) return undefined;
-  const [record, events, exportFile] = await Promise.all([
-    // UNSCOPED READ: administrators only (requireAdmin): the record a privacy request is about.
-    db
-      .selectFrom('records as r')
-      .innerJoin('modules as m', 'm.id', 'r.module_id')
-      .select(['r.id', 'r.display_name', 'r.data', 'r.module_id', 'm.api_name'])
-      .where('r.id', '=', request.record_id)
-      .executeTakeFirstOrThrow(),
-    requestEvents(db, request.id),
-    db.selectFrom('privacy_exports').select(['status', 'size', 'expires_at']).where('request_id', '=', request.id).executeTakeFirst(),
-  ]);
-  const staffIds = [...new Set(events.filter((e) => e.actor_kind === 'staff' && e.actor_id).map((e) => e.actor_id as string))];
-  const [staff, meta, accepted] = await Promise.all([
-    staffIds.length > 0 ? db.selectFrom('staff_users').select(['id', 'name']).where('id', 'in', staffIds).execute() : [],
-    request.kind === 'rectification' ? loadModuleMetaById(db, record.module_id) : undefined,
-    wasAccepted(db, request.id),
-  ]);
-  const data = record.data as Record<string, unknown>;
-  return {
-    request,
-    record: { id: record.id, name: record.display_name, apiName: record.api_name },
-    events,
-    names: new Map(staff.map((s) => [s.id, s.name])),
-    exportFile,
-    fields: meta
-      ? rectifiableFields(meta).map((field) => ({ field, value: typeof data[field.api_name] === 'string' ? (data[field.api_name] as string) : '' }))
-      : [],
-    accepted,
-    now: new Date(),
-  };
-}
-
 async function requestPage(c: Context<AppEnv>, opts: { status?: 200 | 409 | 422; errors?: ActionErrors; notice?: string } = {}) {
-  const data = await requestView(c.get('deps').db, c.req.param('id') ?? '');
-  if (!data) return notFound(c);
+  const found = await staffRequest(c.get('deps').db, c.req.param('id') ?? '');
+  if (!found) return notFound(c);
+  const data = { ...found, now: new Date() };
   const t = c.get('t');
   const done = c.req.query('done');
   return page(c, {
@@ -139,7 +101,7 @@ for (const name of ['accept', 'reject', 'extend', 'complete'] as const) {
 privacyRequestRoutes.post('/:id/rectify', async (c) => {
   const staff = c.get('staff');
   const { db, boss, config } = c.get('deps');
-  const data = await requestView(db, c.req.param('id') ?? '');
+  const data = await staffRequest(db, c.req.param('id') ?? '');
   if (!staff || !data) return notFound(c);
   const names = data.fields.map((f) => f.field.api_name);
   const form = await formValues(c, ['version', ...names]);
@@ -157,9 +119,7 @@ privacyRequestRoutes.post('/:id/rectify', async (c) => {
 });
 
 privacyRequestRoutes.get('/:id/archive', async (c) => {
-  const request = await findRequest(c.get('deps').db, c.req.param('id') ?? '');
-  if (request?.kind !== 'export') return notFound(c);
-  const file = await readyArchive(c.get('deps').db, request.id);
+  const file = await staffExportFile(c.get('deps').db, c.req.param('id') ?? '');
   if (!file?.content || !file.filename) return notFound(c);
   return sendDownload(c, { filename: file.filename, content: file.content });
 });

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { SETTINGS_BASE } from '../../../../views/admin/settings/ModuleList.js';
+import type { ValueInput } from '../../../crm/field-admin.js';
 import { loadModuleMeta, type ModuleMeta } from '../../../crm/metadata.js';
-import type { ValueInput } from '../../../crm/metadata-admin.js';
 import type { Labels } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage } from '../../../http/render.js';

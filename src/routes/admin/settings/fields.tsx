@@ -1,19 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { FieldForm, type FieldFormValues, TypeOptions, type ValueRow } from '../../../../views/admin/settings/FieldForm.js';
 import { PurgeConfirm } from '../../../../views/admin/settings/PurgeConfirm.js';
-import { keyedLabels } from '../../../crm/admin-labels.js';
+import { type FormErrors, keyedLabels } from '../../../crm/admin-labels.js';
+import { addField, DEFAULT_SCALE, findFieldForAdmin, updateField } from '../../../crm/field-admin.js';
+import { purgeField, recordsHoldingValues, removeField, restoreField } from '../../../crm/field-removal.js';
 import { fieldLabel, listModules, type ModuleMeta } from '../../../crm/metadata.js';
-import {
-  addField,
-  DEFAULT_SCALE,
-  type FormErrors,
-  findFieldForAdmin,
-  purgeField,
-  recordsHoldingValues,
-  removeField,
-  restoreField,
-  updateField,
-} from '../../../crm/metadata-admin.js';
 import type { Field } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';

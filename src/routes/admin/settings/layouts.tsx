@@ -1,9 +1,19 @@
 import { type Context, Hono } from 'hono';
 import { LayoutEditor } from '../../../../views/admin/settings/LayoutEditor.js';
 import { LayoutList } from '../../../../views/admin/settings/LayoutList.js';
-import { draftFromLayout, type LayoutDraft, layoutInputFromDraft, type Placement, type SectionDraft } from '../../../crm/layout-admin.js';
+import type { FormErrors } from '../../../crm/admin-labels.js';
+import {
+  createLayout,
+  deleteLayout,
+  draftFromLayout,
+  type LayoutDraft,
+  layoutInputFromDraft,
+  type Placement,
+  type SectionDraft,
+  setDefaultLayout,
+  updateLayout,
+} from '../../../crm/layout-admin.js';
 import { labelOf, type ModuleMeta, moduleLabel } from '../../../crm/metadata.js';
-import { createLayout, deleteLayout, type FormErrors, setDefaultLayout, updateLayout } from '../../../crm/metadata-admin.js';
 import type { Labels, Layout } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';

@@ -1,8 +1,9 @@
 import type { Context } from 'hono';
 import type { ModuleFormValues } from '../../../../views/admin/settings/ModuleForm.js';
 import { ModulePage } from '../../../../views/admin/settings/ModulePage.js';
+import type { FormErrors } from '../../../crm/admin-labels.js';
+import { moduleFieldsForAdmin } from '../../../crm/field-admin.js';
 import { listModules, moduleLabel } from '../../../crm/metadata.js';
-import { type FormErrors, moduleFieldsForAdmin } from '../../../crm/metadata-admin.js';
 import type { Module } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';

@@ -4,7 +4,7 @@ import { ModuleList } from '../../../../views/admin/settings/ModuleList.js';
 import { requireAdmin } from '../../../auth/guards.js';
 import { CASE_STATES, type CaseStatus, setCaseConfig } from '../../../cases/status.js';
 import { listModules } from '../../../crm/metadata.js';
-import { createCustomModule, type ModuleInput, updateModule } from '../../../crm/metadata-admin.js';
+import { createCustomModule, type ModuleInput, updateModule } from '../../../crm/module-admin.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { type FormBody, labelsFrom, one, readBody, SETTINGS_BASE, settingsModule } from './context.js';

@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { CanvasDesignPage, CanvasModulesPage } from '../../../../views/admin/portals/CanvasDesignPage.js';
-import { fieldLabel, listModules, loadModuleMeta } from '../../../crm/metadata.js';
+import { fieldLabel, listModules, loadModuleMeta, type ModuleMeta } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { cardFields, cardTitles, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
+import { type CanvasErrors, cardFields, cardTitles, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
 import { requireManagePortals } from '../../../portals/guard.js';
 
 export const portalCardsRoutes = new Hono<AppEnv>();
@@ -25,26 +25,33 @@ function moduleOf(c: Context<AppEnv>) {
   return loadModuleMeta(c.get('deps').db, c.req.param('module') ?? '');
 }
 
-portalCardsRoutes.get('/:module', async (c) => {
-  const meta = await moduleOf(c);
-  const t = c.get('t');
-  if (!meta) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
-  const design = await getCanvasDesign(c.get('deps').db, meta.module.id);
+type Design = Awaited<ReturnType<typeof getCanvasDesign>>;
+
+/** A module's card design page: the saved or default design, or what was typed with its refusals. */
+function designPage(c: Context<AppEnv>, meta: ModuleMeta, design: Design, opts: { errors?: CanvasErrors; status?: 200 | 422 } = {}) {
   return page(c, {
-    title: t('portalconfig:canvas.title'),
+    title: c.get('t')('portalconfig:canvas.title'),
+    status: opts.status ?? 200,
     body: (
       <CanvasDesignPage
         view={c.get('view')}
         module={meta.module}
         fields={cardFields(meta.fields)}
         design={design}
-        isDefault={!design.saved}
-        errors={{}}
-        saved={c.req.query('saved') === '1'}
+        isDefault={!opts.errors && !design.saved}
+        errors={opts.errors ?? {}}
+        saved={!opts.errors && c.req.query('saved') === '1'}
         maxSubtitles={MAX_SUBTITLES}
       />
     ),
   });
+}
+
+portalCardsRoutes.get('/:module', async (c) => {
+  const meta = await moduleOf(c);
+  const t = c.get('t');
+  if (!meta) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  return designPage(c, meta, await getCanvasDesign(c.get('deps').db, meta.module.id));
 });
 
 portalCardsRoutes.post('/:module', async (c) => {
@@ -59,23 +66,6 @@ portalCardsRoutes.post('/:module', async (c) => {
     badgeFieldId: form.badge || null,
   };
   const result = await saveCanvasDesign(c.get('deps').db, { kind: 'staff', id: staff.id }, meta.module.id, meta.fields, design);
-  if (!result.ok) {
-    return page(c, {
-      title: t('portalconfig:canvas.title'),
-      status: 422,
-      body: (
-        <CanvasDesignPage
-          view={c.get('view')}
-          module={meta.module}
-          fields={cardFields(meta.fields)}
-          design={design}
-          isDefault={false}
-          errors={result.errors}
-          saved={false}
-          maxSubtitles={MAX_SUBTITLES}
-        />
-      ),
-    });
-  }
+  if (!result.ok) return designPage(c, meta, { ...design, saved: false }, { errors: result.errors, status: 422 });
   return c.redirect(`/admin/settings/portal-cards/${meta.module.api_name}?saved=1`, 303);
 });

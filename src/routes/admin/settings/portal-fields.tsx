@@ -4,6 +4,7 @@ import { FieldPermissionsPage, type FieldWalkPlace } from '../../../../views/adm
 import { fieldLabel, labelOf, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
+import { readForm } from '../../../http/request.js';
 import { diffAccess } from '../../../portals/access-diff.js';
 import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
 import { fieldWalk, walkPlace } from '../../../portals/field-walk.js';
@@ -96,41 +97,47 @@ portalFieldsRoutes.get('/:typeId/:moduleApiName', async (c) => {
   return render(c, found, { saved: c.req.query('saved') === '1', tabsSaved: c.req.query('done') === 'tabsSaved', warnings: [] });
 });
 
+/** The grid as posted: each field's boxes, and the review's own buttons. */
+async function readGrid(c: Context<AppEnv>) {
+  const form = await readForm(c);
+  const visible = new Set(form.all('visible'));
+  const readOnly = new Set(form.all('read_only'));
+  const rows = [...new Set([...visible, ...readOnly])].map((fieldId) => ({ fieldId, visible: visible.has(fieldId), readOnly: readOnly.has(fieldId) }));
+  const values = [...form.all('visible').map((v): [string, string] => ['visible', v]), ...form.all('read_only').map((v): [string, string] => ['read_only', v])];
+  return { rows, values, back: form.one('back') === '1', confirmed: form.one('confirm') === '1' };
+}
+
+/** Saving waits for the admin to confirm a change in who sees what: the review, a refusal, or nothing (saved at once). */
+async function reviewFirst(c: Context<AppEnv>, found: Found, grid: Awaited<ReturnType<typeof readGrid>>) {
+  if (grid.confirmed) return undefined;
+  const { type, meta, layout } = found;
+  const proposed = await diffAccess(c.get('deps').db, type.id, { moduleId: meta.module.id, layoutId: layout.id, fields: grid.rows });
+  if (!proposed.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(proposed.error), status: 422 });
+  if (!proposed.diff.changed) return undefined;
+  const action = `${BASE}/${type.id}/${meta.module.api_name}?layout=${encodeURIComponent(layout.id)}`;
+  const body = <AccessDiffReview view={c.get('view')} diff={proposed.diff} action={action} values={grid.values} />;
+  return page(c, { title: c.get('t')('accessdiff:title'), body });
+}
+
+/** After a save, "Save and next" leads to the walk's next page, the last one to the summary; a page off the walk stays. */
+async function afterSave(c: Context<AppEnv>, found: Found) {
+  const place = await walkOf(c, found);
+  if (place.next) return c.redirect(`${place.next.href}&saved=1`, 303);
+  if (place.step > 0) return c.redirect(place.finishHref, 303);
+  return c.redirect(`${BASE}/${found.type.id}/${found.meta.module.api_name}?layout=${found.layout.id}&saved=1`, 303);
+}
+
 portalFieldsRoutes.post('/:typeId/:moduleApiName', async (c) => {
   const found = await target(c);
   const staff = c.get('staff');
   if (!found || !staff) return notFound(c);
-  let body: Record<string, string | File | (string | File)[]>;
-  try {
-    body = await c.req.parseBody({ all: true });
-  } catch {
-    body = {};
-  }
-  const list = (name: string) => [body[name] ?? []].flat().filter((v): v is string => typeof v === 'string');
-  const visible = new Set(list('visible'));
-  const readOnly = new Set(list('read_only'));
-  const rows = [...new Set([...visible, ...readOnly])].map((fieldId) => ({ fieldId, visible: visible.has(fieldId), readOnly: readOnly.has(fieldId) }));
+  const grid = await readGrid(c);
+  if (grid.back) return render(c, found, { saved: false, warnings: [], values: grid.rows });
+  const review = await reviewFirst(c, found, grid);
+  if (review) return review;
   const { type, meta, layout } = found;
-  const db = c.get('deps').db;
-  const action = `${BASE}/${type.id}/${meta.module.api_name}?layout=${encodeURIComponent(layout.id)}`;
-  if (list('back')[0] === '1') return render(c, found, { saved: false, warnings: [], values: rows });
-  // Saving waits for the admin to confirm a change in who sees what; one that changes nothing is saved at once.
-  if (list('confirm')[0] !== '1') {
-    const proposed = await diffAccess(db, type.id, { moduleId: meta.module.id, layoutId: layout.id, fields: rows });
-    if (!proposed.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(proposed.error), status: 422 });
-    if (proposed.diff.changed) {
-      const values = [...list('visible').map((v): [string, string] => ['visible', v]), ...list('read_only').map((v): [string, string] => ['read_only', v])];
-      return page(c, {
-        title: c.get('t')('accessdiff:title'),
-        body: <AccessDiffReview view={c.get('view')} diff={proposed.diff} action={action} values={values} />,
-      });
-    }
-  }
-  const result = await saveFieldPermissions(db, { kind: 'staff', id: staff.id }, type.id, meta.module.id, layout.id, rows);
+  const result = await saveFieldPermissions(c.get('deps').db, { kind: 'staff', id: staff.id }, type.id, meta.module.id, layout.id, grid.rows);
   if (!result.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(result.error), status: 422 });
   if (result.warnings.length > 0) return render(c, found, { saved: true, warnings: result.warnings });
-  const place = await walkOf(c, found);
-  if (place.next) return c.redirect(`${place.next.href}&saved=1`, 303);
-  if (place.step > 0) return c.redirect(place.finishHref, 303);
-  return c.redirect(`${BASE}/${type.id}/${meta.module.api_name}?layout=${layout.id}&saved=1`, 303);
+  return afterSave(c, found);
 });

@@ -7,6 +7,7 @@ import { modulePermissions } from '../../../crm/staff-access.js';
 import type { InvitationBatch, Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
+import { readForm } from '../../../http/request.js';
 import { allBatchResults, batchProgress, findBatch, listBatchResults, MAX_BATCH, startBatch } from '../../../invitations/batches.js';
 import { candidateEmailField, countCandidates, listCandidates } from '../../../invitations/candidates.js';
 import { outcomesCsv } from '../../../invitations/outcomes-csv.js';
@@ -91,50 +92,56 @@ portalInviteRoutes.get('/', async (c) => {
   });
 });
 
+type InviteForm = { typeId: string; q: string; hideFailed: boolean; ids: string[]; all: boolean; mode: string; confirmed: boolean };
+
+async function readInviteForm(c: Context<AppEnv>): Promise<InviteForm> {
+  const form = await readForm(c);
+  return {
+    typeId: form.one('type') ?? '',
+    q: (form.one('q') ?? '').slice(0, 200),
+    hideFailed: form.one('hideFailed') === '1',
+    ids: form.all('record'),
+    all: form.one('all') === '1',
+    mode: form.one('mode') ?? '',
+    confirmed: form.one('confirm') === '1',
+  };
+}
+
+/** Sending into a type whose tabs show no field is stated first (a dry run invites no one): the confirmation, or nothing to ask. */
+async function emptyTypeConfirmation(c: Context<AppEnv>, ctx: PortalCtx, type: UserTypeWithCounts, form: InviteForm) {
+  if (form.mode === 'dry' || form.confirmed || (!form.all && form.ids.length === 0)) return undefined;
+  const empty = (await emptyTabsOf(c.get('deps').db, [type.id])).get(type.id);
+  if (!empty) return undefined;
+  const t = c.get('t');
+  const notice = emptyTabsNotice(t, c.get('lang'), type, empty);
+  const fields: [string, string][] = [['type', type.id], ['q', form.q], ['mode', form.mode], ...form.ids.map((id): [string, string] => ['record', id])];
+  if (form.hideFailed) fields.push(['hideFailed', '1']);
+  if (form.all) fields.push(['all', '1']);
+  return confirmPage(c, {
+    title: t('portals:emptyTabs.title.invite', { type: type.name }),
+    facts: [notice.text, t('portals:emptyTabs.goAhead.bulkInvite')],
+    links: notice.links,
+    action: ctx.base,
+    fields,
+    cancelHref: `${ctx.base}?type=${type.id}`,
+  });
+}
+
 portalInviteRoutes.post('/', async (c) => {
   const ctx = await portalContext(c);
   if (ctx instanceof Response) return ctx;
   const { db, boss } = c.get('deps');
   const t = c.get('t');
-  const body = await c.req.parseBody({ all: true }).catch(() => ({}) as Record<string, unknown>);
-  const one = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
-  const typeId = one(body.type);
-  const q = one(body.q).slice(0, 200);
-  const hideFailed = one(body.hideFailed) === '1';
+  const form = await readInviteForm(c);
+  const { typeId, q, hideFailed } = form;
   const type = ctx.types.find((ty) => ty.id === typeId);
   const meta = type && (await loadModuleMetaById(db, type.base_module_id));
   if (!type || !meta) return invitePage(c, ctx, { typeId: typeId || 'none', q, hideFailed }, t('bulkinvite:errors.badType'));
-  const ids = (Array.isArray(body.record) ? body.record : [body.record]).filter((v): v is string => typeof v === 'string');
-  const all = one(body.all) === '1';
-  const mode = one(body.mode);
-  // Sending into a type whose tabs show no field is stated first (a dry run invites no one).
-  const empty = mode !== 'dry' && one(body.confirm) !== '1' && (all || ids.length > 0) ? (await emptyTabsOf(db, [type.id])).get(type.id) : undefined;
-  if (empty) {
-    const notice = emptyTabsNotice(t, c.get('lang'), type, empty);
-    const title = t('portals:emptyTabs.title.invite', { type: type.name });
-    const fields: [string, string][] = [['type', type.id], ['q', q], ['mode', mode], ...ids.map((id): [string, string] => ['record', id])];
-    if (hideFailed) fields.push(['hideFailed', '1']);
-    if (all) fields.push(['all', '1']);
-    return confirmPage(c, {
-      title,
-      facts: [notice.text, t('portals:emptyTabs.goAhead.bulkInvite')],
-      links: notice.links,
-      action: ctx.base,
-      fields: fields,
-      cancelHref: `${ctx.base}?type=${type.id}`,
-    });
-  }
-  const result = await startBatch(
-    db,
-    {
-      type,
-      meta,
-      staff: ctx.staff,
-      dryRun: mode === 'dry',
-      selection: all ? { kind: 'matching', q, hideFailed } : { kind: 'ids', ids },
-    },
-    (trx, jobs) => enqueueInviteJobs(trx, boss, jobs),
-  );
+  const confirmation = await emptyTypeConfirmation(c, ctx, type, form);
+  if (confirmation) return confirmation;
+  const selection = form.all ? { kind: 'matching' as const, q, hideFailed } : { kind: 'ids' as const, ids: form.ids };
+  const batch = { type, meta, staff: ctx.staff, dryRun: form.mode === 'dry', selection };
+  const result = await startBatch(db, batch, (trx, jobs) => enqueueInviteJobs(trx, boss, jobs));
   if (!result.ok) return invitePage(c, ctx, { typeId, q, hideFailed }, t(`bulkinvite:errors.${result.error}`, { max: c.get('fmt').number(MAX_BATCH) }));
   return c.redirect(`${ctx.base}/batches/${result.batchId}`, 303);
 });

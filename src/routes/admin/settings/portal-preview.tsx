@@ -5,7 +5,7 @@ import { requireAdmin } from '../../../auth/guards.js';
 import { moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
-import type { PortalNav } from '../../../portals/portal-pages.js';
+import type { PortalNav } from '../../../portals/portal-nav.js';
 import { PREVIEW_PATH, type PreviewSubject, previewAsType, previewAsUser, previewChoices } from '../../../portals/preview.js';
 import { portalTabRoutes, type SurfaceResolver } from '../../portal/tab-pages.js';
 

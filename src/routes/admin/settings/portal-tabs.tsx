@@ -1,8 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
 import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
+import type { Database } from '../../../db/database.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
+import { type Form, readForm } from '../../../http/request.js';
 import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
 import { fieldWalk } from '../../../portals/field-walk.js';
@@ -14,28 +16,23 @@ import { findUserType } from '../../../portals/web-tabs.js';
 export const portalTabsRoutes = new Hono<AppEnv>();
 portalTabsRoutes.use('*', requireManagePortals());
 
-type Body = Record<string, string | File | (string | File)[]>;
-
-const strings = (v: Body[string] | undefined): string[] =>
-  v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-const one = (body: Body, name: string) => strings(body[name])[0] ?? '';
-
-function readInput(body: Body, moduleIds: string[]): Record<string, TabInput> {
+function readInput(form: Form, moduleIds: string[]): Record<string, TabInput> {
+  const one = (name: string) => form.one(name) ?? '';
   const input: Record<string, TabInput> = {};
   for (const id of moduleIds) {
     const f = (name: string) => `${id}.${name}`;
     input[id] = {
-      shown: one(body, f('shown')) === 'on',
-      filterFieldId: one(body, f('filter')),
-      layoutIds: strings(body[f('layouts')]),
-      view: one(body, f('view')) === 'on',
-      create: one(body, f('create')) === 'on',
-      edit: one(body, f('edit')) === 'on',
-      delete: one(body, f('delete')) === 'on',
-      viewMode: one(body, f('viewMode')) || 'list',
-      notes: one(body, f('notes')) || 'none',
-      attachments: one(body, f('attachments')) || 'none',
-      labels: Object.fromEntries(LANGUAGES.map((lang) => [lang, one(body, f(`label.${lang}`))])),
+      shown: one(f('shown')) === 'on',
+      filterFieldId: one(f('filter')),
+      layoutIds: form.all(f('layouts')),
+      view: one(f('view')) === 'on',
+      create: one(f('create')) === 'on',
+      edit: one(f('edit')) === 'on',
+      delete: one(f('delete')) === 'on',
+      viewMode: one(f('viewMode')) || 'list',
+      notes: one(f('notes')) || 'none',
+      attachments: one(f('attachments')) || 'none',
+      labels: Object.fromEntries(LANGUAGES.map((lang) => [lang, one(f(`label.${lang}`))])),
     };
   }
   return input;
@@ -68,17 +65,23 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
 }
 
 /** The submitted values as they came, minus the review's own buttons, to be posted again from the review. */
-function submitted(body: Body): [string, string][] {
-  return Object.entries(body)
-    .filter(([name]) => name !== 'confirm' && name !== 'back')
-    .flatMap(([name, value]) => strings(value).map((v): [string, string] => [name, v]));
+function submitted(form: Form): [string, string][] {
+  return form.entries().filter(([name]) => name !== 'confirm' && name !== 'back');
 }
 
-function review(c: Context<AppEnv>, action: string, diff: AccessDiff, body: Body) {
+function review(c: Context<AppEnv>, action: string, diff: AccessDiff, form: Form) {
   return page(c, {
     title: c.get('t')('accessdiff:title'),
-    body: <AccessDiffReview view={c.get('view')} diff={diff} action={action} values={submitted(body)} />,
+    body: <AccessDiffReview view={c.get('view')} diff={diff} action={action} values={submitted(form)} />,
   });
+}
+
+/** On to the field permissions of the first shown module and layout; a type that shows none goes to the summary. */
+async function nextStep(db: Database, type: { id: string; portal_id: string }): Promise<string> {
+  const [first] = await fieldWalk(db, type.id);
+  return first
+    ? `/admin/settings/portal-fields/${type.id}/${first.moduleApiName}?layout=${first.layoutId}&done=tabsSaved`
+    : `/admin/settings/portals/${type.portal_id}/summary`;
 }
 
 portalTabsRoutes.get('/:type', (c) => render(c, undefined, {}));
@@ -89,27 +92,19 @@ portalTabsRoutes.post('/:type', async (c) => {
   const type = await findUserType(db, c.req.param('type'));
   const options = type ? await tabOptions(db, type.id) : undefined;
   if (!staff || !type || !options) return render(c, undefined, {});
-  const body = (await c.req.parseBody({ all: true })) as Body;
+  const form = await readForm(c);
   const input = readInput(
-    body,
+    form,
     options.map((o) => o.module.id),
   );
-  const action = `/admin/settings/portal-tabs/${type.id}`;
-  if (one(body, 'back') === '1') return render(c, input, {});
+  if (form.one('back') === '1') return render(c, input, {});
   // Saving waits for the admin to confirm a change in who sees what; one that changes nothing is saved at once.
-  if (one(body, 'confirm') !== '1') {
+  if (form.one('confirm') !== '1') {
     const proposed = await diffAccess(db, type.id, { tabs: input });
     if (!proposed.ok) return render(c, input, proposed.errors, 422);
-    if (proposed.diff.changed) return review(c, action, proposed.diff, body);
+    if (proposed.diff.changed) return review(c, `/admin/settings/portal-tabs/${type.id}`, proposed.diff, form);
   }
   const saved = await saveTabs(db, { kind: 'staff', id: staff.id }, type.id, input);
   if (!saved.ok) return render(c, input, saved.errors, 422);
-  // On to the field permissions of the first shown module and layout; a type that shows none goes to the summary.
-  const [first] = await fieldWalk(db, type.id);
-  return c.redirect(
-    first
-      ? `/admin/settings/portal-fields/${type.id}/${first.moduleApiName}?layout=${first.layoutId}&done=tabsSaved`
-      : `/admin/settings/portals/${type.portal_id}/summary`,
-    303,
-  );
+  return c.redirect(await nextStep(db, type), 303);
 });

@@ -197,10 +197,11 @@ portalUsersRoutes.post('/:userId/:action', async (c) => {
   if (results instanceof Response) return results;
   const [result] = results;
   if (!result || (!result.ok && result.reason === 'not_found')) return notFound(c);
-  if (back) {
-    const path = safeBackPath(back, portalUsersPath(portal.id));
-    const query = result.ok ? `portalAccess=${action}` : `portalAccess=refused&reason=${result.reason}`;
-    return c.redirect(`${path}${path.includes('?') ? '&' : '?'}${query}#portal-access`, 303);
-  }
-  return answer(c, portal, action, [result]);
+  return back ? backToRecord(c, safeBackPath(back, portalUsersPath(portal.id)), action, result) : answer(c, portal, action, [result]);
 });
+
+/** Back on the record's page the action came from, its portal access panel saying how it went. */
+function backToRecord(c: Context<AppEnv>, path: string, action: PortalUserAction, result: ActionOutcome) {
+  const query = result.ok ? `portalAccess=${action}` : `portalAccess=refused&reason=${result.reason}`;
+  return c.redirect(`${path}${path.includes('?') ? '&' : '?'}${query}#portal-access`, 303);
+}

@@ -9,9 +9,9 @@ import { listModules } from '../../../crm/metadata.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
-import { formValues } from '../../../http/request.js';
+import { formValues, readForm } from '../../../http/request.js';
 import { requireManagePortals } from '../../../portals/guard.js';
-import { savePortalSettings } from '../../../portals/portal-settings.js';
+import { type PortalSettingsInput, savePortalSettings } from '../../../portals/portal-settings.js';
 import { createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
 import { portalSummary } from '../../../portals/summary.js';
@@ -124,27 +124,28 @@ settingsPortalsRoutes.get('/:id/slug-check', async (c) => {
   return portal ? slugCheck(c, portal.id) : notFound(c);
 });
 
+/** The portal step's form as sent: its text settings (left out: kept), a new logo file, or the logo's removal. */
+async function readSettings(c: Context<AppEnv>): Promise<PortalSettingsInput> {
+  const form = await readForm(c);
+  const file = form.file('logo');
+  return {
+    name: form.one('name'),
+    slug: form.one('slug'),
+    domain: form.one('domain'),
+    reopenDays: form.one('reopenDays'),
+    knowledgeBase: form.one('knowledgeBase'),
+    accent: form.one('accent'),
+    logo: file && { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) },
+    removeLogo: form.one('removeLogo') === 'on',
+  };
+}
+
 /** The portal step's one form: every setting saved at once, then on to the first user type; a refusal shows the form as typed. */
 settingsPortalsRoutes.post('/:id', async (c) => {
   const db = c.get('deps').db;
   const portal = await findPortal(db, c.req.param('id'));
   if (!portal) return notFound(c);
-  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-  const text = (name: string) => {
-    const value = body[name];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const file = body.logo instanceof File && body.logo.size > 0 ? body.logo : undefined;
-  const input = {
-    name: text('name'),
-    slug: text('slug'),
-    domain: text('domain'),
-    reopenDays: text('reopenDays'),
-    knowledgeBase: text('knowledgeBase'),
-    accent: text('accent'),
-    logo: file && { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) },
-    removeLogo: text('removeLogo') === 'on',
-  };
+  const input = await readSettings(c);
   const result = await savePortalSettings(db, actorOf(c), portal.id, input, c.get('deps').config.baseUrl);
   if (!result.ok) return renderPortalPage(c, portal, { values: input, portalErrors: result.errors }, 422);
   c.get('portalHosts').forget();
