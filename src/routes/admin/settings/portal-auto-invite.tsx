@@ -1,12 +1,12 @@
 import { type Context, Hono } from 'hono';
 import { AutoInvitePage, type AutoInvitePageProps, autoInvitePath } from '../../../../views/admin/portals/AutoInvitePage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import { loadModuleMetaById, type ModuleMeta } from '../../../crm/metadata.js';
 import type { Portal, PortalUserType } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { addRule, deleteRule, listRules, ruleFields } from '../../../invitations/auto-invite.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { findPortal } from '../../../portals/portals.js';
 import { findUserType } from '../../../portals/user-types.js';
 import { notFound } from '../record-context.js';

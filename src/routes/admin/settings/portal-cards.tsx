@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono';
 import { CanvasDesignPage, CanvasModulesPage } from '../../../../views/admin/portals/CanvasDesignPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import { fieldLabel, listModules, loadModuleMeta, type ModuleMeta } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { type CanvasErrors, cardFields, cardTitles, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 
 export const portalCardsRoutes = new Hono<AppEnv>();
 portalCardsRoutes.use('*', requireManagePortals());

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { ConfigTransferPage } from '../../../../views/admin/portals/ConfigTransferPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { exportPortalConfig, importPortalConfig } from '../../../portals/config-transfer.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 
 export const portalConfigRoutes = new Hono<AppEnv>();
 portalConfigRoutes.use('*', requireManagePortals());

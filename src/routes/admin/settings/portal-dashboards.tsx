@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { DashboardPage } from '../../../../views/admin/portals/DashboardPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import { addIndicator, type IndicatorErrors, type IndicatorInput, indicatorOptions, listIndicators, removeIndicator } from '../../../dashboards/indicators.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 
 export const portalDashboardsRoutes = new Hono<AppEnv>();

@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
 import { FieldPermissionsPage, type FieldWalkPlace } from '../../../../views/admin/portals/FieldPermissionsPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import { fieldLabel, labelOf, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
@@ -8,7 +9,6 @@ import { readForm } from '../../../http/request.js';
 import { diffAccess } from '../../../portals/access-diff.js';
 import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
 import { fieldWalk, walkPlace } from '../../../portals/field-walk.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { userTypesOf } from '../../../portals/user-types.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 

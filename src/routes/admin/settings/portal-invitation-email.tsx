@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { InvitationEmailPage, type InvitationEmailPageProps, invitationEmailPath } from '../../../../views/admin/portals/InvitationEmailPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
@@ -14,7 +15,6 @@ import {
   resetTemplate,
   saveTemplate,
 } from '../../../invitations/templates.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { findPortal } from '../../../portals/portals.js';
 import { notFound } from '../record-context.js';
 

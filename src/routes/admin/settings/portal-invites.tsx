@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { BatchPage, BatchStatus, FailedPage } from '../../../../views/admin/invites/BatchPage.js';
 import { InvitePage, type InvitePageProps } from '../../../../views/admin/invites/InvitePage.js';
+import { requireManagePortalUsers } from '../../../auth/guards.js';
 import type { SignedInStaff } from '../../../auth/staff.js';
 import { loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import { modulePermissions } from '../../../crm/staff-access.js';
@@ -13,7 +14,6 @@ import { candidateEmailField, countCandidates, listCandidates } from '../../../i
 import { outcomesCsv } from '../../../invitations/outcomes-csv.js';
 import { enqueueInviteJobs } from '../../../jobs/invite-job.js';
 import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
-import { requireManagePortalUsers } from '../../../portals/guard.js';
 import { findPortal } from '../../../portals/portals.js';
 import { type UserTypeWithCounts, userTypesOf } from '../../../portals/user-types.js';
 import { confirmPage } from '../confirm.js';

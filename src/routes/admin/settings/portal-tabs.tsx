@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { AccessDiffReview } from '../../../../views/admin/portals/AccessDiff.js';
 import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import type { Database } from '../../../db/database.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
@@ -8,7 +9,6 @@ import { type Form, readForm } from '../../../http/request.js';
 import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
 import { fieldWalk } from '../../../portals/field-walk.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { saveTabs, type TabErrors, type TabInput, tabOptions } from '../../../portals/tabs.js';
 import { userTypesOf } from '../../../portals/user-types.js';
 import { findUserType } from '../../../portals/web-tabs.js';

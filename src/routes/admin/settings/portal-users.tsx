@@ -6,13 +6,13 @@ import {
   portalUserActionPath,
   portalUsersPath,
 } from '../../../../views/admin/portals/PortalUsersPage.js';
+import { requireManagePortalUsers } from '../../../auth/guards.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { safeBackPath } from '../../../http/request.js';
 import { recentBatches } from '../../../invitations/batches.js';
 import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
-import { requireManagePortalUsers } from '../../../portals/guard.js';
 import {
   type ActionOutcome,
   type ActionRequest,

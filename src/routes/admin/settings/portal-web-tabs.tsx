@@ -1,9 +1,9 @@
 import { type Context, Hono } from 'hono';
 import { WebTabsPage } from '../../../../views/admin/portals/WebTabsPage.js';
+import { requireManagePortals } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { addWebTab, findUserType, listWebTabs, removeWebTab, validateWebTab, type WebTabErrors } from '../../../portals/web-tabs.js';
 
 export const portalWebTabsRoutes = new Hono<AppEnv>();

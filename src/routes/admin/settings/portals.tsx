@@ -4,24 +4,30 @@ import { NewPortal } from '../../../../views/admin/portals/NewPortal.js';
 import { PortalPage, type PortalPageProps } from '../../../../views/admin/portals/PortalPage.js';
 import { PortalsList } from '../../../../views/admin/portals/PortalsList.js';
 import { SummaryPage } from '../../../../views/admin/portals/SummaryPage.js';
+import { guardByPath, requireManagePortals, requireManagePortalUsers } from '../../../auth/guards.js';
 import { deflectedCases } from '../../../cases/suggestions.js';
 import { listModules } from '../../../crm/metadata.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
 import { formValues, readForm } from '../../../http/request.js';
-import { requireManagePortals } from '../../../portals/guard.js';
 import { type PortalSettingsInput, savePortalSettings } from '../../../portals/portal-settings.js';
 import { createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
 import { portalSummary } from '../../../portals/summary.js';
 import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
 import { notFound } from '../record-context.js';
+import { portalAutoInviteRoutes } from './portal-auto-invite.js';
+import { portalInvitationEmailRoutes } from './portal-invitation-email.js';
+import { portalInviteRoutes } from './portal-invites.js';
 import { portalTypeRoutes } from './portal-types.js';
+import { portalUsersRoutes } from './portal-users.js';
 
 export const settingsPortalsRoutes = new Hono<AppEnv>();
 
-settingsPortalsRoutes.use('*', requireManagePortals());
+// Who may use what, by path: a portal's users and its bulk invitations need "manage portal users"; the rest of the configurator "manage portals".
+const PORTAL_USERS_PAGES = new RegExp(`^${PORTALS_PATH}/[^/]+/(users|invite)(/|$)`);
+settingsPortalsRoutes.use('*', guardByPath([[PORTAL_USERS_PAGES, requireManagePortalUsers()]], requireManagePortals()));
 
 const actorOf = (c: Context<AppEnv>) => ({ kind: 'staff' as const, id: c.get('staff')?.id ?? '' });
 const NOTICES = ['created', 'portalSaved', 'typeDeleted'] as const;
@@ -164,4 +170,8 @@ settingsPortalsRoutes.post('/:id/types', async (c) => {
   return renderPortalPage(c, portal, { values, typeErrors: result.errors }, 422);
 });
 
+settingsPortalsRoutes.route('/:id/types/:typeId/auto-invite', portalAutoInviteRoutes);
 settingsPortalsRoutes.route('/:id/types', portalTypeRoutes);
+settingsPortalsRoutes.route('/:id/users', portalUsersRoutes);
+settingsPortalsRoutes.route('/:id/invite', portalInviteRoutes);
+settingsPortalsRoutes.route('/:id/invitation-email', portalInvitationEmailRoutes);
