@@ -56,3 +56,15 @@ export function errorPage(c: Context<AppEnv>, status: ContentfulStatusCode, titl
     body: <ErrorPage view={c.get('view')} title={title} message={message} requestId={requestId} />,
   });
 }
+
+/** The page for an address that names nothing (or nothing this user may reach: the same answer). */
+export function notFound(c: Context<AppEnv>): Promise<Response> {
+  const t = c.get('t');
+  return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+}
+
+/** The page for an action this user may not take. */
+export function forbidden(c: Context<AppEnv>): Promise<Response> {
+  const t = c.get('t');
+  return errorPage(c, 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
+}

@@ -2,25 +2,36 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 
-/** A submitted form as routes read it: a field's first value, all its values, or its file. */
+/** A submitted form (or a query string) as routes read it: a field's first value, all its values, or its file. */
 export type Form = {
   one(name: string): string | undefined;
   all(name: string): string[];
   file(name: string): File | undefined;
+  /** The names the form carries, in order. */
+  names(): string[];
   /** Every text value, in order, as [name, value] pairs (to post a form again, as a review page does). */
   entries(): [string, string][];
 };
 
-/** Reads a submitted form (urlencoded or multipart); one that cannot be parsed reads as empty. */
-export async function readForm(c: Context<AppEnv>): Promise<Form> {
-  const body: Record<string, string | File | (string | File)[]> = await c.req.parseBody({ all: true }).catch(() => ({}));
+function formOf(body: Record<string, string | File | (string | File)[]>): Form {
   const values = (name: string) => [body[name] ?? []].flat();
   return {
     one: (name) => values(name).find((v): v is string => typeof v === 'string'),
     all: (name) => values(name).filter((v): v is string => typeof v === 'string'),
     file: (name) => values(name).find((v): v is File => v instanceof File && v.size > 0),
+    names: () => Object.keys(body),
     entries: () => Object.keys(body).flatMap((name) => values(name).flatMap((v): [string, string][] => (typeof v === 'string' ? [[name, v]] : []))),
   };
+}
+
+/** Reads a submitted form (urlencoded or multipart); one that cannot be parsed reads as empty. */
+export async function readForm(c: Context<AppEnv>): Promise<Form> {
+  return formOf(await c.req.parseBody({ all: true }).catch(() => ({})));
+}
+
+/** The query string read the same way as a form (a GET form's fields). */
+export function queryForm(c: Context<AppEnv>): Form {
+  return formOf(c.req.queries());
 }
 
 /** Reads a submitted form into plain strings, keeping only the named fields. */

@@ -13,8 +13,9 @@ import {
 } from '../../crm/convert.js';
 import { namesFor } from '../../crm/lookups.js';
 import type { AppEnv } from '../../http/env.js';
-import { page } from '../../http/render.js';
-import { forbidden, notFound, timeZoneOf } from './record-context.js';
+import { forbidden, notFound, page } from '../../http/render.js';
+import { readForm } from '../../http/request.js';
+import { timeZoneOf } from './record-context.js';
 
 export const convertRoutes = new Hono<AppEnv>();
 
@@ -81,21 +82,12 @@ type ConvertForm = { account: AccountChoice; deal: DealInput | undefined; values
 
 /** The conversion form: the account choice, and the deal's fields (named `deal_<field>`) when a deal is wanted. */
 async function readConvertForm(c: Context<AppEnv>): Promise<ConvertForm> {
-  let body: Record<string, string | File | (string | File)[]>;
-  try {
-    body = await c.req.parseBody({ all: true });
-  } catch {
-    body = {};
-  }
-  const one = (key: string): string => {
-    const v = body[key];
-    const first = Array.isArray(v) ? v[0] : v;
-    return typeof first === 'string' ? first : '';
-  };
+  const form = await readForm(c);
+  const one = (key: string): string => form.one(key) ?? '';
   const deal: DealInput = {};
-  for (const [key, v] of Object.entries(body)) {
+  for (const key of form.names()) {
     if (!key.startsWith('deal_')) continue;
-    const strings = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+    const strings = form.all(key);
     deal[key.slice('deal_'.length)] = strings.length > 1 ? strings : strings[0];
   }
   const mode = one('account_mode');

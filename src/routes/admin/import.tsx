@@ -21,9 +21,9 @@ import {
 } from '../../crm/import.js';
 import { moduleLabel } from '../../crm/metadata.js';
 import type { AppEnv } from '../../http/env.js';
-import { page } from '../../http/render.js';
+import { forbidden, notFound, page } from '../../http/render.js';
 import { enqueueImport } from '../../jobs/import-job.js';
-import { forbidden, type ModuleContext, moduleContext, notFound } from './record-context.js';
+import { type ModuleContext, moduleContext } from './record-context.js';
 
 /** CSV import into a module: upload, map columns, check, run in the background, follow progress. */
 export const importRoutes = new Hono<AppEnv>();

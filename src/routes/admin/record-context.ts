@@ -4,7 +4,7 @@ import { loadModuleMeta, type ModuleMeta } from '../../crm/metadata.js';
 import { type ModulePermissions, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
 import type { Field } from '../../db/schema.js';
 import type { AppEnv } from '../../http/env.js';
-import { errorPage } from '../../http/render.js';
+import { forbidden, notFound } from '../../http/render.js';
 
 export type ModuleContext = {
   staff: SignedInStaff;
@@ -18,22 +18,11 @@ export type ModuleContext = {
 export async function moduleContext(c: Context<AppEnv>): Promise<ModuleContext | Response> {
   const staff = c.get('staff');
   const { db } = c.get('deps');
-  const t = c.get('t');
   const meta = staff ? await loadModuleMeta(db, c.req.param('module') ?? '') : undefined;
-  if (!staff || !meta) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!staff || !meta) return notFound(c);
   const perms = await modulePermissions(db, staff, meta.module.id);
   if (!perms.view) return forbidden(c);
   return { staff, meta, perms, scope: staffRecordScope(staff, meta.module), base: `/admin/m/${meta.module.api_name}` };
-}
-
-export function forbidden(c: Context<AppEnv>) {
-  const t = c.get('t');
-  return errorPage(c, 403, t('errors:forbiddenTitle'), t('errors:forbidden'));
-}
-
-export function notFound(c: Context<AppEnv>) {
-  const t = c.get('t');
-  return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
 }
 
 /** The user's time zone for reading dates and times typed into forms. */

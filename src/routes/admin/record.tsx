@@ -26,10 +26,10 @@ import { sendDownload } from '../../http/download.js';
 import type { AppEnv } from '../../http/env.js';
 import { isUuid } from '../../http/input.js';
 import { readRecordForm } from '../../http/record-form.js';
-import { errorPage, page } from '../../http/render.js';
+import { errorPage, forbidden, notFound, page } from '../../http/render.js';
 import { formValues } from '../../http/request.js';
 import { showsPrivacy } from '../../privacy/record.js';
-import { forbidden, lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, notFound, timeZoneOf } from './record-context.js';
+import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
 import { autoInviteNotice, portalAccessPanel } from './record-portal.js';
 
 export const recordRoutes = new Hono<AppEnv>();

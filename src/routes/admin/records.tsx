@@ -12,8 +12,8 @@ import { modulePermissions, permissionsByModule, staffLookupScope, staffRecordSc
 import { listFilterFields, staffListPage, staffRecycleBin } from '../../crm/staff-list.js';
 import type { AppEnv } from '../../http/env.js';
 import { readRecordForm } from '../../http/record-form.js';
-import { page } from '../../http/render.js';
-import { forbidden, lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
+import { forbidden, page } from '../../http/render.js';
+import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
 import { autoInviteNotice } from './record-portal.js';
 
 export const recordsRoutes = new Hono<AppEnv>();

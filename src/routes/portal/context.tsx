@@ -9,7 +9,7 @@ import { applyLocale } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { safeBackPath } from '../../http/request.js';
 import { portalBrand } from '../../portals/branding.js';
-import { ownRecordHref, type PortalNav } from '../../portals/portal-nav.js';
+import { ownRecordHref, type PortalNav, portalNav } from '../../portals/portal-nav.js';
 
 /**
  * Every /p/:slug request: the portal (current slugs only; old ones were
@@ -125,4 +125,11 @@ export function portalMessage(c: Context<AppEnv>, status: 200 | 401 | 403 | 404 
       </section>
     ),
   });
+}
+
+/** "Not found" in the portal's own frame, with its tabs: for an address of the portal that names nothing this user reaches. */
+export async function portalNotFound(c: Context<AppEnv>) {
+  const t = c.get('t');
+  const nav = await portalNav(c.get('deps').db, portalOf(c).access);
+  return portalMessage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'), nav);
 }

@@ -1,10 +1,9 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/env.js';
 import { refuseControlCharacters } from '../../http/middleware/control-characters.js';
-import { portalNav } from '../../portals/portal-nav.js';
 import { portalAuthRoutes } from './auth.js';
 import { portalBrandRoutes } from './brand.js';
-import { loadPortal, portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';
+import { loadPortal, portalNotFound, portalOf, portalShell, requirePortalUser } from './context.js';
 import { portalInvitationRoutes } from './invitation.js';
 import { portalPasswordRoutes } from './password.js';
 import { portalPrivacyRoutes } from './privacy.js';
@@ -39,8 +38,4 @@ const signedIn: SurfaceResolver = async (c) => {
 portalRoutes.route('/:slug', portalTabRoutes(signedIn));
 
 // Any other address of a portal is not found in that portal's own frame, never the staff side's.
-portalRoutes.all('/:slug/*', async (c) => {
-  const t = c.get('t');
-  const nav = await portalNav(c.get('deps').db, portalOf(c).access);
-  return portalMessage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'), nav);
-});
+portalRoutes.all('/:slug/*', (c) => portalNotFound(c));

@@ -8,7 +8,7 @@ import { formValues } from '../../http/request.js';
 import { portalNav } from '../../portals/portal-nav.js';
 import { filePortalRequest, portalExportFile, portalPrivacy, portalRequest, setPortalConsent } from '../../privacy/portal.js';
 import type { FileProblem } from '../../privacy/requests.js';
-import { portalMessage, portalOf, portalShell, requirePortalUser } from './context.js';
+import { portalNotFound, portalOf, portalShell, requirePortalUser } from './context.js';
 
 /**
  * The portal's Data privacy page (/p/:slug/privacy): consent per channel,
@@ -19,12 +19,6 @@ export const portalPrivacyRoutes = new Hono<AppEnv>();
 
 portalPrivacyRoutes.use('/:slug/privacy', requirePortalUser());
 portalPrivacyRoutes.use('/:slug/privacy/*', requirePortalUser());
-
-async function notFound(c: Context<AppEnv>) {
-  const t = c.get('t');
-  const nav = await portalNav(c.get('deps').db, portalOf(c).access);
-  return portalMessage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'), nav);
-}
 
 const emptyForm: RequestFormValues = { recordId: '', kind: '', details: '' };
 
@@ -41,7 +35,7 @@ async function privacyPage(
   const p = portalOf(c);
   const db = c.get('deps').db;
   const [data, nav] = await Promise.all([portalPrivacy(db, p.access), portalNav(db, p.access)]);
-  if (!data) return notFound(c);
+  if (!data) return portalNotFound(c);
   const t = c.get('t');
   return page(c, {
     title: `${t('privacy:portal.title')} · ${p.portal.name}`,
@@ -80,7 +74,7 @@ portalPrivacyRoutes.post('/:slug/privacy/consent', async (c) => {
     today: today(c.get('org')?.time_zone ?? 'UTC'),
   });
   if (result.ok) return c.redirect(`${p.base}/privacy?saved=consent`, 303);
-  if (result.status === 404) return notFound(c);
+  if (result.status === 404) return portalNotFound(c);
   if (result.status === 409) return privacyPage(c, { status: 409, notice: 'consentConflict' });
   return privacyPage(c, { status: 422, formError: c.get('t')('privacy:portal.consentInvalid') });
 });
@@ -105,7 +99,7 @@ portalPrivacyRoutes.post('/:slug/privacy/requests', async (c) => {
     language: c.get('lang'),
   });
   if (filed.ok) return c.redirect(`${p.base}/privacy/requests/${filed.request.id}?filed=1`, 303);
-  if (filed.problem === 'subject' && !(await portalPrivacy(db, p.access))) return notFound(c);
+  if (filed.problem === 'subject' && !(await portalPrivacy(db, p.access))) return portalNotFound(c);
   const t = c.get('t');
   const message = t(`privacy:problems.${filed.problem}`);
   const field = problemField[filed.problem];
@@ -116,7 +110,7 @@ portalPrivacyRoutes.get('/:slug/privacy/requests/:id', async (c) => {
   const p = portalOf(c);
   const db = c.get('deps').db;
   const [found, nav] = await Promise.all([portalRequest(db, p.access, c.req.param('id')), portalNav(db, p.access)]);
-  if (!found) return notFound(c);
+  if (!found) return portalNotFound(c);
   const t = c.get('t');
   return page(c, {
     title: `${t('privacy:request.title', { number: found.request.number, kind: t(`privacy:kinds.${found.request.kind}`) })} · ${p.portal.name}`,
@@ -137,6 +131,6 @@ portalPrivacyRoutes.get('/:slug/privacy/requests/:id', async (c) => {
 
 portalPrivacyRoutes.get('/:slug/privacy/requests/:id/archive', async (c) => {
   const file = await portalExportFile(c.get('deps').db, portalOf(c).access, c.req.param('id'));
-  if (!file?.content || !file.filename) return notFound(c);
+  if (!file?.content || !file.filename) return portalNotFound(c);
   return sendDownload(c, { filename: file.filename, content: file.content });
 });

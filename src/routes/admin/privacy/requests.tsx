@@ -6,7 +6,7 @@ import type { RecordInput } from '../../../crm/records.js';
 import type { PrivacyRequestStatus } from '../../../db/schema.js';
 import { sendDownload } from '../../../http/download.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { applyRectification } from '../../../privacy/rectification.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../../../privacy/requests.js';
 import { staffExportFile, staffRequest } from '../../../privacy/staff-request.js';
 import { requestWork } from '../../../privacy/work.js';
-import { notFound, timeZoneOf } from '../record-context.js';
+import { timeZoneOf } from '../record-context.js';
 
 /** Staff's privacy-requests queue and each request's page (/admin/privacy/requests): admins only. */
 export const privacyRequestRoutes = new Hono<AppEnv>();

@@ -2,10 +2,9 @@ import { Hono } from 'hono';
 import { PRIVACY_PATH, PrivacyPage } from '../../../../views/admin/settings/PrivacyPage.js';
 import { requireAdmin } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { setGdprEnabled, setPrivacyContact } from '../../../privacy/compliance.js';
-import { notFound } from '../record-context.js';
 
 export const settingsPrivacyRoutes = new Hono<AppEnv>();
 

@@ -7,8 +7,9 @@ import { purgeField, recordsHoldingValues, removeField, restoreField } from '../
 import { fieldLabel, listModules, type ModuleMeta } from '../../../crm/metadata.js';
 import type { Field } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
-import { type FormBody, labelsFrom, many, notFoundPage, one, queryBody, readBody, settingsModule, valueRowsFrom } from './context.js';
+import { notFound, page } from '../../../http/render.js';
+import { type Form, queryForm, readForm } from '../../../http/request.js';
+import { labelsFrom, settingsModule, valueRowsFrom } from './context.js';
 import { renderModulePage } from './module-page.js';
 
 export const fieldSettingsRoutes = new Hono<AppEnv>();
@@ -40,16 +41,16 @@ function withoutTrailingBlanks(rows: ValueRow[]): ValueRow[] {
 }
 
 /** What the form showed, as submitted; picklist rows keep their stored value and whether locale files name them. */
-function valuesFrom(body: FormBody, existing?: ValueRow[]): FieldFormValues {
+function valuesFrom(body: Form, existing?: ValueRow[]): FieldFormValues {
   const keyed = new Map((existing ?? []).filter((v) => v.keyed).map((v) => [v.value, v]));
   return {
-    type: one(body, 'type') ?? 'text',
+    type: body.one('type') ?? 'text',
     labels: labelsFrom(body, 'label'),
-    required: one(body, 'required') === 'on',
+    required: body.one('required') === 'on',
     values: withoutTrailingBlanks(valueRowsFrom(body).map((r) => keyed.get(r.value) ?? { value: r.value, labels: r.labels })),
-    target: one(body, 'target') ?? '',
-    scale: one(body, 'scale') ?? String(DEFAULT_SCALE),
-    layoutIds: many(body, 'layouts'),
+    target: body.one('target') ?? '',
+    scale: body.one('scale') ?? String(DEFAULT_SCALE),
+    layoutIds: body.all('layouts'),
   };
 }
 
@@ -72,7 +73,7 @@ fieldSettingsRoutes.get('/:module/fields/new', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const parent = parentOf(ctx.meta, c.req.query('parent'));
-  if (parent === 'invalid') return notFoundPage(c);
+  if (parent === 'invalid') return notFound(c);
   const values: FieldFormValues = {
     type: 'text',
     labels: {},
@@ -89,7 +90,7 @@ fieldSettingsRoutes.get('/:module/fields/new', async (c) => {
 fieldSettingsRoutes.get('/:module/fields/options', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
-  const values = valuesFrom(queryBody(c));
+  const values = valuesFrom(queryForm(c));
   const modules = await listModules(c.get('deps').db);
   return page(c, {
     title: c.get('t')('settings:fields.add'),
@@ -102,8 +103,8 @@ fieldSettingsRoutes.get('/:module/fields/options', async (c) => {
 fieldSettingsRoutes.post('/:module/fields', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
-  const body = await readBody(c);
-  const parentId = one(body, 'parent') || undefined;
+  const body = await readForm(c);
+  const parentId = body.one('parent') || undefined;
   const values = valuesFrom(body);
   const result = await addField(c.get('deps').db, ctx.meta, {
     type: values.type,
@@ -126,7 +127,7 @@ fieldSettingsRoutes.get('/:module/fields/:id', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const field = ctx.meta.byId.get(c.req.param('id'));
-  if (!field) return notFoundPage(c);
+  if (!field) return notFound(c);
   return renderForm(c, ctx.meta, { mode: 'edit', field, values: valuesOf(ctx.meta, field), errors: {} });
 });
 
@@ -134,9 +135,9 @@ fieldSettingsRoutes.post('/:module/fields/:id', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const field = ctx.meta.byId.get(c.req.param('id'));
-  if (!field) return notFoundPage(c);
-  const body = await readBody(c);
-  const input = { labels: labelsFrom(body, 'label'), required: one(body, 'required') === 'on', values: valueRowsFrom(body), scale: one(body, 'scale') };
+  if (!field) return notFound(c);
+  const body = await readForm(c);
+  const input = { labels: labelsFrom(body, 'label'), required: body.one('required') === 'on', values: valueRowsFrom(body), scale: body.one('scale') };
   const result = await updateField(c.get('deps').db, ctx.meta, field, input);
   if (!result.ok) {
     const values = { ...valuesFrom(body, valuesOf(ctx.meta, field).values), type: field.type, target: field.options.targetModuleId ?? '' };
@@ -149,7 +150,7 @@ fieldSettingsRoutes.post('/:module/fields/:id/remove', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const field = ctx.meta.byId.get(c.req.param('id'));
-  if (!field) return notFoundPage(c);
+  if (!field) return notFound(c);
   const result = await removeField(c.get('deps').db, ctx.meta, field);
   if (!result.ok) return renderModulePage(c, ctx.meta.module, { problem: result.errors.field, status: 422 });
   return c.redirect(`${ctx.base}?done=fieldRemoved`, 303);
@@ -159,7 +160,7 @@ fieldSettingsRoutes.post('/:module/fields/:id/restore', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const field = await findFieldForAdmin(c.get('deps').db, ctx.meta.module.id, c.req.param('id'));
-  if (!field) return notFoundPage(c);
+  if (!field) return notFound(c);
   await restoreField(c.get('deps').db, ctx.meta, field);
   return c.redirect(`${ctx.base}?done=fieldRestored`, 303);
 });
@@ -169,7 +170,7 @@ fieldSettingsRoutes.get('/:module/fields/:id/purge', async (c) => {
   if (ctx instanceof Response) return ctx;
   const { db } = c.get('deps');
   const field = await findFieldForAdmin(db, ctx.meta.module.id, c.req.param('id'));
-  if (!field?.deleted_at) return notFoundPage(c);
+  if (!field?.deleted_at) return notFound(c);
   const holding = await recordsHoldingValues(db, ctx.meta.module, field);
   const t = c.get('t');
   return page(c, {
@@ -182,7 +183,7 @@ fieldSettingsRoutes.post('/:module/fields/:id/purge', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const field = await findFieldForAdmin(c.get('deps').db, ctx.meta.module.id, c.req.param('id'));
-  if (!field) return notFoundPage(c);
+  if (!field) return notFound(c);
   const result = await purgeField(c.get('deps').db, ctx.meta.module, field);
   if (!result.ok) return renderModulePage(c, ctx.meta.module, { problem: result.errors.field, status: 422 });
   return c.redirect(`${ctx.base}?done=fieldPurged`, 303);

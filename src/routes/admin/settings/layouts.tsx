@@ -16,8 +16,9 @@ import {
 import { labelOf, type ModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { Labels, Layout } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
-import { type FormBody, flashFrom, labelsFrom, notFoundPage, one, readBody, type SettingsModule, settingsModule } from './context.js';
+import { notFound, page } from '../../../http/render.js';
+import { type Form, readForm } from '../../../http/request.js';
+import { flashFrom, labelsFrom, type SettingsModule, settingsModule } from './context.js';
 
 export const layoutSettingsRoutes = new Hono<AppEnv>();
 
@@ -63,29 +64,29 @@ function renderEditor(c: Context<AppEnv>, meta: ModuleMeta, layout: Layout, draf
  * The editor's form as submitted: sections by their index in the form (an
  * existing one carries its id), and for every live field its section index and position.
  */
-function draftFrom(body: FormBody, meta: ModuleMeta, layout: Layout): LayoutDraft {
+function draftFrom(body: Form, meta: ModuleMeta, layout: Layout): LayoutDraft {
   const indexes = new Set<number>();
-  for (const key of Object.keys(body)) {
+  for (const key of body.names()) {
     const m = /^sections\.(\d{1,3})\./.exec(key);
     if (m) indexes.add(Number(m[1]));
   }
   const order = [...indexes].sort((a, b) => a - b);
   const sections: SectionDraft[] = order.map((i) => {
-    const id = one(body, `sections.${i}.id`) || undefined;
+    const id = body.one(`sections.${i}.id`) || undefined;
     const prior = id ? layout.sections.find((s) => s.id === id) : undefined;
     return {
       id: prior?.id,
       labelKey: prior?.labelKey,
       labels: labelsFrom(body, `sections.${i}.label`),
-      remove: one(body, `sections.${i}.remove`) === 'on',
-      position: one(body, `sections.${i}.position`) ?? '',
+      remove: body.one(`sections.${i}.remove`) === 'on',
+      position: body.one(`sections.${i}.position`) ?? '',
     };
   });
   const placements: Record<string, Placement> = {};
   for (const f of meta.fields) {
-    const section = one(body, `field.${f.id}.section`) ?? '';
+    const section = body.one(`field.${f.id}.section`) ?? '';
     const at = order.indexOf(Number(section));
-    placements[f.id] = { section: section === '' ? '' : at >= 0 ? String(at) : 'unknown', position: one(body, `field.${f.id}.position`) ?? '' };
+    placements[f.id] = { section: section === '' ? '' : at >= 0 ? String(at) : 'unknown', position: body.one(`field.${f.id}.position`) ?? '' };
   }
   return { labels: labelsFrom(body, 'label'), sections, placements };
 }
@@ -94,7 +95,7 @@ async function layoutContext(c: Context<AppEnv>): Promise<(SettingsModule & { la
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
   const layout = ctx.meta.layouts.find((l) => l.id === c.req.param('id'));
-  return layout ? { ...ctx, layout } : notFoundPage(c);
+  return layout ? { ...ctx, layout } : notFound(c);
 }
 
 layoutSettingsRoutes.get('/:module/layouts', async (c) => {
@@ -106,7 +107,7 @@ layoutSettingsRoutes.get('/:module/layouts', async (c) => {
 layoutSettingsRoutes.post('/:module/layouts', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
-  const labels = labelsFrom(await readBody(c), 'label');
+  const labels = labelsFrom(await readForm(c), 'label');
   const result = await createLayout(c.get('deps').db, ctx.meta, { labels });
   if (!result.ok) return renderList(c, ctx.meta, { labels, errors: result.errors, status: 422 });
   return c.redirect(`${ctx.base}/layouts/${result.value.id}?done=layoutCreated`, 303);
@@ -121,7 +122,7 @@ layoutSettingsRoutes.get('/:module/layouts/:id', async (c) => {
 layoutSettingsRoutes.post('/:module/layouts/:id', async (c) => {
   const ctx = await layoutContext(c);
   if (ctx instanceof Response) return ctx;
-  const draft = draftFrom(await readBody(c), ctx.meta, ctx.layout);
+  const draft = draftFrom(await readForm(c), ctx.meta, ctx.layout);
   const { input, errors } = layoutInputFromDraft(ctx.meta, draft);
   const result = await updateLayout(c.get('deps').db, ctx.meta, ctx.layout, input, errors);
   if (!result.ok) return renderEditor(c, ctx.meta, ctx.layout, draft, result.errors, 422);

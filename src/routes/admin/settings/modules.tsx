@@ -7,7 +7,8 @@ import { listModules } from '../../../crm/metadata.js';
 import { createCustomModule, type ModuleInput, updateModule } from '../../../crm/module-admin.js';
 import type { AppEnv } from '../../../http/env.js';
 import { page } from '../../../http/render.js';
-import { type FormBody, labelsFrom, one, readBody, SETTINGS_BASE, settingsModule } from './context.js';
+import { type Form, readForm } from '../../../http/request.js';
+import { labelsFrom, SETTINGS_BASE, settingsModule } from './context.js';
 import { fieldSettingsRoutes } from './fields.js';
 import { layoutSettingsRoutes } from './layouts.js';
 import { renderModulePage } from './module-page.js';
@@ -16,8 +17,8 @@ export const moduleSettingsRoutes = new Hono<AppEnv>();
 
 moduleSettingsRoutes.use('*', requireAdmin());
 
-function moduleInput(body: FormBody): ModuleInput {
-  return { singular: labelsFrom(body, 'singular'), plural: labelsFrom(body, 'plural'), sharing: one(body, 'sharing') };
+function moduleInput(body: Form): ModuleInput {
+  return { singular: labelsFrom(body, 'singular'), plural: labelsFrom(body, 'plural'), sharing: body.one('sharing') };
 }
 
 const formValues = (input: ModuleInput): ModuleFormValues => ({ singular: input.singular, plural: input.plural, sharing: input.sharing ?? 'private' });
@@ -35,7 +36,7 @@ moduleSettingsRoutes.get('/new', (c) =>
 );
 
 moduleSettingsRoutes.post('/', async (c) => {
-  const input = moduleInput(await readBody(c));
+  const input = moduleInput(await readForm(c));
   const result = await createCustomModule(c.get('deps').db, input);
   if (!result.ok) {
     return page(c, {
@@ -56,7 +57,7 @@ moduleSettingsRoutes.get('/:module', async (c) => {
 moduleSettingsRoutes.post('/:module', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
-  const input = moduleInput(await readBody(c));
+  const input = moduleInput(await readForm(c));
   const result = await updateModule(c.get('deps').db, ctx.meta.module, input);
   if (!result.ok) return renderModulePage(c, ctx.meta.module, { values: formValues(input), errors: result.errors, status: 422 });
   return c.redirect(`${ctx.base}?done=moduleSaved`, 303);
@@ -65,8 +66,8 @@ moduleSettingsRoutes.post('/:module', async (c) => {
 moduleSettingsRoutes.post('/:module/case-module', async (c) => {
   const ctx = await settingsModule(c);
   if (ctx instanceof Response) return ctx;
-  const body = await readBody(c);
-  const chosen = body.clear ? undefined : (Object.fromEntries(CASE_STATES.map((s) => [s, one(body, `state.${s}`) ?? ''])) as Record<CaseStatus, string>);
+  const body = await readForm(c);
+  const chosen = body.one('clear') ? undefined : (Object.fromEntries(CASE_STATES.map((s) => [s, body.one(`state.${s}`) ?? ''])) as Record<CaseStatus, string>);
   const result = await setCaseConfig(c.get('deps').db, { kind: 'staff', id: c.get('staff')?.id ?? '' }, ctx.meta, chosen);
   if (!result.ok) return renderModulePage(c, ctx.meta.module, { problem: result.error, status: 422 });
   return c.redirect(`${ctx.base}?done=caseModuleSaved#case-module-title`, 303);

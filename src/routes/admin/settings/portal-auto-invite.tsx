@@ -4,12 +4,11 @@ import { requireManagePortals } from '../../../auth/guards.js';
 import { loadModuleMetaById, type ModuleMeta } from '../../../crm/metadata.js';
 import type { Portal, PortalUserType } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { addRule, deleteRule, listRules, ruleFields } from '../../../invitations/auto-invite.js';
 import { findPortal } from '../../../portals/portals.js';
 import { findUserType } from '../../../portals/user-types.js';
-import { notFound } from '../record-context.js';
 
 /** A user type's automatic invitation rules. Mounted under /admin/settings/portals/:id/types/:typeId/auto-invite. */
 export const portalAutoInviteRoutes = new Hono<AppEnv>();

@@ -3,7 +3,7 @@ import { CanvasDesignPage, CanvasModulesPage } from '../../../../views/admin/por
 import { requireManagePortals } from '../../../auth/guards.js';
 import { fieldLabel, listModules, loadModuleMeta, type ModuleMeta } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { type CanvasErrors, cardFields, cardTitles, getCanvasDesign, MAX_SUBTITLES, saveCanvasDesign } from '../../../portals/canvas.js';
 
@@ -49,16 +49,16 @@ function designPage(c: Context<AppEnv>, meta: ModuleMeta, design: Design, opts: 
 
 portalCardsRoutes.get('/:module', async (c) => {
   const meta = await moduleOf(c);
-  const t = c.get('t');
-  if (!meta) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  const _t = c.get('t');
+  if (!meta) return notFound(c);
   return designPage(c, meta, await getCanvasDesign(c.get('deps').db, meta.module.id));
 });
 
 portalCardsRoutes.post('/:module', async (c) => {
   const meta = await moduleOf(c);
-  const t = c.get('t');
+  const _t = c.get('t');
   const staff = c.get('staff');
-  if (!meta || !staff) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!meta || !staff) return notFound(c);
   const form = await formValues(c, ['title', 'subtitle1', 'subtitle2', 'subtitle3', 'badge']);
   const design = {
     titleFieldId: form.title || null,

@@ -3,7 +3,7 @@ import { DashboardPage } from '../../../../views/admin/portals/DashboardPage.js'
 import { requireManagePortals } from '../../../auth/guards.js';
 import { addIndicator, type IndicatorErrors, type IndicatorInput, indicatorOptions, listIndicators, removeIndicator } from '../../../dashboards/indicators.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { findUserType } from '../../../portals/web-tabs.js';
 
@@ -17,7 +17,7 @@ async function render(c: Context<AppEnv>, values: Partial<IndicatorInput>, error
   const db = c.get('deps').db;
   const type = await findUserType(db, c.req.param('type') ?? '');
   const options = type ? await indicatorOptions(db, type.id) : undefined;
-  if (!type || !options) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!type || !options) return notFound(c);
   return page(c, {
     title: t('portalconfig:dashboards.title', { type: type.name, portal: type.portal_name }),
     status,

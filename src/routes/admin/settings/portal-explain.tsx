@@ -4,7 +4,7 @@ import { ExplainPage, type ExplainPickerErrors, RecordMatches, UserMatches } fro
 import { RecordAccessPage } from '../../../../views/admin/portals/RecordAccessPage.js';
 import { requireAdmin } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import {
   explainForUser,
   portalUserChoices,
@@ -113,7 +113,7 @@ portalExplainRoutes.get('/suggest/records', async (c) => {
 portalExplainRoutes.get('/record/:id', async (c) => {
   const t = c.get('t');
   const audience = await portalUsersSeeing(c.get('deps').db, c.req.param('id'));
-  if (!audience) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!audience) return notFound(c);
   return page(c, {
     title: t('portalexplain:record.title'),
     body: <RecordAccessPage view={c.get('view')} base={BASE} audience={audience} />,

@@ -4,7 +4,7 @@ import { FieldPermissionsPage, type FieldWalkPlace } from '../../../../views/adm
 import { requireManagePortals } from '../../../auth/guards.js';
 import { fieldLabel, labelOf, loadModuleMeta, moduleLabel } from '../../../crm/metadata.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { readForm } from '../../../http/request.js';
 import { diffAccess } from '../../../portals/access-diff.js';
 import { type FieldPermissionInput, type FieldPermissionWarning, fieldPermissionGrid, saveFieldPermissions } from '../../../portals/field-permissions.js';
@@ -16,11 +16,6 @@ export const portalFieldsRoutes = new Hono<AppEnv>();
 portalFieldsRoutes.use('*', requireManagePortals());
 
 const BASE = '/admin/settings/portal-fields';
-
-function notFound(c: Context<AppEnv>) {
-  const t = c.get('t');
-  return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
-}
 
 type Found = NonNullable<Awaited<ReturnType<typeof target>>>;
 

@@ -3,7 +3,7 @@ import { InvitationEmailPage, type InvitationEmailPageProps, invitationEmailPath
 import { requireManagePortals } from '../../../auth/guards.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { errorPage, notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { isLanguage, type Language } from '../../../i18n/languages.js';
 import {
@@ -16,7 +16,6 @@ import {
   saveTemplate,
 } from '../../../invitations/templates.js';
 import { findPortal } from '../../../portals/portals.js';
-import { notFound } from '../record-context.js';
 
 /** A portal's invitation email per language. Mounted under /admin/settings/portals/:id/invitation-email. */
 export const portalInvitationEmailRoutes = new Hono<AppEnv>();

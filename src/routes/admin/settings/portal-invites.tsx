@@ -7,7 +7,7 @@ import { loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../../crm/m
 import { modulePermissions } from '../../../crm/staff-access.js';
 import type { InvitationBatch, Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { readForm } from '../../../http/request.js';
 import { allBatchResults, batchProgress, findBatch, listBatchResults, MAX_BATCH, startBatch } from '../../../invitations/batches.js';
 import { candidateEmailField, countCandidates, listCandidates } from '../../../invitations/candidates.js';
@@ -17,7 +17,6 @@ import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import { findPortal } from '../../../portals/portals.js';
 import { type UserTypeWithCounts, userTypesOf } from '../../../portals/user-types.js';
 import { confirmPage } from '../confirm.js';
-import { notFound } from '../record-context.js';
 
 /** Inviting many records of a portal's user type at once. Mounted at /admin/settings/portals/:id/invite. */
 export const portalInviteRoutes = new Hono<AppEnv>();

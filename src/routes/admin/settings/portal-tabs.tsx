@@ -4,7 +4,7 @@ import { TabsPage } from '../../../../views/admin/portals/TabsPage.js';
 import { requireManagePortals } from '../../../auth/guards.js';
 import type { Database } from '../../../db/database.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { type Form, readForm } from '../../../http/request.js';
 import { LANGUAGES } from '../../../i18n/languages.js';
 import { type AccessDiff, diffAccess } from '../../../portals/access-diff.js';
@@ -43,7 +43,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
   const db = c.get('deps').db;
   const type = await findUserType(db, c.req.param('type') ?? '');
   const options = type ? await tabOptions(db, type.id) : undefined;
-  if (!type || !options) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!type || !options) return notFound(c);
   const types = (await userTypesOf(db, [type.portal_id])).map(({ id, name }) => ({ id, name }));
   return page(c, {
     title: t('portaltabs:title', { type: type.name, portal: type.portal_name }),

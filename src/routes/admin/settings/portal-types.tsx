@@ -3,13 +3,12 @@ import { PORTALS_PATH } from '../../../../views/admin/portals/messages.js';
 import { UserTypePage, type UserTypePageProps } from '../../../../views/admin/portals/UserTypePage.js';
 import type { Portal, PortalUserType } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import { findPortal } from '../../../portals/portals.js';
 import { deleteUserType, findUserType, saveUserTypeSettings, transferTargets, userTypesOf } from '../../../portals/user-types.js';
 import { confirmPage } from '../confirm.js';
-import { notFound } from '../record-context.js';
 
 /** A portal's user type: its settings, and its deletion. Mounted under /admin/settings/portals/:id/types. */
 export const portalTypeRoutes = new Hono<AppEnv>();

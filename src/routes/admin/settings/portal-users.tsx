@@ -9,8 +9,8 @@ import {
 import { requireManagePortalUsers } from '../../../auth/guards.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
-import { safeBackPath } from '../../../http/request.js';
+import { notFound, page } from '../../../http/render.js';
+import { readForm, safeBackPath } from '../../../http/request.js';
 import { recentBatches } from '../../../invitations/batches.js';
 import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
 import {
@@ -26,8 +26,6 @@ import { isPortalUserStatus, listPortalUsers, typesOfPortal } from '../../../por
 import { findPortal } from '../../../portals/portals.js';
 import { userTypesOf } from '../../../portals/user-types.js';
 import { confirmPage } from '../confirm.js';
-import { notFound } from '../record-context.js';
-import { many, one, readBody } from './context.js';
 
 /** A portal's users and what staff do to them. Mounted under /admin/settings/portals/:id/users. */
 export const portalUsersRoutes = new Hono<AppEnv>();
@@ -161,15 +159,15 @@ portalUsersRoutes.post('/bulk', async (c) => {
   const portal = await portalOf(c);
   if (!portal) return notFound(c);
   const t = c.get('t');
-  const body = await readBody(c);
-  const action = one(body, 'action');
-  const ids = many(body, 'ids');
+  const body = await readForm(c);
+  const action = body.one('action');
+  const ids = body.all('ids');
   if (!isPortalUserAction(action)) return render(c, portal, { error: t('portalusers:bulk.chooseAction') }, 422);
   if (ids.length === 0) return render(c, portal, { error: t('portalusers:bulk.noneSelected') }, 422);
-  if (action === 'change_type' && !one(body, 'toType')) return render(c, portal, { error: t('portalusers:bulk.chooseType') }, 422);
-  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: ids, toTypeId: one(body, 'toType') };
-  const fields: [string, string][] = [['action', action], ['toType', one(body, 'toType') ?? ''], ...ids.map((id): [string, string] => ['ids', id])];
-  const results = await actOrConfirm(c, req, one(body, 'confirm') === '1', {
+  if (action === 'change_type' && !body.one('toType')) return render(c, portal, { error: t('portalusers:bulk.chooseType') }, 422);
+  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: ids, toTypeId: body.one('toType') };
+  const fields: [string, string][] = [['action', action], ['toType', body.one('toType') ?? ''], ...ids.map((id): [string, string] => ['ids', id])];
+  const results = await actOrConfirm(c, req, body.one('confirm') === '1', {
     action: `${portalUsersPath(portal.id)}/bulk`,
     fields,
     cancelHref: portalUsersPath(portal.id),
@@ -182,14 +180,14 @@ portalUsersRoutes.post('/:userId/:action', async (c) => {
   const portal = await portalOf(c);
   const action = actionOfSegment(c.req.param('action'));
   if (!portal || !action) return notFound(c);
-  const body = await readBody(c);
+  const body = await readForm(c);
   const userId = c.req.param('userId');
-  const back = one(body, 'back');
-  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: [userId], toTypeId: one(body, 'toType') };
-  const results = await actOrConfirm(c, req, one(body, 'confirm') === '1', {
+  const back = body.one('back');
+  const req = { staffId: c.get('staff')?.id ?? '', portalId: portal.id, action, userIds: [userId], toTypeId: body.one('toType') };
+  const results = await actOrConfirm(c, req, body.one('confirm') === '1', {
     action: portalUserActionPath(portal.id, userId, action),
     fields: [
-      ['toType', one(body, 'toType') ?? ''],
+      ['toType', body.one('toType') ?? ''],
       ['back', back ?? ''],
     ],
     cancelHref: back ? safeBackPath(back, portalUsersPath(portal.id)) : portalUsersPath(portal.id),

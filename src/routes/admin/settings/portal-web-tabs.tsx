@@ -2,7 +2,7 @@ import { type Context, Hono } from 'hono';
 import { WebTabsPage } from '../../../../views/admin/portals/WebTabsPage.js';
 import { requireManagePortals } from '../../../auth/guards.js';
 import type { AppEnv } from '../../../http/env.js';
-import { errorPage, page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { addWebTab, findUserType, listWebTabs, removeWebTab, validateWebTab, type WebTabErrors } from '../../../portals/web-tabs.js';
 
@@ -12,7 +12,7 @@ portalWebTabsRoutes.use('*', requireManagePortals());
 async function render(c: Context<AppEnv>, values: { name?: string | undefined; url?: string | undefined }, errors: WebTabErrors, status: 200 | 422 = 200) {
   const t = c.get('t');
   const type = await findUserType(c.get('deps').db, c.req.param('type') ?? '');
-  if (!type) return errorPage(c, 404, t('errors:notFound.title'), t('errors:notFound.message'));
+  if (!type) return notFound(c);
   const tabs = await listWebTabs(c.get('deps').db, type.id);
   return page(c, {
     title: t('portalconfig:webTabs.title', { type: type.name, portal: type.portal_name }),

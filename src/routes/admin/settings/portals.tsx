@@ -9,14 +9,14 @@ import { deflectedCases } from '../../../cases/suggestions.js';
 import { listModules } from '../../../crm/metadata.js';
 import type { Portal } from '../../../db/schema.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues, readForm } from '../../../http/request.js';
 import { type PortalSettingsInput, savePortalSettings } from '../../../portals/portal-settings.js';
 import { createPortal, findPortal, listPortals, MAX_PORTALS, oldSlugs, slugMessage } from '../../../portals/portals.js';
 import { slugAvailability } from '../../../portals/slugs.js';
 import { portalSummary } from '../../../portals/summary.js';
 import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
-import { notFound } from '../record-context.js';
+
 import { portalAutoInviteRoutes } from './portal-auto-invite.js';
 import { portalInvitationEmailRoutes } from './portal-invitation-email.js';
 import { portalInviteRoutes } from './portal-invites.js';

@@ -15,9 +15,8 @@ import {
 } from '../../../crm/profiles.js';
 import type { ModulePermissions } from '../../../crm/staff-access.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { forbidden, notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
-import { forbidden, notFound } from '../record-context.js';
 
 export const settingsProfilesRoutes = new Hono<AppEnv>();
 

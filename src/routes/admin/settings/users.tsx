@@ -20,11 +20,10 @@ import {
 } from '../../../auth/staff-admin.js';
 import { listProfiles } from '../../../crm/profiles.js';
 import type { AppEnv } from '../../../http/env.js';
-import { page } from '../../../http/render.js';
+import { notFound, page } from '../../../http/render.js';
 import { formValues } from '../../../http/request.js';
 import { isLanguage } from '../../../i18n/languages.js';
 import type { FieldErrors } from '../../../org/setup-input.js';
-import { notFound } from '../record-context.js';
 
 export const settingsUsersRoutes = new Hono<AppEnv>();
 
