@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { snapshotFor } from '../db/config-snapshot.js';
+import { type CursorValue, decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { CrmRecord, Field } from '../db/schema.js';
-import { isUuid } from '../http/input.js';
 import type { ModuleMeta } from './metadata.js';
 import type { Scope } from './records.js';
 
@@ -82,7 +82,7 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
   const numeric = field?.type === 'number' || field?.type === 'decimal' || field?.type === 'currency' || field?.type === 'percent';
   const kind = sort === 'created' || sort === 'updated' || sort === 'deleted' ? 'date' : numeric ? 'number' : 'text';
   // A cursor whose value is not of the sort's type (edited by hand, or from another sort) starts again at the first page.
-  const cursor = query.after ? cursorFor(decodeCursor(query.after), kind, field !== undefined) : undefined;
+  const cursor = query.after ? cursorFor(decodeListCursor(query.after), kind, field !== undefined) : undefined;
   if (cursor) {
     const op = dir === 'asc' ? sql`>` : sql`<`;
     const value = cursor.v;
@@ -147,16 +147,12 @@ export async function listRecords(db: Database, meta: ModuleMeta, scope: Scope, 
   const last = page.at(-1);
   const next =
     rows.length > limit && last
-      ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.toISOString() : (last.sort_value ?? null), last.id)
+      ? encodeCursor(last.sort_value instanceof Date ? last.sort_value.toISOString() : ((last.sort_value ?? null) as CursorValue), last.id)
       : undefined;
   return { records: page.map(({ sort_value: _, ...r }) => r as CrmRecord), next, sort, dir };
 }
 
 type Cursor = { v: string | number | null; id: string };
-
-function encodeCursor(v: unknown, id: string): string {
-  return Buffer.from(JSON.stringify({ v, id })).toString('base64url');
-}
 
 /** The cursor with its value as the sort compares it (a time, a number, a text), or undefined when it cannot be one. */
 function cursorFor(c: Cursor | undefined, kind: 'date' | 'number' | 'text', nullable: boolean): { v: Date | number | string | null; id: string } | undefined {
@@ -173,15 +169,9 @@ function cursorFor(c: Cursor | undefined, kind: 'date' | 'number' | 'text', null
   return typeof c.v === 'string' ? { v: c.v, id: c.id } : undefined;
 }
 
-function decodeCursor(text: string): Cursor | undefined {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as Cursor;
-    if (typeof c.id !== 'string' || !isUuid(c.id)) return undefined;
-    if (c.v !== null && typeof c.v !== 'string' && typeof c.v !== 'number') return undefined;
-    return c;
-  } catch {
-    return undefined;
-  }
+function decodeListCursor(text: string): Cursor | undefined {
+  const c = decodeCursor(text);
+  return c && { v: c.value, id: c.id };
 }
 
 /** Lookup fields of other modules that point at this module: the related lists of its records. */

@@ -3,6 +3,7 @@ import type { SignedInStaff } from '../auth/staff.js';
 import { searchQuery } from '../crm/list.js';
 import type { ModuleMeta } from '../crm/metadata.js';
 import { staffRecordScope } from '../crm/staff-access.js';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
 import type { DB, Field } from '../db/schema.js';
@@ -147,15 +148,9 @@ export async function reachableRecordIds(db: Database, staff: SignedInStaff, met
 }
 
 /** A keyset cursor on (lower(name), id), opaque in URLs. */
-export function encodeNameCursor(name: string, id: string): string {
-  return Buffer.from(JSON.stringify({ name, id })).toString('base64url');
-}
+export const encodeNameCursor = (name: string, id: string): string => encodeCursor(name, id);
 
 export function decodeNameCursor(text: string): { name: string; id: string } | undefined {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as { name?: unknown; id?: unknown };
-    return typeof c.name === 'string' && typeof c.id === 'string' && isUuid(c.id) ? { name: c.name, id: c.id } : undefined;
-  } catch {
-    return undefined;
-  }
+  const c = decodeCursor(text);
+  return c && typeof c.value === 'string' ? { name: c.value, id: c.id } : undefined;
 }

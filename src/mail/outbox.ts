@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { fromKysely, type PgBoss } from 'pg-boss';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { DB, OutboxEmail } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
@@ -80,14 +81,14 @@ export async function listOutbox(db: Database, after?: string, limit = 50): Prom
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
-  const cursor = after ? decodeCursor(after) : undefined;
+  const cursor = after ? decodeOutboxCursor(after) : undefined;
   if (cursor) {
     q = q.where((eb) => eb.or([eb('created_at', '<', cursor.at), eb.and([eb('created_at', '=', cursor.at), eb('id', '<', cursor.id)])]));
   }
   const rows = await q.execute();
   const emails = rows.slice(0, limit);
   const last = emails.at(-1);
-  return { emails, next: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : undefined };
+  return { emails, next: rows.length > limit && last ? encodeCursor(last.created_at.toISOString(), last.id) : undefined };
 }
 
 export function getOutboxEmail(db: Database, id: string): Promise<OutboxEmail | undefined> {
@@ -95,15 +96,11 @@ export function getOutboxEmail(db: Database, id: string): Promise<OutboxEmail | 
   return db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-function encodeCursor(at: Date, id: string) {
-  return Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } | undefined {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!iso || !id || !isUuid(id)) return undefined;
-  const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? undefined : { at, id };
+/** The outbox's cursor: a message's time and id. */
+function decodeOutboxCursor(text: string): { at: Date; id: string } | undefined {
+  const c = decodeCursor(text);
+  const at = typeof c?.value === 'string' ? new Date(c.value) : undefined;
+  return c && at && !Number.isNaN(at.getTime()) ? { at, id: c.id } : undefined;
 }
 
 /** Links that act for a person (an invitation, a password reset): whoever opens one can take over the account. */

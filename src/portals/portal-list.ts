@@ -14,9 +14,9 @@ import { type CaseStatus, caseSetup } from '../cases/status.js';
 import type { StoredValue } from '../crm/field-types.js';
 import { collectLookupIds } from '../crm/lookups.js';
 import { layoutSections, type ModuleMeta } from '../crm/metadata.js';
+import { decodeCursor, encodeCursor } from '../db/cursor.js';
 import type { Database } from '../db/database.js';
 import type { Field } from '../db/schema.js';
-import { isUuid } from '../http/input.js';
 import { type CanvasDesign, getCanvasDesign } from './canvas.js';
 import { type LookupTargets, lookupTargets, MAX_SEARCH_WORDS, pageActions, type RecordHref, SEARCHABLE, scopeField, tabModule } from './portal-pages.js';
 
@@ -79,21 +79,10 @@ export function listQueryOf(query: Record<string, string>): PortalListQuery {
   };
 }
 
-export function encodeCursor(c: { value: string | null; id: string }): string {
-  return Buffer.from(JSON.stringify([c.value, c.id])).toString('base64url');
-}
-
-export function decodeCursor(raw: string | undefined): { value: string | null; id: string } | undefined {
-  if (!raw || raw.length > 600) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 2) return undefined;
-    const [value, id] = parsed as unknown[];
-    if (typeof id !== 'string' || !isUuid(id) || (value !== null && typeof value !== 'string')) return undefined;
-    return { value, id };
-  } catch {
-    return undefined;
-  }
+/** A tab list's cursor: the sort field's text (or null) and the record's id. */
+function decodeListCursor(raw: string | undefined): { value: string | null; id: string } | undefined {
+  const c = decodeCursor(raw);
+  return c && typeof c.value !== 'number' ? { value: c.value, id: c.id } : undefined;
 }
 
 /**
@@ -158,7 +147,7 @@ export async function portalList(
   const q = (opts.q ?? '').trim().slice(0, 200);
   const words = q.split(/\s+/).filter(Boolean).slice(0, MAX_SEARCH_WORDS);
   const narrowing = { words, searchIn, filters };
-  const after = refused ? undefined : decodeCursor(opts.after);
+  const after = refused ? undefined : decodeListCursor(opts.after);
 
   const setup = caseSetup(meta);
   const statusField = setup ? filterFields.find((f) => f.id === setup.status.id) : undefined;
@@ -202,7 +191,7 @@ export async function portalList(
     statusField,
     rows,
     total,
-    next: page.next ? encodeCursor(page.next) : undefined,
+    next: page.next ? encodeCursor(page.next.value, page.next.id) : undefined,
     names,
   };
 }
