@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DB, Field, FieldOptions, Module } from '../db/schema.js';
 import type { Outcome } from './admin-labels.js';
-import type { ModuleMeta } from './metadata.js';
+import { defaultLayoutOf, type ModuleMeta } from './metadata.js';
 
 /** Where a removed field stood in each layout, so restoring puts it back there. */
 type Placement = { layoutId: string; sectionId: string; index: number };
@@ -83,7 +83,7 @@ export async function restoreField(db: Database, meta: ModuleMeta, field: Field)
             .where('id', '=', layout.id)
             .execute();
       }
-      const fallback = layouts.find((l) => l.is_default) ?? layouts[0];
+      const fallback = defaultLayoutOf(layouts);
       if (!placed && fallback) {
         const sections = fallback.sections.length > 0 ? fallback.sections : [{ id: randomUUID(), labelKey: 'crm:sections.details', fields: [] }];
         const last = sections.length - 1;

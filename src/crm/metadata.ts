@@ -24,6 +24,11 @@ export function listModules(db: Database): Promise<Module[]> {
   return db.selectFrom('modules').selectAll().where('deleted_at', 'is', null).orderBy('position').orderBy('api_name').execute();
 }
 
+/** A module's default layout among its live layouts: the one marked default, else the first. */
+export function defaultLayoutOf<L extends { is_default: boolean }>(layouts: L[]): L | undefined {
+  return layouts.find((l) => l.is_default) ?? layouts[0];
+}
+
 export async function loadModuleMeta(db: Database, apiName: string): Promise<ModuleMeta | undefined> {
   const snapshot = snapshotFor(db);
   if (snapshot) return snapshot.byApiName.get(apiName);
@@ -63,7 +68,7 @@ export function buildMeta(module: Module, fields: Field[], layouts: Layout[]): M
     byName: new Map(top.map((f) => [f.api_name, f])),
     children,
     layouts,
-    defaultLayout: layouts.find((l) => l.is_default) ?? layouts[0],
+    defaultLayout: defaultLayoutOf(layouts),
   };
 }
 
