@@ -1,12 +1,15 @@
 import { type Context, Hono } from 'hono';
 import { InboundList, OutboxDetail, OutboxList } from '../../../views/admin/OutboxPages.js';
 import { audit } from '../../audit/audit.js';
+import { requireAdmin } from '../../auth/guards.js';
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { listInboundMail } from '../../mail/inbound-log.js';
 import { getOutboxEmail, hasSecretLinks, listOutbox, withoutSecretLinks } from '../../mail/outbox.js';
 
 export const outboxRoutes = new Hono<AppEnv>();
+// Emails hold personal links (invitations, password resets): administrators only.
+outboxRoutes.use('*', requireAdmin());
 
 outboxRoutes.get('/', async (c) => {
   const { db, config } = c.get('deps');

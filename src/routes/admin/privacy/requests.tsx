@@ -21,7 +21,7 @@ import {
 } from '../../../privacy/requests.js';
 import { staffExportFile, staffRequest } from '../../../privacy/staff-request.js';
 import { requestWork } from '../../../privacy/work.js';
-import { timeZoneOf } from '../record-context.js';
+import { timeZoneOf } from '../records/context.js';
 
 /** Staff's privacy-requests queue and each request's page (/admin/privacy/requests): admins only. */
 export const privacyRequestRoutes = new Hono<AppEnv>();

@@ -1,20 +1,20 @@
 import { type Context, Hono } from 'hono';
 import type { Child } from 'hono/jsx';
-import { PortalAccessPanel, type PortalAccessPanelProps } from '../../../views/admin/records/PortalAccessPanel.js';
-import type { ModuleMeta } from '../../crm/metadata.js';
-import { findRecord, type RecordData } from '../../crm/records.js';
-import type { CrmRecord } from '../../db/schema.js';
-import type { AppEnv } from '../../http/env.js';
-import { errorPage, forbidden, notFound } from '../../http/render.js';
-import { formValues } from '../../http/request.js';
-import { autoInviteQueued } from '../../invitations/auto-invite.js';
-import { type InviteDeps, inviteRecord } from '../../invitations/invite.js';
-import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../invitations/reasons.js';
-import { emptyTabsNotice, emptyTabsOf } from '../../portals/empty-tabs.js';
-import { ACTION_REFUSALS, type ActionRefusal, isPortalUserAction } from '../../portals/portal-user-actions.js';
-import { mayManagePortalUsers, type PortalUserRow, portalUserOfRecord, type TypeChoice, typesForModule } from '../../portals/portal-users.js';
-import { confirmPage } from './confirm.js';
-import { moduleContext } from './record-context.js';
+import { PortalAccessPanel, type PortalAccessPanelProps } from '../../../../views/admin/records/PortalAccessPanel.js';
+import type { ModuleMeta } from '../../../crm/metadata.js';
+import { findRecord, type RecordData } from '../../../crm/records.js';
+import type { CrmRecord } from '../../../db/schema.js';
+import type { AppEnv } from '../../../http/env.js';
+import { errorPage, forbidden, notFound } from '../../../http/render.js';
+import { formValues } from '../../../http/request.js';
+import { autoInviteQueued } from '../../../invitations/auto-invite.js';
+import { type InviteDeps, inviteRecord } from '../../../invitations/invite.js';
+import { emailField, emailOf, FAILURE_REASONS, type FailureReason } from '../../../invitations/reasons.js';
+import { emptyTabsNotice, emptyTabsOf } from '../../../portals/empty-tabs.js';
+import { ACTION_REFUSALS, type ActionRefusal, isPortalUserAction } from '../../../portals/portal-user-actions.js';
+import { mayManagePortalUsers, type PortalUserRow, portalUserOfRecord, type TypeChoice, typesForModule } from '../../../portals/portal-users.js';
+import { confirmPage } from '../confirm.js';
+import { moduleContext } from './context.js';
 
 // A record's portal access, on its page: the portal user it is, or its single
 // invitation. Automatic invitations queued by a staff save are announced here too.

@@ -1,5 +1,5 @@
 import { type Context, Hono } from 'hono';
-import { AlreadyConverted, ConvertLead } from '../../../views/admin/records/ConvertLead.js';
+import { AlreadyConverted, ConvertLead } from '../../../../views/admin/records/ConvertLead.js';
 import {
   type AccountChoice,
   type ConversionErrors,
@@ -10,12 +10,12 @@ import {
   conversionSetup,
   convertLead,
   type DealInput,
-} from '../../crm/convert.js';
-import { namesFor } from '../../crm/lookups.js';
-import type { AppEnv } from '../../http/env.js';
-import { forbidden, notFound, page } from '../../http/render.js';
-import { readForm } from '../../http/request.js';
-import { timeZoneOf } from './record-context.js';
+} from '../../../crm/convert.js';
+import { namesFor } from '../../../crm/lookups.js';
+import type { AppEnv } from '../../../http/env.js';
+import { forbidden, notFound, page } from '../../../http/render.js';
+import { readForm } from '../../../http/request.js';
+import { timeZoneOf } from './context.js';
 
 export const convertRoutes = new Hono<AppEnv>();
 

@@ -17,11 +17,11 @@ import { slugAvailability } from '../../../portals/slugs.js';
 import { portalSummary } from '../../../portals/summary.js';
 import { addUserType, baseModuleChoices, userTypesOf } from '../../../portals/user-types.js';
 
-import { portalAutoInviteRoutes } from './portal-auto-invite.js';
-import { portalInvitationEmailRoutes } from './portal-invitation-email.js';
-import { portalInviteRoutes } from './portal-invites.js';
-import { portalTypeRoutes } from './portal-types.js';
-import { portalUsersRoutes } from './portal-users.js';
+import { portalAutoInviteRoutes } from './auto-invite.js';
+import { portalInvitationEmailRoutes } from './invitation-email.js';
+import { portalInviteRoutes } from './invites.js';
+import { portalTypeRoutes } from './types.js';
+import { portalUsersRoutes } from './users.js';
 
 export const settingsPortalsRoutes = new Hono<AppEnv>();
 

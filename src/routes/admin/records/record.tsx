@@ -1,14 +1,14 @@
 import { type Context, Hono } from 'hono';
-import { RecordPrivacyPanel } from '../../../views/admin/privacy/RecordPrivacy.js';
-import { RecordDetail, type RecordFormEcho } from '../../../views/admin/records/RecordDetail.js';
-import { RecordForm } from '../../../views/admin/records/RecordForm.js';
-import { notifyCustomer, notifyStatusChange } from '../../cases/notifications.js';
-import { isCaseModule } from '../../cases/status.js';
-import { replyInbox } from '../../config.js';
-import { collectLookupIds, namesFor } from '../../crm/lookups.js';
-import { layoutFor, layoutSections } from '../../crm/metadata.js';
-import { ATTACHMENT_MAX_BYTES, addAttachment, addNote, findAttachment, noteProblem } from '../../crm/notes.js';
-import { recordFlash, staffRecordPage } from '../../crm/record-page.js';
+import { RecordPrivacyPanel } from '../../../../views/admin/privacy/RecordPrivacy.js';
+import { RecordDetail, type RecordFormEcho } from '../../../../views/admin/records/RecordDetail.js';
+import { RecordForm } from '../../../../views/admin/records/RecordForm.js';
+import { notifyCustomer, notifyStatusChange } from '../../../cases/notifications.js';
+import { isCaseModule } from '../../../cases/status.js';
+import { replyInbox } from '../../../config.js';
+import { collectLookupIds, namesFor } from '../../../crm/lookups.js';
+import { layoutFor, layoutSections } from '../../../crm/metadata.js';
+import { ATTACHMENT_MAX_BYTES, addAttachment, addNote, findAttachment, noteProblem } from '../../../crm/notes.js';
+import { recordFlash, staffRecordPage } from '../../../crm/record-page.js';
 import {
   findRecord,
   moveToRecycleBin,
@@ -19,18 +19,18 @@ import {
   setRecordState,
   updateRecord,
   validateRecordInput,
-} from '../../crm/records.js';
-import { type RecordAccess, staffLookupScope, staffRecordAccess } from '../../crm/staff-access.js';
-import type { CrmRecord, RecordState } from '../../db/schema.js';
-import { sendDownload } from '../../http/download.js';
-import type { AppEnv } from '../../http/env.js';
-import { isUuid } from '../../http/input.js';
-import { readRecordForm } from '../../http/record-form.js';
-import { errorPage, forbidden, notFound, page } from '../../http/render.js';
-import { formValues } from '../../http/request.js';
-import { showsPrivacy } from '../../privacy/record.js';
-import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
-import { autoInviteNotice, portalAccessPanel } from './record-portal.js';
+} from '../../../crm/records.js';
+import { type RecordAccess, staffLookupScope, staffRecordAccess } from '../../../crm/staff-access.js';
+import type { CrmRecord, RecordState } from '../../../db/schema.js';
+import { sendDownload } from '../../../http/download.js';
+import type { AppEnv } from '../../../http/env.js';
+import { isUuid } from '../../../http/input.js';
+import { readRecordForm } from '../../../http/record-form.js';
+import { errorPage, forbidden, notFound, page } from '../../../http/render.js';
+import { formValues } from '../../../http/request.js';
+import { showsPrivacy } from '../../../privacy/record.js';
+import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './context.js';
+import { autoInviteNotice, portalAccessPanel } from './portal-access.js';
 
 export const recordRoutes = new Hono<AppEnv>();
 

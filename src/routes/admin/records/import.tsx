@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
-import { MappingPage } from '../../../views/admin/import/MappingPage.js';
-import { ImportProgress, ProgressPage } from '../../../views/admin/import/ProgressPage.js';
-import { ReportPage } from '../../../views/admin/import/ReportPage.js';
-import { UploadPage } from '../../../views/admin/import/UploadPage.js';
+import { MappingPage } from '../../../../views/admin/import/MappingPage.js';
+import { ImportProgress, ProgressPage } from '../../../../views/admin/import/ProgressPage.js';
+import { ReportPage } from '../../../../views/admin/import/ReportPage.js';
+import { UploadPage } from '../../../../views/admin/import/UploadPage.js';
 import {
   createImport,
   findImport,
@@ -18,12 +18,12 @@ import {
   startImport,
   suggestMapping,
   validateImport,
-} from '../../crm/import.js';
-import { moduleLabel } from '../../crm/metadata.js';
-import type { AppEnv } from '../../http/env.js';
-import { forbidden, notFound, page } from '../../http/render.js';
-import { enqueueImport } from '../../jobs/import-job.js';
-import { type ModuleContext, moduleContext } from './record-context.js';
+} from '../../../crm/import.js';
+import { moduleLabel } from '../../../crm/metadata.js';
+import type { AppEnv } from '../../../http/env.js';
+import { forbidden, notFound, page } from '../../../http/render.js';
+import { enqueueImport } from '../../../jobs/import-job.js';
+import { type ModuleContext, moduleContext } from './context.js';
 
 /** CSV import into a module: upload, map columns, check, run in the background, follow progress. */
 export const importRoutes = new Hono<AppEnv>();

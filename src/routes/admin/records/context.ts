@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
-import type { SignedInStaff } from '../../auth/staff.js';
-import { loadModuleMeta, type ModuleMeta } from '../../crm/metadata.js';
-import { type ModulePermissions, modulePermissions, staffRecordScope } from '../../crm/staff-access.js';
-import type { Field } from '../../db/schema.js';
-import type { AppEnv } from '../../http/env.js';
-import { forbidden, notFound } from '../../http/render.js';
+import type { SignedInStaff } from '../../../auth/staff.js';
+import { loadModuleMeta, type ModuleMeta } from '../../../crm/metadata.js';
+import { type ModulePermissions, modulePermissions, staffRecordScope } from '../../../crm/staff-access.js';
+import type { Field } from '../../../db/schema.js';
+import type { AppEnv } from '../../../http/env.js';
+import { forbidden, notFound } from '../../../http/render.js';
 
 export type ModuleContext = {
   staff: SignedInStaff;

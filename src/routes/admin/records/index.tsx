@@ -1,20 +1,20 @@
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { ModuleIndex } from '../../../views/admin/records/ModuleIndex.js';
-import { RecordForm } from '../../../views/admin/records/RecordForm.js';
-import { RecordList } from '../../../views/admin/records/RecordList.js';
-import { RecycleBin } from '../../../views/admin/records/RecycleBin.js';
-import { type ListQuery, listRecords } from '../../crm/list.js';
-import { collectLookupIds, namesFor, pickableLookups } from '../../crm/lookups.js';
-import { layoutFor, layoutSections, listModules, loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../crm/metadata.js';
-import { createRecord, findRecord, type RecordData, validateRecordInput } from '../../crm/records.js';
-import { modulePermissions, permissionsByModule, staffLookupScope, staffRecordScope } from '../../crm/staff-access.js';
-import { listFilterFields, staffListPage, staffRecycleBin } from '../../crm/staff-list.js';
-import type { AppEnv } from '../../http/env.js';
-import { readRecordForm } from '../../http/record-form.js';
-import { forbidden, page } from '../../http/render.js';
-import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './record-context.js';
-import { autoInviteNotice } from './record-portal.js';
+import { ModuleIndex } from '../../../../views/admin/records/ModuleIndex.js';
+import { RecordForm } from '../../../../views/admin/records/RecordForm.js';
+import { RecordList } from '../../../../views/admin/records/RecordList.js';
+import { RecycleBin } from '../../../../views/admin/records/RecycleBin.js';
+import { type ListQuery, listRecords } from '../../../crm/list.js';
+import { collectLookupIds, namesFor, pickableLookups } from '../../../crm/lookups.js';
+import { layoutFor, layoutSections, listModules, loadModuleMetaById, type ModuleMeta, moduleLabel } from '../../../crm/metadata.js';
+import { createRecord, findRecord, type RecordData, validateRecordInput } from '../../../crm/records.js';
+import { modulePermissions, permissionsByModule, staffLookupScope, staffRecordScope } from '../../../crm/staff-access.js';
+import { listFilterFields, staffListPage, staffRecycleBin } from '../../../crm/staff-list.js';
+import type { AppEnv } from '../../../http/env.js';
+import { readRecordForm } from '../../../http/record-form.js';
+import { forbidden, page } from '../../../http/render.js';
+import { lookupEcho, lookupSuggestUrl, type ModuleContext, moduleContext, timeZoneOf } from './context.js';
+import { autoInviteNotice } from './portal-access.js';
 
 export const recordsRoutes = new Hono<AppEnv>();
 
