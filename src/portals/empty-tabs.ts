@@ -105,7 +105,8 @@ export function emptyTabsWarning(t: T, lang: string, typeName: string, tabs: Emp
 }
 
 /** Where staff choose the fields a tab shows to the type. */
-export const emptyTabFieldsHref = (typeId: string, tab: EmptyTab) => `/admin/settings/portal-fields/${typeId}/${encodeURIComponent(tab.module.api_name)}`;
+export const emptyTabFieldsHref = (typeId: string, tab: EmptyTab) =>
+  `/admin/settings/portals/types/${typeId}/fields/${encodeURIComponent(tab.module.api_name)}`;
 
 /** The warning with a link to each empty tab's field permissions, for a confirmation or a page's notice. */
 export function emptyTabsNotice(t: T, lang: string, type: { id: string; name: string }, tabs: EmptyTab[]) {

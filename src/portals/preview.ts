@@ -8,7 +8,7 @@ import { type PortalBrand, portalBrand } from './branding.js';
 // its base module's records) or as a portal user, through the same engine and
 // the same pages, read-only.
 
-export const PREVIEW_PATH = '/admin/settings/portal-preview';
+export const PREVIEW_PATH = '/admin/settings/portals/preview';
 const SAMPLE_LIMIT = 100;
 const USER_LIMIT = 200;
 

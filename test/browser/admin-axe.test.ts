@@ -137,20 +137,20 @@ const suite = browserSuite(async (server) => {
     `${p}/invite`,
     `${p}/invite/batches/${batch.id}`,
     `${p}/invite/batches/${batch.id}/failed`,
-    `/admin/settings/portal-tabs/${type.id}`,
-    ...shown.map((s) => `/admin/settings/portal-fields/${type.id}/${s.api_name}`),
-    '/admin/settings/portal-cards',
-    '/admin/settings/portal-cards/deals',
-    `/admin/settings/portal-web-tabs/${type.id}`,
-    `/admin/settings/portal-dashboards/${type.id}`,
-    '/admin/settings/portal-explain',
-    `/admin/settings/portal-explain?user=${portalUser.id}`,
-    `/admin/settings/portal-explain?user=${portalUser.id}&record=${alice.id}`,
-    `/admin/settings/portal-explain/record/${alice.id}`,
-    `/admin/settings/portal-preview?portal=${portal.id}`,
-    `/admin/settings/portal-preview?type=${type.id}`,
-    `/admin/settings/portal-preview?user=${portalUser.id}`,
-    '/admin/settings/portal-config',
+    `/admin/settings/portals/types/${type.id}/tabs`,
+    ...shown.map((s) => `/admin/settings/portals/types/${type.id}/fields/${s.api_name}`),
+    '/admin/settings/portals/cards',
+    '/admin/settings/portals/cards/deals',
+    `/admin/settings/portals/types/${type.id}/web-tabs`,
+    `/admin/settings/portals/types/${type.id}/dashboards`,
+    '/admin/settings/portals/explain',
+    `/admin/settings/portals/explain?user=${portalUser.id}`,
+    `/admin/settings/portals/explain?user=${portalUser.id}&record=${alice.id}`,
+    `/admin/settings/portals/explain/record/${alice.id}`,
+    `/admin/settings/portals/preview?portal=${portal.id}`,
+    `/admin/settings/portals/preview?type=${type.id}`,
+    `/admin/settings/portals/preview?user=${portalUser.id}`,
+    '/admin/settings/portals/transfer',
   ];
 });
 
@@ -165,7 +165,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 function patternOf(url: URL): string {
   let path = url.pathname.replace(UUID, ':id').replace(/\/\d+(?=\/|$)/g, '/:n');
   if (!/^\/admin\/m\/[^/]+\/:id(\/edit)?$/.test(path)) path = path.replace(/^\/admin\/m\/[^/]+/, '/admin/m/:module');
-  path = path.replace(/^\/admin\/settings\/(modules|portal-cards)\/(?!new$)[^/]+/, '/admin/settings/$1/:module');
+  path = path.replace(/^\/admin\/settings\/(modules|portals\/cards)\/(?!new$)[^/]+/, '/admin/settings/$1/:module');
   const keys = [...new Set(url.searchParams.keys())].sort();
   return keys.length ? `${path}?${keys.join('&')}` : path;
 }

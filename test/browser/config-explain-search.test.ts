@@ -9,7 +9,7 @@ import { addPortalUser, carla, seedPortalWorld } from '../support/portal-world.j
 // Explain access by name in Chromium: the suggestions come as one types
 // (htmx), one is picked with the keyboard, and the explanation follows.
 
-const BASE = '/admin/settings/portal-explain';
+const BASE = '/admin/settings/portals/explain';
 
 const suite = browserSuite(async (server) => {
   const w = await seedPortalWorld(server);

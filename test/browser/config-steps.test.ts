@@ -125,7 +125,7 @@ describe.skipIf(!hasChromium)('configuring a portal one form per step', () => {
       expect(asked[1]?.message()).toBe(w.unsaved);
       expect(new URL(page.url()).pathname).toBe(`/admin/settings/portals/${portalId}/types/${typeId}`);
       await page.getByRole('button', { name: w.saveContinue }).click();
-      await page.waitForURL(`${url}/admin/settings/portal-tabs/${typeId}?done=typeSaved`);
+      await page.waitForURL(`${url}/admin/settings/portals/types/${typeId}/tabs?done=typeSaved`);
       expect(await page.locator('main').textContent()).toContain(w.typeSaved);
       expect((await db.selectFrom('portal_user_types').select('user_limit').where('id', '=', typeId).executeTakeFirstOrThrow()).user_limit).toBe(40);
 
@@ -140,14 +140,14 @@ describe.skipIf(!hasChromium)('configuring a portal one form per step', () => {
       await page.getByRole('button', { name: w.saveContinue }).click();
       await page.getByRole('heading', { level: 1, name: w.review }).waitFor();
       await page.getByRole('button', { name: w.confirm }).click();
-      await page.waitForURL(/\/portal-fields\/[0-9a-f-]{36}\/contacts\?layout=[0-9a-f-]{36}&done=tabsSaved$/);
+      await page.waitForURL(/\/portals\/types\/[0-9a-f-]{36}\/fields\/contacts\?layout=[0-9a-f-]{36}&done=tabsSaved$/);
 
       // 4. Field permissions: "Save and next" through every shown module and layout, then the summary.
       const expected = await fieldWalk(db, typeId);
       expect(expected.filter((s) => s.moduleApiName === 'contacts')).toHaveLength(1);
       expect(expected.filter((s) => s.moduleApiName === 'cases')).toHaveLength(2);
       const visited: string[] = [];
-      while (new URL(page.url()).pathname.startsWith('/admin/settings/portal-fields/')) {
+      while (/^\/admin\/settings\/portals\/types\/[^/]+\/fields\//.test(new URL(page.url()).pathname)) {
         await expectAccessible(page);
         const at = new URL(page.url());
         visited.push(`${at.pathname.split('/').pop()}:${at.searchParams.get('layout')}`);

@@ -38,7 +38,7 @@ const suite = browserSuite(async (server) => {
 async function openTabs(locale: string, width: number) {
   const page = await signedInStaffPage(suite.chrome, suite.server.url, DEMO_ADMIN, locale);
   await page.setViewportSize({ width, height: 900 });
-  await page.goto(`${suite.server.url}/admin/settings/portal-tabs/${typeId}`);
+  await page.goto(`${suite.server.url}/admin/settings/portals/types/${typeId}/tabs`);
   return page;
 }
 

@@ -29,7 +29,7 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
   it('shows the tab configuration and the field permissions as accessible forms', async () => {
     const page = await signedInStaffPage(chrome, server.url, acme.admin);
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/tabs`);
     await expectAccessible(page);
     // Showing Cases changes what the type's users reach: the review comes first, and nothing is saved until confirmed.
     await page.locator(`[id="module-${casesId}"] > summary`).click(); // a hidden tab's card starts collapsed
@@ -41,10 +41,10 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Confirm and save' }).click();
     // Saved, the step leads on to the field permissions, starting with the base module.
-    await page.waitForURL(new RegExp(`/admin/settings/portal-fields/${typeId}/contacts\\?layout=[0-9a-f-]+&done=tabsSaved$`));
-    await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await page.waitForURL(new RegExp(`/admin/settings/portals/types/${typeId}/fields/contacts\\?layout=[0-9a-f-]+&done=tabsSaved$`));
+    await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/tabs`);
     expect(await page.locator(`input[name="${casesId}.shown"]`).isChecked()).toBe(true);
-    await page.goto(`${server.url}/admin/settings/portal-fields/${typeId}/cases`);
+    await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/fields/cases`);
     await expectAccessible(page);
     // A tab shown for the first time starts with its records' name visible.
     expect(await page.getByLabel('Subject visible').isChecked()).toBe(true);
@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)('tabs and field permissions of a user type in a br
     expect(await page.locator('dl').textContent()).toContain('Status and Priority');
     await page.getByRole('button', { name: 'Confirm and save' }).click();
     await page.waitForURL(/saved=1|\/summary$/);
-    await page.goto(`${server.url}/admin/settings/portal-fields/${typeId}/cases`);
+    await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/fields/cases`);
     expect(await page.getByLabel('Status visible').isChecked()).toBe(true);
     await expectAccessible(page);
     expect(errors.join('\n')).toBe('');

@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
 
     // 3. Tabs: cases as a list (view and edit), deals as cards.
     await page.getByRole('button', { name: 'Guardar y continuar' }).click();
-    await page.waitForURL(`${server.url}/admin/settings/portal-tabs/${typeId}?done=typeSaved`);
+    await page.waitForURL(`${server.url}/admin/settings/portals/types/${typeId}/tabs?done=typeSaved`);
     await expectAccessible(page);
     for (const [module, mode] of [
       ['cases', 'list'],
@@ -93,13 +93,13 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     await page.getByRole('heading', { level: 1, name: 'Revisar los cambios de acceso' }).waitFor();
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Confirmar y guardar' }).click();
-    await page.waitForURL(/\/portal-fields\/[0-9a-f-]{36}\/contacts\?layout=[0-9a-f-]{36}&done=tabsSaved$/);
-    await page.goto(`${server.url}/admin/settings/portal-tabs/${typeId}`);
+    await page.waitForURL(/\/portals\/types\/[0-9a-f-]{36}\/fields\/contacts\?layout=[0-9a-f-]{36}&done=tabsSaved$/);
+    await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/tabs`);
     expect(await page.locator(`input[id="${ids.deals}.viewMode-canvas"]`).isChecked()).toBe(true);
 
     // 4. Field permissions: cases show subject, status (read-only) and contact; deals their name and stage.
     const fieldsFor = async (module: string, visible: string[], readOnly: string[], already: string[] = []) => {
-      await page.goto(`${server.url}/admin/settings/portal-fields/${typeId}/${module}`);
+      await page.goto(`${server.url}/admin/settings/portals/types/${typeId}/fields/${module}`);
       await expectAccessible(page);
       // What a new type starts with: its tabs' name fields visible.
       for (const label of already) expect(await page.getByLabel(`${label} visible`, { exact: true }).isChecked(), label).toBe(true);
@@ -124,7 +124,7 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     await page.getByRole('link', { name: 'Vista previa como Tiendas asociadas' }).click();
     await page.getByLabel('En lugar de').selectOption({ label: 'Carla Núñez' });
     await page.getByRole('button', { name: 'Abrir la vista previa' }).click();
-    await page.waitForURL(new RegExp(`/portal-preview/type/${typeId}/${ids.carla}$`));
+    await page.waitForURL(new RegExp(`/portals/preview/type/${typeId}/${ids.carla}$`));
     await expectAccessible(page);
     // The portal's home: the tabs as tiles with their counts.
     expect(await page.locator('.tile').allInnerTexts()).toEqual(['Contactos\n1 registro', 'Oportunidades\n1 registro', 'Casos\n2 registros']);
@@ -166,9 +166,9 @@ describe.skipIf(!hasChromium)('configuring a portal from start to preview, in Sp
     // Explain access, from the record: nobody is a portal user yet, so nobody sees it.
     await page.goto(`${server.url}/admin/m/cases/${ids.case1}`);
     await page.getByRole('link', { name: 'Acceso en portales' }).click();
-    await page.waitForURL(`${server.url}/admin/settings/portal-explain/record/${ids.case1}`);
+    await page.waitForURL(`${server.url}/admin/settings/portals/explain/record/${ids.case1}`);
     await expectAccessible(page);
-    await page.goto(`${server.url}/admin/settings/portal-explain`);
+    await page.goto(`${server.url}/admin/settings/portals/explain`);
     await expectAccessible(page);
     expect(await text('h1')).toBe('Explicar el acceso al portal');
     expect(errors).toEqual([]);

@@ -292,7 +292,7 @@ describe.skipIf(!hasChromium)('stored markup is drawn as text everywhere', () =>
 
     const page = await signedInStaffPage(suite.chrome, suite.server.url, acme.admin);
     const watch = await watchForXss(page);
-    const webTabs = `${suite.server.url}/admin/settings/portal-web-tabs/${w.typeId}`;
+    const webTabs = `${suite.server.url}/admin/settings/portals/types/${w.typeId}/web-tabs`;
     await page.goto(webTabs);
     await page.locator('#name').fill(P[5]);
     await page.locator('#url').fill('javascript:window.__xss=1');
@@ -438,13 +438,13 @@ describe.skipIf(!hasChromium)('stored markup is drawn as text everywhere', () =>
     await visit(portal, [P[4], P[6], P[0]]);
     await visit(`${portal}/types/${w.typeId}`, [P[4], P[6]]);
     await visit(`${portal}/types/${w.otherTypeId}`, [P[4], P[0]]);
-    await visit(`/admin/settings/portal-tabs/${w.typeId}`, [P[6], P[1], P[2]]);
-    await visit(`/admin/settings/portal-fields/${w.typeId}/${api}`, [P[6], ...labels]);
-    await visit(`/admin/settings/portal-fields/${w.typeId}/cases`, [P[6]]);
+    await visit(`/admin/settings/portals/types/${w.typeId}/tabs`, [P[6], P[1], P[2]]);
+    await visit(`/admin/settings/portals/types/${w.typeId}/fields/${api}`, [P[6], ...labels]);
+    await visit(`/admin/settings/portals/types/${w.typeId}/fields/cases`, [P[6]]);
     await visit(`${portal}/summary`, [P[4], P[6], P[0], ...labels]);
-    await visit(`/admin/settings/portal-web-tabs/${w.typeId}`, [P[6], P[5], WEB_TAB_URL]);
-    await visit(`/admin/settings/portal-dashboards/${w.typeId}`, [P[6], P[1]]);
-    await visit(`/admin/settings/portal-cards/${api}`, [P[1], ...labels]);
+    await visit(`/admin/settings/portals/types/${w.typeId}/web-tabs`, [P[6], P[5], WEB_TAB_URL]);
+    await visit(`/admin/settings/portals/types/${w.typeId}/dashboards`, [P[6], P[1]]);
+    await visit(`/admin/settings/portals/cards/${api}`, [P[1], ...labels]);
     await visit(`${portal}/users`, [P[4], P[6], customer.email]);
     await visit(`${portal}/invite`, [P[4], P[6]]);
     await visit(`${portal}/invitation-email`, [P[4], `{{name}} ${P[1]}`]);
@@ -453,17 +453,17 @@ describe.skipIf(!hasChromium)('stored markup is drawn as text everywhere', () =>
     await here([P[4], P[1], ...P.filter((p) => p !== P[5])]);
 
     // Preview and explain.
-    const preview = `/admin/settings/portal-preview/type/${w.typeId}/${w.contact}`;
-    await visit('/admin/settings/portal-preview', [P[4], P[6]]);
+    const preview = `/admin/settings/portals/preview/type/${w.typeId}/${w.contact}`;
+    await visit('/admin/settings/portals/preview', [P[4], P[6]]);
     await visit(preview, [P[4], P[6], customer.first, P[2], P[5], ...P]);
     await visit(`${preview}/m/${api}`, [P[2], ...P, ...QUOTED_URLS]);
     await visit(`${preview}/m/${api}/${record}`, [P[0], ALL_PAYLOADS, ...labels]);
     await visit(`${preview}/m/cases`, caseSubjects);
     await visit(`${preview}/m/cases/${firstCase}`, [caseSubjects[0] as string, ALL_PAYLOADS]);
     await visit(`${preview}/m/cases/${firstCase}/edit`, [caseSubjects[0] as string, ALL_PAYLOADS]);
-    await visit(`/admin/settings/portal-preview/user/${w.portalUserId}`, [P[4], customer.first]);
-    await visit(`/admin/settings/portal-explain/record/${firstCase}`, [caseSubjects[0] as string, customerName]);
-    await visit(`/admin/settings/portal-explain/record/${record}`, [P[0], customerName]);
+    await visit(`/admin/settings/portals/preview/user/${w.portalUserId}`, [P[4], customer.first]);
+    await visit(`/admin/settings/portals/explain/record/${firstCase}`, [caseSubjects[0] as string, customerName]);
+    await visit(`/admin/settings/portals/explain/record/${record}`, [P[0], customerName]);
 
     // The outbox: every email's subject and text, and its HTML on its own.
     const emails = await server.db.selectFrom('email_outbox').select(['id', 'subject', 'template', 'text']).orderBy('created_at').execute();

@@ -23,8 +23,8 @@ let escalationLayout: string;
 
 const field = (meta: ModuleMeta, name: string) => meta.byName.get(name)?.id as string;
 const layoutOf = (meta: ModuleMeta) => meta.defaultLayout?.id as string;
-const tabsPage = (typeId: string) => `/admin/settings/portal-tabs/${typeId}`;
-const fieldsPage = (typeId: string) => `/admin/settings/portal-fields/${typeId}/cases?layout=${layoutOf(cases)}`;
+const tabsPage = (typeId: string) => `/admin/settings/portals/types/${typeId}/tabs`;
+const fieldsPage = (typeId: string) => `/admin/settings/portals/types/${typeId}/fields/cases?layout=${layoutOf(cases)}`;
 
 function rec(meta: ModuleMeta, data: RecordData, layoutId = layoutOf(meta)) {
   return createRecord(t.db, staff, meta, { data, layoutId, ownerId: staffId });
@@ -330,7 +330,7 @@ describe('saving tabs through the review', () => {
     expect(confirmed.status).toBe(303);
     // Saved, the step leads on to the first page of the field permissions.
     expect(confirmed.headers.get('Location')).toMatch(
-      new RegExp(`^/admin/settings/portal-fields/${customersType}/[a-z_]+\\?layout=[0-9a-f-]{36}&done=tabsSaved$`),
+      new RegExp(`^/admin/settings/portals/types/${customersType}/fields/[a-z_]+\\?layout=[0-9a-f-]{36}&done=tabsSaved$`),
     );
     const after = await savedTabs(customersType);
     expect(after.map((r) => r.module_id).sort()).toEqual([contacts.module.id, cases.module.id].sort());

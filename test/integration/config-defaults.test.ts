@@ -94,7 +94,7 @@ describe('default field permissions', () => {
 });
 
 describe('default card design', () => {
-  const tabsPage = () => `/admin/settings/portal-tabs/${w.helpTypeId}`;
+  const tabsPage = () => `/admin/settings/portals/types/${w.helpTypeId}/tabs`;
 
   /** The Tabs step form of Acme Help: its contact and its cases, the cases in the given view. */
   async function tabsForm(viewMode: string): Promise<Record<string, string>> {
@@ -162,17 +162,17 @@ describe('default card design', () => {
 
   it('shows the default design on the Portal cards pages as the starting point until one is saved', async () => {
     const casesRow = async () =>
-      decodeEntities(await (await ana.get('/admin/settings/portal-cards')).text()).match(/portal-cards\/cases">Cases<\/a><\/th><td>([^<]*)</)?.[1];
+      decodeEntities(await (await ana.get('/admin/settings/portals/cards')).text()).match(/portals\/cards\/cases">Cases<\/a><\/th><td>([^<]*)</)?.[1];
     expect(await casesRow()).toBe('Subject (default, until a design is saved)');
     const cases = await meta('cases');
     const subject = cases.byName.get('subject')?.id ?? '';
-    const page = decodeEntities(await (await ana.get('/admin/settings/portal-cards/cases')).text());
+    const page = decodeEntities(await (await ana.get('/admin/settings/portals/cards/cases')).text());
     expect(page).toContain("This is the default design: the record's name is the title.");
     expect(page).toMatch(new RegExp(`<option value="${subject}" selected="">`));
 
-    const saved = await ana.post('/admin/settings/portal-cards/cases', { title: subject, subtitle1: cases.byName.get('status')?.id ?? '' });
+    const saved = await ana.post('/admin/settings/portals/cards/cases', { title: subject, subtitle1: cases.byName.get('status')?.id ?? '' });
     expect(saved.status).toBe(303);
-    const after = decodeEntities(await (await ana.get('/admin/settings/portal-cards/cases')).text());
+    const after = decodeEntities(await (await ana.get('/admin/settings/portals/cards/cases')).text());
     expect(after).not.toContain('This is the default design');
     expect(await casesRow()).toBe('Subject');
   });

@@ -65,7 +65,7 @@ afterAll(() => t.close());
 
 const usersPath = () => `/admin/settings/portals/${w.helpId}/users`;
 const invitePath = () => `/admin/settings/portals/${w.helpId}/invite`;
-const fieldsHref = (typeId: string, module: string) => `/admin/settings/portal-fields/${typeId}/${module}`;
+const fieldsHref = (typeId: string, module: string) => `/admin/settings/portals/types/${typeId}/fields/${module}`;
 const textOf = (html: string) =>
   decodeEntities(
     html

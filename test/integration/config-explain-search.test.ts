@@ -12,8 +12,8 @@ import { countStatements } from '../support/statements.js';
 // part of a name, never by pasting an id; and the preview chooser opens on the
 // portal the admin came from.
 
-const BASE = '/admin/settings/portal-explain';
-const PREVIEW = '/admin/settings/portal-preview';
+const BASE = '/admin/settings/portals/explain';
+const PREVIEW = '/admin/settings/portals/preview';
 /** More look-alike users and cases than a search lists. */
 const CROWD = SEARCH_MAX + 5;
 
@@ -150,7 +150,7 @@ describe('finding the portal user by name or email', () => {
     const page = await (await ana.get(BASE)).text();
     // The search box asks for those suggestions, shown in a live region.
     expect(page).toMatch(
-      /<input[^>]*name="q"[^>]*hx-get="\/admin\/settings\/portal-explain\/suggest\/users"[^>]*hx-trigger="keyup changed delay:300ms, search"/,
+      /<input[^>]*name="q"[^>]*hx-get="\/admin\/settings\/portals\/explain\/suggest\/users"[^>]*hx-trigger="keyup changed delay:300ms, search"/,
     );
     expect(page).toContain('<div id="user-matches" aria-live="polite">');
   });

@@ -184,7 +184,7 @@ describe('the invite list marks records that failed before', () => {
 describe('the explain page', () => {
   it('says what a lookup tab shows and what to change, not only who did not create the record', async () => {
     const carlaId = await addPortalUser(t, w, { email: carla.email, recordId: w.records.carla, status: 'active' });
-    const page = text(await (await ana.get(`/admin/settings/portal-explain?user=${carlaId}&record=${w.records.doraCase}`)).text());
+    const page = text(await (await ana.get(`/admin/settings/portals/explain?user=${carlaId}&record=${w.records.doraCase}`)).text());
     expect(page).not.toContain('did not create it in the portal');
     expect(page).toContain(
       "The tab shows records whose «Contact» is the user's own record (or a record they created), and records the user created in the portal. This record's «Contact» points to another record and someone else created it. To show it, set its «Contact» to the user's record.",

@@ -470,10 +470,10 @@ function samplePaths(x: Extras): string[] {
   const partners = `/admin/settings/portals/${w.partnersId}`;
   return [
     ...caseAt(HELP),
-    ...caseAt(`/admin/settings/portal-preview/type/${w.helpTypeId}/${r.carla}`),
-    ...caseAt(`/admin/settings/portal-preview/user/${carlaId}`),
-    `/admin/settings/portal-preview/type/${w.helpTypeId}/${r.carla}`,
-    `/admin/settings/portal-preview/user/${carlaId}`,
+    ...caseAt(`/admin/settings/portals/preview/type/${w.helpTypeId}/${r.carla}`),
+    ...caseAt(`/admin/settings/portals/preview/user/${carlaId}`),
+    `/admin/settings/portals/preview/type/${w.helpTypeId}/${r.carla}`,
+    `/admin/settings/portals/preview/user/${carlaId}`,
     `${HELP}/privacy`,
     `${HELP}/privacy/requests/${x.privacy}`,
     `${HELP}/privacy/requests/${x.privacy}/archive`,
@@ -489,7 +489,7 @@ function samplePaths(x: Extras): string[] {
     ...['/profile', '/deactivate', '/reactivate'].map((end) => `/admin/settings/users/${x.bruno}${end}`),
     ...['/restore', '/purge'].map((end) => `/admin/settings/modules/leads/fields/${x.field}${end}`),
     ...['/default', '/delete'].map((end) => `/admin/settings/modules/leads/layouts/${x.layout}${end}`),
-    `/admin/settings/portal-web-tabs/${w.helpTypeId}/${x.webTab}/remove`,
+    `/admin/settings/portals/types/${w.helpTypeId}/web-tabs/${x.webTab}/remove`,
     `/admin/m/cases/${r.carlaCase1}/attachments/${w.carlaFile}`,
     `/admin/m/contacts/${r.fred}/restore`,
     `/admin/m/contacts/${r.fred}/purge`,

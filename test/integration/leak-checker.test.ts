@@ -359,7 +359,7 @@ describe(`the leak checker (LEAK_SEED=${SEED})`, () => {
   });
 
   it('keeps the staff preview and explain pages from portal sessions and from staff without the permission', async () => {
-    const routes = t.app.routes.filter((r) => r.method === 'GET' && /portal-(preview|explain)/.test(r.path)).map((r) => r.path);
+    const routes = t.app.routes.filter((r) => r.method === 'GET' && /^\/admin\/settings\/portals\/(preview|explain)\//.test(r.path)).map((r) => r.path);
     expect(routes.length).toBeGreaterThan(1);
     const user = w.users[0] as LeakUser;
     const record = [...(allowances.get(user.id)?.[0]?.records ?? [])][0] ?? '';
@@ -386,7 +386,7 @@ describe(`the leak checker (LEAK_SEED=${SEED})`, () => {
     // The administrator does see them (so the addresses above are the real ones).
     const admin = browserClient(t.app);
     expect((await admin.post('/admin/login', { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password })).status).toBe(303);
-    const seen = await admin.get(`/admin/settings/portal-explain/record/${record}`);
+    const seen = await admin.get(`/admin/settings/portals/explain/record/${record}`);
     expect(seen.status).toBe(200);
     expect(problems).toEqual([]);
   });

@@ -92,7 +92,7 @@ describe('the logo', () => {
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(PNG);
     expect((await t.app.request(`http://porta.test${HELP}/brand/logo-0000000000000000`)).status).toBe(404);
     // The preview draws the same brand.
-    const preview = await ana.get(`/admin/settings/portal-preview/type/${w.helpTypeId}/${w.records.carla}`);
+    const preview = await ana.get(`/admin/settings/portals/preview/type/${w.helpTypeId}/${w.records.carla}`);
     const html = await preview.text();
     expect(html).toContain(`src="${src}"`);
     expect(html).toContain(`href="${HELP}/brand/accent-0f766e.css"`);

@@ -212,7 +212,7 @@ describe('the configuration file page', () => {
     const { acme } = await import('../support/fixtures.js');
     const client = browserClient(source.app);
     await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
-    const download = await client.get('/admin/settings/portal-config/export');
+    const download = await client.get('/admin/settings/portals/transfer/export');
     expect(download.headers.get('Content-Disposition')).toContain('porta-portals.json');
     const config = JSON.parse(await download.text());
     expect(config.portals[0].slug).toBe('acme-care');
@@ -220,7 +220,7 @@ describe('the configuration file page', () => {
     await client.post('/lang', { lang: 'fr', back: '/admin' });
     const form = new FormData();
     form.set('file', new File([JSON.stringify(config)], 'porta-portals.json', { type: 'application/json' }));
-    const res = await client.request('/admin/settings/portal-config/import', { method: 'POST', body: form });
+    const res = await client.request('/admin/settings/portals/transfer/import', { method: 'POST', body: form });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('Rien n&#39;a été importé');
@@ -240,14 +240,14 @@ describe('portal card designs', () => {
     const stage = await field('deals', 'stage');
     const amount = await field('deals', 'amount');
     const caseSubject = await field('cases', 'subject');
-    const repeated = await client.post('/admin/settings/portal-cards/deals', { title: subject, subtitle1: subject, badge: stage });
+    const repeated = await client.post('/admin/settings/portals/cards/deals', { title: subject, subtitle1: subject, badge: stage });
     expect(repeated.status).toBe(422);
     expect(await repeated.text()).toContain('Use each field once on a card.');
-    const foreign = await client.post('/admin/settings/portal-cards/deals', { title: caseSubject });
+    const foreign = await client.post('/admin/settings/portals/cards/deals', { title: caseSubject });
     expect(foreign.status).toBe(422);
-    const ok = await client.post('/admin/settings/portal-cards/deals', { title: subject, subtitle1: amount, badge: stage });
+    const ok = await client.post('/admin/settings/portals/cards/deals', { title: subject, subtitle1: amount, badge: stage });
     expect(ok.status).toBe(303);
-    expect(await (await client.get('/admin/settings/portal-cards/deals?saved=1')).text()).toContain('The card design is saved.');
+    expect(await (await client.get('/admin/settings/portals/cards/deals?saved=1')).text()).toContain('The card design is saved.');
     const config = await exportPortalConfig(target.db);
     expect(config.canvasDesigns).toContainEqual({ module: 'deals', title: 'name', subtitles: ['amount'], badge: 'stage' });
   });
@@ -260,7 +260,7 @@ describe('web tabs', () => {
     const client = browserClient(source.app);
     await client.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
     const partners = await source.db.selectFrom('portal_user_types').select('id').where('name', '=', 'Partners').executeTakeFirstOrThrow();
-    const base = `/admin/settings/portal-web-tabs/${partners.id}`;
+    const base = `/admin/settings/portals/types/${partners.id}/web-tabs`;
     const bad = await client.post(base, { name: 'Docs', url: 'http://docs.acme.example' });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('Enter a secure web address beginning with https://.');

@@ -47,7 +47,7 @@ async function visibleDeals(visible: string[]) {
 }
 
 const field = (name: string) => deals.byName.get(name)?.id as string;
-const page = `/admin/settings/portal-dashboards/${'TYPE'}`;
+const page = `/admin/settings/portals/types/${'TYPE'}/dashboards`;
 const configure = (form: Record<string, string>) => ana.post(page.replace('TYPE', w.helpTypeId), form);
 
 async function homeOf(who: { email: string; password: string }) {

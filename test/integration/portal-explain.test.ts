@@ -5,7 +5,7 @@ import { type Actor, createRecord, type RecordData } from '../../src/crm/records
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import { acme, bruno, seedAcme, seedStandardUser } from '../support/fixtures.js';
 
-const BASE = '/admin/settings/portal-explain';
+const BASE = '/admin/settings/portals/explain';
 
 let t: TestApp;
 let ana: BrowserClient;

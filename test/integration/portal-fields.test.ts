@@ -131,7 +131,7 @@ describe('field permissions per type, module and layout', () => {
 });
 
 describe('the field permissions page', () => {
-  const path = () => `/admin/settings/portal-fields/${typeId}/cases`;
+  const path = () => `/admin/settings/portals/types/${typeId}/fields/cases`;
   const submit = (pairs: [string, string][]) =>
     ana.request(`${path()}?layout=${layoutId}`, {
       method: 'POST',
@@ -176,8 +176,8 @@ describe('the field permissions page', () => {
   });
 
   it('answers 404 for an unknown type, module or layout', async () => {
-    expect((await ana.get(`/admin/settings/portal-fields/${typeId}/nothing`)).status).toBe(404);
+    expect((await ana.get(`/admin/settings/portals/types/${typeId}/fields/nothing`)).status).toBe(404);
     expect((await ana.get(`${path()}?layout=${accounts.defaultLayout?.id}`)).status).toBe(404);
-    expect((await ana.get(`/admin/settings/portal-fields/${contactId}/cases`)).status).toBe(404);
+    expect((await ana.get(`/admin/settings/portals/types/${contactId}/fields/cases`)).status).toBe(404);
   });
 });

@@ -16,7 +16,7 @@ let staff: Actor;
 let staffId: string;
 const m = {} as Record<'contacts' | 'cases' | 'deals', ModuleMeta>;
 const ids = {} as Record<string, string>;
-const PREVIEW = '/admin/settings/portal-preview';
+const PREVIEW = '/admin/settings/portals/preview';
 const fieldId = (meta: ModuleMeta, name: string) => meta.byName.get(name)?.id as string;
 const layout = (meta: ModuleMeta) => meta.defaultLayout?.id as string;
 

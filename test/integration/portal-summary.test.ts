@@ -49,8 +49,8 @@ describe('the configuration as steps', () => {
     expect(stepLinks(portalPage)).toEqual([
       ['1. Portal', null],
       ['2. User type', typeHref],
-      ['3. Tabs', `/admin/settings/portal-tabs/${typeId}`],
-      ['4. Field permissions', `/admin/settings/portal-fields/${typeId}/contacts`],
+      ['3. Tabs', `/admin/settings/portals/types/${typeId}/tabs`],
+      ['4. Field permissions', `/admin/settings/portals/types/${typeId}/fields/contacts`],
       ['5. Finish', `${PORTALS}/${portalId}/summary`],
     ]);
     // The step is one form whose one primary button saves it and leads on.
@@ -102,9 +102,9 @@ describe('the configuration as steps', () => {
     expect(html).toContain('<caption>Pestañas de Customer portal</caption>');
     expect(html).toMatch(/<th scope="row">Casos <span class="hint">\(relacionado\)<\/span><\/th><td>Ver, Crear<\/td><td>Lista<\/td><td>Contacto<\/td>/);
     expect(html).toContain('Asunto, Estado (solo lectura), Descripción');
-    expect(html).toContain(`href="/admin/settings/portal-fields/${typeId}/cases?layout=${layoutId}"`);
-    expect(html).toContain(`href="/admin/settings/portal-tabs/${typeId}"`);
-    expect(html).toContain(`href="/admin/settings/portal-preview?type=${typeId}"`);
+    expect(html).toContain(`href="/admin/settings/portals/types/${typeId}/fields/cases?layout=${layoutId}"`);
+    expect(html).toContain(`href="/admin/settings/portals/types/${typeId}/tabs"`);
+    expect(html).toContain(`href="/admin/settings/portals/preview?type=${typeId}"`);
     expect(html).toContain('Pestañas web: Status page');
     expect(html).toContain('0 activos, 0 invitados, 0 desactivados; límite 10.000');
   });

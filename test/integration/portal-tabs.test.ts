@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (!created.ok) throw new Error('portal not created');
   portalId = created.portal.id;
   typeId = (await t.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', portalId).executeTakeFirstOrThrow()).id;
-  page = `/admin/settings/portal-tabs/${typeId}`;
+  page = `/admin/settings/portals/types/${typeId}/tabs`;
   for (const name of ['contacts', 'cases', 'deals', 'solutions']) {
     ids[name] = (await t.db.selectFrom('modules').select('id').where('api_name', '=', name).executeTakeFirstOrThrow()).id;
     const layout = await t.db
@@ -83,7 +83,7 @@ describe('tab configuration per user type', () => {
     expect(refused.status).toBe(422);
     const html = await refused.text();
     expect(html).toContain('Canvas view needs a card design for this module first.');
-    expect(html).toContain('href="/admin/settings/portal-cards"');
+    expect(html).toContain('href="/admin/settings/portals/cards"');
     expect(await tabRow('cases')).toBeUndefined();
 
     await t.db

@@ -359,7 +359,7 @@ describe('the Users tab of a portal', () => {
 describe('managing portal users without configuring portals', () => {
   it('opens the Users tab and invites, but the configurator answers 403', async () => {
     expect((await paula.get(usersPath())).status).toBe(200);
-    expect((await paula.get(`/admin/settings/portal-tabs/${types.customers}`)).status).toBe(403);
+    expect((await paula.get(`/admin/settings/portals/types/${types.customers}/tabs`)).status).toBe(403);
     expect((await paula.get(`/admin/settings/portals/${portalId}`)).status).toBe(403);
     expect((await paula.get(`/admin/settings/portals/${portalId}/invitation-email`)).status).toBe(403);
     expect((await paula.get(`/admin/settings/portals/${portalId}/types/${types.customers}/auto-invite`)).status).toBe(403);

@@ -89,7 +89,7 @@ describe('a tab named by the admin', () => {
   it('is set per language in the tab configuration, and a name too long is refused', async () => {
     const ana = browserClient(t.app);
     await ana.post('/admin/login', { email: acme.admin.email, password: acme.admin.password });
-    const page = `/admin/settings/portal-tabs/${w.helpTypeId}`;
+    const page = `/admin/settings/portals/types/${w.helpTypeId}/tabs`;
     const html = await (await ana.get(page)).text();
     const input = `${w.contacts.module.id}.label.es`;
     expect(html).toContain(`<label for="${input}">Name in Spanish</label>`);

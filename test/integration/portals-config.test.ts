@@ -259,16 +259,16 @@ describe('who may configure portals', () => {
   it('keeps preview and explain, which read records outside a profile’s own scope, for administrators: no link, 403', async () => {
     const brunoClient = await signIn(bruno);
     const list = await (await brunoClient.get(PORTALS)).text();
-    expect(list).not.toContain('/admin/settings/portal-preview');
-    expect(list).not.toContain('/admin/settings/portal-explain');
+    expect(list).not.toContain('/admin/settings/portals/preview');
+    expect(list).not.toContain('/admin/settings/portals/explain');
     const portal = await t.db.selectFrom('portals').select('id').where('slug', '=', 'clientes').executeTakeFirstOrThrow();
     const type = await t.db.selectFrom('portal_user_types').select('id').where('portal_id', '=', portal.id).executeTakeFirstOrThrow();
     const typePage = await brunoClient.get(`${PORTALS}/${portal.id}/types/${type.id}`);
     expect(typePage.status).toBe(200);
-    expect(await typePage.text()).not.toContain('/admin/settings/portal-preview');
-    for (const path of ['/admin/settings/portal-preview', `/admin/settings/portal-preview?type=${type.id}`, '/admin/settings/portal-explain'])
+    expect(await typePage.text()).not.toContain('/admin/settings/portals/preview');
+    for (const path of ['/admin/settings/portals/preview', `/admin/settings/portals/preview?type=${type.id}`, '/admin/settings/portals/explain'])
       expect((await brunoClient.get(path)).status, path).toBe(403);
-    expect((await ana.get('/admin/settings/portal-preview')).status).toBe(200);
+    expect((await ana.get('/admin/settings/portals/preview')).status).toBe(200);
   });
 });
 

@@ -183,10 +183,10 @@ describe('two-factor required for a user type', () => {
     expect(await (await ana.get(pagePath)).text()).toContain('name="requireTwoFactor"');
     const saved = await ana.post(pagePath, { step: 'type', requireTwoFactor: 'on' });
     expect(saved.status).toBe(303);
-    expect(saved.headers.get('Location')).toBe(`/admin/settings/portal-tabs/${w.partnersTypeId}?done=typeSaved`);
+    expect(saved.headers.get('Location')).toBe(`/admin/settings/portals/types/${w.partnersTypeId}/tabs?done=typeSaved`);
     const type = await t.db.selectFrom('portal_user_types').select('require_two_factor').where('id', '=', w.partnersTypeId).executeTakeFirstOrThrow();
     expect(type.require_two_factor).toBe(true);
-    expect(await (await ana.get(`/admin/settings/portal-tabs/${w.partnersTypeId}?done=typeSaved`)).text()).toContain('User type saved. Next: its tabs.');
+    expect(await (await ana.get(`/admin/settings/portals/types/${w.partnersTypeId}/tabs?done=typeSaved`)).text()).toContain('User type saved. Next: its tabs.');
     expect(await (await ana.get(pagePath)).text()).toMatch(/<input type="checkbox" id="require-two-factor" name="requireTwoFactor" checked=""/);
   });
 

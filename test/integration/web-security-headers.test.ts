@@ -143,7 +143,7 @@ describe('the security headers', () => {
         `ana /admin/m/cases/${values.record}/attachments/${values.attachment}`,
         `carla ${HELP}/m/cases/${values.record}/files/${values.attachment}`,
         `ana /admin/privacy/requests/${values.privacyRequest}/archive`,
-        `ana /admin/settings/portal-config/export`,
+        `ana /admin/settings/portals/transfer/export`,
         `ana /admin/settings/portals/${values.portal}/invite/batches/${values.batch}/outcomes.csv`,
       ]),
     );
@@ -260,7 +260,7 @@ describe('other methods on the addresses that answer GET', () => {
       visitor.push(...(await walk('visitor', browserClient(t.app), paths, method)));
     }
     // The preview is read-only as a whole: it refuses every write before any route is looked for.
-    const preview = (a: Answer) => a.path.startsWith('/admin/settings/portal-preview/') && a.status === 403;
+    const preview = (a: Answer) => a.path.startsWith('/admin/settings/portals/preview/') && a.status === 403;
     const listed = (answers: Answer[], allowed: number[]) =>
       answers.filter((a) => !allowed.includes(a.status) && !preview(a)).map((a) => `${a.who} ${a.method} ${a.path} ${a.status}`);
     expect(listed(signedInBoth, [404, 405])).toEqual([]);

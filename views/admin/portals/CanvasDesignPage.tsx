@@ -25,14 +25,14 @@ export function CanvasDesignPage({ view, module, fields, design, isDefault, erro
   return (
     <section>
       <p>
-        <a href="/admin/settings/portal-cards">← {t('portalconfig:canvas.title')}</a>
+        <a href="/admin/settings/portals/cards">← {t('portalconfig:canvas.title')}</a>
       </p>
       <h1>{t('portalconfig:canvas.moduleTitle', { name: moduleLabel(t, lang, module, 'plural') })}</h1>
       <p>{t('portalconfig:canvas.intro')}</p>
       {saved && <Alert kind="success">{t('portalconfig:canvas.saved')}</Alert>}
       {isDefault && <Alert kind="info">{t('portalconfig:canvas.isDefault')}</Alert>}
       {Object.keys(errors).length > 0 && <Alert kind="error">{t('errors:formHasErrors')}</Alert>}
-      <form method="post" action={`/admin/settings/portal-cards/${module.api_name}`}>
+      <form method="post" action={`/admin/settings/portals/cards/${module.api_name}`}>
         <SelectField
           name="title"
           label={t('portalconfig:canvas.cardTitle')}
@@ -106,7 +106,7 @@ export function CanvasModulesPage({ view, modules }: { view: ViewContext; module
             {modules.map(({ module, title, saved }) => (
               <tr>
                 <th scope="row">
-                  <a href={`/admin/settings/portal-cards/${module.api_name}`}>{moduleLabel(t, lang, module, 'plural')}</a>
+                  <a href={`/admin/settings/portals/cards/${module.api_name}`}>{moduleLabel(t, lang, module, 'plural')}</a>
                 </th>
                 <td>{title === null ? t('portalconfig:canvas.notDesigned') : saved ? title : t('portalconfig:canvas.defaultTitle', { field: title })}</td>
               </tr>

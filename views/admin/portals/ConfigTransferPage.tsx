@@ -18,7 +18,7 @@ export function ConfigTransferPage({ view, problems, imported }: ConfigTransferP
       <section class="card">
         <h2>{t('portalconfig:page.exportTitle')}</h2>
         <p>{t('portalconfig:page.exportHint')}</p>
-        <a class="button" href="/admin/settings/portal-config/export" download="porta-portals.json">
+        <a class="button" href="/admin/settings/portals/transfer/export" download="porta-portals.json">
           {t('portalconfig:page.download')}
         </a>
       </section>
@@ -37,7 +37,7 @@ export function ConfigTransferPage({ view, problems, imported }: ConfigTransferP
             </ul>
           </div>
         )}
-        <form method="post" action="/admin/settings/portal-config/import" enctype="multipart/form-data">
+        <form method="post" action="/admin/settings/portals/transfer/import" enctype="multipart/form-data">
           <div class="field">
             <label for="config-file">{t('portalconfig:page.file')}</label>
             <input id="config-file" name="file" type="file" accept="application/json,.json" required />

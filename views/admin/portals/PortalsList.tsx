@@ -31,11 +31,11 @@ export function PortalsList({ view, portals, types, max, baseUrl, notice }: Port
       <p class="actions">
         {view.staff?.isAdmin && (
           <>
-            <a href="/admin/settings/portal-preview">{t('portalpreview:title')}</a>
-            <a href="/admin/settings/portal-explain">{t('portalexplain:title')}</a>
+            <a href="/admin/settings/portals/preview">{t('portalpreview:title')}</a>
+            <a href="/admin/settings/portals/explain">{t('portalexplain:title')}</a>
           </>
         )}
-        <a href="/admin/settings/portal-config">{t('portalconfig:page.title')}</a>
+        <a href="/admin/settings/portals/transfer">{t('portalconfig:page.title')}</a>
       </p>
       {portals.length < max ? (
         <p>

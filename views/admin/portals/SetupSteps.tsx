@@ -22,9 +22,9 @@ export function stepHref(step: Step, at: StepPlace): string | undefined {
       if (!portalId) return undefined;
       return typeId ? `${PORTALS_PATH}/${portalId}/types/${typeId}` : `${PORTALS_PATH}/${portalId}#types-title`;
     case 'tabs':
-      return typeId ? `/admin/settings/portal-tabs/${typeId}` : undefined;
+      return typeId ? `/admin/settings/portals/types/${typeId}/tabs` : undefined;
     case 'fields':
-      return typeId && baseModule ? `/admin/settings/portal-fields/${typeId}/${baseModule}` : undefined;
+      return typeId && baseModule ? `/admin/settings/portals/types/${typeId}/fields/${baseModule}` : undefined;
     case 'finish':
       return portalId ? `${PORTALS_PATH}/${portalId}/summary` : undefined;
   }

@@ -68,11 +68,11 @@ function TypeSummary({ view, portalId, s }: { view: ViewContext; portalId: strin
           {t('portalsteps:summary.editType')}
           <span class="visually-hidden">: {type.name}</span>
         </a>
-        <a href={`/admin/settings/portal-tabs/${type.id}`}>
+        <a href={`/admin/settings/portals/types/${type.id}/tabs`}>
           {t('portalsteps:summary.editTabs')}
           <span class="visually-hidden">: {type.name}</span>
         </a>
-        <a href={`/admin/settings/portal-web-tabs/${type.id}`}>
+        <a href={`/admin/settings/portals/types/${type.id}/web-tabs`}>
           {t('portalsteps:summary.editWebTabs')}
           <span class="visually-hidden">: {type.name}</span>
         </a>
@@ -128,7 +128,7 @@ function TabRow({ view, typeId, tab }: { view: ViewContext; typeId: string; tab:
             {l.visible.length === 0
               ? t('portalsteps:summary.noFields')
               : l.visible.map((f, i) => [i > 0 ? ', ' : '', fieldLabel(t, lang, f), l.readOnly.includes(f) ? ` (${t('portal:record.readOnly')})` : ''])}{' '}
-            <a href={`/admin/settings/portal-fields/${typeId}/${tab.module.api_name}?layout=${l.layout.id}`}>
+            <a href={`/admin/settings/portals/types/${typeId}/fields/${tab.module.api_name}?layout=${l.layout.id}`}>
               {t('portalsteps:summary.edit')}
               <span class="visually-hidden">
                 : {moduleLabel(t, lang, tab.module, 'plural')}, {labelOf(t, lang, l.layout, l.layout.api_name)}

@@ -60,7 +60,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
         {options.map((option) => {
           const id = option.module.id;
           const v = current(option, values);
-          const err = (k: string) => (errors[id]?.[k] ? t(errors[id]?.[k] ?? '', { cards: '/admin/settings/portal-cards' }) : undefined);
+          const err = (k: string) => (errors[id]?.[k] ? t(errors[id]?.[k] ?? '', { cards: '/admin/settings/portals/cards' }) : undefined);
           const n = (k: string) => `${id}.${k}`;
           const viewOnly = option.kind === 'public';
           const perms = viewOnly ? ['view'] : option.kind === 'base' ? ['view', 'create', 'edit'] : ['view', 'create', 'edit', 'delete'];
@@ -82,7 +82,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
               <fieldset class="plain tab-module-body">
                 <legend class="visually-hidden">{name}</legend>
                 <p>
-                  <a href={`${action.replace('/portal-tabs/', '/portal-fields/')}/${option.module.api_name}`}>
+                  <a href={`${action.replace(/\/tabs$/, '/fields')}/${option.module.api_name}`}>
                     {t('portalfields:link')}
                     <span class="visually-hidden">: {name}</span>
                   </a>
@@ -137,7 +137,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
                   ))}
                   {err('viewMode') && (
                     <p class="field-error" id={`${n('viewMode')}-error`}>
-                      {err('viewMode')} <a href="/admin/settings/portal-cards">{t('portaltabs:cardsLink')}</a>
+                      {err('viewMode')} <a href="/admin/settings/portals/cards">{t('portaltabs:cardsLink')}</a>
                     </p>
                   )}
                 </fieldset>

@@ -89,17 +89,17 @@ export function UserTypePage({ view, portal, type, transferTargets, types, notic
       <h2>{t('portals:types.more')}</h2>
       <ul class="link-list">
         <li>
-          <a href={`/admin/settings/portal-web-tabs/${type.id}`}>{t('portalconfig:webTabs.add')}</a>
+          <a href={`/admin/settings/portals/types/${type.id}/web-tabs`}>{t('portalconfig:webTabs.add')}</a>
         </li>
         <li>
-          <a href={`/admin/settings/portal-dashboards/${type.id}`}>{t('portalconfig:dashboards.link')}</a>
+          <a href={`/admin/settings/portals/types/${type.id}/dashboards`}>{t('portalconfig:dashboards.link')}</a>
         </li>
         <li>
           <a href={`${base}/auto-invite`}>{t('portalusers:auto.link')}</a>
         </li>
         {view.staff?.isAdmin && (
           <li>
-            <a href={`/admin/settings/portal-preview?portal=${portal.id}&type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>
+            <a href={`/admin/settings/portals/preview?portal=${portal.id}&type=${type.id}`}>{t('portalsteps:summary.preview', { type: type.name })}</a>
           </li>
         )}
       </ul>

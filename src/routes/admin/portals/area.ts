@@ -5,6 +5,7 @@ import { portalDashboardsRoutes } from './dashboards.js';
 import { portalExplainRoutes } from './explain.js';
 import { portalFieldsRoutes } from './fields.js';
 import { settingsPortalsRoutes } from './index.js';
+import { movedConfiguratorRoutes } from './moved.js';
 import { portalPreviewRoutes } from './preview.js';
 import { portalTabsRoutes } from './tabs.js';
 import { portalConfigRoutes } from './transfer.js';
@@ -14,15 +15,18 @@ import { portalWebTabsRoutes } from './web-tabs.js';
  * The portal configurator, mounted under /admin/settings. Each part states
  * its own guard at its top (manage portals; manage portal users for a
  * portal's users and invitations; administrators for preview and explain),
- * so the order below plays no part in who may do what.
+ * so the order below plays no part in who may do what. Every address is
+ * under /admin/settings/portals; the earlier ones answer with where they moved.
  */
 export const configuratorRoutes = new Hono<AppEnv>()
+  // Before /portals/:id, which would otherwise take "types", "cards" and the rest for a portal's id.
+  .route('/portals/types', portalTabsRoutes)
+  .route('/portals/types', portalFieldsRoutes)
+  .route('/portals/types', portalWebTabsRoutes)
+  .route('/portals/types', portalDashboardsRoutes)
+  .route('/portals/cards', portalCardsRoutes)
+  .route('/portals/transfer', portalConfigRoutes)
+  .route('/portals/preview', portalPreviewRoutes)
+  .route('/portals/explain', portalExplainRoutes)
   .route('/portals', settingsPortalsRoutes)
-  .route('/portal-config', portalConfigRoutes)
-  .route('/portal-cards', portalCardsRoutes)
-  .route('/portal-web-tabs', portalWebTabsRoutes)
-  .route('/portal-dashboards', portalDashboardsRoutes)
-  .route('/portal-tabs', portalTabsRoutes)
-  .route('/portal-fields', portalFieldsRoutes)
-  .route('/portal-preview', portalPreviewRoutes)
-  .route('/portal-explain', portalExplainRoutes);
+  .route('/', movedConfiguratorRoutes);

@@ -67,5 +67,5 @@ portalCardsRoutes.post('/:module', async (c) => {
   };
   const result = await saveCanvasDesign(c.get('deps').db, { kind: 'staff', id: staff.id }, meta.module.id, meta.fields, design);
   if (!result.ok) return designPage(c, meta, { ...design, saved: false }, { errors: result.errors, status: 422 });
-  return c.redirect(`/admin/settings/portal-cards/${meta.module.api_name}?saved=1`, 303);
+  return c.redirect(`/admin/settings/portals/cards/${meta.module.api_name}?saved=1`, 303);
 });

@@ -10,7 +10,7 @@ import { findUserType } from '../../../portals/web-tabs.js';
 export const portalDashboardsRoutes = new Hono<AppEnv>();
 portalDashboardsRoutes.use('*', requireManagePortals());
 
-const path = (typeId: string) => `/admin/settings/portal-dashboards/${typeId}`;
+const path = (typeId: string) => `/admin/settings/portals/types/${typeId}/dashboards`;
 
 async function render(c: Context<AppEnv>, values: Partial<IndicatorInput>, errors: IndicatorErrors, status: 200 | 422 = 200) {
   const t = c.get('t');
@@ -36,9 +36,9 @@ async function render(c: Context<AppEnv>, values: Partial<IndicatorInput>, error
   });
 }
 
-portalDashboardsRoutes.get('/:type', (c) => render(c, {}, {}));
+portalDashboardsRoutes.get('/:type/dashboards', (c) => render(c, {}, {}));
 
-portalDashboardsRoutes.post('/:type', async (c) => {
+portalDashboardsRoutes.post('/:type/dashboards', async (c) => {
   const staff = c.get('staff');
   const type = await findUserType(c.get('deps').db, c.req.param('type'));
   if (!staff || !type) return render(c, {}, {});
@@ -49,7 +49,7 @@ portalDashboardsRoutes.post('/:type', async (c) => {
   return c.redirect(path(type.id), 303);
 });
 
-portalDashboardsRoutes.post('/:type/:indicator/remove', async (c) => {
+portalDashboardsRoutes.post('/:type/dashboards/:indicator/remove', async (c) => {
   const staff = c.get('staff');
   const type = await findUserType(c.get('deps').db, c.req.param('type'));
   if (!staff || !type) return render(c, {}, {});

@@ -20,7 +20,7 @@ export const portalExplainRoutes = new Hono<AppEnv>();
 // record scope, so only administrators (who see every record anyway) may use them.
 portalExplainRoutes.use('*', requireAdmin());
 
-const BASE = '/admin/settings/portal-explain';
+const BASE = '/admin/settings/portals/explain';
 
 /** A record id as typed, or pasted with the record's address around it (the last id in it). */
 function recordIdFrom(raw: string): string {

@@ -15,7 +15,8 @@ import { findUserType } from '../../../portals/web-tabs.js';
 export const portalFieldsRoutes = new Hono<AppEnv>();
 portalFieldsRoutes.use('*', requireManagePortals());
 
-const BASE = '/admin/settings/portal-fields';
+/** A type's field permissions for one module: `${fieldsPath(typeId, module)}?layout=…`. */
+const fieldsPath = (typeId: string, moduleApiName: string) => `/admin/settings/portals/types/${typeId}/fields/${moduleApiName}`;
 
 type Found = NonNullable<Awaited<ReturnType<typeof target>>>;
 
@@ -43,7 +44,7 @@ async function walkOf(c: Context<AppEnv>, found: Found): Promise<FieldWalkPlace>
   const t = c.get('t');
   const lang = c.get('lang');
   const label = nextMeta ? `${moduleLabel(t, lang, nextMeta.module, 'plural')} · ${nextLayout ? labelOf(t, lang, nextLayout, nextLayout.api_name) : ''}` : '';
-  return { step: index + 1, total: walk.length, finishHref, next: { href: `${BASE}/${type.id}/${next.moduleApiName}?layout=${next.layoutId}`, label } };
+  return { step: index + 1, total: walk.length, finishHref, next: { href: `${fieldsPath(type.id, next.moduleApiName)}?layout=${next.layoutId}`, label } };
 }
 
 async function render(
@@ -68,7 +69,7 @@ async function render(
     body: (
       <FieldPermissionsPage
         view={c.get('view')}
-        base={`${BASE}/${type.id}/${meta.module.api_name}`}
+        base={`${fieldsPath(type.id, meta.module.api_name)}`}
         backHref={`/admin/settings/portals/${type.portal_id}/types/${type.id}`}
         typeName={type.name}
         moduleName={moduleName}
@@ -86,7 +87,7 @@ async function render(
   });
 }
 
-portalFieldsRoutes.get('/:typeId/:moduleApiName', async (c) => {
+portalFieldsRoutes.get('/:typeId/fields/:moduleApiName', async (c) => {
   const found = await target(c);
   if (!found) return notFound(c);
   return render(c, found, { saved: c.req.query('saved') === '1', tabsSaved: c.req.query('done') === 'tabsSaved', warnings: [] });
@@ -109,7 +110,7 @@ async function reviewFirst(c: Context<AppEnv>, found: Found, grid: Awaited<Retur
   const proposed = await diffAccess(c.get('deps').db, type.id, { moduleId: meta.module.id, layoutId: layout.id, fields: grid.rows });
   if (!proposed.ok) return render(c, found, { saved: false, warnings: [], error: c.get('t')(proposed.error), status: 422 });
   if (!proposed.diff.changed) return undefined;
-  const action = `${BASE}/${type.id}/${meta.module.api_name}?layout=${encodeURIComponent(layout.id)}`;
+  const action = `${fieldsPath(type.id, meta.module.api_name)}?layout=${encodeURIComponent(layout.id)}`;
   const body = <AccessDiffReview view={c.get('view')} diff={proposed.diff} action={action} values={grid.values} />;
   return page(c, { title: c.get('t')('accessdiff:title'), body });
 }
@@ -119,10 +120,10 @@ async function afterSave(c: Context<AppEnv>, found: Found) {
   const place = await walkOf(c, found);
   if (place.next) return c.redirect(`${place.next.href}&saved=1`, 303);
   if (place.step > 0) return c.redirect(place.finishHref, 303);
-  return c.redirect(`${BASE}/${found.type.id}/${found.meta.module.api_name}?layout=${found.layout.id}&saved=1`, 303);
+  return c.redirect(`${fieldsPath(found.type.id, found.meta.module.api_name)}?layout=${found.layout.id}&saved=1`, 303);
 }
 
-portalFieldsRoutes.post('/:typeId/:moduleApiName', async (c) => {
+portalFieldsRoutes.post('/:typeId/fields/:moduleApiName', async (c) => {
   const found = await target(c);
   const staff = c.get('staff');
   if (!found || !staff) return notFound(c);

@@ -51,7 +51,7 @@ async function render(c: Context<AppEnv>, values: Record<string, TabInput> | und
     body: (
       <TabsPage
         view={c.get('view')}
-        action={`/admin/settings/portal-tabs/${type.id}`}
+        action={`/admin/settings/portals/types/${type.id}/tabs`}
         typeName={type.name}
         portalName={type.portal_name}
         options={options}
@@ -80,13 +80,13 @@ function review(c: Context<AppEnv>, action: string, diff: AccessDiff, form: Form
 async function nextStep(db: Database, type: { id: string; portal_id: string }): Promise<string> {
   const [first] = await fieldWalk(db, type.id);
   return first
-    ? `/admin/settings/portal-fields/${type.id}/${first.moduleApiName}?layout=${first.layoutId}&done=tabsSaved`
+    ? `/admin/settings/portals/types/${type.id}/fields/${first.moduleApiName}?layout=${first.layoutId}&done=tabsSaved`
     : `/admin/settings/portals/${type.portal_id}/summary`;
 }
 
-portalTabsRoutes.get('/:type', (c) => render(c, undefined, {}));
+portalTabsRoutes.get('/:type/tabs', (c) => render(c, undefined, {}));
 
-portalTabsRoutes.post('/:type', async (c) => {
+portalTabsRoutes.post('/:type/tabs', async (c) => {
   const staff = c.get('staff');
   const db = c.get('deps').db;
   const type = await findUserType(db, c.req.param('type'));
@@ -102,7 +102,7 @@ portalTabsRoutes.post('/:type', async (c) => {
   if (form.one('confirm') !== '1') {
     const proposed = await diffAccess(db, type.id, { tabs: input });
     if (!proposed.ok) return render(c, input, proposed.errors, 422);
-    if (proposed.diff.changed) return review(c, `/admin/settings/portal-tabs/${type.id}`, proposed.diff, form);
+    if (proposed.diff.changed) return review(c, `/admin/settings/portals/types/${type.id}/tabs`, proposed.diff, form);
   }
   const saved = await saveTabs(db, { kind: 'staff', id: staff.id }, type.id, input);
   if (!saved.ok) return render(c, input, saved.errors, 422);

@@ -51,7 +51,7 @@ portalTypeRoutes.post('/:typeId', async (c) => {
   const requireTwoFactor = form.requireTwoFactor === 'on' ? true : form.step === 'type' ? false : undefined;
   const result = await saveUserTypeSettings(c.get('deps').db, actorOf(c), found.type, { ...values, requireTwoFactor });
   if (!result.ok) return render(c, found.portal, found.type, { values: { ...values, requireTwoFactor }, errors: result.errors }, 422);
-  return c.redirect(`/admin/settings/portal-tabs/${found.type.id}?done=typeSaved`, 303);
+  return c.redirect(`/admin/settings/portals/types/${found.type.id}/tabs?done=typeSaved`, 303);
 });
 
 /**

@@ -20,7 +20,7 @@ async function render(c: Context<AppEnv>, values: { name?: string | undefined; u
     body: (
       <WebTabsPage
         view={c.get('view')}
-        base={`/admin/settings/portal-web-tabs/${type.id}`}
+        base={`/admin/settings/portals/types/${type.id}/web-tabs`}
         typeName={type.name}
         portalName={type.portal_name}
         tabs={tabs}
@@ -31,9 +31,9 @@ async function render(c: Context<AppEnv>, values: { name?: string | undefined; u
   });
 }
 
-portalWebTabsRoutes.get('/:type', (c) => render(c, {}, {}));
+portalWebTabsRoutes.get('/:type/web-tabs', (c) => render(c, {}, {}));
 
-portalWebTabsRoutes.post('/:type', async (c) => {
+portalWebTabsRoutes.post('/:type/web-tabs', async (c) => {
   const staff = c.get('staff');
   const type = await findUserType(c.get('deps').db, c.req.param('type'));
   if (!staff || !type) return render(c, {}, {});
@@ -42,13 +42,13 @@ portalWebTabsRoutes.post('/:type', async (c) => {
   if (!checked.ok) return render(c, form, checked.errors, 422);
   const added = await addWebTab(c.get('deps').db, { kind: 'staff', id: staff.id }, type.id, checked);
   if (!added.ok) return render(c, form, added.errors, 422);
-  return c.redirect(`/admin/settings/portal-web-tabs/${type.id}`, 303);
+  return c.redirect(`/admin/settings/portals/types/${type.id}/web-tabs`, 303);
 });
 
-portalWebTabsRoutes.post('/:type/:tab/remove', async (c) => {
+portalWebTabsRoutes.post('/:type/web-tabs/:tab/remove', async (c) => {
   const staff = c.get('staff');
   const type = await findUserType(c.get('deps').db, c.req.param('type'));
   if (!staff || !type) return render(c, {}, {});
   await removeWebTab(c.get('deps').db, { kind: 'staff', id: staff.id }, type.id, c.req.param('tab'));
-  return c.redirect(`/admin/settings/portal-web-tabs/${type.id}`, 303);
+  return c.redirect(`/admin/settings/portals/types/${type.id}/web-tabs`, 303);
 });

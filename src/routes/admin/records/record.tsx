@@ -77,7 +77,7 @@ async function renderRecord(c: Context<AppEnv>, ctx: RecordCtx, echo?: RecordFor
       fieldsById={meta.byId}
       flash={echo ? undefined : recordFlash((key) => c.req.query(key))}
       echo={echo}
-      portalAccessHref={staff.profile.is_admin ? `/admin/settings/portal-explain/record/${record.id}` : undefined}
+      portalAccessHref={staff.profile.is_admin ? `/admin/settings/portals/explain/record/${record.id}` : undefined}
       portalAccess={await portalAccessPanel(c, meta, record, `${base}/${record.id}`, data.portal)}
       privacy={data.privacy && <RecordPrivacyPanel view={view} apiName={meta.module.api_name} data={data.privacy} />}
     />
