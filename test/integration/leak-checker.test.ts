@@ -1,14 +1,27 @@
 import { strFromU8, unzipSync } from 'fflate';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN } from '../../src/demo/seed.js';
-import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
+import type { BrowserClient } from '../support/app.js';
 import { changedTables, fingerprint } from '../support/fingerprint.js';
-import { seedStandardUser, bruno as standardStaff } from '../support/fixtures.js';
-import { type Allowed, allowedFor, type Known, knownIds, leaksIn } from '../support/leak-oracle.js';
-import { FRANCHISE_HOST, type LeakUser, type LeakWorld, MARKER, PORTAL_PASSWORD, refWorldOf, seedLeakWorld } from '../support/leak-world.js';
-import { crawlPortal, htmlForms, submitForm, type Visit } from '../support/portal-crawl.js';
-import { prng } from '../support/prng.js';
+import {
+  allowances,
+  allowedNow,
+  g,
+  HAS_UUID,
+  judge,
+  known,
+  ownRecordAllowance,
+  SEED,
+  setupLeakChecker,
+  signIn,
+  signInAll,
+  subjectModule,
+  t,
+  UUID,
+  w,
+  walks,
+} from '../support/leak-checker.js';
+import { FRANCHISE_HOST, MARKER, refWorldOf } from '../support/leak-world.js';
+import { crawlPortal, htmlForms, submitForm } from '../support/portal-crawl.js';
 import { refMask, refScope } from '../unit/access-reference.js';
 
 // The leak checker. Three portals over one organization's data (user types
@@ -18,90 +31,14 @@ import { refMask, refScope } from '../unit/access-reference.js';
 // allows). Each portal user walks everything their pages offer, then sends
 // what a curious customer would craft: other people's ids in every address
 // the walks met, other portals' addresses and host, hidden fields in forms,
-// sorts, filters and searches on them, writes to public modules, the staff
-// preview and explain pages. Every record id, marker and file any answer
-// carries must be one ACCESS.md's reference (test/unit/access-reference.ts)
-// allows that user, and nothing refused may change a data table.
+// sorts, filters and searches on them. Every record id, marker and file any
+// answer carries must be one ACCESS.md's reference
+// (test/unit/access-reference.ts) allows that user, and nothing refused may
+// change a data table. Writes to public modules, the staff preview and
+// explain pages, and the judge itself are in leak-checker-judge.test.ts.
 
-let t: TestApp;
-let w: LeakWorld;
-/** Each user's allowances, before and after their own walk (what they did themselves may add to them). */
-const allowances = new Map<string, Allowed[]>();
-let known: Known;
-const walks = new Map<string, Visit[]>();
-/** The crafted requests' choices; a failing run names its seed, LEAK_SEED=<seed> replays it. */
-const SEED = Number(process.env.LEAK_SEED ?? 1402);
-const g = prng(SEED);
-/** Each user's base module. */
-const baseModules = new Map<string, string>();
-
-beforeAll(async () => {
-  t = await startTestApp();
-  w = await seedLeakWorld(t);
-  await seedStandardUser(t.db, standardStaff);
-  known = await knownIds(t.db, w.markers);
-  for (const u of await t.db.selectFrom('portal_users as u').innerJoin('records as r', 'r.id', 'u.record_id').select(['u.id', 'r.module_id']).execute())
-    baseModules.set(u.id, u.module_id);
-}, 120_000);
+beforeAll(setupLeakChecker, 120_000);
 afterAll(() => t.close());
-
-async function allowedNow(user: LeakUser, portalId = user.portalId): Promise<Allowed> {
-  return allowedFor(await refWorldOf(t.db), w.metas, user.id, portalId);
-}
-
-async function signIn(user: LeakUser): Promise<BrowserClient> {
-  const client = browserClient(t.app);
-  const base = `/p/${user.slug}`;
-  const page = await client.get(`${base}/login`);
-  const form = htmlForms(await page.text()).find((f) => f.controls.some((c) => c.name === 'password'));
-  if (!form) throw new Error(`no sign-in form on ${base}/login`);
-  const filled = {
-    ...form,
-    controls: form.controls.map((c) => ({ ...c, value: c.name === 'email' ? user.email : c.name === 'password' ? PORTAL_PASSWORD : c.value })),
-  };
-  const { res } = await submitForm(client, filled, `${base}/login`);
-  if (res.status !== 303 || (res.headers.get('Location') ?? '').includes('/login')) throw new Error(`${user.label} could not sign in (${res.status})`);
-  return client;
-}
-
-/** What a user's own export may hold besides what their portal shows: all of their own record, its notes and files. */
-function ownRecordAllowance(world: Awaited<ReturnType<typeof refWorldOf>>, userId: string): Allowed {
-  const own = world.users.find((u) => u.id === userId)?.recordId ?? '';
-  const record = world.records.find((r) => r.id === own);
-  const meta = [...w.metas.values()].find((m) => m.module.id === record?.moduleId);
-  // Their record's lookups are part of it: the account they belong to, by name.
-  const targets = (record?.refs ?? []).map((ref) => world.records.find((r) => r.id === ref.targetId)).filter((r) => r !== undefined);
-  const nameKeys = targets.flatMap((r) => ([...w.metas.values()].find((m) => m.module.id === r.moduleId)?.module.name_fields ?? []).map((f) => `${r.id}:${f}`));
-  return {
-    records: new Set([own, ...targets.map((r) => r.id)]),
-    markers: new Set([...(meta?.fields ?? []).map((f) => `${own}:${f.api_name}`), ...nameKeys]),
-    notes: new Set(world.notes.filter((n) => n.recordId === own).map((n) => n.id)),
-    attachments: new Set(world.attachments.filter((a) => a.recordId === own).map((a) => a.id)),
-  };
-}
-
-function subjectModule(userId: string): string | undefined {
-  return baseModules.get(userId);
-}
-
-async function signInAll(users: LeakUser[]): Promise<Map<string, BrowserClient>> {
-  const out = new Map<string, BrowserClient>();
-  for (const user of users) out.set(user.id, await signIn(user));
-  return out;
-}
-
-/** The leaks in one answer: its body and where it sends the user. */
-function judge(label: string, method: string, url: string, res: { body: string; headers: Headers }, allowed: Allowed[]): string[] {
-  // The ids the address itself carries are the asker's own words, not something received.
-  const asked = new Set((url.match(UUID) ?? []).map((id) => id.toLowerCase()));
-  const text = `${res.headers.get('Location') ?? ''}\n${res.headers.get('Content-Disposition') ?? ''}\n${res.body}`.replace(UUID, (id) =>
-    asked.has(id.toLowerCase()) ? '' : id,
-  );
-  return leaksIn(text, known, allowed).map((leak) => `${label}: ${method} ${url} → ${leak}`);
-}
-
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const HAS_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 describe(`the leak checker (LEAK_SEED=${SEED})`, () => {
   it('finds the world it was given: seven portal users of four kinds over three portals', () => {
@@ -324,123 +261,5 @@ describe(`the leak checker (LEAK_SEED=${SEED})`, () => {
     expect(hiddenPosts).toBeGreaterThan(5);
     expect(problems).toEqual([]);
     expect(changedTables(fp, await fingerprint(t.db))).toEqual([]);
-  });
-
-  it('refuses every write to a public module', async () => {
-    const clients = await signInAll(w.users);
-    const fp = await fingerprint(t.db);
-    const problems: string[] = [];
-    const solution = (
-      await t.db
-        .selectFrom('records')
-        .innerJoin('modules', 'modules.id', 'records.module_id')
-        .select('records.id')
-        .where('modules.api_name', '=', 'solutions')
-        .executeTakeFirstOrThrow()
-    ).id;
-    for (const user of w.users.filter((u) => u.slug !== 'franchise')) {
-      const client = clients.get(user.id) as BrowserClient;
-      const base = `/p/${user.slug}/m/solutions`;
-      for (const path of [
-        base,
-        `${base}/${solution}/edit`,
-        `${base}/${solution}/delete`,
-        `${base}/${solution}/notes`,
-        `${base}/${solution}/attachments`,
-        `${base}/${solution}/clone`,
-      ]) {
-        const res = await client.post(path, { title: 'zq00000000', body: 'zq00000000', answer: 'x' });
-        await res.text();
-        if (res.status < 400 || res.status >= 500) problems.push(`${user.label}: POST ${path} → ${res.status}`);
-      }
-    }
-    expect(problems).toEqual([]);
-    expect(changedTables(fp, await fingerprint(t.db))).toEqual([]);
-  });
-
-  it('keeps the staff preview and explain pages from portal sessions and from staff without the permission', async () => {
-    const routes = t.app.routes.filter((r) => r.method === 'GET' && /^\/admin\/settings\/portals\/(preview|explain)\//.test(r.path)).map((r) => r.path);
-    expect(routes.length).toBeGreaterThan(1);
-    const user = w.users[0] as LeakUser;
-    const record = [...(allowances.get(user.id)?.[0]?.records ?? [])][0] ?? '';
-    const type = (await t.db.selectFrom('portal_users').select('user_type_id').where('id', '=', user.id).executeTakeFirstOrThrow()).user_type_id;
-    const fill = (path: string) =>
-      path.replace(/\/\*$/, '').replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (/user/i.test(name) ? user.id : /type/i.test(name) ? type : record));
-    const customer = await signIn(user);
-    const staff = browserClient(t.app);
-    expect((await staff.post('/admin/login', { email: standardStaff.email, password: standardStaff.password })).status).toBe(303);
-    const problems: string[] = [];
-    for (const path of routes.map(fill)) {
-      for (const url of [path, `${path}?user=${user.id}&record=${record}&type=${type}`]) {
-        const asCustomer = await customer.get(url);
-        const body = await asCustomer.text();
-        if (!(asCustomer.status === 303 && (asCustomer.headers.get('Location') ?? '').startsWith('/admin/login')))
-          problems.push(`portal session: GET ${url} → ${asCustomer.status}`);
-        problems.push(...judge('portal session', 'GET', url, { body, headers: asCustomer.headers }, []));
-        const asStaff = await staff.get(url);
-        const staffBody = await asStaff.text();
-        if (asStaff.status !== 403 && asStaff.status !== 404) problems.push(`standard staff: GET ${url} → ${asStaff.status}`);
-        problems.push(...judge('standard staff', 'GET', url, { body: staffBody, headers: asStaff.headers }, []));
-      }
-    }
-    // The administrator does see them (so the addresses above are the real ones).
-    const admin = browserClient(t.app);
-    expect((await admin.post('/admin/login', { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password })).status).toBe(303);
-    const seen = await admin.get(`/admin/settings/portals/explain/record/${record}`);
-    expect(seen.status).toBe(200);
-    expect(problems).toEqual([]);
-  });
-});
-
-describe('the leak checker’s judge', () => {
-  it('reports a marker, a record id and a file the reference does not allow, and passes what it allows', async () => {
-    const user = w.users[0] as LeakUser;
-    const allowed = await allowedNow(user);
-    const someoneElse = w.users.find((u) => u.slug === 'franchise') as LeakUser;
-    const theirs = await allowedNow(someoneElse);
-    const foreignRecord = [...theirs.records].find((id) => !allowed.records.has(id)) as string;
-    const foreignFile = [...theirs.attachments].find((id) => !allowed.attachments.has(id)) as string;
-    const hiddenMarker = [...w.markers].find(
-      ([, s]) => s.kind === 'field' && allowed.records.has(s.recordId) && !allowed.markers.has(`${s.recordId}:${s.field}`),
-    )?.[0] as string;
-    const ownRecord = [...allowed.records][0] as string;
-    expect([foreignRecord, foreignFile, hiddenMarker, ownRecord].every(Boolean)).toBe(true);
-    expect(leaksIn(`<a href="/p/demo/m/cases/${ownRecord}">mine</a>`, known, [allowed])).toEqual([]);
-    expect(leaksIn(`<a href="/p/demo/m/cases/${foreignRecord}">x</a>`, known, [allowed])).toEqual([`record ${foreignRecord}`]);
-    expect(leaksIn(`/files/${foreignFile}`, known, [allowed])).toEqual([`file ${foreignFile}`]);
-    expect(leaksIn(`<td>${hiddenMarker}</td>`, known, [allowed])).toHaveLength(1);
-  });
-
-  it('catches a deliberately unscoped read: a page listing every case is reported by the same walk and judge', async () => {
-    // The product with one extra page that reads cases without a scope, linked from nowhere but the walk's start.
-    const leaky = new Hono();
-    leaky.get('/p/demo/all-cases', async (c) => {
-      const rows = await t.db
-        .selectFrom('records')
-        .innerJoin('modules', 'modules.id', 'records.module_id')
-        .select(['records.id', 'records.data'])
-        .where('modules.api_name', '=', 'cases')
-        .execute();
-      return c.html(rows.map((r) => `<p><a href="/p/demo/m/cases/${r.id}">${(r.data as { subject?: string }).subject}</a></p>`).join(''));
-    });
-    leaky.all('*', (c) => t.app.fetch(c.req.raw));
-    const alice = w.users[0] as LeakUser;
-    const client = browserClient(leaky as unknown as TestApp['app']);
-    const login = htmlForms(await (await client.get('/p/demo/login')).text()).find((f) => f.controls.some((c) => c.name === 'password'));
-    if (!login) throw new Error('no sign-in form');
-    const signedIn = await submitForm(
-      client,
-      {
-        ...login,
-        controls: login.controls.map((c) => ({ ...c, value: c.name === 'email' ? alice.email : c.name === 'password' ? PORTAL_PASSWORD : c.value })),
-      },
-      '/p/demo/login',
-    );
-    expect(signedIn.res.status).toBe(303);
-    const allowed = await allowedNow(alice);
-    const report = await crawlPortal({ client, base: '/p/demo', start: ['/p/demo/all-cases'], maxRequests: 400 });
-    const leaks = report.visits.flatMap((v) => judge(alice.label, v.method, v.url, v, [allowed]));
-    expect(leaks.some((l) => l.includes('/p/demo/all-cases') && l.includes('record '))).toBe(true);
-    expect(leaks.some((l) => l.includes('/p/demo/all-cases') && l.includes('"kind":"field"'))).toBe(true);
   });
 });

@@ -1,17 +1,7 @@
 import type { Database } from '../../src/db/database.js';
 import type { LayoutSection } from '../../src/db/schema.js';
-import type {
-  RefAttachment,
-  RefField,
-  RefFieldPerm,
-  RefLayout,
-  RefNote,
-  RefRecord,
-  RefTab,
-  RefType,
-  RefUser,
-  RefWriteWorld,
-} from '../unit/access-reference.js';
+import type { RefAttachment, RefFieldPerm, RefNote, RefRecord, RefTab, RefType, RefUser } from '../unit/access-reference.js';
+import type { RefField, RefLayout, RefWriteWorld } from '../unit/access-reference-writes.js';
 import { prng } from './prng.js';
 
 // Generated configurations and data for the access property tests: the same
