@@ -6,18 +6,16 @@ import type { Database } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { QUEUES } from './queues.js';
 
-export const IMPORT_QUEUE = QUEUES.csvImport;
-
 export type ImportJob = { importId: string };
 
 /** Queues the import's job inside the transaction that marks it queued. */
 export async function enqueueImport(trx: Transaction<DB>, boss: PgBoss, importId: string): Promise<void> {
-  await boss.send(IMPORT_QUEUE, { importId } satisfies ImportJob, { db: fromKysely(trx) });
+  await boss.send(QUEUES.csvImport, { importId } satisfies ImportJob, { db: fromKysely(trx) });
 }
 
 export async function registerImportWorker(boss: PgBoss, deps: { db: Database; log: Logger }): Promise<void> {
   const { db, log } = deps;
-  await boss.work(IMPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<ImportJob>[]) => {
+  await boss.work(QUEUES.csvImport, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<ImportJob>[]) => {
     for (const job of jobs) {
       const { importId } = job.data;
       try {

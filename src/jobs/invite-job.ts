@@ -6,8 +6,6 @@ import { type BatchJob, runQueuedInvites } from '../invitations/batches.js';
 import type { InviteDeps } from '../invitations/invite.js';
 import { QUEUES } from './queues.js';
 
-export const INVITE_QUEUE = QUEUES.inviteRecord;
-
 /** Jobs fetched at once: their records are invited a group per transaction. */
 export const INVITE_FETCH_SIZE = 100;
 const INSERT_CHUNK = 1000;
@@ -17,7 +15,7 @@ export async function enqueueInviteJobs(trx: Transaction<DB>, boss: PgBoss, jobs
   const db = fromKysely(trx);
   for (let i = 0; i < jobs.length; i += INSERT_CHUNK) {
     await boss.insert(
-      INVITE_QUEUE,
+      QUEUES.inviteRecord,
       jobs.slice(i, i + INSERT_CHUNK).map((data) => ({ data })),
       { db },
     );
@@ -39,7 +37,7 @@ const isBatchJob = (d: unknown): d is BatchJob => {
 export async function registerInviteWorker(boss: PgBoss, deps: InviteDeps & { log: Logger }): Promise<void> {
   const { log } = deps;
   await boss.work(
-    INVITE_QUEUE,
+    QUEUES.inviteRecord,
     // Keeps fetching while batches come back full, so a large batch is not paced by the polling interval.
     { batchSize: INVITE_FETCH_SIZE, pollingIntervalSeconds: 1, burstWhenBatchFull: true, includeMetadata: true, perJobResults: true },
     async (jobs: JobWithMetadata<BatchJob>[]): Promise<JobResult[]> => {

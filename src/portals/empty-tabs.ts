@@ -19,7 +19,7 @@ import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
 export type EmptyTab = { module: Module /** The tab's own name per language (empty: the module's). */; labels: Labels };
 
 /** The locale key of the warning; {{type}} is the type's name, {{tabs}} the tabs' names (see emptyTabNames). */
-export const EMPTY_TABS_WARNING = 'portals:emptyTabs.warning';
+const EMPTY_TABS_WARNING = 'portals:emptyTabs.warning';
 
 const KIND_ORDER = { base: 0, related: 1, public: 2 } as const;
 
@@ -95,18 +95,17 @@ function fromSnapshot(snapshot: ConfigSnapshot, ids: string[]): Map<string, Empt
 }
 
 /** The tabs' names as the portal shows them, joined as a list in the language. */
-export function emptyTabNames(t: T, lang: string, tabs: EmptyTab[]): string {
+function emptyTabNames(t: T, lang: string, tabs: EmptyTab[]): string {
   return new Intl.ListFormat(lang, { type: 'conjunction' }).format(tabs.map((tab) => moduleLabel(t, lang, tab.module, 'plural', tab.labels)));
 }
 
 /** The warning sentence: the type and the tabs on which its users would see no field. */
-export function emptyTabsWarning(t: T, lang: string, typeName: string, tabs: EmptyTab[]): string {
+function emptyTabsWarning(t: T, lang: string, typeName: string, tabs: EmptyTab[]): string {
   return t(EMPTY_TABS_WARNING, { type: typeName, tabs: emptyTabNames(t, lang, tabs) });
 }
 
 /** Where staff choose the fields a tab shows to the type. */
-export const emptyTabFieldsHref = (typeId: string, tab: EmptyTab) =>
-  `/admin/settings/portals/types/${typeId}/fields/${encodeURIComponent(tab.module.api_name)}`;
+const emptyTabFieldsHref = (typeId: string, tab: EmptyTab) => `/admin/settings/portals/types/${typeId}/fields/${encodeURIComponent(tab.module.api_name)}`;
 
 /** The warning with a link to each empty tab's field permissions, for a confirmation or a page's notice. */
 export function emptyTabsNotice(t: T, lang: string, type: { id: string; name: string }, tabs: EmptyTab[]) {

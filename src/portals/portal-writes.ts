@@ -38,8 +38,7 @@ export type FormReader = (fields: Field[]) => Promise<PortalForm>;
 export type FormRefusal = 'hidden_field' | 'read_only_field' | 'layout_not_allowed';
 
 export type PortalWrite =
-  /** `inviteError`: never set: automatic invitations are queued with the write and fail, if at all, in their job. */
-  | { ok: true; record: CrmRecord; inviteError?: unknown }
+  | { ok: true; record: CrmRecord }
   | { ok: false; status: 404 }
   | { ok: false; status: 403 }
   | { ok: false; status: 409; values: Record<string, unknown> }

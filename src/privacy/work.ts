@@ -17,7 +17,6 @@ import { finishWork, type PrivacyDeps, workFailed } from './requests.js';
 // archive and erasing a person. Each is queued in the transaction that starts
 // it and completes the request in the transaction that does the work.
 
-export const PRIVACY_QUEUE = QUEUES.privacyWork;
 export type PrivacyJob = { requestId: string; staffId: string };
 
 /** The staff side's hooks into the work a request's completion does. */
@@ -31,7 +30,7 @@ export function requestWork(boss: PgBoss, staffId: string) {
           .onConflict((oc) => oc.column('request_id').doUpdateSet({ status: 'queued', content: null, error: null }))
           .execute();
       }
-      await boss.send(PRIVACY_QUEUE, { requestId: request.id, staffId } satisfies PrivacyJob, { db: fromKysely(trx) });
+      await boss.send(QUEUES.privacyWork, { requestId: request.id, staffId } satisfies PrivacyJob, { db: fromKysely(trx) });
     },
     stopProcessing: (trx: Transaction<DB>, request: PrivacyRequest) => stopProcessing(trx, staffId, request),
   };
@@ -101,7 +100,7 @@ export async function runPrivacyWork(db: Database, deps: PrivacyDeps, job: Priva
 
 export async function registerPrivacyWorker(boss: PgBoss, deps: PrivacyDeps & { db: Database; log: Logger }): Promise<void> {
   const { db, log } = deps;
-  await boss.work(PRIVACY_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<PrivacyJob>[]) => {
+  await boss.work(QUEUES.privacyWork, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async (jobs: JobWithMetadata<PrivacyJob>[]) => {
     for (const job of jobs) {
       try {
         const outcome = await runPrivacyWork(db, deps, job.data);

@@ -34,6 +34,12 @@ describe('earlier addresses of the configurator', () => {
     expect(movedTo('/admin/settings/portals')).toBeUndefined();
   });
 
+  it('answer an earlier address that named no page with the not-found page, in the reader’s language', async () => {
+    const res = await ana.get('/admin/settings/portal-fields/only-one-part');
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('<h1>Page not found</h1>');
+  });
+
   it('answer a GET with 301 to the same page, query string kept, and the page is there', async () => {
     for (const [old, now] of [
       [`/admin/settings/portal-tabs/${w.helpTypeId}?done=typeSaved`, `/admin/settings/portals/types/${w.helpTypeId}/tabs?done=typeSaved`],

@@ -5,10 +5,9 @@ import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/cases/reply-tokens.js';
 import { createRecord } from '../../src/crm/records.js';
-import { IMPORT_QUEUE } from '../../src/jobs/import-job.js';
+import { QUEUES } from '../../src/jobs/queues.js';
 import { saveTabs, tabForm, tabOptions } from '../../src/portals/tabs.js';
 import { fileRequest } from '../../src/privacy/requests.js';
-import { PRIVACY_QUEUE } from '../../src/privacy/work.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
 import {
   assertExactlyOnce,
@@ -89,7 +88,7 @@ describe('a worker killed in the middle of', () => {
     const ROWS = 1500;
     const bad = (i: number) => i % 9 === 0;
     const first = await workerInCharge();
-    await shortenHeartbeat(t.boss, IMPORT_QUEUE);
+    await shortenHeartbeat(t.boss, QUEUES.csvImport);
     const lines = ['last_name,email'];
     for (let i = 1; i <= ROWS; i++) lines.push(`Row ${i},${bad(i) ? 'not-an-address' : `row${i}@import.example`}`);
     const form = new FormData();
@@ -106,17 +105,17 @@ describe('a worker killed in the middle of', () => {
     const progress = () => t.db.selectFrom('imports').select(['status', 'processed_rows']).where('id', '=', id).executeTakeFirstOrThrow();
     await killMidWork(first, t.db, async () => {
       const p = await progress();
-      return p.status === 'running' && p.processed_rows > 0 && (await claimed(IMPORT_QUEUE)) > 0 && (await transactionOpen(t.db, first));
+      return p.status === 'running' && p.processed_rows > 0 && (await claimed(QUEUES.csvImport)) > 0 && (await transactionOpen(t.db, first));
     });
     const atKill = await progress();
     expect(atKill.processed_rows).toBeGreaterThan(0);
     expect(atKill.processed_rows).toBeLessThan(ROWS);
     // The dead worker's job stays claimed by it until its heartbeat is missed.
-    expect(await claimed(IMPORT_QUEUE)).toBe(1);
+    expect(await claimed(QUEUES.csvImport)).toBe(1);
 
     inCharge = await startWorker();
     await waitFor(async () => (await progress()).status === 'done', { timeoutMs: 60_000, intervalMs: 200 });
-    await waitFor(async () => (await unsettled(IMPORT_QUEUE)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(async () => (await unsettled(QUEUES.csvImport)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
 
     const records = await t.db.selectFrom('records').select('display_name').where('display_name', 'like', 'Row %').execute();
     const done = await t.db.selectFrom('imports').select(['processed_rows', 'imported_rows', 'row_errors']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -132,7 +131,7 @@ describe('a worker killed in the middle of', () => {
 
   it('privacy exports: each request is completed once, with one archive and one email to its person', { timeout: 120_000 }, async () => {
     const first = await workerInCharge();
-    await shortenHeartbeat(t.boss, PRIVACY_QUEUE);
+    await shortenHeartbeat(t.boss, QUEUES.privacyWork);
     const requests: { id: string; email: string }[] = [];
     for (let i = 0; i < 4; i++) {
       const data = { first_name: 'Export', last_name: `Person ${i}`, email: `export${i}@privacy.example` };
@@ -153,15 +152,15 @@ describe('a worker killed in the middle of', () => {
         (e) => e.request_id,
       );
 
-    await killMidWork(first, t.db, async () => (await completed()).length >= 1 && (await claimed(PRIVACY_QUEUE)) > 0);
+    await killMidWork(first, t.db, async () => (await completed()).length >= 1 && (await claimed(QUEUES.privacyWork)) > 0);
     expect((await completed()).length).toBeLessThan(ids.length);
-    expect(await claimed(PRIVACY_QUEUE)).toBeGreaterThan(0);
+    expect(await claimed(QUEUES.privacyWork)).toBeGreaterThan(0);
 
     const second = await startWorker();
     inCharge = undefined;
     await waitFor(async () => (await completed()).length >= ids.length, { timeoutMs: 60_000, intervalMs: 200 });
     // The dead worker's job is retried too, and finds its request already done.
-    await waitFor(async () => (await unsettled(PRIVACY_QUEUE)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(async () => (await unsettled(QUEUES.privacyWork)) === 0, { timeoutMs: 30_000, intervalMs: 200 });
 
     assertExactlyOnce('completed requests', ids, await completed());
     const archives = await t.db.selectFrom('privacy_exports').select(['request_id', 'status']).where('request_id', 'in', ids).execute();

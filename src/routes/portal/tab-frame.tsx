@@ -6,7 +6,7 @@ import { page } from '../../http/render.js';
 import type { InviteDeps } from '../../invitations/invite.js';
 import { type PortalNav, portalNav } from '../../portals/portal-nav.js';
 import type { RecordHref } from '../../portals/portal-pages.js';
-import type { FormReader, PortalWrite } from '../../portals/portal-writes.js';
+import type { FormReader } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
 
 // What the tab pages share: the surface of the request, its frame for short
@@ -31,12 +31,6 @@ export const currencyOf = (c: Context<AppEnv>) => c.get('org')?.currency ?? 'EUR
 export const timeZoneOf = (c: Context<AppEnv>) => c.get('portal')?.user?.timeZone ?? c.get('org')?.time_zone ?? 'UTC';
 
 export const inviteDeps = (c: Context<AppEnv>): InviteDeps => ({ db: c.get('deps').db, boss: c.get('deps').boss, baseUrl: c.get('deps').config.baseUrl });
-
-/** A save that triggered an automatic invitation which failed: the save stands, the failure is logged. */
-export function logInviteError(c: Context<AppEnv>, result: Extract<PortalWrite, { ok: true }>) {
-  if (result.inviteError)
-    c.get('deps').log.error({ err: result.inviteError, recordId: result.record.id, reqId: c.get('requestId') }, 'automatic invitation failed');
-}
 
 /** The request's record form, for the module's fields, with the layout and version it was drawn in. */
 export const readForm =

@@ -31,19 +31,7 @@ import {
   updatePortalRecord,
 } from '../../portals/portal-writes.js';
 import type { PortalSurface } from '../../portals/surface.js';
-import {
-  currencyOf,
-  inviteDeps,
-  logInviteError,
-  navOf,
-  notFound,
-  readForm,
-  recordHrefOf,
-  refusedPage,
-  surfaceMessage,
-  surfaceOf,
-  timeZoneOf,
-} from './tab-frame.js';
+import { currencyOf, inviteDeps, navOf, notFound, readForm, recordHrefOf, refusedPage, surfaceMessage, surfaceOf, timeZoneOf } from './tab-frame.js';
 
 /** Resolves the surface of a request, or answers it (sign-in redirect, unknown preview subject). */
 export type { PortalSurface };
@@ -184,7 +172,6 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
     const result = await createPortalRecord(db, s.ctx, c.req.param('module'), remembered, { timeZone: timeZoneOf(c), invite: inviteDeps(c) });
     // Drawn again in the layout it was submitted in.
     if (!result.ok) return refused(c, result, { layoutId });
-    logInviteError(c, result);
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${result.record.id}?created=1`, 303);
   });
 
@@ -222,7 +209,6 @@ export function portalTabRoutes(resolve: SurfaceResolver): Hono<AppEnv> {
       invite: inviteDeps(c),
     });
     if (!result.ok) return refused(c, result, { id });
-    logInviteError(c, result);
     return c.redirect(`${s.base}/m/${c.req.param('module')}/${id}?saved=1`, 303);
   });
 

@@ -1,5 +1,6 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppEnv } from '../../../http/env.js';
+import { notFound } from '../../../http/render.js';
 
 // The configurator's earlier addresses, each sent on to where it lives now
 // under /admin/settings/portals (mounted at /admin/settings): a bookmark or a
@@ -15,8 +16,8 @@ const MOVED: [from: RegExp, to: (m: RegExpExecArray) => string][] = [
 
 export const movedConfiguratorRoutes = new Hono<AppEnv>();
 
-movedConfiguratorRoutes.all('/:old{portal-(?:tabs|fields|web-tabs|dashboards|cards|preview|explain|config)}/*', (c) => moved(c.req.url, c.req.method));
-movedConfiguratorRoutes.all('/:old{portal-(?:cards|preview|explain|config)}', (c) => moved(c.req.url, c.req.method));
+movedConfiguratorRoutes.all('/:old{portal-(?:tabs|fields|web-tabs|dashboards|cards|preview|explain|config)}/*', (c) => moved(c));
+movedConfiguratorRoutes.all('/:old{portal-(?:cards|preview|explain|config)}', (c) => moved(c));
 
 /** Where an earlier address of the configurator lives now, keeping its query string. */
 export function movedTo(path: string): string | undefined {
@@ -28,9 +29,10 @@ export function movedTo(path: string): string | undefined {
   return undefined;
 }
 
-function moved(url: string, method: string): Response {
-  const { pathname, search } = new URL(url);
+/** An earlier address sent on to its page; one that named no page answers the not-found page. */
+function moved(c: Context<AppEnv>): Promise<Response> | Response {
+  const { pathname, search } = new URL(c.req.url);
   const target = movedTo(pathname);
-  if (!target) return new Response(null, { status: 404 });
-  return new Response(null, { status: method === 'GET' || method === 'HEAD' ? 301 : 308, headers: { Location: `${target}${search}` } });
+  if (!target) return notFound(c);
+  return c.redirect(`${target}${search}`, c.req.method === 'GET' || c.req.method === 'HEAD' ? 301 : 308);
 }
