@@ -23,6 +23,7 @@ function sources(dir: string): string[] {
 
 const files = [...sources('src'), ...sources('views')];
 const text = new Map(files.map((f) => [f, readFileSync(join(ROOT, f), 'utf8')]));
+const tests = sources('test');
 
 /** Route handlers (`x.get('/path', …)` to the line closing it) longer than `max` lines, as "file:line (n lines)". */
 function longHandlers(file: string, source: string, max = MAX_HANDLER_LINES): string[] {
@@ -73,6 +74,15 @@ describe('the shape of the code', () => {
       .map((f) => [f, (text.get(f) ?? '').split('\n').length] as const)
       .filter(([, n]) => n > MAX_FILE_LINES)
       .map(([f, n]) => `${f} (${n} lines)`);
+    expect(long).toEqual([]);
+  });
+
+  it(`keeps every test file and test support file under ${MAX_FILE_LINES} lines too`, () => {
+    const long = tests
+      .map((f) => [f, readFileSync(join(ROOT, f), 'utf8').split('\n').length] as const)
+      .filter(([, n]) => n > MAX_FILE_LINES)
+      .map(([f, n]) => `${f} (${n} lines)`);
+    expect(tests.length).toBeGreaterThan(100);
     expect(long).toEqual([]);
   });
 
