@@ -399,6 +399,14 @@ export interface PortalsTable {
   logo_hash: string | null;
   /** A host name of its own (support.acme.com), lower case, besides /p/:slug. */
   domain: string | null;
+  /** Self sign-up: the user type it feeds (off when null). */
+  signup_user_type_id: string | null;
+  /** The base-module fields the sign-up form asks for, besides the email. */
+  signup_field_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** The staff user who owns the records sign-ups create. */
+  signup_owner_id: string | null;
+  /** Email domains (lower case) whose confirmed sign-ups are accepted without approval. */
+  signup_domains: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface PortalLogosTable {
@@ -428,6 +436,8 @@ export interface PortalUserTypesTable {
 }
 
 export type TabKind = 'base' | 'related' | 'public';
+/** A related tab's records: those linked to the user, or to anyone at the user's company (ACCESS.md). */
+export type TabReach = 'mine' | 'company';
 export type TabAccess = 'none' | 'view' | 'add';
 
 export interface PortalTypeTabsTable {
@@ -437,6 +447,7 @@ export interface PortalTypeTabsTable {
   kind: TabKind;
   shown: Generated<boolean>;
   filter_field_id: string | null;
+  reach: Generated<TabReach>;
   layout_ids: ColumnType<string[], string[] | undefined, string[]>;
   can_view: Generated<boolean>;
   can_create: Generated<boolean>;
@@ -493,6 +504,57 @@ export interface PortalUsersTable {
   deactivated_at: NullableTimestamp;
   invited_at: NullableTimestamp;
   last_login_at: NullableTimestamp;
+}
+
+export type SignupStatus = 'unconfirmed' | 'pending' | 'waiting' | 'approved' | 'rejected';
+
+export interface PortalSignupsTable {
+  id: Generated<string>;
+  portal_id: string;
+  user_type_id: string | null;
+  /** Lower case. */
+  email: string;
+  /** The base-module fields typed on the form, by api name. */
+  data: ColumnType<Record<string, unknown>, Record<string, unknown> | string | undefined, Record<string, unknown> | string>;
+  language: string | null;
+  consent: Generated<boolean>;
+  status: Generated<SignupStatus>;
+  /** A failure reason code (waiting, refused), or the administrator's reason for a rejection. */
+  reason: string | null;
+  /** hex SHA-256 of the one-time code; null once used. */
+  code_hash: string | null;
+  code_expires_at: NullableTimestamp;
+  code_attempts: Generated<number>;
+  confirmed_at: NullableTimestamp;
+  decided_by: string | null;
+  decided_at: NullableTimestamp;
+  record_id: string | null;
+  portal_user_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface PortalSsoTable {
+  portal_id: string;
+  enabled: Generated<boolean>;
+  issuer: string;
+  client_id: string;
+  /** Encrypted with the application key (PORTA_APP_KEY). */
+  client_secret: string;
+  scopes: Generated<string>;
+  password_sign_in: Generated<boolean>;
+  signup_allowed: Generated<boolean>;
+  updated_at: Timestamp;
+}
+
+export interface SsoStatesTable {
+  /** hex SHA-256 of the state sent to the provider. */
+  state_hash: string;
+  portal_id: string;
+  code_verifier: string;
+  nonce: string;
+  return_to: string | null;
+  created_at: Timestamp;
+  used_at: NullableTimestamp;
 }
 
 export interface PortalInvitationsTable {
@@ -625,6 +687,9 @@ export interface DB {
   web_tabs: WebTabsTable;
   portal_users: PortalUsersTable;
   portal_invitations: PortalInvitationsTable;
+  portal_signups: PortalSignupsTable;
+  portal_sso: PortalSsoTable;
+  sso_states: SsoStatesTable;
   invitation_batches: InvitationBatchesTable;
   invitation_results: InvitationResultsTable;
   invitation_templates: InvitationTemplatesTable;
