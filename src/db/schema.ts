@@ -538,7 +538,7 @@ export interface PortalSsoTable {
   enabled: Generated<boolean>;
   issuer: string;
   client_id: string;
-  /** Encrypted with the application key (PORTA_APP_KEY). */
+  /** Encrypted with the application key (APP_KEY). */
   client_secret: string;
   scopes: Generated<string>;
   password_sign_in: Generated<boolean>;
