@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { type ConfigSnapshot, snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { Labels, PortalTypeTab, PortalUserStatus, TabAccess, TabKind } from '../db/schema.js';
+import type { Labels, PortalTypeTab, PortalUserStatus, TabAccess, TabKind, TabReach } from '../db/schema.js';
 import { PRIVACY_FIELD_NAMES } from '../privacy/consent.js';
+import { accountLookup } from './account-lookup.js';
 
 // Everything the engine needs about one portal user, read fresh on every
 // request: access is never cached across requests (ACCESS.md, "Changes take
@@ -14,6 +15,14 @@ export type TabConfig = {
   shown: boolean;
   /** F(M): the lookup of a related module that points at the base module. */
   filterFieldId: string | null;
+  /**
+   * A related tab's reach: 'mine', the records whose F(M) points into X_U; 'company', those whose F(M) points
+   * into X_U ∪ C_U (C_U, the colleagues: the records of B, not in the recycle bin, whose account lookup points
+   * to the same account as R_U's). Plus, either way, the records of M created by U. Other kinds: 'mine'.
+   */
+  reach: TabReach;
+  /** The base module's account lookup (see account-lookup.ts), null when it has none: then C_U is empty. */
+  accountFieldId: string | null;
   /** L(M): the layouts whose records the tab reaches. */
   layoutIds: string[];
   canView: boolean;
@@ -123,6 +132,7 @@ export type TabRowConfig = Pick<
   | 'kind'
   | 'shown'
   | 'filter_field_id'
+  | 'reach'
   | 'layout_ids'
   | 'can_view'
   | 'can_create'
@@ -218,12 +228,13 @@ async function buildContext(
   if (!type) return undefined;
   const proposedTabs = proposed && 'tabs' in proposed ? proposed.tabs : undefined;
   const proposedFields = proposed && 'fields' in proposed ? proposed : undefined;
-  const [tabRows, fieldRows, replacedFieldRows] = await Promise.all([
+  const [tabRows, fieldRows, replacedFieldRows, accountField] = await Promise.all([
     proposedTabs ?? savedTabRows(db, userTypeId),
     savedFieldRows(db, userTypeId, proposedFields?.layoutId),
     proposedFields ? proposedFieldRows(db, proposedFields.layoutId, proposedFields.fields) : [],
+    accountLookup(db, type.base_module_id),
   ]);
-  const { tabs, fields } = assemble(tabRows, [...fieldRows, ...replacedFieldRows]);
+  const { tabs, fields } = assemble(tabRows, [...fieldRows, ...replacedFieldRows], accountField?.id ?? null);
   return {
     user,
     recordId,
@@ -238,7 +249,7 @@ async function buildContext(
 }
 
 /** The context's tabs and field permissions from their rows. */
-function assemble(tabRows: TabRowConfig[], fieldRows: FieldRow[]) {
+function assemble(tabRows: TabRowConfig[], fieldRows: FieldRow[], accountFieldId: string | null) {
   const tabs = new Map<string, TabConfig>();
   for (const t of tabRows) {
     tabs.set(t.module_id, {
@@ -246,6 +257,8 @@ function assemble(tabRows: TabRowConfig[], fieldRows: FieldRow[]) {
       kind: t.kind,
       shown: t.shown,
       filterFieldId: t.filter_field_id,
+      reach: t.kind === 'related' ? t.reach : 'mine',
+      accountFieldId,
       layoutIds: t.layout_ids,
       canView: t.can_view,
       canCreate: t.can_create,
@@ -280,7 +293,7 @@ function contextFromSnapshot(
 ): AccessContext | undefined {
   const type = snapshot.types.get(userTypeId);
   if (!type || !snapshot.portalsById.has(type.portalId)) return undefined;
-  const { tabs, fields } = assemble(type.tabs, type.fields);
+  const { tabs, fields } = assemble(type.tabs, type.fields, type.accountFieldId);
   const base = snapshot.byId.get(type.baseModuleId);
   const privacyPage = Boolean(snapshot.org?.gdpr_enabled) && Boolean(base?.fields.some((f) => f.api_name === 'stop_processing' && !f.parent_field_id));
   return {

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import { type AccessContext, buildUserContext, getsAnything, loadAccessUser, type TabConfig } from './context.js';
 import { findInScope } from './reads.js';
 import { emptyMask, type FieldMask, fieldMask, usableTab } from './rules.js';
+import { colleagueLinked } from './scope.js';
 
 // Why a record is in a user's scope or not, rule by rule, for the explain page.
 
@@ -18,6 +19,7 @@ export type ExplainReason =
   | 'own_record'
   | 'created_by_user'
   | 'linked_through_lookup'
+  | 'linked_through_colleague'
   | 'public_module';
 
 export type Explanation = {
@@ -25,6 +27,8 @@ export type Explanation = {
   reason: ExplainReason;
   tab: TabConfig | undefined;
   lookupFieldId: string | null;
+  /** On 'linked_through_colleague': the colleague (in C_U) the record's F(M) points to. */
+  colleagueId: string | null;
   layoutId: string | null;
   mask: FieldMask;
 };
@@ -40,6 +44,7 @@ export async function explainAccess(db: Database, who: AccessContext | { portalU
     reason,
     tab: undefined,
     lookupFieldId: null,
+    colleagueId: null,
     layoutId: null,
     mask: emptyMask(),
     ...extra,
@@ -60,11 +65,12 @@ export async function explainAccess(db: Database, who: AccessContext | { portalU
   const isOwn = tab.kind === 'base' && record.module_id === ctx.baseModuleId && record.id === ctx.recordId;
   if (!usableTab(ctx, record.module_id) || (!tab.canView && !isOwn)) return none('no_view_permission', { tab, layoutId });
   const mask = fieldMask(ctx, record.module_id, layoutId);
-  const decided = (inScope: boolean, reason: ExplainReason, lookupFieldId: string | null = null): Explanation => ({
+  const decided = (inScope: boolean, reason: ExplainReason, lookupFieldId: string | null = null, colleagueId: string | null = null): Explanation => ({
     inScope,
     reason,
     tab,
     lookupFieldId,
+    colleagueId,
     layoutId,
     mask: inScope ? mask : emptyMask(),
   });
@@ -80,9 +86,11 @@ export async function explainAccess(db: Database, who: AccessContext | { portalU
   if (createdByU) return decided(true, 'created_by_user');
   const filterFieldId = tab.filterFieldId;
   if (!filterFieldId) return decided(false, 'lookup_elsewhere');
-  // Everything else already holds here, so the row scope decides whether the lookup reaches X_U.
-  const link = await findInScope(db, ctx, record.module_id, record.id);
-  return link ? decided(true, 'linked_through_lookup', filterFieldId) : decided(false, 'lookup_elsewhere', filterFieldId);
+  // Everything else already holds here, so the row scope decides whether the lookup reaches X_U, then C_U.
+  const mine = tab.reach === 'company' ? { ...ctx, tabs: new Map(ctx.tabs).set(record.module_id, { ...tab, reach: 'mine' as const }) } : ctx;
+  if (await findInScope(db, mine, record.module_id, record.id)) return decided(true, 'linked_through_lookup', filterFieldId);
+  const colleague = mine === ctx ? undefined : await colleagueLinked(db, ctx, record.module_id, record.id);
+  return colleague ? decided(true, 'linked_through_colleague', filterFieldId, colleague) : decided(false, 'lookup_elsewhere', filterFieldId);
 }
 
 /** Explain looks at the user wherever the request comes from; only their status and configuration matter. */

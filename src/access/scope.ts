@@ -42,10 +42,40 @@ function scopeOf(ctx: AccessContext, moduleId: string, subject: Subject, eb: Rec
 }
 
 /**
+ * C_U (colleagues), as ids: the records of B, not in the recycle bin, whose
+ * account lookup points to the same account as R_U's account lookup. Whether
+ * they are portal users, active or deactivated, does not matter. If R_U has no
+ * account, C_U is empty; it never crosses to another account. Read by indexes:
+ * R_U's account by record_refs' record, the colleagues by field and target.
+ */
+function colleagues(eb: RecordsEb, ctx: AccessContext, accountFieldId: string, recordId: Subject['recordId']) {
+  const ownAccount = eb
+    .selectFrom('record_refs as acc')
+    .select('acc.target_id')
+    .where('acc.record_id', '=', recordId)
+    .where('acc.field_id', '=', accountFieldId);
+  return (
+    eb
+      .selectFrom('record_refs as col')
+      // UNSCOPED READ: part of the row scope itself: C_U, the base records sharing R_U's account, as ids inside U's condition.
+      .innerJoin('records as cu', 'cu.id', 'col.record_id')
+      .select('col.record_id')
+      .where('col.field_id', '=', accountFieldId)
+      .where('col.target_id', 'in', ownAccount)
+      .where('cu.module_id', '=', ctx.baseModuleId)
+      .where('cu.deleted_at', 'is', null)
+  );
+}
+
+/** The account lookup a tab's reach compares: only a related tab with company reach, on a base module that has one. */
+const companyField = (tab: TabConfig) => (tab.kind === 'related' && tab.reach === 'company' ? tab.accountFieldId : null);
+
+/**
  * A related module's records: one set of ids, each part read by an index
  * (record_refs by field and target, records by their portal creator), so a list
  * walks only U's records, not the module's: the records whose filter-by lookup
- * points at R_U or at a base record U created, and the records U created.
+ * points at R_U or at a base record U created, and the records U created. A
+ * company-scoped tab adds the records whose filter-by lookup points into C_U.
  */
 function relatedScope(
   ctx: AccessContext,
@@ -70,6 +100,15 @@ function relatedScope(
           .where('xu.module_id', '=', ctx.baseModuleId)
           .where('xu.created_by_portal_user_id', '=', userId)
           .where('xu.deleted_at', 'is', null),
+      );
+    const accountFieldId = companyField(tab);
+    if (accountFieldId)
+      parts.push(
+        eb
+          .selectFrom('record_refs as rr')
+          .select('rr.record_id as id')
+          .where('rr.field_id', '=', filterFieldId)
+          .where('rr.target_id', 'in', colleagues(eb, ctx, accountFieldId, recordId)),
       );
   }
   if (userId !== null)
@@ -155,6 +194,27 @@ export async function usersReaching(db: Database, ctx: AccessContext, record: { 
     .orderBy('own.display_name')
     .orderBy('pu.id')
     .execute();
+}
+
+/**
+ * The colleague a record of M is linked to on a company-scoped tab: a target of
+ * its F(M) in C_U (explain names them); undefined when there is none.
+ */
+export async function colleagueLinked(db: Database, ctx: AccessContext, moduleId: string, recordId: string): Promise<string | undefined> {
+  const tab = ctx.tabs.get(moduleId);
+  const accountFieldId = tab ? companyField(tab) : null;
+  if (!tab?.filterFieldId || !accountFieldId) return undefined;
+  const filterFieldId = tab.filterFieldId;
+  const row = await db
+    .selectFrom('record_refs as rr')
+    .select('rr.target_id')
+    .where('rr.record_id', '=', recordId)
+    .where('rr.field_id', '=', filterFieldId)
+    // colleagues() is written for conditions on `records`; it names none of this query's tables.
+    .where((eb) => eb('rr.target_id', 'in', colleagues(eb as unknown as RecordsEb, ctx, accountFieldId, ctx.recordId)))
+    .orderBy('rr.target_id')
+    .executeTakeFirst();
+  return row?.target_id;
 }
 
 export type ForcedLookup = { ok: true; fieldId: string | null; value: string | null } | { ok: false; status: 422; reason: 'lookup_outside_scope' };

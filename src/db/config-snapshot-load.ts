@@ -1,3 +1,4 @@
+import { ACCOUNTS_MODULE, accountLookupOf } from '../access/account-lookup.js';
 import { buildMeta } from '../crm/metadata.js';
 import type { ConfigSnapshot, TypeConfig } from './config-snapshot.js';
 import type { Database } from './database.js';
@@ -34,8 +35,20 @@ async function loadSnapshot(db: Database, version: string): Promise<ConfigSnapsh
   const fieldById = new Map(fields.map((f) => [f.id, f]));
   const layoutById = new Map(layouts.map((l) => [l.id, l]));
   const typeConfigs = new Map<string, TypeConfig>();
-  for (const t of types)
-    typeConfigs.set(t.id, { id: t.id, portalId: t.portal_id, baseModuleId: t.base_module_id, tabs: [], fields: [], webTabs: [], indicators: [] });
+  const accountsId = modules.find((m) => m.api_name === ACCOUNTS_MODULE)?.id;
+  for (const t of types) {
+    const accountFieldId = accountLookupOf(byId.get(t.base_module_id)?.fields ?? [], accountsId)?.id ?? null;
+    typeConfigs.set(t.id, {
+      id: t.id,
+      portalId: t.portal_id,
+      baseModuleId: t.base_module_id,
+      accountFieldId,
+      tabs: [],
+      fields: [],
+      webTabs: [],
+      indicators: [],
+    });
+  }
   for (const tab of tabs) typeConfigs.get(tab.user_type_id)?.tabs.push(tab);
   for (const p of perms) {
     const field = fieldById.get(p.field_id);

@@ -25,6 +25,8 @@ export type TypeConfig = {
   id: string;
   portalId: string;
   baseModuleId: string;
+  /** The base module's account lookup (src/access/account-lookup.ts), which a tab's company reach compares; null when it has none. */
+  accountFieldId: string | null;
   tabs: PortalTypeTab[];
   /** Saved field permissions of live top-level fields, each with the field's required flag. */
   fields: { layout_id: string; field_id: string; visible: boolean; read_only: boolean; required: boolean }[];

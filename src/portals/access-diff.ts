@@ -1,7 +1,7 @@
 import { type AccessContext, type ProposedConfig, proposedTypeContext, typeContext } from '../access/context.js';
 import { fieldMask, typeScope } from '../access/engine.js';
 import type { Database } from '../db/database.js';
-import type { Field, Layout, Module } from '../db/schema.js';
+import type { Field, Layout, Module, TabReach } from '../db/schema.js';
 import { type FieldPermissionInput, validateFieldPermissions } from './field-permissions.js';
 import { type TabErrors, type TabInput, validateTabs } from './tabs.js';
 
@@ -18,6 +18,8 @@ export type ModuleDiff = {
   /** Records that at least one active user reaches after the change and none before. */
   gained: number;
   lost: number;
+  /** The related tab's new reach, when it changes (records linked to the user, or to anyone at the user's company). */
+  reach: TabReach | undefined;
   layouts: LayoutDiff[];
 };
 export type TypeDiff = { userTypeId: string; typeName: string; portalName: string; activeUsers: number; modules: ModuleDiff[] };
@@ -133,7 +135,9 @@ async function compare(db: Database, userTypeId: string, proposed: ProposedConfi
         ];
       })
       .sort((a, b) => a.layout.position - b.layout.position);
-    return { module, scopeChanged: scopeChanged.has(module.id), gained: moved.gained, lost: moved.lost, layouts: layoutDiffs };
+    const [was, is] = [before.tabs.get(module.id), after.tabs.get(module.id)];
+    const reach = was && is && was.reach !== is.reach ? is.reach : undefined;
+    return { module, scopeChanged: scopeChanged.has(module.id), gained: moved.gained, lost: moved.lost, reach, layouts: layoutDiffs };
   });
   return {
     changed: true,

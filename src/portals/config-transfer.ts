@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { ACCOUNTS_MODULE } from '../access/account-lookup.js';
 import { type Actor, audit } from '../audit/audit.js';
 import type { Database } from '../db/database.js';
 import { LANGUAGES } from '../i18n/languages.js';
@@ -23,6 +24,8 @@ const tabSchema = z.object({
   kind: z.enum(['base', 'related', 'public']),
   shown: z.boolean(),
   filterBy: apiName.nullable(),
+  /** A related tab's reach; files exported before it existed have none and import as 'mine'. */
+  reach: z.enum(['mine', 'company']).optional(),
   layouts: z.array(apiName).max(50),
   view: z.boolean(),
   create: z.boolean(),
@@ -135,6 +138,7 @@ export async function exportPortalConfig(db: Database, now = new Date()): Promis
               kind: tab.kind,
               shown: tab.shown,
               filterBy: fieldName(tab.filter_field_id),
+              reach: tab.reach,
               layouts: tab.layout_ids
                 .map((id) => names.layouts.get(id)?.name ?? '')
                 .filter(Boolean)
@@ -208,15 +212,15 @@ export async function importPortalConfig(db: Database, actor: Actor, text: strin
     const moduleId = new Map([...names.modules].map(([id, name]) => [name, id]));
     const fieldId = new Map([...names.fields].map(([id, f]) => [`${f.module}/${f.name}`, id]));
     const layoutId = new Map([...names.layouts].map(([id, l]) => [`${l.module}/${l.name}`, id]));
-    const lookupTargets = new Map(
-      (
-        await trx
-          .selectFrom('fields')
-          .select(['id', sql<string | null>`options->>'targetModuleId'`.as('target')])
-          .where('type', '=', 'lookup')
-          .execute()
-      ).map((f) => [f.id, f.target]),
-    );
+    const lookups = await trx
+      .selectFrom('fields')
+      .select(['id', 'module_id', 'deleted_at', 'parent_field_id', sql<string | null>`options->>'targetModuleId'`.as('target')])
+      .where('type', '=', 'lookup')
+      .execute();
+    const lookupTargets = new Map(lookups.map((f) => [f.id, f.target]));
+    // The base modules with an account lookup (src/access/account-lookup.ts): only their types' tabs may reach the user's company.
+    const accountsId = moduleId.get(ACCOUNTS_MODULE);
+    const withAccount = new Set(lookups.filter((f) => !f.deleted_at && !f.parent_field_id && accountsId && f.target === accountsId).map((f) => f.module_id));
 
     const existing = await trx.selectFrom('portals').select(['slug']).execute();
     const taken = new Set([...existing.map((p) => p.slug), ...(await trx.selectFrom('portal_slugs').select('slug').execute()).map((s) => s.slug)]);
@@ -252,6 +256,8 @@ export async function importPortalConfig(db: Database, actor: Actor, text: strin
               problems.push({ path: `${tabAt}.filterBy`, key: 'portalconfig:errors.notLookupToBase', params: { name: `${tab.module}/${tab.filterBy}` } });
           } else if (tab.kind === 'related')
             problems.push({ path: `${tabAt}.filterBy`, key: 'portalconfig:errors.filterRequired', params: { name: tab.module } });
+          if (tab.kind === 'related' && tab.reach === 'company' && !(base && withAccount.has(base)))
+            problems.push({ path: `${tabAt}.reach`, key: 'portaltabs:errors.importCompanyNeedsAccount', params: { name: tab.module } });
         });
         type.fields.forEach((f, fi) => {
           if (!fieldId.has(`${f.module}/${f.field}`))
@@ -305,6 +311,7 @@ export async function importPortalConfig(db: Database, actor: Actor, text: strin
                 kind: tab.kind,
                 shown: tab.shown,
                 filter_field_id: tab.filterBy ? (fieldId.get(`${tab.module}/${tab.filterBy}`) ?? null) : null,
+                reach: tab.kind === 'related' ? (tab.reach ?? 'mine') : 'mine',
                 layout_ids: tab.layouts.map((l) => layoutId.get(`${tab.module}/${l}`) as string),
                 can_view: tab.view,
                 can_create: tab.create,

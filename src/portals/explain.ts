@@ -4,7 +4,7 @@ import { type ExplainReason, explainAccess, usersReaching } from '../access/engi
 import { layoutFields, loadModuleMetaById } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import { containsPattern } from '../db/like.js';
-import type { Field, Layout, Module, PortalUserStatus, TabKind } from '../db/schema.js';
+import type { Field, Layout, Module, PortalUserStatus, TabKind, TabReach } from '../db/schema.js';
 import { isUuid } from '../http/input.js';
 
 // "Why can this portal user see (or not see) this record": the admin's view of
@@ -25,7 +25,16 @@ export type ExplainedUser = {
 
 export type ExplainedRecord = { id: string; name: string; module: Module; inRecycleBin: boolean };
 
-export type ExplainedTab = { kind: TabKind; shown: boolean; canView: boolean; canCreate: boolean; canEdit: boolean; canDelete: boolean };
+export type ExplainedTab = {
+  kind: TabKind;
+  shown: boolean;
+  /** A related tab's records: those linked to the user, or to anyone at the user's company. */
+  reach: TabReach;
+  canView: boolean;
+  canCreate: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+};
 
 export type ExplainedField = { field: Field; visible: boolean; readOnly: boolean; required: boolean };
 
@@ -37,6 +46,8 @@ export type UserExplanation = {
   tab: ExplainedTab | undefined;
   /** The tab's filter-by lookup (related tabs only). */
   lookupField: Field | undefined;
+  /** On a company-scoped tab, the colleague at the same account the record's filter-by lookup points to. */
+  colleague: { id: string; name: string } | undefined;
   /** The record's layout, undefined when it has none (or it was removed). */
   layout: Layout | undefined;
   /** Whether the tab allows the record's layout; undefined without a tab. */
@@ -85,6 +96,7 @@ export async function explainForUser(db: Database, portalUserId: string, recordI
   const { tab, mask } = explanation;
   const layout = meta.layouts.find((l) => l.id === row.layout_id);
   const lookupFieldId = explanation.lookupFieldId ?? (tab?.kind === 'related' ? tab.filterFieldId : null);
+  const colleague = explanation.colleagueId ? await findRecordRow(db, explanation.colleagueId) : undefined;
   return {
     user,
     record: { id: row.id, name: row.display_name, module: meta.module, inRecycleBin: row.deleted_at !== null },
@@ -93,6 +105,7 @@ export async function explainForUser(db: Database, portalUserId: string, recordI
     tab: tab && {
       kind: tab.kind,
       shown: tab.shown,
+      reach: tab.reach,
       canView: tab.canView,
       // A public module is view only, whatever else is configured.
       canCreate: tab.kind !== 'public' && tab.canCreate,
@@ -100,6 +113,7 @@ export async function explainForUser(db: Database, portalUserId: string, recordI
       canDelete: tab.kind !== 'public' && tab.canDelete,
     },
     lookupField: lookupFieldId ? meta.byId.get(lookupFieldId) : undefined,
+    colleague: colleague && { id: colleague.id, name: colleague.display_name },
     layout,
     layoutAllowed: tab ? row.layout_id !== null && tab.layoutIds.includes(row.layout_id) : undefined,
     fields: layoutFields(meta, layout ?? meta.defaultLayout).map((field) => ({

@@ -1,7 +1,8 @@
+import { accountLookup } from '../access/account-lookup.js';
 import { type Actor, audit } from '../audit/audit.js';
 import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
-import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind } from '../db/schema.js';
+import type { Field, Labels, Layout, Module, PortalTypeTab, TabAccess, TabKind, TabReach } from '../db/schema.js';
 import { LANGUAGES } from '../i18n/languages.js';
 import { defaultCanvasDesign } from './canvas.js';
 import { applyTabFieldDefaults } from './type-defaults.js';
@@ -16,6 +17,11 @@ export type TabOption = {
   hasCardDesign: boolean;
   /** Products shared so that users can pick them on quote and invoice line items (a public tab, view only). */
   forLineItems: boolean;
+  /**
+   * The base module's account lookup (src/access/account-lookup.ts): only with one may a related tab reach the
+   * records linked to anyone at the user's company.
+   */
+  accountField: Field | undefined;
 };
 
 /** The longest name a tab may be given. */
@@ -27,6 +33,8 @@ export const PRODUCTS_MODULE = 'products';
 export type TabInput = {
   shown: boolean;
   filterFieldId: string;
+  /** A related tab's reach, 'mine' (the default) or 'company'. */
+  reach?: string;
   layoutIds: string[];
   view: boolean;
   create: boolean;
@@ -72,6 +80,8 @@ export type SaveTabsResult = { ok: true } | { ok: false; errors: TabErrors };
 export type ValidateTabsResult = { ok: true; rows: TabRow[] } | { ok: false; errors: TabErrors };
 
 const ACCESS: readonly TabAccess[] = ['none', 'view', 'add'];
+const REACHES: readonly TabReach[] = ['mine', 'company'];
+const isReach = (v: string): v is TabReach => (REACHES as readonly string[]).includes(v);
 const isAccess = (v: string): v is TabAccess => (ACCESS as readonly string[]).includes(v);
 
 /**
@@ -86,7 +96,7 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     ? snapshot.byId.get(type.base_module_id)?.module
     : await db.selectFrom('modules').selectAll().where('id', '=', type.base_module_id).executeTakeFirst();
   if (!base) return undefined;
-  const publics = await publicModules(db);
+  const [publics, accountField] = await Promise.all([publicModules(db), accountLookup(db, base.id)]);
   const publicIds = new Set(publics.map((m) => m.id));
   const related = (await relatedModules(db, base.id)).filter((r) => !publicIds.has(r.module.id) && r.module.id !== base.id);
   const entries: { kind: TabKind; module: Module; lookups: Field[] }[] = [
@@ -122,6 +132,7 @@ export async function tabOptions(db: Database, userTypeId: string): Promise<TabO
     // Without a saved design the canvas view uses the default one (see defaultCanvasDesign).
     hasCardDesign: designed.has(e.module.id) || defaultCanvasDesign(e.module, fields) !== undefined,
     forLineItems: e.module.api_name === PRODUCTS_MODULE && e.kind === 'public',
+    accountField,
   }));
 }
 
@@ -131,6 +142,7 @@ export type TabRow = {
   kind: TabKind;
   shown: boolean;
   filter_field_id: string | null;
+  reach: TabReach;
   layout_ids: string[];
   can_view: boolean;
   can_create: boolean;
@@ -158,6 +170,10 @@ function check(option: TabOption, input: TabInput | undefined, position: number)
     else if (!option.lookups.some((f) => f.id === input.filterFieldId)) errors.filter = 'portaltabs:errors.filterInvalid';
     else filter = input.filterFieldId;
   }
+  const reach = option.kind === 'related' ? (input.reach ?? 'mine') : 'mine';
+  if (!isReach(reach)) errors.reach = 'portaltabs:errors.reachInvalid';
+  // Company reach compares the base module's account lookup: without one it would reach nothing more.
+  else if (reach === 'company' && !option.accountField) errors.reach = 'portaltabs:errors.companyNeedsAccount';
   if (input.viewMode !== 'list' && input.viewMode !== 'canvas') errors.viewMode = 'portaltabs:errors.viewModeInvalid';
   else if (input.viewMode === 'canvas' && !option.hasCardDesign) errors.viewMode = 'portaltabs:errors.canvasNeedsDesign';
   if (!isAccess(input.notes)) errors.notes = 'portaltabs:errors.accessInvalid';
@@ -178,6 +194,7 @@ function check(option: TabOption, input: TabInput | undefined, position: number)
       kind: option.kind,
       shown: true,
       filter_field_id: filter,
+      reach: reach as TabReach,
       layout_ids: layoutIds,
       can_view: viewOnly || isBase || input.view,
       can_create: !viewOnly && input.create,

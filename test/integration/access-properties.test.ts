@@ -22,6 +22,8 @@ import {
   type RefRecord,
   refActions,
   refCanDownload,
+  refColleagues,
+  refExplainColleague,
   refExplainReason,
   refGetsAnything,
   refInScope,
@@ -90,6 +92,7 @@ async function checkCase(db: Database, c: AccessCase, g: Prng, reasons: Set<stri
         const explained = await explainAccess(db, i === 0 || !ctx ? { portalUserId: u.id } : ctx, r.id);
         expect(explained.inScope, `explain ${r.id} (${explained.reason})`).toBe(refInScope(world, u.id, u.portalId, r.moduleId, r));
         expect(explained.reason, `explain ${r.id}`).toBe(refExplainReason(world, u.id, r));
+        expect(explained.colleagueId, `colleague named explaining ${r.id}`).toBe(refExplainColleague(world, u.id, r));
         reasons.add(explained.reason);
       }
       for (const n of world.notes) {
@@ -134,6 +137,9 @@ const CASES = Number(process.env.ACCESS_CASES ?? 200);
 describe('the permission engine agrees with the reference', () => {
   it(`over ${CASES} generated configurations and data sets`, { timeout: 300_000 }, async () => {
     let inScopeSeen = 0;
+    /** Records reached only through a colleague at the same account, and active users with colleagues other than themselves. */
+    let throughColleagues = 0;
+    let withColleagues = 0;
     const reasons = new Set<string>();
     for (let i = 0; i < CASES; i++) {
       const seed = BASE_SEED + i;
@@ -142,6 +148,12 @@ describe('the permission engine agrees with the reference', () => {
         await checkCase(t.db, c, prng(seed ^ 0x5eed), reasons);
         await checkTypeScopes(t.db, c);
         inScopeSeen += c.world.users.reduce((n, u) => n + c.modules.reduce((k, m) => k + refScope(c.world, u.id, u.portalId, m.id).size, 0), 0);
+        for (const u of c.world.users) {
+          const who = refGetsAnything(c.world, u.id, u.portalId);
+          if (!who) continue;
+          if (refColleagues(c.world, u, who.type).size > 1) withColleagues++;
+          throughColleagues += c.world.records.filter((r) => refExplainReason(c.world, u.id, r) === 'linked_through_colleague').length;
+        }
       } catch (e) {
         console.error(`access property case failed; replay with ACCESS_SEED=${seed} ACCESS_CASES=1`);
         throw e;
@@ -150,6 +162,9 @@ describe('the permission engine agrees with the reference', () => {
     // The generator must reach records and every rule, not only refuse them (checked on full runs, not replays).
     if (CASES >= 200) {
       expect(inScopeSeen).toBeGreaterThan(CASES * 5);
+      // Company-scoped tabs with colleagues that reach records, not only configurations that never use them.
+      expect(withColleagues, 'active users with colleagues').toBeGreaterThan(CASES / 2);
+      expect(throughColleagues, 'records reached only through a colleague').toBeGreaterThan(CASES / 4);
       const refused = [
         'user_inactive',
         'no_tab',
@@ -160,7 +175,7 @@ describe('the permission engine agrees with the reference', () => {
         'not_own_record',
         'lookup_elsewhere',
       ];
-      const granted = ['own_record', 'created_by_user', 'linked_through_lookup', 'public_module'];
+      const granted = ['own_record', 'created_by_user', 'linked_through_lookup', 'linked_through_colleague', 'public_module'];
       expect(sorted(reasons)).toEqual(sorted([...refused, ...granted]));
     }
   });

@@ -2,6 +2,7 @@ import type { Database } from '../../src/db/database.js';
 import type { LayoutSection } from '../../src/db/schema.js';
 import type { RefAttachment, RefFieldPerm, RefNote, RefRecord, RefTab, RefType, RefUser } from '../unit/access-reference.js';
 import type { RefField, RefLayout, RefWriteWorld } from '../unit/access-reference-writes.js';
+import { drawCompanies, insertCompanies } from './access-company.js';
 import { prng } from './prng.js';
 
 // Generated configurations and data for the access property tests: the same
@@ -44,6 +45,8 @@ export type GenerateOptions = {
   requiredChance?: number;
   /** The chance that a tab grants each of create, edit and delete. */
   grantChance?: number;
+  /** Accounts, the base module's account lookup and company-scoped tabs (access-company.ts); on unless turned off. */
+  company?: boolean;
 };
 
 const STATES = ['active', 'active', 'pending_approval', 'under_review'] as const;
@@ -148,6 +151,11 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
       r.refs.push({ fieldId, targetId: target });
     }
   }
+  const publicModule = modules.find((m) => m.role === 'public') as GenModule;
+  const companies =
+    opts.company === false
+      ? undefined
+      : await drawCompanies(db, seed, { baseModuleId: base.id, otherModuleId: publicModule.id, types, records, writable: Boolean(opts.writable) });
   const attachments: RefAttachment[] = Array.from({ length: 8 }, () => ({ id: g.uuid(), recordId: g.pick(records).id, internal: g.chance(0.3) }));
   const notes: RefNote[] = Array.from({ length: 8 }, () => ({ id: g.uuid(), recordId: g.pick(records).id, internal: g.chance(0.3) }));
   /** Lookups that do not target the base module (all others do). */
@@ -183,7 +191,9 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
       m.lookups.includes(id) ? { id, moduleId: m.id, lookup: true, target: targetOf.get(id) ?? base.id } : { id, moduleId: m.id, lookup: false },
     ),
   );
-  const apiOf = new Map(modules.flatMap((m) => m.fields.map((id, i) => [id, `f${i}`] as const)));
+  const apiOf = new Map<string, string>(modules.flatMap((m) => m.fields.map((id, i) => [id, `f${i}`] as const)));
+  // The base module's lookups into accounts (and elsewhere) hold their values too, so that writes keep them.
+  companies?.lookupFields.forEach((f, i) => apiOf.set(f.id, `acct${i}`));
   const dataOf = (r: RefRecord): Record<string, string> => {
     if (!opts.writable) return {};
     const data: Record<string, string> = {};
@@ -206,6 +216,7 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
     attachments,
     fields,
     layouts,
+    lookupFields: companies?.lookupFields ?? [],
   };
   const portalSlugs = new Map([portalP, portalQ].map((id, i) => [id, `${prefix}p${seed}-${i}`]));
 
@@ -233,6 +244,7 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
         ),
       )
       .execute();
+    if (companies) await insertCompanies(trx, companies, base.id, staffId);
     await trx
       .insertInto('layouts')
       .values(
@@ -263,6 +275,7 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
         kind: tab.kind,
         shown: tab.shown,
         filter_field_id: tab.filterFieldId,
+        reach: tab.reach ?? 'mine',
         layout_ids: tab.layoutIds,
         can_view: tab.canView,
         can_create: tab.canCreate,

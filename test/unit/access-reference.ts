@@ -8,6 +8,8 @@ export type RefTab = {
   kind: 'base' | 'related' | 'public';
   shown: boolean;
   filterFieldId: string | null;
+  /** A related tab's reach: the records linked to the user ('mine', when absent) or to anyone at the user's company. */
+  reach?: 'mine' | 'company';
   layoutIds: string[];
   canView: boolean;
   canCreate: boolean;
@@ -46,6 +48,9 @@ export type RefFieldPerm = { typeId: string; layoutId: string; fieldId: string; 
 
 export type RefAttachment = { id: string; recordId: string; internal: boolean };
 
+/** A lookup field as the account-lookup rule reads it: its module, its target module's api_name, whether removed or a subform's. */
+export type RefLookupField = { id: string; moduleId: string; targetApiName: string; removed: boolean; inSubform: boolean };
+
 export type RefWorld = {
   portals: string[];
   types: RefType[];
@@ -54,6 +59,8 @@ export type RefWorld = {
   fieldPerms: RefFieldPerm[];
   requiredFields: Set<string>;
   attachments: RefAttachment[];
+  /** Lookup fields of base modules, in their order (the first account lookup counts). */
+  lookupFields?: RefLookupField[];
 };
 
 /**
@@ -76,6 +83,37 @@ export function refStandsFor(w: RefWorld, user: RefUser, type: RefType): Set<str
   return new Set(standsFor.map((r) => r.id));
 }
 
+/**
+ * The account lookup of a base module B: B's live, top-level lookup field
+ * whose target is the Accounts module (api_name 'accounts'); none, no company reach.
+ */
+export function refAccountLookup(w: RefWorld, baseModuleId: string): string | undefined {
+  return w.lookupFields?.find((f) => f.moduleId === baseModuleId && f.targetApiName === 'accounts' && !f.removed && !f.inSubform)?.id;
+}
+
+/**
+ * C_U (colleagues): the records of B, not in the recycle bin, whose account
+ * lookup points to the same account as R_U's account lookup. Portal users or
+ * not, active or not; empty when R_U has no account.
+ */
+export function refColleagues(w: RefWorld, user: RefUser, type: RefType): Set<string> {
+  const field = refAccountLookup(w, type.baseModuleId);
+  const own = w.records.find((r) => r.id === user.recordId);
+  const accounts = new Set((own?.refs ?? []).filter((ref) => ref.fieldId === field).map((ref) => ref.targetId));
+  if (!field || accounts.size === 0) return new Set();
+  const sharing = w.records.filter(
+    (r) => r.moduleId === type.baseModuleId && !r.deleted && r.refs.some((ref) => ref.fieldId === field && accounts.has(ref.targetId)),
+  );
+  return new Set(sharing.map((r) => r.id));
+}
+
+/** The targets of the record's F(M) in a set of base records, in id order. */
+const pointsInto = (r: RefRecord, fieldId: string | null, ids: Set<string>) =>
+  r.refs
+    .filter((ref) => fieldId !== null && ref.fieldId === fieldId && ids.has(ref.targetId))
+    .map((ref) => ref.targetId)
+    .sort();
+
 export function tabOf(type: RefType, moduleId: string) {
   return type.tabs.find((t) => t.moduleId === moduleId);
 }
@@ -83,11 +121,11 @@ export function tabOf(type: RefType, moduleId: string) {
 /** The rows table of ACCESS.md, for one record. */
 export function refInScope(w: RefWorld, userId: string, portalId: string, moduleId: string, r: RefRecord): boolean {
   const who = refGetsAnything(w, userId, portalId);
-  return who !== undefined && rowsRule(who, moduleId, r, refStandsFor(w, who.user, who.type));
+  return who !== undefined && rowsRule(w, who, moduleId, r, refStandsFor(w, who.user, who.type));
 }
 
 /** The rows table for U, with X_U given. */
-function rowsRule(who: { user: RefUser; type: RefType }, moduleId: string, r: RefRecord, xu: Set<string>): boolean {
+function rowsRule(w: RefWorld, who: { user: RefUser; type: RefType }, moduleId: string, r: RefRecord, xu: Set<string>): boolean {
   const { user, type } = who;
   const tab = tabOf(type, moduleId);
   if (!tab?.shown) return false;
@@ -98,8 +136,10 @@ function rowsRule(who: { user: RefUser; type: RefType }, moduleId: string, r: Re
   const createdByU = r.createdBy === user.id;
   if (tab.kind === 'public') return true;
   if (tab.kind === 'base') return moduleId === type.baseModuleId && (isOwn || createdByU);
-  const linked = tab.filterFieldId !== null && r.refs.some((ref) => ref.fieldId === tab.filterFieldId && xu.has(ref.targetId));
-  return linked || createdByU;
+  const linked = pointsInto(r, tab.filterFieldId, xu).length > 0;
+  // A company-scoped tab: F(M) may point into X_U ∪ C_U.
+  const colleague = !linked && tab.reach === 'company' && pointsInto(r, tab.filterFieldId, refColleagues(w, user, type)).length > 0;
+  return linked || colleague || createdByU;
 }
 
 export function refScope(w: RefWorld, userId: string, portalId: string, moduleId: string): Set<string> {
@@ -176,5 +216,14 @@ export function refExplainReason(w: RefWorld, userId: string, r: RefRecord): str
   const createdByU = r.createdBy === userId;
   if (tab.kind === 'base') return isOwn ? 'own_record' : createdByU ? 'created_by_user' : 'not_own_record';
   if (createdByU) return 'created_by_user';
-  return refInScope(w, userId, who.user.portalId, r.moduleId, r) ? 'linked_through_lookup' : 'lookup_elsewhere';
+  if (!refInScope(w, userId, who.user.portalId, r.moduleId, r)) return 'lookup_elsewhere';
+  return pointsInto(r, tab.filterFieldId, refStandsFor(w, who.user, type)).length > 0 ? 'linked_through_lookup' : 'linked_through_colleague';
+}
+
+/** On 'linked_through_colleague', the colleague explain names: the first (by id) target of F(M) in C_U. */
+export function refExplainColleague(w: RefWorld, userId: string, r: RefRecord): string | null {
+  const user = w.users.find((u) => u.id === userId);
+  const who = user ? refGetsAnything(w, userId, user.portalId) : undefined;
+  if (!who || refExplainReason(w, userId, r) !== 'linked_through_colleague') return null;
+  return pointsInto(r, tabOf(who.type, r.moduleId)?.filterFieldId ?? null, refColleagues(w, who.user, who.type))[0] ?? null;
 }

@@ -15,6 +15,8 @@ function tab(moduleId: string, kind: TabKind, over: Partial<TabConfig> = {}): Ta
     kind,
     shown: true,
     filterFieldId: kind === 'related' ? 'cases.contact' : null,
+    reach: 'mine',
+    accountFieldId: null,
     layoutIds: [`${moduleId}.standard`],
     canView: true,
     canCreate: true,

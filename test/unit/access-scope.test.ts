@@ -21,6 +21,8 @@ function tab(moduleId: string, kind: TabKind, over: Partial<TabConfig> = {}): Ta
     kind,
     shown: true,
     filterFieldId: null,
+    reach: 'mine',
+    accountFieldId: null,
     layoutIds: [`${moduleId}.standard`],
     canView: true,
     canCreate: false,
@@ -64,6 +66,21 @@ describe('the row scope', () => {
       where: '("records"."module_id" = $1 and "records"."deleted_at" is null and "records"."layout_id" in ($2) and "records"."id" = $3)',
       parameters: ['contacts', 'contacts.standard', 'alice-contact'],
     });
+  });
+
+  it('reaches, on a company-scoped related tab, the records linked to colleagues at R_U’s account by index-friendly parts', () => {
+    const company = tab('cases', 'related', { filterFieldId: 'cases.contact', reach: 'company', accountFieldId: 'contacts.account' });
+    const { where, parameters } = whereOf(portal([company]), 'cases');
+    expect(where).toContain(
+      'select "rr"."record_id" as "id" from "record_refs" as "rr" where "rr"."field_id" = $5 and "rr"."target_id" in (select "col"."record_id" from "record_refs" as "col" inner join "records" as "cu" on "cu"."id" = "col"."record_id" where "col"."field_id" = $6 and "col"."target_id" in (select "acc"."target_id" from "record_refs" as "acc" where "acc"."record_id" = $7 and "acc"."field_id" = $8) and "cu"."module_id" = $9 and "cu"."deleted_at" is null)',
+    );
+    expect(parameters.slice(4)).toEqual(['cases.contact', 'contacts.account', 'alice-contact', 'contacts.account', 'contacts']);
+    // The same tab reaching only the user's records, or on a base module without an account lookup, names no colleague.
+    for (const mine of [
+      { ...company, reach: 'mine' as const },
+      { ...company, accountFieldId: null },
+    ])
+      expect(whereOf(portal([mine]), 'cases').where).not.toContain('record_refs" as "col"');
   });
 
   it('grants nothing without a context, a tab, layouts or a lookup, or for a tab of an unknown kind', () => {

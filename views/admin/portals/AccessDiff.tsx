@@ -31,6 +31,7 @@ function RecordChanges({ view, type }: { view: ViewContext; type: TypeDiff }) {
     .flatMap((m: ModuleDiff) => {
       const module = moduleLabel(t, lang, m.module, 'plural');
       const out: string[] = [];
+      if (m.reach) out.push(t(`accessdiff:reach.${m.reach}`, { module }));
       if (m.gained > 0) out.push(t('accessdiff:gains', { count: m.gained, formatted: view.fmt.number(m.gained), module }));
       if (m.lost > 0) out.push(t('accessdiff:loses', { count: m.lost, formatted: view.fmt.number(m.lost), module }));
       if (out.length === 0) out.push(t('accessdiff:noRecordMoves', { module }));

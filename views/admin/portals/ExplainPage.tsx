@@ -256,10 +256,17 @@ function Explanation({ view, base, explanation: e }: { view: ViewContext; base: 
     module: moduleName,
     type: e.user.userTypeName,
     field: lookupName ?? '',
+    colleague: e.colleague?.name || t('portalexplain:untitled'),
     layout: layoutName ?? '',
     status: t(`portalexplain:status.${e.user.status}`),
   };
-  const reasonKey = (e.reason === 'lookup_elsewhere' && !lookupName) || (e.reason === 'layout_not_allowed' && !layoutName) ? `${e.reason}_none` : e.reason;
+  const company = e.tab?.kind === 'related' && e.tab.reach === 'company';
+  const reasonKey =
+    (e.reason === 'lookup_elsewhere' && !lookupName) || (e.reason === 'layout_not_allowed' && !layoutName)
+      ? `${e.reason}_none`
+      : e.reason === 'lookup_elsewhere' && company
+        ? 'lookup_elsewhere_company'
+        : e.reason;
   const tab = e.tab;
   const granted = tab
     ? [
@@ -296,6 +303,12 @@ function Explanation({ view, base, explanation: e }: { view: ViewContext; base: 
         </dd>
         <dt>{t('portalexplain:details.lookup')}</dt>
         <dd>{lookupName ?? t('portalexplain:details.noLookup')}</dd>
+        {tab?.kind === 'related' && (
+          <>
+            <dt>{t('portalexplain:details.reach')}</dt>
+            <dd>{t(`portalexplain:reach.${tab.reach}`)}</dd>
+          </>
+        )}
         <dt>{t('portalexplain:details.layout')}</dt>
         <dd>
           {layoutName ?? t('portalexplain:details.noLayout')}

@@ -25,6 +25,7 @@ function current(option: TabOption, values: Record<string, TabInput> | undefined
   return {
     shown: option.kind === 'base' || Boolean(tab?.shown),
     filterFieldId: tab?.filter_field_id ?? '',
+    reach: tab?.reach ?? 'mine',
     layoutIds: tab?.layout_ids ?? [],
     view: tab?.can_view ?? true,
     create: tab?.can_create ?? false,
@@ -35,6 +36,22 @@ function current(option: TabOption, values: Record<string, TabInput> | undefined
     attachments: tab?.attachments ?? 'none',
     labels: Object.fromEntries(Object.entries(tab?.labels ?? {}).map(([l, v]) => [l, v ?? ''])),
   };
+}
+
+const REACHES = ['mine', 'company'] as const;
+
+/**
+ * Which records a related tab reaches: those linked to the user, or those linked to anyone at the user's
+ * company (records whose filter-by lookup points to a colleague sharing the user's account). Offered only
+ * when the base module has an account lookup; shown with its error when one was submitted without.
+ */
+function ReachChoice({ view, option, value, name, error }: { view: ViewContext; option: TabOption; value: string; name: string; error: string | undefined }) {
+  const { t, lang } = view;
+  if (option.kind !== 'related' || (!option.accountField && !error)) return null;
+  const options = REACHES.map((r) => ({ value: r, label: t(`portaltabs:reach.${r}`) }));
+  // The colleagues are those sharing the account lookup's value: the hint names that field.
+  const hint = option.accountField ? t('portaltabs:reach.hint', { field: fieldLabel(t, lang, option.accountField) }) : undefined;
+  return <SelectField name={name} label={t('portaltabs:reach.legend')} hint={hint} options={options} value={value} error={error} />;
 }
 
 function FieldError({ id, message }: { id: string; message: string | undefined }) {
@@ -143,6 +160,7 @@ export function TabsPage({ view, action, typeName, portalName, options, values, 
                 </fieldset>
                 <SelectField name={n('notes')} label={t('portaltabs:notes')} options={access} value={v.notes} error={err('notes')} />
                 <SelectField name={n('attachments')} label={t('portaltabs:attachments')} options={access} value={v.attachments} error={err('attachments')} />
+                <ReachChoice view={view} option={option} value={v.reach ?? 'mine'} name={n('reach')} error={err('reach')} />
                 <details class="tab-labels" open={LANGUAGES.some((l) => v.labels?.[l] || err(`label.${l}`))}>
                   <summary>{t('portaltabs:labels.title')}</summary>
                   <p class="hint">{t('portaltabs:labels.hint', { module: name })}</p>

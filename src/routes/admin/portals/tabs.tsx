@@ -24,6 +24,7 @@ function readInput(form: Form, moduleIds: string[]): Record<string, TabInput> {
     input[id] = {
       shown: one(f('shown')) === 'on',
       filterFieldId: one(f('filter')),
+      reach: one(f('reach')) || 'mine',
       layoutIds: form.all(f('layouts')),
       view: one(f('view')) === 'on',
       create: one(f('create')) === 'on',
