@@ -29,7 +29,9 @@ import { adminRecordRoutes } from './routes/admin/records/area.js';
 import { settingsIndexRoutes } from './routes/admin/settings/index.js';
 import { moduleSettingsRoutes } from './routes/admin/settings/modules.js';
 import { settingsProfilesRoutes } from './routes/admin/settings/profiles.js';
+import { staffSsoSettingsRoutes } from './routes/admin/settings/sso.js';
 import { settingsUsersRoutes } from './routes/admin/settings/users.js';
+import { adminSsoRoutes } from './routes/admin/sso.js';
 import { staffTwoFactorRoutes, staffTwoFactorSignInRoutes } from './routes/admin/two-factor.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { langRoutes } from './routes/lang.js';
@@ -87,6 +89,7 @@ export function createApp(deps: Deps) {
   app.route('/p', portalRedirectRoutes);
   app.route('/p', portalRoutes);
   app.route('/admin', adminAuthRoutes);
+  app.route('/admin', adminSsoRoutes);
   app.route('/admin', staffTwoFactorSignInRoutes);
   app.use('/admin/*', requireStaff());
   app.use('/admin', requireStaff());
@@ -98,6 +101,7 @@ export function createApp(deps: Deps) {
   app.route('/admin/settings/profiles', settingsProfilesRoutes);
   app.route('/admin/settings/users', settingsUsersRoutes);
   app.route('/admin/settings/privacy', settingsPrivacyRoutes);
+  app.route('/admin/settings/sso', staffSsoSettingsRoutes);
   app.route('/admin/privacy/requests', privacyRequestRoutes);
   app.route('/admin/settings', settingsIndexRoutes);
   app.route('/admin/settings/modules', moduleSettingsRoutes);

@@ -30,6 +30,8 @@ export type Config = {
   workerInProcess: boolean;
   /** true: every answer carries a Server-Timing header with the statements it sent and their time. */
   serverTiming: boolean;
+  /** The application key (32 bytes) that encrypts stored secrets such as a portal's single sign-on client secret; unset: no single sign-on. */
+  appKey: Buffer | undefined;
 };
 
 const bool = z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === '1' || v === 'true' || v === 'yes');
@@ -95,6 +97,13 @@ const schema = z.object({
   SEED_DEMO: bool.optional(),
   WORKER_IN_PROCESS: bool.default(true),
   SERVER_TIMING: bool.default(false),
+  APP_KEY: z
+    .string()
+    .transform((v) => appKeyBytes(v.trim()))
+    .refine((v): v is Buffer => v !== undefined, {
+      message: 'must be 32 random bytes written as base64 (44 characters) or hex (64 characters), e.g. the output of `openssl rand -base64 32`',
+    })
+    .optional(),
 });
 
 export class ConfigError extends OperatorError {
@@ -136,7 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     workerInProcess: e.WORKER_IN_PROCESS,
     serverTiming: e.SERVER_TIMING,
+    appKey: e.APP_KEY,
   };
+}
+
+/** APP_KEY's 32 bytes, from 64 hex digits or base64 (standard or URL-safe); undefined for anything else. */
+function appKeyBytes(value: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value)) return undefined;
+  const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return bytes.length === 32 ? bytes : undefined;
 }
 
 /** The address customers' replies go to, when Porta receives mail (its SMTP listener or the HTTP endpoint). */
@@ -151,7 +169,7 @@ function mailDomain(from: string): string {
 }
 
 function showValue(key: PropertyKey | undefined, env: Record<string, string | undefined>): string {
-  if (typeof key !== 'string' || /URL|PASSWORD|SECRET/.test(key)) return '';
+  if (typeof key !== 'string' || /URL|PASSWORD|SECRET|KEY/.test(key)) return '';
   const v = env[key];
   return v === undefined ? '' : ` (got "${v}")`;
 }

@@ -546,13 +546,28 @@ export interface PortalSsoTable {
   updated_at: Timestamp;
 }
 
+/** Staff sign-in's provider: at most one row. */
+export interface StaffSsoTable {
+  id: Generated<boolean>;
+  enabled: Generated<boolean>;
+  issuer: string;
+  client_id: string;
+  /** Encrypted with the application key (APP_KEY). */
+  client_secret: string;
+  scopes: Generated<string>;
+  updated_at: Timestamp;
+}
+
 export interface SsoStatesTable {
   /** hex SHA-256 of the state sent to the provider. */
   state_hash: string;
-  portal_id: string;
+  /** null: a staff sign-in. */
+  portal_id: string | null;
   code_verifier: string;
   nonce: string;
   return_to: string | null;
+  /** The redirect URI the start sent: the code is redeemed with it, and only a callback to it is taken. */
+  redirect_uri: string;
   created_at: Timestamp;
   used_at: NullableTimestamp;
 }
@@ -690,6 +705,7 @@ export interface DB {
   portal_signups: PortalSignupsTable;
   portal_sso: PortalSsoTable;
   sso_states: SsoStatesTable;
+  staff_sso: StaffSsoTable;
   invitation_batches: InvitationBatchesTable;
   invitation_results: InvitationResultsTable;
   invitation_templates: InvitationTemplatesTable;

@@ -9,6 +9,7 @@ import { saveCanvasDesign } from '../portals/canvas.js';
 import { saveFieldPermissions } from '../portals/field-permissions.js';
 import { createPortal } from '../portals/portals.js';
 import { saveTabs, type TabInput, tabForm, tabOptions } from '../portals/tabs.js';
+import { saveSignupSettings } from '../signup/settings.js';
 
 // The demo's customer portal, so a newcomer sees both sides of Porta at once:
 // a configured contact user type, two active customers of different companies
@@ -155,6 +156,10 @@ export async function seedDemoPortal(deps: Deps, adminId: string): Promise<boole
     const added = await addIndicator(db, actor, type.id, indicator);
     if (!added.ok) throw new Error(`a demo indicator was refused: ${JSON.stringify(added.errors)}`);
   }
+  // Anyone may sign up as a customer; every sign-up waits for the demo administrator's approval.
+  const signupFields = ['first_name', 'last_name', 'phone'].map((n) => id(contacts, n));
+  const signup = await saveSignupSettings(db, actor, created.portal, { typeId: type.id, fieldIds: signupFields, ownerId: adminId, domains: '' });
+  if (!signup.ok) throw new Error(`the demo sign-up settings were refused: ${JSON.stringify(signup.errors)}`);
 
   const bruno = await contactId('bruno@acme.example');
   const diego = await contactId('diego@globex.example');

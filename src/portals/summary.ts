@@ -2,6 +2,7 @@ import { snapshotFor } from '../db/config-snapshot.js';
 import type { Database } from '../db/database.js';
 import type { Field, Layout, Module, Portal, PortalTypeTab } from '../db/schema.js';
 import { oldSlugs } from './portals.js';
+import { type SignInSummary, signInSummary } from './sign-in-summary.js';
 import { type UserTypeWithCounts, userTypesOf } from './user-types.js';
 import type { WebTab } from './web-tabs.js';
 
@@ -12,12 +13,13 @@ import type { WebTab } from './web-tabs.js';
 export type SummaryLayout = { layout: Layout; visible: Field[]; readOnly: Field[] };
 export type SummaryTab = { tab: PortalTypeTab; module: Module; filterField: Field | undefined; layouts: SummaryLayout[] };
 export type SummaryType = { type: UserTypeWithCounts; tabs: SummaryTab[]; webTabs: WebTab[] };
-export type PortalSummary = { portal: Portal; oldSlugs: string[]; types: SummaryType[] };
+export type PortalSummary = { portal: Portal; oldSlugs: string[]; types: SummaryType[]; signIn: SignInSummary };
 
-export async function portalSummary(db: Database, portal: Portal): Promise<PortalSummary> {
-  const [types, old] = await Promise.all([userTypesOf(db, [portal.id]), oldSlugs(db, portal.id)]);
+/** `baseUrl` and `appKey`: for the redirect URIs, and whether single sign-on's secret can be read. */
+export async function portalSummary(db: Database, portal: Portal, opts: { baseUrl: string; appKey: Buffer | undefined }): Promise<PortalSummary> {
+  const [types, old, signIn] = await Promise.all([userTypesOf(db, [portal.id]), oldSlugs(db, portal.id), signInSummary(db, portal, opts)]);
   const typeIds = types.map((t) => t.id);
-  if (typeIds.length === 0) return { portal, oldSlugs: old, types: [] };
+  if (typeIds.length === 0) return { portal, oldSlugs: old, types: [], signIn };
   const snapshot = snapshotFor(db);
   const [tabs, perms, webTabs] = await Promise.all([
     snapshot
@@ -65,6 +67,7 @@ export async function portalSummary(db: Database, portal: Portal): Promise<Porta
   return {
     portal,
     oldSlugs: old,
+    signIn,
     types: types.map((type) => ({
       type,
       webTabs: webTabs.filter((w) => w.user_type_id === type.id).map(({ user_type_id: _t, ...w }) => w),

@@ -56,6 +56,11 @@ export async function eraseSubject(trx: Transaction<DB>, request: PrivacyRequest
   const attachments = await trx.deleteFrom('attachments').where(theirs).executeTakeFirst();
   await scrubRelated(trx, staffId, ids, userIds, traces, placeholder);
   await endPortalAccess(trx, userIds, [...traces.addresses]);
+  // Their sign-ups, by the record they became or the address they were made with.
+  await trx
+    .deleteFrom('portal_signups')
+    .where((eb) => eb.or([eb('record_id', 'in', ids), ...(traces.addresses.size ? [eb('email', 'in', [...traces.addresses])] : [])]))
+    .execute();
   const emails = await scrubMail(trx, userIds, traces, placeholder);
   await scrubCopies(trx, ids, userIds, traces, placeholder);
   await trx

@@ -193,7 +193,7 @@ export async function generateAccessCase(db: Database, seed: number, opts: Gener
   );
   const apiOf = new Map<string, string>(modules.flatMap((m) => m.fields.map((id, i) => [id, `f${i}`] as const)));
   // The base module's lookups into accounts (and elsewhere) hold their values too, so that writes keep them.
-  companies?.lookupFields.forEach((f, i) => apiOf.set(f.id, `acct${i}`));
+  for (const [i, f] of (companies?.lookupFields ?? []).entries()) apiOf.set(f.id, `acct${i}`);
   const dataOf = (r: RefRecord): Record<string, string> => {
     if (!opts.writable) return {};
     const data: Record<string, string> = {};

@@ -6,6 +6,7 @@ import { type StaffLoginResult, staffLogin, staffReturnPath, staffUserCount } fr
 import type { AppEnv } from '../../http/env.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues, safeBackPath } from '../../http/request.js';
+import { staffSignInChoice } from '../../sso/staff-settings.js';
 
 export const adminAuthRoutes = new Hono<AppEnv>();
 
@@ -15,7 +16,8 @@ adminAuthRoutes.get('/login', async (c) => {
   const t = c.get('t');
   const notice = c.req.query('signedOut') === '1' ? t('auth:signedOut') : undefined;
   const next = safeBackPath(c.req.query('next'), '');
-  return page(c, { title: t('auth:login.title'), layout: 'auth', body: <LoginPage view={c.get('view')} notice={notice} next={next || undefined} /> });
+  const sso = await staffSignInChoice(c.get('deps').db, c.get('deps').config.appKey);
+  return page(c, { title: t('auth:login.title'), layout: 'auth', body: <LoginPage view={c.get('view')} notice={notice} next={next || undefined} sso={sso} /> });
 });
 
 type Refusal = Extract<StaffLoginResult, { ok: false }>;
@@ -36,12 +38,18 @@ function refusalMessage(c: Context<AppEnv>, result: Refusal): { status: 401 | 40
 }
 
 /** The sign-in form again, with what was typed and why it was refused. */
-function refusedLogin(c: Context<AppEnv>, status: 401 | 403 | 422 | 429, error: string, form: { email: string; next: string | undefined }) {
+export async function refusedLogin(
+  c: Context<AppEnv>,
+  status: 400 | 401 | 403 | 404 | 422 | 429 | 502,
+  error: string,
+  form: { email: string; next: string | undefined },
+) {
+  const sso = await staffSignInChoice(c.get('deps').db, c.get('deps').config.appKey);
   return page(c, {
     title: c.get('t')('auth:login.title'),
     layout: 'auth',
     status,
-    body: <LoginPage view={c.get('view')} email={form.email} error={error} next={form.next} />,
+    body: <LoginPage view={c.get('view')} email={form.email} error={error} next={form.next} sso={sso} />,
   });
 }
 

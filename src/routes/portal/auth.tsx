@@ -11,7 +11,9 @@ import { LANG_COOKIE } from '../../http/middleware/context.js';
 import { page } from '../../http/render.js';
 import { clientAddress, formValues } from '../../http/request.js';
 import { isLanguage } from '../../i18n/languages.js';
+import { signInChoices } from '../../sso/settings.js';
 import { backWithin, portalOf, portalShell } from './context.js';
+import { passwordSignInGuard } from './sso.js';
 
 /** Signing in to and out of a portal, and its language switcher. Mounted under /p. */
 export const portalAuthRoutes = new Hono<AppEnv>();
@@ -42,25 +44,52 @@ portalAuthRoutes.get('/:slug/login', async (c) => {
   const t = c.get('t');
   const notice = c.req.query('signedOut') === '1' ? t('auth:signedOut') : undefined;
   const next = c.req.query('next');
+  const ways = await signInChoices(c.get('deps').db, p.portal.id, c.get('deps').config.appKey);
   return page(c, {
     title: t('portalauth:login.title', { portal: p.portal.name }),
     portal: portalShell(c),
-    body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} notice={notice} next={next ? backWithin(p, next) : undefined} />,
+    body: (
+      <SignInPage
+        view={c.get('view')}
+        portalName={p.portal.name}
+        base={p.base}
+        notice={notice}
+        next={next ? backWithin(p, next) : undefined}
+        sso={ways.sso}
+        password={ways.password}
+        signup={p.portal.signup_user_type_id !== null}
+      />
+    ),
   });
 });
 
 /** The sign-in form again, with what was typed and why it was refused. */
-function refusedSignIn(c: Context<AppEnv>, result: Refusal, form: { email: string; next: string | undefined }) {
+async function refusedSignIn(c: Context<AppEnv>, result: Refusal, form: { email: string; next: string | undefined }) {
   const p = portalOf(c);
   const { status, message } = refusalMessage(c, result);
+  const ways = await signInChoices(c.get('deps').db, p.portal.id, c.get('deps').config.appKey);
   return page(c, {
     title: c.get('t')('portalauth:login.title', { portal: p.portal.name }),
     status,
     portal: portalShell(c),
-    body: <SignInPage view={c.get('view')} portalName={p.portal.name} base={p.base} email={form.email} error={message} next={form.next} />,
+    body: (
+      <SignInPage
+        view={c.get('view')}
+        portalName={p.portal.name}
+        base={p.base}
+        email={form.email}
+        error={message}
+        next={form.next}
+        sso={ways.sso}
+        password={ways.password}
+        signup={p.portal.signup_user_type_id !== null}
+      />
+    ),
   });
 }
 
+// Refused while the portal has password sign-in turned off (single sign-on only).
+portalAuthRoutes.use('/:slug/login', passwordSignInGuard());
 portalAuthRoutes.post('/:slug/login', async (c) => {
   const p = portalOf(c);
   const { db, config } = c.get('deps');

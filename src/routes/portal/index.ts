@@ -8,6 +8,8 @@ import { portalInvitationRoutes } from './invitation.js';
 import { portalPasswordRoutes } from './password.js';
 import { portalPrivacyRoutes } from './privacy.js';
 import { portalProfileRoutes } from './profile.js';
+import { portalSignupRoutes } from './signup.js';
+import { portalSsoRoutes } from './sso.js';
 import { portalTabRoutes, type SurfaceResolver } from './tab-pages.js';
 
 /**
@@ -27,6 +29,8 @@ portalRoutes.route('/', portalPasswordRoutes);
 portalRoutes.route('/', portalInvitationRoutes);
 portalRoutes.route('/', portalProfileRoutes);
 portalRoutes.route('/', portalPrivacyRoutes);
+portalRoutes.route('/', portalSignupRoutes);
+portalRoutes.route('/', portalSsoRoutes);
 
 // The tabs, for the signed-in user; the preview mounts the same routes with its own surface.
 for (const path of ['/:slug', '/:slug/m/*', '/:slug/tabs/*']) portalRoutes.use(path, requirePortalUser());

@@ -167,7 +167,8 @@ export function PortalPage({
       <UserTypesTable view={view} types={types} caption={t('portals:types.title')} typeHref={(id) => `${base}/types/${id}`} />
       <p>
         <a href={`${base}/users`}>{t('portalusers:link')}</a> · <a href={`${base}/invite`}>{t('bulkinvite:link')}</a> ·{' '}
-        <a href={`${base}/invitation-email`}>{t('portalusers:email.link')}</a>
+        <a href={`${base}/invitation-email`}>{t('portalusers:email.link')}</a> · <a href={`${base}/sso`}>{t('sso:settings.link')}</a> ·{' '}
+        <a href={`${base}/signup`}>{t('signup:settings.link')}</a>
       </p>
 
       <h3>{t('portals:types.add')}</h3>

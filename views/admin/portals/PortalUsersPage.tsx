@@ -36,6 +36,8 @@ export type PortalUsersPageProps = {
   portalHref?: string | undefined;
   /** The invitation email page, for staff who may configure portals. */
   emailHref?: string | undefined;
+  /** Sign-ups waiting for a decision or a licence, when the portal has or had any. */
+  signups?: { href: string; count: number } | undefined;
   types: UserTypeWithCounts[];
   /** Types whose shown tabs include one with no visible field (marked where users are moved to a type). */
   emptyTypeIds?: ReadonlySet<string> | undefined;
@@ -77,6 +79,11 @@ export function PortalUsersPage(props: PortalUsersPageProps) {
           <a class="button" href={`/admin/settings/portals/${portal.id}/invite`}>
             {t('bulkinvite:link')}
           </a>
+          {props.signups && (
+            <a class="button secondary" href={props.signups.href}>
+              {view.t('signup:queue.linkCount', { count: props.signups.count })}
+            </a>
+          )}
           {props.emailHref && (
             <a class="button secondary" href={props.emailHref}>
               {t('portalusers:email.link')}

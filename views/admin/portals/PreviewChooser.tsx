@@ -1,11 +1,14 @@
 import type { ViewContext } from '../../../src/http/env.js';
 import { PREVIEW_PATH, type PreviewChoices } from '../../../src/portals/preview.js';
+import type { PublicPages } from '../../../src/portals/public-pages.js';
 import { Alert } from '../../components/Alert.js';
 import { SelectField, TextField } from '../../components/Field.js';
 
 export type PreviewChooserProps = {
   view: ViewContext;
   choices: PreviewChoices;
+  /** Each portal's pages for visitors who are not signed in. */
+  publicPages: PublicPages[];
   typeId: string | undefined;
   /** The portal the admin came from: its types and users are listed first, the first of each preselected. */
   portalId?: string | undefined;
@@ -14,7 +17,7 @@ export type PreviewChooserProps = {
 };
 
 /** Choose whom to preview the portal as: a user type with a sample record, or an active portal user. */
-export function PreviewChooser({ view, choices: given, typeId, portalId, q, unknownType }: PreviewChooserProps) {
+export function PreviewChooser({ view, choices: given, publicPages, typeId, portalId, q, unknownType }: PreviewChooserProps) {
   const { t } = view;
   const choices = { ...given, types: portalFirst(given.types, portalId), users: portalFirst(given.users, portalId) };
   const type = choices.types.find((x) => x.id === typeId);
@@ -84,6 +87,39 @@ export function PreviewChooser({ view, choices: given, typeId, portalId, q, unkn
           </form>
         )}
       </section>
+      <PublicPagesCard view={view} pages={portalFirst(publicPages, portalId)} />
+    </section>
+  );
+}
+
+/** Links to each portal's sign-in page (with its single sign-on button when on) and sign-up page: the real pages, as visitors get them. */
+function PublicPagesCard({ view, pages }: { view: ViewContext; pages: PublicPages[] }) {
+  const { t } = view;
+  if (pages.length === 0) return null;
+  return (
+    <section class="card" aria-labelledby="public-pages">
+      <h2 id="public-pages">{t('portalsteps:publicPages.title')}</h2>
+      <p>{t('portalsteps:publicPages.intro')}</p>
+      <ul id="public-pages-list">
+        {pages.map((p) => (
+          <li>
+            <strong>{p.portalName}:</strong>{' '}
+            <a href={p.signIn} target="_blank" rel="noopener">
+              {t('portalsteps:publicPages.signIn')}
+              <span class="visually-hidden"> ({p.portalName})</span>
+            </a>
+            {p.signUp && (
+              <>
+                {', '}
+                <a href={p.signUp} target="_blank" rel="noopener">
+                  {t('portalsteps:publicPages.signUp')}
+                  <span class="visually-hidden"> ({p.portalName})</span>
+                </a>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

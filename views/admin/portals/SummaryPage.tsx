@@ -6,6 +6,7 @@ import type { PortalSummary, SummaryTab, SummaryType } from '../../../src/portal
 import { PORTALS_PATH } from './messages.js';
 import { PortalAddress } from './PortalAddress.js';
 import { SetupSteps } from './SetupSteps.js';
+import { SignInSummaryCard } from './SignInSummary.js';
 
 /** The finish step: what each user type of the portal sees, every part with its edit link, and the previews. */
 export function SummaryPage({ view, summary, baseUrl }: { view: ViewContext; summary: PortalSummary; baseUrl: string }) {
@@ -36,6 +37,7 @@ export function SummaryPage({ view, summary, baseUrl }: { view: ViewContext; sum
           </a>
         </p>
       </section>
+      <SignInSummaryCard view={view} portalId={portal.id} s={summary.signIn} />
       {summary.types.map((s) => (
         <TypeSummary view={view} portalId={portal.id} s={s} />
       ))}

@@ -7,6 +7,9 @@ import { portalFieldsRoutes } from './fields.js';
 import { settingsPortalsRoutes } from './index.js';
 import { movedConfiguratorRoutes } from './moved.js';
 import { portalPreviewRoutes } from './preview.js';
+import { portalSignupSettingsRoutes } from './signup.js';
+import { portalSignupQueueRoutes } from './signups.js';
+import { portalSsoSettingsRoutes } from './sso.js';
 import { portalTabsRoutes } from './tabs.js';
 import { portalConfigRoutes } from './transfer.js';
 import { portalWebTabsRoutes } from './web-tabs.js';
@@ -28,5 +31,8 @@ export const configuratorRoutes = new Hono<AppEnv>()
   .route('/portals/transfer', portalConfigRoutes)
   .route('/portals/preview', portalPreviewRoutes)
   .route('/portals/explain', portalExplainRoutes)
+  .route('/portals/:id/sso', portalSsoSettingsRoutes)
+  .route('/portals/:id/signup', portalSignupSettingsRoutes)
+  .route('/portals/:id/users/signups', portalSignupQueueRoutes)
   .route('/portals', settingsPortalsRoutes)
   .route('/', movedConfiguratorRoutes);

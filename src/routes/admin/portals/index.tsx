@@ -115,10 +115,10 @@ settingsPortalsRoutes.get('/:id', async (c) => {
 });
 
 settingsPortalsRoutes.get('/:id/summary', async (c) => {
-  const db = c.get('deps').db;
+  const { db, config } = c.get('deps');
   const portal = await findPortal(db, c.req.param('id'));
   if (!portal) return notFound(c);
-  const summary = await portalSummary(db, portal);
+  const summary = await portalSummary(db, portal, { baseUrl: config.baseUrl, appKey: config.appKey });
   return page(c, {
     title: c.get('t')('portalsteps:summary.title', { name: portal.name }),
     body: <SummaryPage view={c.get('view')} summary={summary} baseUrl={c.get('deps').config.baseUrl} />,

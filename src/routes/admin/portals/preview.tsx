@@ -7,6 +7,7 @@ import type { AppEnv } from '../../../http/env.js';
 import { errorPage, page } from '../../../http/render.js';
 import type { PortalNav } from '../../../portals/portal-nav.js';
 import { PREVIEW_PATH, type PreviewSubject, previewAsType, previewAsUser, previewChoices } from '../../../portals/preview.js';
+import { publicPagesOfPortals } from '../../../portals/public-pages.js';
 import { portalTabRoutes, type SurfaceResolver } from '../../portal/tab-pages.js';
 
 // The portal as a user type or a portal user sees it: the portal's own tab
@@ -25,14 +26,14 @@ portalPreviewRoutes.get('/', async (c) => {
   const { type, record, user, q, find, portal } = c.req.query();
   if (user) return c.redirect(`${PREVIEW_PATH}/user/${encodeURIComponent(user)}`, 303);
   if (type && record && !find) return c.redirect(`${PREVIEW_PATH}/type/${encodeURIComponent(type)}/${encodeURIComponent(record)}`, 303);
-  const choices = await previewChoices(db, { typeId: type, q });
+  const [choices, publicPages] = await Promise.all([previewChoices(db, { typeId: type, q }), publicPagesOfPortals(db)]);
   const unknownType = Boolean(type) && !choices.types.some((x) => x.id === type);
   // Reached from a portal's pages (its id in the link, or the type chosen there): that portal's types and users come first.
   const portalId = portal ?? choices.types.find((x) => x.id === type)?.portalId;
   return page(c, {
     title: t('portalpreview:title'),
     status: unknownType ? 404 : 200,
-    body: <PreviewChooser view={c.get('view')} choices={choices} typeId={unknownType ? undefined : type} portalId={portalId} q={q} unknownType={unknownType} />,
+    body: <PreviewChooser view={c.get('view')} {...{ choices, publicPages, portalId, q, unknownType }} typeId={unknownType ? undefined : type} />,
   });
 });
 

@@ -25,6 +25,7 @@ import {
 import { isPortalUserStatus, listPortalUsers, typesOfPortal } from '../../../portals/portal-users.js';
 import { findPortal } from '../../../portals/portals.js';
 import { userTypesOf } from '../../../portals/user-types.js';
+import { queueCount } from '../../../signup/queue.js';
 import { confirmPage } from '../confirm.js';
 
 /** A portal's users and what staff do to them. Mounted under /admin/settings/portals/:id/users. */
@@ -38,7 +39,7 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
   const db = c.get('deps').db;
   const staff = c.get('staff');
   const query = { q: (c.req.query('q') ?? '').slice(0, 200), status: c.req.query('status') ?? '', type: c.req.query('type') ?? '' };
-  const [types, batches, users] = await Promise.all([
+  const [types, batches, users, signups] = await Promise.all([
     userTypesOf(db, [portal.id]),
     staff ? recentBatches(db, portal.id, staff) : Promise.resolve([]),
     listPortalUsers(db, portal.id, {
@@ -47,6 +48,7 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
       typeId: query.type,
       after: c.req.query('after'),
     }),
+    queueCount(db, portal.id),
   ]);
   const empty = await emptyTabsOf(
     db,
@@ -68,6 +70,7 @@ async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<PortalU
         types={types}
         emptyTypeIds={new Set(empty.keys())}
         batches={batches}
+        signups={portal.signup_user_type_id || signups > 0 ? { href: `${portalUsersPath(portal.id)}/signups`, count: signups } : undefined}
         page={users}
         query={query}
         notice={isPortalUserAction(done) ? t(`portalusers:done.${done}`, { count: Number.isInteger(count) && count > 0 ? count : 1 }) : undefined}

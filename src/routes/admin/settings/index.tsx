@@ -10,6 +10,7 @@ export const SETTINGS_ENTRIES: SettingsEntry[] = [
   { href: '/admin/settings/profiles', titleKey: 'access:settings.profiles.title', descriptionKey: 'access:settings.profiles.description' },
   { href: '/admin/settings/users', titleKey: 'access:settings.users.title', descriptionKey: 'access:settings.users.description' },
   { href: '/admin/settings/privacy', titleKey: 'privacy:card.title', descriptionKey: 'privacy:card.description' },
+  { href: '/admin/settings/sso', titleKey: 'sso:staff.entryTitle', descriptionKey: 'sso:staff.entryDescription' },
   { href: '/admin/settings/portals/cards', titleKey: 'portalconfig:canvas.title', descriptionKey: 'portalconfig:canvas.intro' },
   { href: '/admin/settings/portals/transfer', titleKey: 'portalconfig:page.title', descriptionKey: 'portalconfig:page.exportHint' },
   { href: '/admin/settings/portals', titleKey: 'portals:settingsEntry.title', descriptionKey: 'portals:settingsEntry.description' },

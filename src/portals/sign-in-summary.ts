@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { Field, Portal } from '../db/schema.js';
+import { providerName, providerProblem } from '../sso/provider.js';
+import { portalRedirectUris } from '../sso/sign-in.js';
+
+// The summary's "sign-in and sign-up" part: how people get into the portal
+// (single sign-on, password) and how they may join it (self sign-up), in two
+// statements whatever the number of fields and sign-ups. Never the secret.
+
+export type SsoSummary = {
+  enabled: boolean;
+  issuer: string;
+  /** A well-known provider's name, else undefined. */
+  provider: string | undefined;
+  clientId: string;
+  scopes: string;
+  signupAllowed: boolean;
+  /** Single sign-on is on but cannot be used: no application key, or a secret it cannot decrypt. */
+  problem: 'no_key' | 'unreadable_secret' | undefined;
+};
+
+export type SignInSummary = {
+  /** undefined: never set up. */
+  sso: SsoSummary | undefined;
+  passwordSignIn: boolean;
+  redirectUris: string[];
+  signup: {
+    /** The user type sign-ups feed; undefined: sign-up is off. */
+    typeName: string | undefined;
+    fields: Field[];
+    ownerName: string | undefined;
+    domains: string[];
+    pending: number;
+    waiting: number;
+  };
+};
+
+export async function signInSummary(db: Database, portal: Portal, opts: { baseUrl: string; appKey: Buffer | undefined }): Promise<SignInSummary> {
+  const fieldIds = portal.signup_field_ids;
+  const [row, fields] = await Promise.all([
+    db
+      .selectFrom('portals as p')
+      .leftJoin('portal_sso as s', 's.portal_id', 'p.id')
+      .leftJoin('portal_user_types as ut', 'ut.id', 'p.signup_user_type_id')
+      .leftJoin('staff_users as su', 'su.id', 'p.signup_owner_id')
+      .select(['s.enabled', 's.issuer', 's.client_id', 's.client_secret', 's.scopes', 's.password_sign_in', 's.signup_allowed'])
+      .select(['ut.name as type_name', 'su.name as owner_name'])
+      .select((eb) => [
+        eb
+          .selectFrom('portal_signups')
+          .select(sql<string>`count(*) filter (where status = 'pending')`.as('n'))
+          .whereRef('portal_signups.portal_id', '=', 'p.id')
+          .as('pending'),
+        eb
+          .selectFrom('portal_signups')
+          .select(sql<string>`count(*) filter (where status = 'waiting')`.as('n'))
+          .whereRef('portal_signups.portal_id', '=', 'p.id')
+          .as('waiting'),
+      ])
+      .where('p.id', '=', portal.id)
+      .executeTakeFirstOrThrow(),
+    fieldIds.length ? db.selectFrom('fields').selectAll().where('id', 'in', fieldIds).where('deleted_at', 'is', null).execute() : Promise.resolve([]),
+  ]);
+  const sso =
+    row.enabled === null || row.issuer === null || row.client_id === null || row.client_secret === null || row.scopes === null
+      ? undefined
+      : {
+          enabled: row.enabled,
+          issuer: row.issuer,
+          provider: providerName(row.issuer),
+          clientId: row.client_id,
+          scopes: row.scopes,
+          signupAllowed: row.signup_allowed ?? false,
+          problem: providerProblem(
+            { enabled: row.enabled, issuer: row.issuer, client_id: row.client_id, client_secret: row.client_secret, scopes: row.scopes },
+            opts.appKey,
+          ),
+        };
+  const byId = new Map(fields.map((f) => [f.id, f]));
+  return {
+    sso,
+    // Password sign-in is off only while single sign-on can really be used, as on the sign-in page.
+    passwordSignIn: !sso?.enabled || sso.problem !== undefined || (row.password_sign_in ?? true),
+    redirectUris: portalRedirectUris(opts.baseUrl, portal),
+    signup: {
+      typeName: portal.signup_user_type_id ? (row.type_name ?? undefined) : undefined,
+      fields: fieldIds.flatMap((id) => byId.get(id) ?? []),
+      ownerName: row.owner_name ?? undefined,
+      domains: portal.signup_domains,
+      pending: Number(row.pending ?? 0),
+      waiting: Number(row.waiting ?? 0),
+    },
+  };
+}
