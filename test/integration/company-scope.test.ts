@@ -222,6 +222,13 @@ describe('configuring company reach', () => {
       .executeTakeFirstOrThrow();
     expect(saved.reach).toBe('company');
     expect(await count('hugo')).toBe(3);
+    // The summary says so beside the tab's filter-by lookup.
+    const summary = decoded(await (await ana.get(`/admin/settings/portals/${w.helpId}/summary`)).text());
+    expect(summary).toContain("Records linked to anyone at the user's company");
+    await saveHelpTabs('mine');
+    expect(decoded(await (await ana.get(`/admin/settings/portals/${w.helpId}/summary`)).text())).not.toContain(
+      "Records linked to anyone at the user's company",
+    );
   });
 
   it('does not offer it without an account lookup, and refuses a submitted one with 422, saving nothing', async () => {

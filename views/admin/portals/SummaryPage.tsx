@@ -122,7 +122,10 @@ function TabRow({ view, typeId, tab }: { view: ViewContext; typeId: string; tab:
       </th>
       <td>{perms.join(', ') || t('portalsteps:summary.none')}</td>
       <td>{t(`portaltabs:mode.${tab.tab.view_mode}`)}</td>
-      <td>{tab.filterField ? fieldLabel(t, lang, tab.filterField) : '—'}</td>
+      <td>
+        {tab.filterField ? fieldLabel(t, lang, tab.filterField) : '—'}
+        {tab.tab.kind === 'related' && tab.tab.reach === 'company' && <p class="hint">{t('portaltabs:reach.company')}</p>}
+      </td>
       <td>
         {tab.layouts.map((l) => (
           <p>
