@@ -224,6 +224,9 @@ function fill(path: string, v: RouteValues): string {
           return before === 'brand' ? v.logo : v.attachment;
         case 'token':
           return before === 'invite' ? v.invitationToken : v.resetToken;
+        case 'code':
+          // A sign-up's emailed code: its page only shows a button, whatever the code.
+          return '000000';
         case 'id': {
           const byBefore: Record<string, string> = {
             outbox: v.outbox,
