@@ -121,6 +121,34 @@ export async function approveSignup(
   const { db } = deps;
   const portal = await db.selectFrom('portals').selectAll().where('id', '=', req.portalId).executeTakeFirst();
   if (!portal) return { ok: false, reason: 'not_found' };
+  // Choosing the record, inviting it and settling the sign-up take three transactions: no other decision
+  // (a second approval, a rejection) may come between them. One being made answers "already decided".
+  const decided = await whileDeciding(db, req.signupId, () => approveLocked(deps, portal, req));
+  return decided ?? { ok: false, reason: 'not_open' };
+}
+
+/** The key of the lock a decision on one sign-up holds, approving (for its session) or rejecting (for its transaction). */
+const decisionLock = (signupId: string) => sql`hashtext(${`portal_signup:decision:${signupId}`})`;
+
+/** Runs `work` holding the sign-up's decision lock; undefined, without waiting, when another decision holds it. */
+function whileDeciding<T>(db: Database, signupId: string, work: () => Promise<T>): Promise<T | undefined> {
+  return db.connection().execute(async (conn) => {
+    const { rows } = await sql<{ got: boolean }>`select pg_try_advisory_lock(${decisionLock(signupId)}) as got`.execute(conn);
+    if (!rows[0]?.got) return undefined;
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(${decisionLock(signupId)})`.execute(conn);
+    }
+  });
+}
+
+async function approveLocked(
+  deps: SignupDeps,
+  portal: Portal,
+  req: { portalId: string; signupId: string; staffId: string | null; choice?: ApproveChoice | undefined },
+): Promise<ApproveResult> {
+  const { db } = deps;
   const prepared = await db.transaction().execute(async (trx) => prepareRecord(trx, deps, portal, req));
   if (!prepared.ok) return prepared;
   const { signup, recordId, typeId, inviterId } = prepared;
@@ -209,6 +237,9 @@ export async function rejectSignup(
   if (!reason) return { ok: false, reason: 'reason_required' };
   if (reason.length > REJECT_REASON_MAX) return { ok: false, reason: 'reason_too_long' };
   return deps.db.transaction().execute(async (trx) => {
+    // An approval under way holds the sign-up: it is being decided already.
+    const { rows } = await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(${decisionLock(req.signupId)}) as got`.execute(trx);
+    if (!rows[0]?.got) return { ok: false, reason: 'not_open' } as const;
     const portal = await trx.selectFrom('portals').selectAll().where('id', '=', req.portalId).executeTakeFirst();
     const s =
       portal &&

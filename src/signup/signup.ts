@@ -5,7 +5,7 @@ import type { DB, Portal } from '../db/schema.js';
 import { settleConfirmed } from './decide.js';
 import { checkSignup, type SignupCheck, type SignupForm, type SignupInput } from './form.js';
 import { portalUrl, queueSignupMail } from './mail.js';
-import { reserveSignupAttempt } from './throttle.js';
+import { codeEntryWorked, countCodeEntry, reserveSignupAttempt } from './throttle.js';
 import type { PortalSignup, SignupDeps } from './types.js';
 
 // Starting a sign-up and confirming it with its one-time code. The answer to
@@ -101,19 +101,27 @@ export type ConfirmResult =
   | { ok: false; reason: 'expired' | 'used' | 'too_many' }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
-/** The code typed on the page, for the latest sign-up of that address in the portal. */
+/**
+ * The code typed on the page, for the latest unconfirmed sign-up of that address in the portal. An address
+ * with none (unknown, or its sign-up already confirmed) is answered as a wrong code, with the same count of
+ * tries: the page tells nobody who signed up, nor who has an account.
+ */
 export async function confirmByEmail(deps: SignupDeps, portal: Portal, email: string, code: string, address: string): Promise<ConfirmResult> {
   const verdict = await reserveSignupAttempt(deps.db, 'code', address);
   if (!verdict.allowed) return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+  const typed = email.trim().toLowerCase();
+  const counted = await countCodeEntry(deps.db, portal.id, typed, MAX_CODE_ATTEMPTS);
+  if (counted.entries > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'throttled', retryAfterSeconds: counted.retryAfterSeconds };
   const row = await deps.db
     .selectFrom('portal_signups')
     .selectAll()
     .where('portal_id', '=', portal.id)
-    .where('email', '=', email.trim().toLowerCase())
+    .where('email', '=', typed)
+    .where('status', '=', 'unconfirmed')
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return confirm(deps, portal, row, code);
+  return confirm(deps, portal, row, code, counted);
 }
 
 /** The button of the page the emailed link opens: the sign-up's id and its code. */
@@ -123,12 +131,26 @@ export async function confirmById(deps: SignupDeps, portal: Portal, id: string, 
   const row = /^[0-9a-f-]{36}$/i.test(id)
     ? await deps.db.selectFrom('portal_signups').selectAll().where('portal_id', '=', portal.id).where('id', '=', id).executeTakeFirst()
     : undefined;
-  return confirm(deps, portal, row, code);
+  // Counted with the entries typed for the same address: the link gives no tries of its own.
+  const counted = await countCodeEntry(deps.db, portal.id, row?.email ?? `id:${id}`, MAX_CODE_ATTEMPTS);
+  if (counted.entries > MAX_CODE_ATTEMPTS) return { ok: false, reason: 'throttled', retryAfterSeconds: counted.retryAfterSeconds };
+  return confirm(deps, portal, row, code, counted);
 }
 
-async function confirm(deps: SignupDeps, portal: Portal, found: PortalSignup | undefined, code: string, now = new Date()): Promise<ConfirmResult> {
+/** `counted`: the code entries for the address in the throttle's window, this one included. */
+async function confirm(
+  deps: SignupDeps,
+  portal: Portal,
+  found: PortalSignup | undefined,
+  code: string,
+  counted: { entries: number; entryId: string | undefined },
+  now = new Date(),
+): Promise<ConfirmResult> {
+  const { entries } = counted;
+  const wrong = (attempts: number): ConfirmResult =>
+    attempts >= MAX_CODE_ATTEMPTS ? { ok: false, reason: 'too_many' } : { ok: false, reason: 'wrong', triesLeft: MAX_CODE_ATTEMPTS - attempts };
   // Unknown address or sign-up: the same answer as a wrong code, so nothing is learnt from it.
-  if (!found) return { ok: false, reason: 'wrong', triesLeft: MAX_CODE_ATTEMPTS - 1 };
+  if (!found) return wrong(entries);
   const outcome = await deps.db.transaction().execute(async (trx): Promise<ConfirmResult | 'confirmed'> => {
     const row = await trx.selectFrom('portal_signups').selectAll().where('id', '=', found.id).forUpdate().executeTakeFirst();
     if (row?.status !== 'unconfirmed' || !row.code_hash) return { ok: false, reason: 'used' };
@@ -137,12 +159,13 @@ async function confirm(deps: SignupDeps, portal: Portal, found: PortalSignup | u
     if (!/^\d{6}$/.test(code.trim()) || !sameHash(hashCode(code.trim()), row.code_hash)) {
       const attempts = row.code_attempts + 1;
       await trx.updateTable('portal_signups').set({ code_attempts: attempts }).where('id', '=', row.id).execute();
-      return attempts >= MAX_CODE_ATTEMPTS ? { ok: false, reason: 'too_many' } : { ok: false, reason: 'wrong', triesLeft: MAX_CODE_ATTEMPTS - attempts };
+      return wrong(Math.max(attempts, entries));
     }
     await trx.updateTable('portal_signups').set({ code_hash: null, confirmed_at: now, status: 'pending' }).where('id', '=', row.id).execute();
     await audit(trx, { kind: 'system' }, 'portal_signup.confirmed', { type: 'portal_signup', id: row.id }, { portalId: portal.id });
     return 'confirmed';
   });
   if (outcome !== 'confirmed') return outcome;
+  await codeEntryWorked(deps.db, counted.entryId);
   return { ok: true, status: await settleConfirmed(deps, portal, found.id) };
 }

@@ -51,3 +51,43 @@ export async function reserveSignupAttempt(db: Database, kind: 'start' | 'code',
     return { allowed: true };
   });
 }
+
+/**
+ * Counts one code entry for the sign-ups of one email address in a portal
+ * (`who`: the address, or the link's sign-up id when it names none), across
+ * all of them: starting sign-up after sign-up gives no more tries. Says how
+ * many entries the window holds with this one; past `limit` it is not stored.
+ * An entry that confirmed is marked so and no longer counts (see codeEntryWorked):
+ * the count tells nobody that the address signed up.
+ */
+export async function countCodeEntry(
+  db: Database,
+  portalId: string,
+  who: string,
+  limit: number,
+): Promise<{ entries: number; retryAfterSeconds: number; entryId: string | undefined }> {
+  const key = bounded(`signup-code:${portalId}:${who.trim().toLowerCase()}`);
+  const since = new Date(Date.now() - SIGNUP_THROTTLE.windowMinutes * 60_000);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`signup:account:${key}`}))`.execute(trx);
+    const row = await trx
+      .selectFrom('login_attempts')
+      .select([(eb) => eb.fn.countAll<string>().as('n'), (eb) => eb.fn.min('created_at').as('oldest')])
+      .where('scope', '=', 'account')
+      .where('key', '=', key)
+      .where('succeeded', '=', false)
+      .where('created_at', '>', since)
+      .executeTakeFirstOrThrow();
+    const n = Number(row.n);
+    const oldest = row.oldest?.getTime() ?? Date.now();
+    const retryAfterSeconds = Math.max(1, Math.ceil((oldest + SIGNUP_THROTTLE.windowMinutes * 60_000 - Date.now()) / 1000));
+    if (n >= limit) return { entries: n + 1, retryAfterSeconds, entryId: undefined };
+    const entry = await trx.insertInto('login_attempts').values({ scope: 'account', key, succeeded: false }).returning('id').executeTakeFirstOrThrow();
+    return { entries: n + 1, retryAfterSeconds, entryId: entry.id };
+  });
+}
+
+/** The code entry confirmed its sign-up: it stops counting against the address. */
+export async function codeEntryWorked(db: Database, entryId: string | undefined): Promise<void> {
+  if (entryId) await db.updateTable('login_attempts').set({ succeeded: true }).where('id', '=', entryId).execute();
+}

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { authorizationRequest, providerConfig, redeemCode } from './oidc.js';
 import type { ActiveProvider } from './provider.js';
@@ -21,22 +22,36 @@ const hashState = (state: string) => createHash('sha256').update(state).digest('
 
 export type Begun = { ok: true; url: string; state: string } | { ok: false };
 
+/** Where a provider's failures are written, for the administrator to find why sign-in fails. */
+export type SsoLog = Pick<Logger, 'warn'>;
+
+/** What a failure says, for the log: its kind and message, never a request (which carries the client's credentials). */
+export function failureOf(err: unknown): { name: string; message: string; code?: string; cause?: string } {
+  if (!(err instanceof Error)) return { name: 'unknown', message: String(err).slice(0, 300) };
+  const code = (err as { code?: unknown }).code;
+  // The library's own reason (which claim did not match, say), without the claims it carries.
+  const cause = err.cause instanceof Error ? err.cause.message.slice(0, 300) : undefined;
+  return { name: err.name, message: err.message.slice(0, 300), ...(typeof code === 'string' ? { code } : {}), ...(cause ? { cause } : {}) };
+}
+
 /** The provider's address for a new sign-in, its checks kept; not ok when the provider cannot be reached. */
 export async function beginSignIn(
   db: Database,
   provider: ActiveProvider,
   owner: SsoOwner,
-  at: { redirectUri: string; returnTo: string | undefined; env: string },
+  at: { redirectUri: string; returnTo: string | undefined; env: string; log: SsoLog },
 ): Promise<Begun> {
   let start: Awaited<ReturnType<typeof authorizationRequest>>;
   try {
     start = await authorizationRequest(await providerConfig(provider, at.env), provider.scopes, at.redirectUri);
-  } catch {
+  } catch (err) {
+    at.log.warn({ issuer: provider.issuer, err: failureOf(err) }, 'single sign-on: the provider could not be discovered');
     return { ok: false };
   }
+  // A state is of no use once claimed or past its minutes: its verifier and nonce go at once, and starts leave no pile.
   await db
     .deleteFrom('sso_states')
-    .where('created_at', '<', new Date(Date.now() - 24 * 3600_000))
+    .where((eb) => eb.or([eb('used_at', 'is not', null), eb('created_at', '<', new Date(Date.now() - SSO_STATE_MINUTES * 60_000))]))
     .execute();
   await db
     .insertInto('sso_states')
@@ -72,6 +87,9 @@ function sameState(a: string, b: string | undefined) {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The state a callback carries, or '' when none. */
+export const stateOf = (search: string) => new URLSearchParams(search).get('state') ?? '';
+
 export type CallbackInput = {
   /** The callback's query string as the provider sent it. */
   search: string;
@@ -93,10 +111,10 @@ export async function verifyCallback<P extends ActiveProvider>(
   owner: SsoOwner,
   loadProvider: () => Promise<P | undefined>,
   callback: CallbackInput,
-  env: string,
+  at: { env: string; log: SsoLog },
 ): Promise<Verified<P>> {
   const params = new URLSearchParams(callback.search);
-  const state = params.get('state') ?? '';
+  const state = stateOf(callback.search);
   const stored = state ? await claimState(db, owner, state) : undefined;
   // The answer must come back to the surface the sign-in started on (a portal's own host name, or Porta's address).
   if (!stored || !sameState(state, callback.browserState) || stored.redirect_uri !== callback.redirectUri) return { ok: false, reason: 'state' };
@@ -107,14 +125,18 @@ export async function verifyCallback<P extends ActiveProvider>(
   if (!provider) return { ok: false, reason: 'unavailable' };
   let config: Awaited<ReturnType<typeof providerConfig>>;
   try {
-    config = await providerConfig(provider, env);
-  } catch {
+    config = await providerConfig(provider, at.env);
+  } catch (err) {
+    at.log.warn({ issuer: provider.issuer, err: failureOf(err) }, 'single sign-on: the provider could not be discovered');
     return { ok: false, reason: 'provider_error', detail: 'discovery' };
   }
   const url = new URL(stored.redirect_uri);
   url.search = callback.search;
   const grant = await redeemCode(config, url, { state, nonce: stored.nonce, codeVerifier: stored.code_verifier });
-  if (!grant.ok) return { ok: false, reason: grant.reason };
+  if (!grant.ok) {
+    at.log.warn({ issuer: provider.issuer, reason: grant.reason, err: failureOf(grant.error) }, 'single sign-on: the provider’s answer was refused');
+    return { ok: false, reason: grant.reason };
+  }
   const email = grant.identity.email?.trim().toLowerCase();
   if (!email || !grant.identity.emailVerified) return { ok: false, reason: 'unverified', email };
   return { ok: true, email, returnTo: stored.return_to ?? undefined, provider };

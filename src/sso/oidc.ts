@@ -57,7 +57,7 @@ export async function authorizationRequest(config: client.Configuration, scopes:
 
 export type Identity = { subject: string; email: string | undefined; emailVerified: boolean };
 
-export type CodeGrant = { ok: true; identity: Identity } | { ok: false; reason: 'provider_error' | 'invalid_token' };
+export type CodeGrant = { ok: true; identity: Identity } | { ok: false; reason: 'provider_error' | 'invalid_token'; error: unknown };
 
 /**
  * The provider's answer at the callback: the code exchanged with the expected
@@ -82,17 +82,18 @@ export async function redeemCode(
     return {
       ok: false,
       reason: err instanceof client.AuthorizationResponseError || err instanceof client.ResponseBodyError ? 'provider_error' : 'invalid_token',
+      error: err,
     };
   }
   const claims = tokens.claims();
-  if (!claims) return { ok: false, reason: 'invalid_token' };
+  if (!claims) return { ok: false, reason: 'invalid_token', error: new Error('the token response has no ID token') };
   if (typeof claims.email === 'string')
     return { ok: true, identity: { subject: claims.sub, email: claims.email, emailVerified: claims.email_verified === true } };
   try {
     const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
     const email = typeof info.email === 'string' ? info.email : undefined;
     return { ok: true, identity: { subject: claims.sub, email, emailVerified: info.email_verified === true } };
-  } catch {
-    return { ok: false, reason: 'provider_error' };
+  } catch (err) {
+    return { ok: false, reason: 'provider_error', error: err };
   }
 }

@@ -6,7 +6,7 @@ import { type AttemptReservation, markAttemptSucceeded, reserveLoginAttempt } fr
 import { hasTwoFactor } from '../auth/two-factor.js';
 import type { Database } from '../db/database.js';
 import type { Portal } from '../db/schema.js';
-import { beginSignIn, type CallbackInput, type Verified, type VerifyRefusal, verifyCallback } from './flow.js';
+import { beginSignIn, type CallbackInput, type SsoLog, stateOf, type Verified, type VerifyRefusal, verifyCallback } from './flow.js';
 import { activeSso } from './settings.js';
 
 // Signing in to a portal through its OpenID Connect provider (the legs in
@@ -29,7 +29,7 @@ export function portalRedirectUris(baseUrl: string, portal: Pick<Portal, 'slug' 
 }
 
 /** The browser a step comes from, and the redirect URI of the surface it is on. */
-export type SsoRequest = { env: string; appKey: Buffer | undefined; redirectUri: string; address: string; userAgent: string | undefined };
+export type SsoRequest = { env: string; appKey: Buffer | undefined; redirectUri: string; address: string; userAgent: string | undefined; log: SsoLog };
 
 export type SsoStart = { ok: true; url: string; state: string } | { ok: false; reason: 'unavailable' | 'provider_error' };
 
@@ -37,7 +37,7 @@ export type SsoStart = { ok: true; url: string; state: string } | { ok: false; r
 export async function startSsoSignIn(db: Database, portal: Portal, returnTo: string | undefined, req: SsoRequest): Promise<SsoStart> {
   const sso = await activeSso(db, portal.id, req.appKey);
   if (!sso) return { ok: false, reason: 'unavailable' };
-  const begun = await beginSignIn(db, sso, portal.id, { redirectUri: req.redirectUri, returnTo, env: req.env });
+  const begun = await beginSignIn(db, sso, portal.id, { redirectUri: req.redirectUri, returnTo, env: req.env, log: req.log });
   if (begun.ok) return begun;
   await auditOutcome(db, portal, { kind: 'system' }, { outcome: 'refused', reason: 'provider_error', step: 'discovery' });
   return { ok: false, reason: 'provider_error' };
@@ -56,6 +56,8 @@ export type SsoCallback = Omit<CallbackInput, 'redirectUri'> & { replacing: stri
 
 /** The provider's answer: the one sign-in it names, or why not; each outcome is on the audit trail. */
 export async function completeSsoSignIn(db: Database, portal: Portal, callback: SsoCallback, req: SsoRequest): Promise<SsoSignIn> {
+  // An address opened without a state (a bookmark, a crawler) is no sign-in attempt: refused, not counted.
+  if (!stateOf(callback.search)) return { ok: false, reason: 'state' };
   // Throttled like a password sign-in, and counted before anything is checked: failures from one address add up.
   const { verdict, reservation } = await reserveLoginAttempt(db, `portal-sso:${portal.id}`, req.address, req.address);
   if (!verdict.allowed || !reservation) {
@@ -63,7 +65,7 @@ export async function completeSsoSignIn(db: Database, portal: Portal, callback: 
     return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.allowed ? 60 : verdict.retryAfterSeconds };
   }
   const input = { search: callback.search, browserState: callback.browserState, redirectUri: req.redirectUri };
-  const result = await verifyCallback(db, portal.id, () => activeSso(db, portal.id, req.appKey), input, req.env);
+  const result = await verifyCallback(db, portal.id, () => activeSso(db, portal.id, req.appKey), input, req);
   if (!result.ok) {
     await auditOutcome(db, portal, { kind: 'system' }, { outcome: 'refused', reason: result.reason, detail: result.detail, email: result.email });
     return { ok: false, reason: result.reason };

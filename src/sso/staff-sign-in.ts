@@ -5,7 +5,7 @@ import { markAttemptSucceeded, reserveLoginAttempt } from '../auth/throttle.js';
 import { hasTwoFactor } from '../auth/two-factor.js';
 import type { Database } from '../db/database.js';
 import type { Session } from '../db/schema.js';
-import { beginSignIn, type CallbackInput, type VerifyRefusal, verifyCallback } from './flow.js';
+import { beginSignIn, type CallbackInput, type SsoLog, stateOf, type VerifyRefusal, verifyCallback } from './flow.js';
 import { activeStaffSso } from './staff-settings.js';
 
 // Staff sign-in through the organization's OpenID Connect provider (the legs
@@ -16,7 +16,7 @@ import { activeStaffSso } from './staff-settings.js';
 /** Where the provider sends a staff sign-in back, to be registered at the provider. */
 export const staffRedirectUri = (baseUrl: string) => `${baseUrl}/admin/sso/callback`;
 
-export type StaffSsoRequest = { env: string; appKey: Buffer | undefined; baseUrl: string; address: string; userAgent: string | undefined };
+export type StaffSsoRequest = { env: string; appKey: Buffer | undefined; baseUrl: string; address: string; userAgent: string | undefined; log: SsoLog };
 
 export type StaffSsoStart = { ok: true; url: string; state: string } | { ok: false; reason: 'unavailable' | 'provider_error' };
 
@@ -24,7 +24,7 @@ export type StaffSsoStart = { ok: true; url: string; state: string } | { ok: fal
 export async function startStaffSso(db: Database, returnTo: string | undefined, req: StaffSsoRequest): Promise<StaffSsoStart> {
   const sso = await activeStaffSso(db, req.appKey);
   if (!sso) return { ok: false, reason: 'unavailable' };
-  const begun = await beginSignIn(db, sso, null, { redirectUri: staffRedirectUri(req.baseUrl), returnTo, env: req.env });
+  const begun = await beginSignIn(db, sso, null, { redirectUri: staffRedirectUri(req.baseUrl), returnTo, env: req.env, log: req.log });
   if (begun.ok) return begun;
   await auditOutcome(db, { kind: 'system' }, { outcome: 'refused', reason: 'provider_error', step: 'discovery' });
   return { ok: false, reason: 'provider_error' };
@@ -41,6 +41,8 @@ export type StaffSsoCallback = Omit<CallbackInput, 'redirectUri'> & { sessionDay
 
 /** The provider's answer: the active staff user it names, signed in, or why not; each outcome is on the audit trail. */
 export async function completeStaffSso(db: Database, callback: StaffSsoCallback, req: StaffSsoRequest): Promise<StaffSsoSignIn> {
+  // An address opened without a state (a bookmark, a crawler) is no sign-in attempt: refused, not counted.
+  if (!stateOf(callback.search)) return { ok: false, reason: 'state' };
   // Counted before anything is checked, as a password sign-in is: failures from one address add up.
   const { verdict, reservation } = await reserveLoginAttempt(db, 'staff-sso', req.address, req.address);
   if (!verdict.allowed || !reservation) {
@@ -48,7 +50,7 @@ export async function completeStaffSso(db: Database, callback: StaffSsoCallback,
     return { ok: false, reason: 'throttled', retryAfterSeconds: verdict.allowed ? 60 : verdict.retryAfterSeconds };
   }
   const input = { search: callback.search, browserState: callback.browserState, redirectUri: staffRedirectUri(req.baseUrl) };
-  const who = await verifyCallback(db, null, () => activeStaffSso(db, req.appKey), input, req.env);
+  const who = await verifyCallback(db, null, () => activeStaffSso(db, req.appKey), input, req);
   if (!who.ok) {
     await auditOutcome(db, { kind: 'system' }, { outcome: 'refused', reason: who.reason, detail: who.detail, email: who.email });
     return { ok: false, reason: who.reason };

@@ -29,6 +29,15 @@ async function latestMail(server: TestServer, to: string, template: string) {
   return mails.at(-1);
 }
 
+/** The page at phone width (390 px) scrolls only up and down; the viewport is put back afterwards. */
+async function expectFitsPhone(page: Page) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  if (size) await page.setViewportSize(size);
+  expect(sideways, `sideways scrolling at 390 px on ${page.url()}`).toBe(false);
+}
+
 /** Fills the demo portal's sign-up form in Spanish and sends it. */
 async function fillSignup(page: Page, who: { email: string; first: string; last: string }) {
   await page.goto(`${suite.server.url}${PORTAL}/signup`);
@@ -47,6 +56,7 @@ async function signUpAndConfirm(page: Page, who: { email: string; first: string;
   await page.getByRole('heading', { level: 1, name: 'Revise su correo' }).waitFor();
   expect(await page.getByRole('status').first().textContent()).toContain(`Hemos enviado un código a ${who.email}.`);
   await expectAccessible(page);
+  await expectFitsPhone(page);
   const mail = await latestMail(suite.server, who.email, 'portal-signup');
   expect(mail?.language).toBe('es');
   const code = /Su código: (\d{6})/.exec(mail?.text ?? '')?.[1] ?? '';
@@ -58,6 +68,7 @@ async function signUpAndConfirm(page: Page, who: { email: string; first: string;
     await page.goto(link.replace(/^https?:\/\/[^/]+/, suite.server.url));
     await page.getByRole('heading', { level: 1, name: 'Confirme su dirección de correo' }).waitFor();
     await expectAccessible(page);
+    await expectFitsPhone(page);
     const signup = await suite.server.db.selectFrom('portal_signups').select('status').where('email', '=', who.email).executeTakeFirstOrThrow();
     expect(signup.status).toBe('unconfirmed');
     await page.getByRole('button', { name: 'Confirmar mi dirección' }).click();
@@ -79,28 +90,38 @@ describe.skipIf(!hasChromium)('signing up to the demo portal, in Spanish', () =>
     // From the sign-in page.
     await visitor.goto(`${server.url}${PORTAL}/login`);
     expect(await visitor.locator('html').getAttribute('lang')).toBe('es');
+    await expectFitsPhone(visitor);
     await visitor.getByRole('link', { name: 'Registrarse' }).click();
     await visitor.waitForURL(`${server.url}${PORTAL}/signup`);
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
 
     await signUpAndConfirm(visitor, lucia);
     await visitor.getByRole('heading', { level: 1, name: 'Pendiente de aprobación' }).waitFor();
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
 
     // The administrator approves from the queue.
     const admin = await signedInStaffPage(chrome, server.url, DEMO_ADMIN, 'es-ES');
     const adminErrors = collectConsoleErrors(admin);
     await admin.goto(`${server.url}/admin/settings/portals/${portalId}/users`);
-    await admin.getByRole('link', { name: 'Registros (1)' }).click();
-    await admin.getByRole('heading', { level: 1, name: 'Registros en Porta Demo Portal' }).waitFor();
+    await admin.getByRole('link', { name: 'Solicitudes de registro (1)' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Solicitudes de registro en Porta Demo Portal' }).waitFor();
     const entry = admin.getByRole('article', { name: lucia.email });
     expect(await entry.textContent()).toContain('Pendiente de aprobación');
     expect(await entry.textContent()).toContain('+34 611 000 111');
     await expectAccessible(admin);
+    await expectFitsPhone(admin);
     await entry.getByRole('button', { name: 'Aprobar' }).click();
-    await admin.getByText('El registro está aprobado y la invitación enviada.').waitFor();
-    expect(await admin.getByText('No hay ningún registro pendiente.').count()).toBe(1);
+    await admin.getByText('La solicitud está aprobada y la invitación, enviada.').waitFor();
+    expect(await admin.getByText('No hay ninguna solicitud de registro pendiente.').count()).toBe(1);
     await expectAccessible(admin);
+    // The settings and the summary's card, which name every address and domain.
+    for (const page of ['signup', 'summary']) {
+      await admin.goto(`${server.url}/admin/settings/portals/${portalId}/${page}`);
+      await expectAccessible(admin);
+      await expectFitsPhone(admin);
+    }
 
     // The invitation: a password, the welcome page, then their own record.
     const invitation = await latestMail(server, lucia.email, 'portal-invitation');
@@ -147,6 +168,7 @@ describe.skipIf(!hasChromium)('signing up to the demo portal, in Spanish', () =>
     expect(await visitor.locator('.field-error').first().textContent()).toContain('Esta dirección pertenece a la propia empresa');
     expect(await visitor.getByLabel('Correo electrónico').inputValue()).toBe('nuevo@demo.example');
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
     expect(await server.db.selectFrom('portal_signups').select('id').where('email', '=', 'nuevo@demo.example').execute()).toEqual([]);
 
     // No licence left in the customer type.
@@ -166,6 +188,7 @@ describe.skipIf(!hasChromium)('signing up to the demo portal, in Spanish', () =>
     await signUpAndConfirm(visitor, { email: 'marco.ruiz@initech.example', first: 'Marco', last: 'Ruiz' }, 'link');
     await visitor.getByRole('heading', { level: 1, name: 'Está en la lista de espera' }).waitFor();
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
     const waiting = await latestMail(server, 'marco.ruiz@initech.example', 'portal-signup');
     expect(waiting?.subject).toBe('Está en la lista de espera de Porta Demo Portal');
     expect(errors).toEqual([]);

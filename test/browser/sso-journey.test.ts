@@ -32,6 +32,15 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** The page at phone width (390 px) scrolls only up and down (the redirect URIs are long); the viewport is put back afterwards. */
+async function expectFitsPhone(page: Page) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const sideways = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  if (size) await page.setViewportSize(size);
+  expect(sideways, `sideways scrolling at 390 px on ${page.url()}`).toBe(false);
+}
+
 /** Clicks the sign-in page's button, then signs in as `account` at the provider and consents, on its own pages. */
 async function throughProvider(page: Page, account: string) {
   await page.getByRole('button', { name: 'Sign in with single sign-on' }).click();
@@ -55,6 +64,7 @@ describe.skipIf(!hasChromium)('single sign-on in a browser', () => {
     await admin.getByRole('link', { name: 'Staff single sign-on' }).click();
     await admin.waitForURL(`${server.url}/admin/settings/sso`);
     await expectAccessible(admin);
+    await expectFitsPhone(admin);
     await admin.getByLabel('Single sign-on is on').check();
     await admin.getByLabel('Issuer URL').fill(idp.issuer);
     await admin.getByLabel('Client ID').fill(idp.clientId);
@@ -66,6 +76,7 @@ describe.skipIf(!hasChromium)('single sign-on in a browser', () => {
     const visitor = await (await chrome.browser.newContext({ locale: 'en-US' })).newPage();
     await visitor.goto(`${server.url}/admin/login`);
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
     await throughProvider(visitor, 'ana');
     await visitor.waitForURL(`${server.url}/admin`);
     expect(await visitor.locator('.account-name').textContent()).toBe(acme.admin.name);
@@ -81,17 +92,24 @@ describe.skipIf(!hasChromium)('single sign-on in a browser', () => {
     await admin.waitForURL(`${server.url}/admin`);
     const portalId = await server.db.selectFrom('portals').select('id').where('slug', '=', 'acme-help').executeTakeFirstOrThrow();
     await admin.goto(`${server.url}/admin/settings/portals/${portalId.id}/sso`);
+    await expectAccessible(admin);
+    await expectFitsPhone(admin);
     await admin.getByLabel('Single sign-on is on').check();
     await admin.getByLabel('Issuer URL').fill(idp.issuer);
     await admin.getByLabel('Client ID').fill(idp.clientId);
     await admin.getByLabel('Client secret').fill(idp.clientSecret);
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.waitForURL(/done=saved/);
+    await admin.goto(`${server.url}/admin/settings/portals/${portalId.id}/summary`);
+    expect(await admin.locator('#summary-sso').textContent()).toContain(idp.issuer);
+    await expectAccessible(admin);
+    await expectFitsPhone(admin);
 
     const visitor = await (await chrome.browser.newContext({ locale: 'en-US' })).newPage();
     const errors = collectConsoleErrors(visitor);
     await visitor.goto(`${server.url}${HELP}/login`);
     await expectAccessible(visitor);
+    await expectFitsPhone(visitor);
     expect(errors).toEqual([]);
     await throughProvider(visitor, 'carla');
     await visitor.waitForURL(`${server.url}${HELP}`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PORTAL_COOKIE } from '../../src/auth/portal-session.js';
 import { THROTTLE } from '../../src/auth/throttle.js';
 import { type BrowserClient, browserClient, startTestApp, type TestApp } from '../support/app.js';
@@ -191,6 +191,20 @@ describe('portal sign-in with single sign-on', () => {
     expect((await lastAudit()).details).toMatchObject({ outcome: 'refused', reason: 'state' });
   });
 
+  it('keeps no state past its use or its ten minutes: a new start clears them', async () => {
+    const { client, path } = await toProvider('carla');
+    expect((await client.get(path)).status).toBe(303);
+    const stale = { portal_id: w.helpId, code_verifier: 'v', nonce: 'n', redirect_uri: CALLBACK };
+    await t.db
+      .insertInto('sso_states')
+      .values({ ...stale, state_hash: 'stale-unused', created_at: new Date(Date.now() - 11 * 60_000) })
+      .execute();
+    await toProvider('carla');
+    const left = await t.db.selectFrom('sso_states').select(['state_hash', 'used_at']).execute();
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.filter((s) => s.used_at !== null || s.state_hash === 'stale-unused')).toEqual([]);
+  });
+
   it('refuses a callback in another browser than the one that started (no state cookie)', async () => {
     const { path } = await toProvider('carla');
     const res = await browserClient(t.app).get(path);
@@ -201,8 +215,14 @@ describe('portal sign-in with single sign-on', () => {
   it('refuses an ID token whose nonce is not the one sent, without a word of the library’s error', async () => {
     const { client, path } = await toProvider('carla');
     await t.db.updateTable('sso_states').set({ nonce: 'not-the-nonce-that-was-sent' }).where('used_at', 'is', null).execute();
+    const warn = vi.spyOn(t.deps.log, 'warn');
     const res = await client.get(path);
+    // The library's reason goes to the log, for whoever runs Porta; never the client secret.
+    const logged = JSON.stringify(warn.mock.calls);
+    warn.mockRestore();
     expect(res.status).toBe(401);
+    expect(logged).toMatch(/nonce/);
+    expect(logged).not.toContain(idp.clientSecret);
     const html = await res.text();
     expect(html).toContain('The answer of the sign-in provider could not be verified.');
     expect(html).not.toMatch(/nonce|Error:|at .*\.js/);
@@ -266,8 +286,12 @@ describe('portal sign-in with single sign-on', () => {
   it('answers a provider that cannot be reached with the sign-in page, not an error', async () => {
     await saveSso({ clientSecret: '', issuer: `http://127.0.0.1:${await freePort()}` });
     try {
+      const warn = vi.spyOn(t.deps.log, 'warn');
       const res = await browserClient(t.app).post(`${HELP}/sso/start`, {});
+      const logged = JSON.stringify(warn.mock.calls);
+      warn.mockRestore();
       expect(res.status).toBe(502);
+      expect(logged).toContain('the provider could not be discovered');
       const html = await res.text();
       expect(html).toContain('The sign-in provider did not sign you in.');
       expect(html).toContain(`action="${HELP}/login"`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPrivacyWork } from '../../src/privacy/work.js';
 import { contact, mailsTo, type SignupWorld, signUpAndConfirm, signupsOf, startSignupWorld, textOf } from '../support/signup-world.js';
+import { waitFor } from '../support/wait.js';
 
 let w: SignupWorld;
 beforeAll(async () => {
@@ -155,6 +156,34 @@ describe('the approval queue', () => {
     expect(record?.owner_id).toBe(w.anaId);
     expect((await signupsOf(w.t, 'mia@partner.example'))[0]).toMatchObject({ status: 'approved', decided_by: null, record_id: record?.id });
     expect((await mailsTo(w.t, 'mia@partner.example')).some((m) => m.template === 'portal-invitation')).toBe(true);
+  });
+
+  it('approving and rejecting at once: one decision stands, and only its email goes out', async () => {
+    expect((await signUpAndConfirm(w, 'rita@example.org')).status).toBe(200);
+    const id = await idOf('rita@example.org');
+    // Holding the user type's row, which inviting locks, stops the approval between choosing the record and inviting.
+    let release = () => {};
+    let holding = () => {};
+    const held = new Promise<void>((r) => (holding = r));
+    const holder = w.t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('portal_user_types').select('id').where('id', '=', w.typeId).forUpdate().execute();
+      holding();
+      await new Promise<void>((r) => (release = r));
+    });
+    await held;
+    const approving = approve('rita@example.org');
+    await waitFor(async () => Boolean((await signupsOf(w.t, 'rita@example.org'))[0]?.record_id));
+    const rejecting = await w.ana.post(`${await queuePath()}/${id}/reject`, { reason: 'No contract.' });
+    const secondApproval = await approve('rita@example.org');
+    release();
+    await holder;
+    expect((await approving).status).toBe(303);
+    expect(rejecting.status).toBe(409);
+    expect(secondApproval.status).toBe(409);
+    expect((await signupsOf(w.t, 'rita@example.org'))[0]).toMatchObject({ status: 'approved', reason: null });
+    const templates = (await mailsTo(w.t, 'rita@example.org')).map((m) => `${m.template}: ${m.subject}`);
+    expect(templates.filter((m) => m.startsWith('portal-invitation'))).toHaveLength(1);
+    expect(templates).not.toContain('portal-signup: Your sign-up for Acme Care');
   });
 
   it('is refused to staff who may not manage portal users', async () => {

@@ -57,10 +57,13 @@ describe('confirming a sign-up with its one-time code', () => {
   it('works once: the same code again, by form or link, no longer works', async () => {
     expect((await signUpAndConfirm(w, 'bea@example.org')).status).toBe(200);
     const { code, link } = await codeFor(w.t, 'bea@example.org');
+    // Typed: answered as for an address with no sign-up (the page does not tell who signed up); by link: used.
     const again = await enterCode(w.visitor, 'bea@example.org', code);
-    expect(again.status).toBe(410);
-    expect(await textOf(again)).toContain('This code no longer works');
-    expect((await pressConfirmLink(w.visitor, link)).status).toBe(410);
+    expect(again.status).toBe(422);
+    expect(await textOf(again)).toContain('That code is not right');
+    const used = await pressConfirmLink(w.visitor, link);
+    expect(used.status).toBe(410);
+    expect(await textOf(used)).toContain('This code no longer works');
     expect((await signupsOf(w.t, 'bea@example.org')).map((s) => s.status)).toEqual(['pending']);
   });
 
@@ -127,7 +130,7 @@ describe('confirming a sign-up with its one-time code', () => {
     expect(fifth.status).toBe(410);
     expect(await textOf(fifth)).toContain('Too many wrong codes');
     const late = await enterCode(w.visitor, 'dora@example.org', code);
-    expect(late.status).toBe(410);
+    expect(late.status).toBe(429);
     expect((await signupsOf(w.t, 'dora@example.org'))[0]).toMatchObject({ status: 'unconfirmed', code_attempts: 5, confirmed_at: null });
   });
 
@@ -162,6 +165,41 @@ describe('confirming a sign-up with its one-time code', () => {
     const res = await enterCode(w.visitor, 'nobody@example.org', '123456');
     expect(res.status).toBe(422);
     expect(await textOf(res)).toContain('That code is not right');
+  });
+
+  it('gives no more tries for starting sign-up after sign-up: 5 code entries per address across them, by form or link', async () => {
+    expect((await signUp(w.visitor, person('gala@example.org'))).status).toBe(200);
+    const first = await codeFor(w.t, 'gala@example.org');
+    for (let i = 0; i < 4; i++) expect((await enterCode(w.visitor, 'gala@example.org', wrongCode(first.code))).status).toBe(422);
+    expect((await signUp(w.visitor, person('gala@example.org'))).status).toBe(200);
+    const second = await codeFor(w.t, 'gala@example.org');
+    expect(second.link).not.toBe(first.link);
+    const fifth = await enterCode(w.visitor, 'gala@example.org', wrongCode(second.code));
+    expect(fifth.status).toBe(410);
+    expect(await textOf(fifth)).toContain('Too many wrong codes');
+    // The new sign-up's own count is at 1, but the address has had its 5 tries: neither its code nor its link works.
+    const typed = await enterCode(w.visitor, 'gala@example.org', second.code);
+    expect(typed.status).toBe(429);
+    expect((await pressConfirmLink(w.visitor, second.link)).status).toBe(429);
+    expect((await signupsOf(w.t, 'gala@example.org')).map((s) => [s.status, s.code_attempts])).toEqual([['unconfirmed', 1]]);
+  });
+
+  it('answers alike an address with a code waiting, one whose sign-up is confirmed, and one never seen', async () => {
+    expect((await signUp(w.visitor, person('hana@example.org'))).status).toBe(200);
+    expect((await signUpAndConfirm(w, 'iria@example.org')).status).toBe(200);
+    const { code } = await codeFor(w.t, 'hana@example.org');
+    const answers = async (email: string) => {
+      const out: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await enterCode(w.visitor, email, wrongCode(code));
+        out.push(`${res.status} ${(await textOf(res)).replace(email, 'EMAIL')}`);
+      }
+      return out;
+    };
+    const waiting = await answers('hana@example.org');
+    expect(waiting[1]).toContain('You have 3 tries left.');
+    expect(await answers('iria@example.org')).toEqual(waiting);
+    expect(await answers('nobody-ever@example.org')).toEqual(waiting);
   });
 
   it('throttles code entries per client address', async () => {

@@ -12,7 +12,7 @@ export type ProviderValues = { enabled: boolean; issuer: string; clientId: strin
 export function RedirectUris({ view, uris }: { view: ViewContext; uris: string[] }) {
   const { t } = view;
   return (
-    <dl class="details">
+    <dl class="details sso-redirect">
       <dt>{t('sso:settings.redirectUris')}</dt>
       <dd>
         <ul id="sso-redirect-uris">
@@ -22,7 +22,7 @@ export function RedirectUris({ view, uris }: { view: ViewContext; uris: string[]
             </li>
           ))}
         </ul>
-        <p class="hint">{t('sso:settings.redirectUrisHint')}</p>
+        <p class="hint">{t('sso:settings.redirectUrisHint', { count: uris.length })}</p>
       </dd>
     </dl>
   );

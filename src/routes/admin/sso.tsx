@@ -23,8 +23,8 @@ const STATE_COOKIE = 'porta_staff_sso_state';
 const COOKIE_PATH = '/admin/sso';
 
 function ssoRequest(c: Context<AppEnv>): StaffSsoRequest {
-  const { config } = c.get('deps');
-  return { env: config.env, appKey: config.appKey, baseUrl: config.baseUrl, address: clientAddress(c), userAgent: c.req.header('User-Agent') };
+  const { config, log } = c.get('deps');
+  return { env: config.env, appKey: config.appKey, baseUrl: config.baseUrl, address: clientAddress(c), userAgent: c.req.header('User-Agent'), log };
 }
 
 const noForm = { email: '', next: undefined };

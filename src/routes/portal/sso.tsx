@@ -30,7 +30,7 @@ const ssoCookiePath = (c: Context<AppEnv>, slug: string) => (portalHostOf(c) ? '
 function ssoRequest(c: Context<AppEnv>): SsoRequest {
   const { config } = c.get('deps');
   const redirectUri = ssoRedirectUri(config.baseUrl, portalOf(c).portal.slug, portalHostOf(c)?.origin);
-  return { env: config.env, appKey: config.appKey, redirectUri, address: clientAddress(c), userAgent: c.req.header('User-Agent') };
+  return { env: config.env, appKey: config.appKey, redirectUri, address: clientAddress(c), userAgent: c.req.header('User-Agent'), log: c.get('deps').log };
 }
 
 /** The portal's sign-in page with a refusal, and the ways in it offers. */

@@ -14,6 +14,7 @@ export function SignInSummaryCard({ view, portalId, s }: { view: ViewContext; po
     <section class="card" aria-labelledby="summary-sign-in">
       <h2 id="summary-sign-in">{t('portalsteps:summary.signIn.title')}</h2>
       {sso?.enabled && sso.problem && <Alert kind="warning">{t(sso.problem === 'no_key' ? 'sso:summary.noKey' : 'sso:summary.unreadableSecret')}</Alert>}
+      <h3 class="summary-part">{t('sso:summary.title')}</h3>
       <dl class="details" id="summary-sso">
         <dt>{t('sso:summary.status')}</dt>
         <dd>{onOff(Boolean(sso?.enabled))}</dd>
@@ -41,7 +42,7 @@ export function SignInSummaryCard({ view, portalId, s }: { view: ViewContext; po
         <dd>{t(sso?.signupAllowed ? 'sso:summary.yes' : 'sso:summary.no')}</dd>
         <dt>{t('sso:summary.redirectUris')}</dt>
         <dd>
-          <ul>
+          <ul class="uri-list">
             {s.redirectUris.map((uri) => (
               <li>
                 <code>{uri}</code>
@@ -50,6 +51,7 @@ export function SignInSummaryCard({ view, portalId, s }: { view: ViewContext; po
           </ul>
         </dd>
       </dl>
+      <h3 class="summary-part">{t('portalsteps:summary.signIn.signup')}</h3>
       <dl class="details" id="summary-signup">
         <dt>{t('portalsteps:summary.signIn.signup')}</dt>
         <dd>{signup.typeName ?? t('portalsteps:summary.signIn.signupOff')}</dd>

@@ -60,7 +60,7 @@ function Entry({ view, portalId, queue, currency, entry, problem }: EntryProps) 
   const base = `${signupQueuePath(portalId)}/${s.id}`;
   const id = `signup-${s.id}`;
   return (
-    <article class="card" aria-labelledby={id}>
+    <article class="card signup-entry" aria-labelledby={id}>
       <h2 id={id}>{s.email}</h2>
       <p>
         <strong>{t(`signup:queue.status.${s.status}`)}</strong>
@@ -105,7 +105,7 @@ function Entry({ view, portalId, queue, currency, entry, problem }: EntryProps) 
           {s.status === 'waiting' ? t('signup:queue.approveWaiting') : t('signup:queue.approve')}
         </button>
       </form>
-      <form method="post" action={`${base}/reject`}>
+      <form method="post" action={`${base}/reject`} class="signup-reject">
         <div class={problem?.field === 'reason' ? 'field has-error' : 'field'}>
           <label for={`${id}-reason`}>{t('signup:queue.reason')}</label>
           <textarea

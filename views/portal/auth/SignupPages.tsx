@@ -88,7 +88,7 @@ export function SignupCodePage({ view, base, email, error }: { view: ViewContext
   return (
     <section class="auth-card" aria-labelledby="code-title">
       <h1 id="code-title">{t('signup:code.title')}</h1>
-      {error ? <Alert kind="error">{error}</Alert> : <Alert kind="success">{t('signup:code.sent', { email })}</Alert>}
+      {error ? <Alert kind="error">{t('signup:code.notConfirmed')}</Alert> : <Alert kind="success">{t('signup:code.sent', { email })}</Alert>}
       <p>{t('signup:code.intro', { count: 15 })}</p>
       <form method="post" action={`${base}/signup/confirm`}>
         <input type="hidden" name="email" value={email} />

@@ -22,7 +22,7 @@ export function SsoSignIn({
       <form method="post" action={`${base}/sso/start`} class="sso-sign-in">
         {next && <input type="hidden" name="next" value={next} />}
         <button type="submit" class="button">
-          {t('sso:signIn.button', { provider: sso.provider ?? t('sso:signIn.singleSignOn') })}
+          {sso.provider ? t('sso:signIn.button', { provider: sso.provider }) : t('sso:signIn.generic')}
         </button>
       </form>
       {password && <p class="hint">{t('sso:signIn.or')}</p>}
