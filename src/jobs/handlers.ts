@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { deliverOutboxEmail, requeueStrandedEmails } from '../mail/deliver.js';
 import type { MailTransport } from '../mail/transport.js';
 import { expireExports, registerPrivacyWorker } from '../privacy/work.js';
+import { pruneSignups } from '../signup/prune.js';
 import { registerAutoInviteWorker } from './auto-invite-job.js';
 import { registerImportWorker } from './import-job.js';
 import { registerInvitationExpiry } from './invitation-expiry.js';
@@ -92,7 +93,8 @@ export async function registerWorkers(deps: WorkerDeps): Promise<void> {
     const sessions = await deleteExpiredSessions(db);
     await pruneLoginAttempts(db);
     const exports = await expireExports(db);
-    log.info({ expiredSessions: sessions, expiredExports: exports }, 'maintenance done');
+    const signups = await pruneSignups(db);
+    log.info({ expiredSessions: sessions, expiredExports: exports, prunedSignups: signups }, 'maintenance done');
   });
   await boss.schedule(QUEUES.maintenance, '17 * * * *');
   await registerImportWorker(boss, { db, log });

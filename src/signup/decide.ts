@@ -1,8 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import { audit } from '../audit/audit.js';
-import { activeStaffById } from '../auth/staff.js';
+import { activeStaffById, type SignedInStaff } from '../auth/staff.js';
 import { loadModuleMetaById, type ModuleMeta } from '../crm/metadata.js';
 import { type Actor, createRecordIn, type RecordData } from '../crm/records.js';
+import { modulePermissions, staffRecordScope } from '../crm/staff-access.js';
 import type { Database } from '../db/database.js';
 import type { DB, Portal } from '../db/schema.js';
 import { inviteRecord } from '../invitations/invite.js';
@@ -16,21 +17,28 @@ import type { PortalSignup, SignupDeps } from './types.js';
 // staff decision. Approving creates (or links) the base-module record and
 // invites it the usual way, every invitation rule applying again.
 
-/** Records of the base module at these addresses: an administrator chooses to link one, never the system alone. */
-export async function matchingRecords(db: Database, meta: ModuleMeta, emails: string[]) {
+/**
+ * Records of the base module at these addresses: an administrator chooses to
+ * link one, never the system alone. A staff user deciding sees only the
+ * records they may view (their module permission and record scope), as when
+ * inviting; without one (a domain accepted at once) every record counts, so
+ * that a match waits for a staff decision.
+ */
+export async function matchingRecords(db: Database, meta: ModuleMeta, emails: string[], viewer?: SignedInStaff) {
   const field = emailField(meta.fields);
   if (!field || emails.length === 0) return [];
-  // UNSCOPED READ: the sign-up approval shows records at the signing-up addresses so the approving staff user can choose one; only id and name leave.
-  const rows = await db
+  if (viewer && !(await modulePermissions(db, viewer, meta.module.id)).view) return [];
+  // UNSCOPED READ: the sign-up approval shows records at the signing-up addresses, within the deciding staff user's record scope when there is one; only id and name leave.
+  return db
     .selectFrom('records')
     .select(['id', 'display_name', sql<string>`lower(data->>${field.api_name})`.as('email')])
     .where('module_id', '=', meta.module.id)
     .where('deleted_at', 'is', null)
     .where(sql<boolean>`lower(data->>${field.api_name}) = any(${emails}::text[])`)
+    .$if(viewer !== undefined, (q) => q.where(staffRecordScope(viewer as SignedInStaff, meta.module)))
     .orderBy('created_at')
     .limit(20 * emails.length)
     .execute();
-  return rows;
 }
 
 /** Decides a just-confirmed sign-up and says where it stands. */
@@ -108,16 +116,22 @@ export type ApproveResult =
   | { ok: true; portalUserId: string; recordId: string }
   | { ok: false; reason: 'not_found' | 'not_open' | 'choose_record' | 'no_owner' | 'no_type' | FailureReason };
 
+/** An approval: by a staff user (who sees the records they may view), or null when accepted from an allowed domain. */
+export type ApproveRequest = {
+  portalId: string;
+  signupId: string;
+  staffId: string | null;
+  choice?: ApproveChoice | undefined;
+  viewer?: SignedInStaff | undefined;
+};
+
 /**
  * Approves a pending or waiting sign-up (staffId null: accepted from an
  * allowed domain). The record is created by the record service, owned by the
  * portal's sign-up owner, or the chosen existing one is linked; then it is
  * invited. A licence limit puts (or keeps) it on the waiting list.
  */
-export async function approveSignup(
-  deps: SignupDeps,
-  req: { portalId: string; signupId: string; staffId: string | null; choice?: ApproveChoice | undefined },
-): Promise<ApproveResult> {
+export async function approveSignup(deps: SignupDeps, req: ApproveRequest): Promise<ApproveResult> {
   const { db } = deps;
   const portal = await db.selectFrom('portals').selectAll().where('id', '=', req.portalId).executeTakeFirst();
   if (!portal) return { ok: false, reason: 'not_found' };
@@ -143,11 +157,7 @@ function whileDeciding<T>(db: Database, signupId: string, work: () => Promise<T>
   });
 }
 
-async function approveLocked(
-  deps: SignupDeps,
-  portal: Portal,
-  req: { portalId: string; signupId: string; staffId: string | null; choice?: ApproveChoice | undefined },
-): Promise<ApproveResult> {
+async function approveLocked(deps: SignupDeps, portal: Portal, req: ApproveRequest): Promise<ApproveResult> {
   const { db } = deps;
   const prepared = await db.transaction().execute(async (trx) => prepareRecord(trx, deps, portal, req));
   if (!prepared.ok) return prepared;
@@ -183,7 +193,7 @@ async function prepareRecord(
   trx: Transaction<DB>,
   deps: SignupDeps,
   portal: Portal,
-  req: { signupId: string; staffId: string | null; choice?: ApproveChoice | undefined },
+  req: Pick<ApproveRequest, 'signupId' | 'staffId' | 'choice' | 'viewer'>,
 ): Promise<Prepared | Extract<ApproveResult, { ok: false }>> {
   const s = await trx.selectFrom('portal_signups').selectAll().where('id', '=', req.signupId).where('portal_id', '=', portal.id).forUpdate().executeTakeFirst();
   if (!s) return { ok: false, reason: 'not_found' };
@@ -197,7 +207,7 @@ async function prepareRecord(
   // The owner sends the invitation, as the settings say, whoever approved.
   const inviterId = owner.id;
   if (s.record_id) return { ok: true, signup: s, recordId: s.record_id, typeId: type.id, inviterId };
-  const matches = await matchingRecords(trx, meta, [s.email]);
+  const matches = await matchingRecords(trx, meta, [s.email], req.viewer);
   let recordId: string;
   if (req.choice?.kind === 'link') {
     const chosen = req.choice.recordId;

@@ -1,3 +1,4 @@
+import type { SignedInStaff } from '../auth/staff.js';
 import { loadModuleMetaById } from '../crm/metadata.js';
 import type { Database } from '../db/database.js';
 import type { Field, Portal } from '../db/schema.js';
@@ -14,7 +15,8 @@ export type SignupQueue = { fields: Field[]; email: Field | undefined; moduleApi
 
 const QUEUE_LIMIT = 200;
 
-export async function signupQueue(db: Database, portal: Portal): Promise<SignupQueue> {
+/** The queue as a staff user sees it: the matching records are those they may view. */
+export async function signupQueue(db: Database, portal: Portal, viewer: SignedInStaff | undefined): Promise<SignupQueue> {
   const rows = await db
     .selectFrom('portal_signups')
     .selectAll()
@@ -31,7 +33,7 @@ export async function signupQueue(db: Database, portal: Portal): Promise<SignupQ
   // What the form asked: the chosen fields and the ones the CRM requires.
   const fields = meta ? meta.fields.filter((f) => f.id !== email?.id && (portal.signup_field_ids.includes(f.id) || (f.required && !f.options.computed))) : [];
   const open = rows.filter((r) => !r.record_id).map((r) => r.email);
-  const matches = meta ? await matchingRecords(db, meta, [...new Set(open)]) : [];
+  const matches = meta ? await matchingRecords(db, meta, [...new Set(open)], viewer) : [];
   const entries = rows.map((signup) => ({
     signup,
     matches: signup.record_id ? [] : matches.filter((m) => m.email === signup.email).map((m) => ({ id: m.id, display_name: m.display_name })),

@@ -19,7 +19,7 @@ const DONE = ['approved', 'waiting', 'rejected'] as const;
 
 async function render(c: Context<AppEnv>, portal: Portal, extra: Partial<SignupQueuePageProps> = {}, status: 200 | 404 | 409 | 422 = 200) {
   const t = c.get('t');
-  const queue = await signupQueue(c.get('deps').db, portal);
+  const queue = await signupQueue(c.get('deps').db, portal, c.get('staff'));
   const done = DONE.find((d) => d === c.req.query('done'));
   return page(c, {
     title: t('signup:queue.title', { portal: portal.name }),
@@ -50,7 +50,7 @@ portalSignupQueueRoutes.post('/:signupId/approve', async (c) => {
   const choiceText = (await readForm(c)).one('record') ?? '';
   const choice: ApproveChoice | undefined = choiceText === 'new' ? { kind: 'new' } : choiceText ? { kind: 'link', recordId: choiceText } : undefined;
   const signupId = c.req.param('signupId');
-  const result = await approveSignup(deps(c), { portalId: portal.id, signupId, staffId: c.get('staff')?.id ?? null, choice });
+  const result = await approveSignup(deps(c), { portalId: portal.id, signupId, staffId: c.get('staff')?.id ?? null, choice, viewer: c.get('staff') });
   if (result.ok) return c.redirect(`${signupQueuePath(portal.id)}?done=approved`, 303);
   if (result.reason === 'licence_limit') return c.redirect(`${signupQueuePath(portal.id)}?done=waiting`, 303);
   if (result.reason === 'not_found') return notFound(c);
