@@ -130,7 +130,7 @@ describe.skipIf(!hasChromium)('signing up to the demo portal, in Spanish', () =>
     expect(link).toBeTruthy();
     await visitor.goto(link.replace(/^https?:\/\/[^/]+/, server.url));
     await visitor.getByLabel(/^Nueva contraseña/).fill('Lucia-Portal-2027');
-    await visitor.getByLabel(/^Repite la nueva contraseña/).fill('Lucia-Portal-2027');
+    await visitor.getByLabel(/^Repita la nueva contraseña/).fill('Lucia-Portal-2027');
     await visitor.getByRole('button', { name: 'Guardar la contraseña e iniciar sesión' }).click();
     await visitor.waitForURL(/\/welcome$/);
     await visitor.getByRole('button', { name: 'Guardar y continuar' }).click();
